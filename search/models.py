@@ -1,0 +1,271 @@
+"""Typed, frozen records passed between Dateline's steps.
+
+The pipeline is ``RawArticle -> Article -> Entities -> IndexDocument``; the search side is
+``SearchRequest -> SearchPage``. Every step is a pure function over these records; I/O lives
+only in sources, backends and the service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+SortOrder = Literal["relevance", "newest", "oldest"]
+ActorKind = Literal["person", "org"]
+MentionType = Literal["person", "org", "country", "date"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """One article as read from a source, before cleaning.
+
+    ``key`` identifies the article within its source file (``path`` for a one-article
+    file, ``path#n`` or ``path#NEWID`` for a multi-article file); it makes the id stable
+    across edits of the article's content.
+    """
+
+    key: str
+    format: str  # "text" | "html" | "json" | "feed" | "reuters"
+    text: str | None = None  # plain body text, when the source gives text
+    html: str | None = None  # raw HTML, when the source gives markup
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None  # as given by the source (ISO, RFC 822, Reuters DATE ...)
+    source: str | None = None  # publisher or site
+    dateline: str | None = None  # e.g. "NEW YORK, March 3 -" (Reuters)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cleaned article: main text, title, publication date (UTC) and source."""
+
+    id: str
+    key: str
+    title: str
+    body: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    dateline: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The text entity offsets refer to: the title, a blank line, then the body.
+
+        When the title was taken from the body's first line the body alone is used, so
+        nothing is analysed twice.
+        """
+        if not self.title or self.body.startswith(self.title):
+            return self.body
+        return f"{self.title}\n\n{self.body}"
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of everything extraction depends on (text and publication date)."""
+        stamp = self.published.isoformat() if self.published else ""
+        payload = "\x1f".join((self.title, self.body, stamp, self.dateline or ""))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def article_id(key: str, url: str | None = None) -> str:
+    """Stable id: sha1 of the canonical URL when there is one, else of the source key."""
+    basis = url.strip() if url and url.strip() else key
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of an entity: ``text[start:end] == surface`` in ``Article.text``."""
+
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person or organisation under one canonical name, with every mention of it."""
+
+    name: str
+    kind: ActorKind
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CountryMention:
+    """A country (ISO 3166-1 alpha-2) and the spans that referred to it."""
+
+    code: str
+    name: str
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date expression resolved against the publication date.
+
+    ``start``/``end`` (ISO dates, inclusive) are ``None`` when the expression could not be
+    resolved; the surface text is kept rather than guessed.
+    """
+
+    mention: Mention
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entities:
+    """Everything extracted from one article."""
+
+    actors: tuple[Actor, ...] = ()
+    countries: tuple[CountryMention, ...] = ()
+    dates: tuple[DateMention, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedSpan:
+    """A typed span of ``Article.text`` for the article page (entity highlighting)."""
+
+    start: int
+    end: int
+    type: MentionType
+    value: str  # canonical actor name, ISO country code or ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDocument:
+    """What every backend stores for one article (see docs/architecture.md)."""
+
+    id: str
+    key: str
+    title: str
+    body: str
+    content_hash: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    actors: tuple[str, ...] = ()
+    actor_kinds: tuple[ActorKind, ...] = ()  # parallel to ``actors``
+    countries: tuple[str, ...] = ()
+    dates_mentioned: tuple[str, ...] = ()  # ISO dates
+    spans: tuple[MarkedSpan, ...] = ()
+    indexed_at: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """The text ``spans`` refer to (same rule as ``Article.text``)."""
+        if not self.title or self.body.startswith(self.title):
+            return self.body
+        return f"{self.title}\n\n{self.body}"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A validated search: full-text query, facet filters, sort and paging."""
+
+    q: str = ""
+    actors: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO alpha-2, upper case
+    sources: tuple[str, ...] = ()
+    date_from: date | None = None  # inclusive
+    date_to: date | None = None  # inclusive
+    sort: SortOrder = "relevance"
+    page: int = 1
+    per_page: int = 20
+    facet_size: int = 10
+    # Raw ``from``/``to`` text as the user gave it, echoed back in responses.
+    from_text: str | None = None
+    to_text: str | None = None
+
+    @property
+    def offset(self) -> int:
+        """Index of the first hit of this page in the whole result."""
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result."""
+
+    id: str
+    title: str
+    snippet: str  # HTML: escaped text with <mark> around matched terms
+    score: float | None = None
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    actors: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet with its count over the whole filtered result."""
+
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """The top values of one facet."""
+
+    values: tuple[FacetValue, ...] = ()
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DateBucket:
+    """Articles per year (``2025``), month (``2025-06``) or day (``2025-06-23``)."""
+
+    key: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DateHistogram:
+    """The date facet: buckets at one interval plus the undated articles."""
+
+    interval: Literal["year", "month", "day"] = "year"
+    buckets: tuple[DateBucket, ...] = ()
+    undated: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results with facets over the whole filtered result."""
+
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...] = ()
+    actor_facet: Facet = field(default_factory=Facet)
+    country_facet: Facet = field(default_factory=Facet)
+    source_facet: Facet = field(default_factory=Facet)
+    dates: DateHistogram = field(default_factory=DateHistogram)
+    took_ms: float = 0.0
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file (or one record in it) that could not be read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ReindexReport:
+    """Counts from one reindex run (mutable: filled in as the run goes)."""
+
+    read: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[FileProblem] = field(default_factory=list)
+    total_documents: int = 0
+    seconds: float = 0.0
+    full: bool = False
