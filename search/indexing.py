@@ -1,0 +1,224 @@
+"""The reindex pipeline: read -> clean -> extract (cached) -> write, incremental by default.
+
+It streams: articles are cleaned and extracted in batches, so memory stays bounded by the
+batch size, not the archive. Only documents whose content hash changed reach NER.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from search.backends.base import Backend
+from search.cache import ExtractionCache
+from search.documents import apply_aliases, build_document
+from search.models import Article, Entities, FileProblem, RawArticle, ReindexReport
+from search.settings import Settings
+
+BATCH_SIZE = 256
+# Called after each batch with the source bytes finished so far and the report.
+ProgressCallback = Callable[[int, ReindexReport], None]
+
+
+def source_bytes(paths: Sequence[str | Path]) -> int:
+    """Total size of the files under ``paths`` (the progress bar's 100%)."""
+    total = 0
+    for path in paths:
+        if os.path.isfile(path):
+            total += os.path.getsize(path)
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                try:
+                    total += os.path.getsize(os.path.join(folder, name))
+                except OSError:
+                    pass  # reported by the reader with its reason
+    return total
+
+
+def reindex(
+    backend: Backend,
+    settings: Settings,
+    paths: Sequence[str | Path],
+    *,
+    full: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ReindexReport:
+    """Bring the index in line with ``paths``; see docs/architecture.md "Reindexing".
+
+    Incremental (default): unchanged articles are skipped, changed ones replaced, articles
+    whose source under ``paths`` disappeared are removed. ``full``: a new index is built
+    beside the live one and swapped in. Either way searches see all or nothing of the run.
+    """
+    from search.sources import read_paths
+
+    started = time.perf_counter()
+    report = ReindexReport(full=full)
+    roots = [os.path.abspath(p) for p in paths]
+    with backend.lock():
+        live = {} if full else backend.fingerprints()
+        cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
+        writer = backend.writer(full=full)
+        try:
+            seen: set[str] = set()
+            done_bytes = 0
+            stream = _articles(read_paths(paths, settings), report, settings)
+            for batch, batch_bytes in _batches(stream, BATCH_SIZE):
+                fresh = []
+                for article in batch:
+                    if article.id in seen:
+                        report.skipped.append(FileProblem(article.key, "duplicate article id"))
+                        continue
+                    seen.add(article.id)
+                    old = live.get(article.id)
+                    if old and old[1] == article.content_hash:
+                        report.unchanged += 1
+                    else:
+                        fresh.append(article)
+                now = datetime.now(UTC)
+                for article, entities in zip(fresh, _extract(fresh, cache), strict=True):
+                    writer.add(build_document(article, entities, indexed_at=now))
+                    report.indexed += 1
+                done_bytes += batch_bytes
+                if progress:
+                    progress(done_bytes, report)
+            for doc_id, (key, _) in live.items():
+                if doc_id not in seen and _under(key, roots):
+                    writer.delete(doc_id)
+                    report.removed += 1
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            cache.close()
+        if report.indexed or report.removed:
+            merge_corpus_aliases(backend)
+    report.total_documents = backend.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def merge_corpus_aliases(backend: Backend) -> int:
+    """Rewrite documents whose actors have a corpus-level canonical name; returns how many."""
+    from search.entities import corpus_aliases
+
+    counts: Counter[str] = Counter()
+    for doc in backend.iter_documents():
+        counts.update(doc.actors)
+    aliases = corpus_aliases(counts)
+    if not aliases:
+        return 0
+    changed = 0
+    writer = backend.writer()
+    try:
+        for doc in backend.iter_documents():
+            merged = apply_aliases(doc, aliases)
+            if merged is not doc:
+                writer.add(merged)
+                changed += 1
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return changed
+
+
+def _articles(
+    items: Iterable[RawArticle | FileProblem], report: ReindexReport, settings: Settings
+) -> Iterator[tuple[Article, int]]:
+    """Clean each raw article; yields (article, bytes of source files finished with it)."""
+    from search.cleaning import clean
+
+    current_file = None
+    for item in items:
+        if isinstance(item, FileProblem):
+            report.skipped.append(item)
+            continue
+        report.read += 1
+        file_name = item.key.split("#", 1)[0]
+        finished = 0
+        if file_name != current_file:
+            finished = _size(current_file)
+            current_file = file_name
+        try:
+            with time_limit(settings.article_timeout_s):
+                article = clean(item)
+        except TimeoutError:
+            report.skipped.append(
+                FileProblem(item.key, f"cleaning took over {settings.article_timeout_s:g} s")
+            )
+            continue
+        except ValueError as e:  # EmptyArticle and unparseable content
+            report.skipped.append(FileProblem(item.key, str(e) or "no article text"))
+            continue
+        yield article, finished
+
+
+def _batches(
+    stream: Iterator[tuple[Article, int]], size: int
+) -> Iterator[tuple[list[Article], int]]:
+    batch: list[Article] = []
+    finished = 0
+    for article, done in stream:
+        batch.append(article)
+        finished += done
+        if len(batch) >= size:
+            yield batch, finished
+            batch, finished = [], 0
+    yield batch, finished
+
+
+def _extract(articles: list[Article], cache: ExtractionCache) -> list[Entities]:
+    """Entities for each article: from the cache by content hash, else one NER pass."""
+    if not articles:
+        return []
+    from search.entities import extract_many
+
+    hashes = [a.content_hash for a in articles]
+    known = cache.get_many(hashes)
+    missing = [a for a in articles if a.content_hash not in known]
+    if missing:
+        extracted = list(zip((a.content_hash for a in missing), extract_many(missing), strict=True))
+        cache.put_many(extracted)
+        known.update(extracted)
+    return [known[h] for h in hashes]
+
+
+def _under(key: str, roots: list[str]) -> bool:
+    path = key.split("#", 1)[0]
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _size(path: str | None) -> int:
+    try:
+        return os.path.getsize(path) if path else 0
+    except OSError:
+        return 0
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` (main thread only; else no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

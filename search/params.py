@@ -1,0 +1,127 @@
+"""Turn request parameters (web query string, CLI options) into a validated SearchRequest.
+
+Both front doors call ``parse_search_params`` so they accept and reject exactly the same
+input, with the same messages.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from search.errors import QueryError
+from search.models import SearchRequest, SortOrder
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_FACET_SIZE = 100
+MAX_VALUES = 20  # values per repeatable filter
+MAX_VALUE_CHARS = 200
+MAX_QUERY_CHARS = 500
+SORTS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+Params = Mapping[str, str | Sequence[str]]
+
+
+def parse_search_params(params: Params) -> SearchRequest:
+    """Validate ``q, actor, country, source, from, to, sort, page, per_page, facet_size``.
+
+    Unknown parameters are ignored (links may carry extra ones); a bad value raises
+    ``QueryError`` naming the parameter and what is allowed.
+    """
+    q = _single(params, "q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"q is too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
+    from_text = _single(params, "from")
+    to_text = _single(params, "to")
+    date_from = parse_date_bound(from_text, "from", end=False)
+    date_to = parse_date_bound(to_text, "to", end=True)
+    if date_from and date_to and date_from > date_to:
+        raise QueryError(f"from ({from_text}) is after to ({to_text})")
+    sort = _single(params, "sort") or ("relevance" if q.strip() else "newest")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    return SearchRequest(
+        q=q.strip(),
+        actors=_values(params, "actor"),
+        countries=tuple(dict.fromkeys(normalize_country(c) for c in _values(params, "country"))),
+        sources=_values(params, "source"),
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
+        page=_int(params, "page", 1, 1, MAX_PAGE),
+        per_page=_int(params, "per_page", 20, 1, MAX_PER_PAGE),
+        facet_size=_int(params, "facet_size", 10, 1, MAX_FACET_SIZE),
+        from_text=from_text,
+        to_text=to_text,
+    )
+
+
+def parse_date_bound(text: str | None, name: str, *, end: bool) -> date | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` -> the first (or, for ``end``, last) day."""
+    if text is None or not text.strip():
+        return None
+    match = _DATE.match(text.strip())
+    if not match:
+        raise QueryError(f"{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+    year = int(match[1])
+    month = int(match[2]) if match[2] else (12 if end else 1)
+    try:
+        if match[3]:
+            return date(year, month, int(match[3]))
+        day = calendar.monthrange(year, month)[1] if end else 1
+        return date(year, month, day)
+    except (ValueError, calendar.IllegalMonthError) as e:
+        raise QueryError(f"{name} is not a real date: {text!r}") from e
+
+
+def normalize_country(value: str) -> str:
+    """An ISO alpha-2 code or a country name/demonym -> upper-case ISO alpha-2."""
+    from search.entities.countries import resolve_country
+
+    code = resolve_country(value)
+    if code is None:
+        raise QueryError(f"unknown country {value!r}: use an ISO code like RU or a name")
+    return code
+
+
+def _raw(params: Params, name: str) -> list[str]:
+    value = params.get(name)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _single(params: Params, name: str) -> str | None:
+    values = _raw(params, name)
+    if len(values) > 1 and len(set(values)) > 1:
+        raise QueryError(f"{name} was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _values(params: Params, name: str) -> tuple[str, ...]:
+    values = [v.strip() for v in _raw(params, name) if v.strip()]
+    if len(values) > MAX_VALUES:
+        raise QueryError(f"at most {MAX_VALUES} {name} values, got {len(values)}")
+    for v in values:
+        if len(v) > MAX_VALUE_CHARS:
+            raise QueryError(f"{name} value is too long (at most {MAX_VALUE_CHARS} characters)")
+    return tuple(dict.fromkeys(values))
+
+
+def _int(params: Params, name: str, default: int, low: int, high: int) -> int:
+    text = _single(params, name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError as e:
+        raise QueryError(f"{name} must be a whole number, not {text!r}") from e
+    if not low <= value <= high:
+        raise QueryError(f"{name} must be between {low} and {high}, not {value}")
+    return value

@@ -1,0 +1,211 @@
+"""JSON shapes of Dateline's records: the public API contract and the extraction cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from search.models import (
+    Actor,
+    CountryMention,
+    DateMention,
+    Entities,
+    Facet,
+    Hit,
+    IndexDocument,
+    Mention,
+    SearchPage,
+    SearchRequest,
+)
+
+
+def country_label(code: str) -> str:
+    """Display name of an ISO alpha-2 code ("RU" -> "Russia")."""
+    from search.entities.countries import country_name
+
+    return country_name(code) or code
+
+
+def iso_date(value: datetime | date | None) -> str | None:
+    """A publication datetime as the ISO day users see, or None."""
+    if value is None:
+        return None
+    return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+
+
+def request_json(request: SearchRequest) -> dict[str, Any]:
+    """The ``query`` block echoed in every search response."""
+    return {
+        "q": request.q,
+        "actor": list(request.actors),
+        "country": list(request.countries),
+        "source": list(request.sources),
+        "from": request.from_text,
+        "to": request.to_text,
+        "sort": request.sort,
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One result in the JSON contract."""
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "url": hit.url,
+        "source": hit.source,
+        "published": iso_date(hit.published),
+        "snippet": hit.snippet,
+        "actors": list(hit.actors),
+        "countries": [{"code": c, "name": country_label(c)} for c in hit.countries],
+        "score": None if hit.score is None else round(hit.score, 4),
+    }
+
+
+def facet_json(facet: Facet, *, labelled: bool = False) -> dict[str, Any]:
+    """A facet's values with counts (countries also carry their display label)."""
+    values = []
+    for v in facet.values:
+        item: dict[str, Any] = {"value": v.value, "count": v.count, "selected": v.selected}
+        if labelled:
+            item["label"] = country_label(v.value)
+        values.append(item)
+    return {"values": values, "truncated": facet.truncated}
+
+
+def page_json(page: SearchPage) -> dict[str, Any]:
+    """A whole search page in the JSON contract of docs/architecture.md."""
+    request = page.request
+    return {
+        "ok": True,
+        "total": page.total,
+        "page": request.page,
+        "per_page": request.per_page,
+        "took_ms": round(page.took_ms, 1),
+        "query": request_json(request),
+        "hits": [hit_json(h) for h in page.hits],
+        "facets": {
+            "actor": facet_json(page.actor_facet),
+            "country": facet_json(page.country_facet, labelled=True),
+            "source": facet_json(page.source_facet),
+            "date": {
+                "interval": page.dates.interval,
+                "buckets": [{"key": b.key, "count": b.count} for b in page.dates.buckets],
+                "undated": page.dates.undated,
+            },
+        },
+        "suggestion": page.suggestion,
+    }
+
+
+def document_json(doc: IndexDocument) -> dict[str, Any]:
+    """One stored article (``/api/articles/<id>``)."""
+    return {
+        "ok": True,
+        "id": doc.id,
+        "title": doc.title,
+        "url": doc.url,
+        "source": doc.source,
+        "published": doc.published.isoformat() if doc.published else None,
+        "body": doc.body,
+        "actors": [
+            {"name": name, "kind": kind}
+            for name, kind in zip(doc.actors, doc.actor_kinds, strict=False)
+        ],
+        "countries": [{"code": c, "name": country_label(c)} for c in doc.countries],
+        "dates_mentioned": list(doc.dates_mentioned),
+        "mentions": [
+            {"start": s.start, "end": s.end, "type": s.type, "value": s.value} for s in doc.spans
+        ],
+        "content_hash": doc.content_hash,
+        "indexed_at": doc.indexed_at.isoformat() if doc.indexed_at else None,
+    }
+
+
+def _mention(m: Mention) -> list[Any]:
+    return [m.start, m.end, m.surface]
+
+
+def _unmention(raw: list[Any]) -> Mention:
+    return Mention(int(raw[0]), int(raw[1]), str(raw[2]))
+
+
+def entities_json(entities: Entities, text: str | None = None) -> dict[str, Any]:
+    """Entities as plain JSON (``dateline extract`` output and the extraction cache)."""
+    out: dict[str, Any] = {
+        "actors": [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "mentions": [
+                    {"start": m.start, "end": m.end, "surface": m.surface} for m in a.mentions
+                ],
+            }
+            for a in entities.actors
+        ],
+        "countries": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "mentions": [
+                    {"start": m.start, "end": m.end, "surface": m.surface} for m in c.mentions
+                ],
+            }
+            for c in entities.countries
+        ],
+        "dates": [
+            {
+                "start": d.mention.start,
+                "end": d.mention.end,
+                "surface": d.mention.surface,
+                "from": d.start.isoformat() if d.start else None,
+                "to": d.end.isoformat() if d.end else None,
+            }
+            for d in entities.dates
+        ],
+    }
+    if text is not None:
+        out = {"text": text, **out}
+    return out
+
+
+def encode_entities(entities: Entities) -> str:
+    """Compact JSON for the extraction cache."""
+    return json.dumps(
+        {
+            "a": [[a.name, a.kind, [_mention(m) for m in a.mentions]] for a in entities.actors],
+            "c": [[c.code, c.name, [_mention(m) for m in c.mentions]] for c in entities.countries],
+            "d": [
+                [
+                    _mention(d.mention),
+                    d.start.isoformat() if d.start else None,
+                    d.end.isoformat() if d.end else None,
+                ]
+                for d in entities.dates
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_entities(payload: str) -> Entities:
+    """Inverse of ``encode_entities``."""
+    raw = json.loads(payload)
+    return Entities(
+        actors=tuple(
+            Actor(name, kind, tuple(_unmention(m) for m in ms)) for name, kind, ms in raw["a"]
+        ),
+        countries=tuple(
+            CountryMention(code, name, tuple(_unmention(m) for m in ms))
+            for code, name, ms in raw["c"]
+        ),
+        dates=tuple(
+            DateMention(
+                _unmention(m),
+                date.fromisoformat(s) if s else None,
+                date.fromisoformat(e) if e else None,
+            )
+            for m, s, e in raw["d"]
+        ),
+    )

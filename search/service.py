@@ -1,0 +1,107 @@
+"""SearchService: the one layer behind the CLI, the web pages and the JSON API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from search.backends import Backend, make_backend
+from search.errors import ArticleError, DatelineError, QueryError
+from search.indexing import ProgressCallback, reindex
+from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest
+from search.params import Params, parse_search_params
+from search.settings import DEFAULT_SOURCES, Settings
+
+FACETS = ("actor", "country", "source")
+
+
+class SearchService:
+    """Search, read and reindex one archive through the configured backend."""
+
+    def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self._backend = backend
+
+    @property
+    def backend(self) -> Backend:
+        """The backend, created on first use (so building a service costs nothing)."""
+        if self._backend is None:
+            self._backend = make_backend(self.settings)
+        return self._backend
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Run a validated request."""
+        from search.query import validate_query
+
+        if request.q:
+            validate_query(request.q)
+        started = time.perf_counter()
+        page = self.backend.search(request)
+        if not page.took_ms:
+            page = replace(page, took_ms=(time.perf_counter() - started) * 1000)
+        return page
+
+    def search_params(self, params: Params) -> SearchPage:
+        """Parse request parameters (see ``search.params``) and search."""
+        return self.search(parse_search_params(params))
+
+    def article(self, doc_id: str) -> IndexDocument:
+        """One stored article; ``ArticleError`` (404) when there is none with that id."""
+        if not _valid_id(doc_id):
+            raise ArticleError(f"no article with id {doc_id[:40]!r}")
+        doc = self.backend.get(doc_id)
+        if doc is None:
+            raise ArticleError(f"no article with id {doc_id!r}")
+        return doc
+
+    def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
+        """Articles similar to ``doc_id``."""
+        self.article(doc_id)
+        return self.backend.more_like(doc_id, limit)
+
+    def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
+        """Values of one facet that start with ``prefix`` (to find one among many)."""
+        if facet not in FACETS:
+            raise QueryError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
+        if len(prefix) > 200:
+            raise QueryError("prefix is too long (at most 200 characters)")
+        if not 1 <= limit <= 500:
+            raise QueryError("limit must be between 1 and 500")
+        return self.backend.facet_values(facet, prefix, limit)
+
+    def reindex(
+        self,
+        paths: Sequence[str | Path] = (),
+        *,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> ReindexReport:
+        """Index ``paths`` (default ``seeds/``): incremental unless ``full``."""
+        return reindex(
+            self.backend,
+            self.settings,
+            list(paths) or [DEFAULT_SOURCES],
+            full=full,
+            progress=progress,
+        )
+
+    def health(self) -> dict[str, Any]:
+        """Whether the index answers, and how many documents it holds."""
+        try:
+            count = self.backend.count()
+        except DatelineError as e:
+            return {
+                "ok": False,
+                "status": e.status,
+                "backend": self.settings.backend,
+                "error": str(e),
+            }
+        return {"ok": True, "backend": self.settings.backend, "documents": count}
+
+
+def _valid_id(doc_id: str) -> bool:
+    """Ids are 16 hex digits; anything else cannot name an article (or a file)."""
+    return len(doc_id) == 16 and all(c in "0123456789abcdef" for c in doc_id)
