@@ -55,6 +55,6 @@ class Settings:
 
 
 def corpora_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the shared evaluation corpora live (``DATELINE_CORPORA``, default ../shared/corpora)."""
+    """The shared evaluation corpora: ``DATELINE_CORPORA``, default ../shared/corpora."""
     env = os.environ if env is None else env
     return Path(env.get("DATELINE_CORPORA", PROJECT_ROOT.parent / "shared" / "corpora"))
