@@ -1,0 +1,98 @@
+"""Issue 2's acceptance on the user's seed article, through the CLI and the service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+from search.service import SearchService
+from search.settings import Settings
+from tests.conftest import SEED_FILE, SEEDS
+
+EXPECTED_ACTORS = {"Vladimir Putin", "Abbas Araghchi", "Dmitry Peskov", "Donald Trump"}
+EXPECTED_COUNTRIES = {"RU", "IR", "US", "IL", "SY"}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    index = tmp_path_factory.mktemp("cli-index")
+    result = CliRunner().invoke(main, ["--index", str(index), "reindex", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    return index
+
+
+def run(index: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["--index", str(index), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_search_putin_finds_the_seed_with_its_entities(seed_index: Path) -> None:
+    page = run(seed_index, "search", "Putin", "--json")
+    assert page["total"] == 1
+    doc = SearchService(Settings(index_dir=seed_index)).article(page["hits"][0]["id"])
+    assert EXPECTED_ACTORS <= set(doc.actors)
+    assert "Putin" not in doc.actors
+    assert "Russia Keeps Its Distance" not in doc.actors
+    assert set(doc.countries) == EXPECTED_COUNTRIES
+    assert "Leave a Reply" not in doc.body
+    assert doc.published is not None and doc.published.date().isoformat() == "2025-06-23"
+
+
+def test_filters_and_facets(seed_index: Path) -> None:
+    page = run(seed_index, "search", "strikes", "--country", "SY", "--json")
+    assert page["total"] == 1
+    countries = {v["value"]: v["count"] for v in page["facets"]["country"]["values"]}
+    assert countries == dict.fromkeys(EXPECTED_COUNTRIES, 1)
+    actors = {v["value"]: v["count"] for v in page["facets"]["actor"]["values"]}
+    assert {a: actors.get(a) for a in EXPECTED_ACTORS} == dict.fromkeys(EXPECTED_ACTORS, 1)
+    assert run(seed_index, "search", "strikes", "--country", "FR", "--json")["total"] == 0
+
+
+def test_reindex_twice_keeps_one_document(seed_index: Path) -> None:
+    result = CliRunner().invoke(main, ["--index", str(seed_index), "reindex", "--json", str(SEEDS)])
+    report = json.loads(result.output)
+    assert (report["indexed"], report["unchanged"], report["documents"]) == (0, 1, 1)
+
+
+def test_extract_offsets_match_surfaces() -> None:
+    result = CliRunner().invoke(main, ["extract", str(SEED_FILE), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    text = data["text"]
+    mentions = [m for kind in ("actors", "countries") for e in data[kind] for m in e["mentions"]]
+    mentions += data["dates"]
+    assert mentions and all(text[m["start"] : m["end"]] == m["surface"] for m in mentions)
+    assert EXPECTED_ACTORS <= {a["name"] for a in data["actors"]}
+    assert {c["code"] for c in data["countries"]} == EXPECTED_COUNTRIES
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "x", "--page", "0"], "page must be between 1 and 10000"),
+        (["search", "x", "--per-page", "1000"], "per_page must be between 1 and 100"),
+        (["search", "x", "--from", "notadate"], "from must be YYYY"),
+        (["reindex", "/no/such/folder"], "/no/such/folder: no such file or folder"),
+        (["extract", "/no/such/file.txt"], "/no/such/file.txt: no such file"),
+    ],
+)
+def test_cli_errors_are_one_line_not_a_traceback(
+    seed_index: Path, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(main, ["--index", str(seed_index), *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_search_without_index_says_to_reindex(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--index", str(tmp_path / "none"), "search", "x"])
+    assert result.exit_code == 1
+    assert "dateline reindex" in result.output
