@@ -10,17 +10,19 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from search.backends.base import Backend
+from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document
 from search.models import Article, Entities, FileProblem, RawArticle, ReindexReport
 from search.settings import Settings
+from search.workers import Extractor
 
 BATCH_SIZE = 256
 # Called after each batch with the source bytes finished so far and the report.
@@ -64,9 +66,10 @@ def reindex(
     report = ReindexReport(full=full)
     roots = [os.path.abspath(p) for p in paths]
     with backend.lock():
-        live = {} if full else backend.fingerprints()
+        live = backend.fingerprints()
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
         writer = backend.writer(full=full)
+        pipeline = _Pipeline(writer, cache, report, settings.extract_workers)
         try:
             seen: set[str] = set()
             done_bytes = 0
@@ -79,32 +82,92 @@ def reindex(
                         continue
                     seen.add(article.id)
                     old = live.get(article.id)
-                    if old and old[1] == article.content_hash:
+                    if old and old[1] == article.content_hash and not full:
                         report.unchanged += 1
                     else:
                         fresh.append(article)
-                now = datetime.now(UTC)
-                for article, entities in zip(fresh, _extract(fresh, cache), strict=True):
-                    writer.add(build_document(article, entities, indexed_at=now))
-                    report.indexed += 1
+                pipeline.push(fresh)
                 done_bytes += batch_bytes
                 if progress:
                     progress(done_bytes, report)
+            pipeline.drain()
             for doc_id, (key, _) in live.items():
                 if doc_id not in seen and _under(key, roots):
-                    writer.delete(doc_id)
+                    if not full:
+                        writer.delete(doc_id)
                     report.removed += 1
-            writer.commit()
+            with _timed(report, "commit"):
+                writer.commit()
         except BaseException:
+            pipeline.close()
             writer.abort()
             raise
         finally:
+            pipeline.close()
             cache.close()
         if report.indexed or report.removed:
-            merge_corpus_aliases(backend)
+            with _timed(report, "aliases"):
+                merge_corpus_aliases(backend)
     report.total_documents = backend.count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Pipeline:
+    """Extraction of batch n+1.. runs in workers while batch n is written to the index."""
+
+    def __init__(
+        self, writer: IndexWriter, cache: ExtractionCache, report: ReindexReport, workers: int
+    ) -> None:
+        self.writer, self.cache, self.report = writer, cache, report
+        self.extractor = Extractor(workers)
+        self.depth = max(1, workers) * 2  # batches in flight: enough to keep workers busy
+        self.pending: deque[tuple[list[Article], dict[str, Entities], list[str], Any]] = deque()
+
+    def push(self, articles: list[Article]) -> None:
+        """Queue a batch: cached entities now, the rest sent to the extractor."""
+        if not articles:
+            return
+        hashes = [a.content_hash for a in articles]
+        known = self.cache.get_many(hashes)
+        missing = [a for a in articles if a.content_hash not in known]
+        handle = self.extractor.submit(missing) if missing else []
+        self.pending.append((articles, known, [a.content_hash for a in missing], handle))
+        while len(self.pending) > self.depth:
+            self._write_oldest()
+
+    def drain(self) -> None:
+        """Write every queued batch."""
+        while self.pending:
+            self._write_oldest()
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.extractor.close()
+
+    def _write_oldest(self) -> None:
+        articles, known, missing_hashes, handle = self.pending.popleft()
+        with _timed(self.report, "extract_wait"):
+            extracted = list(zip(missing_hashes, Extractor.result(handle), strict=True))
+        if extracted:
+            self.cache.put_many(extracted)
+            known.update(extracted)
+        now = datetime.now(UTC)
+        with _timed(self.report, "write"):
+            for article in articles:
+                self.writer.add(
+                    build_document(article, known[article.content_hash], indexed_at=now)
+                )
+                self.report.indexed += 1
+
+
+@contextmanager
+def _timed(report: ReindexReport, phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[phase] = report.timings.get(phase, 0.0) + time.perf_counter() - started
 
 
 def merge_corpus_aliases(backend: Backend) -> int:
@@ -150,7 +213,7 @@ def _articles(
             finished = _size(current_file)
             current_file = file_name
         try:
-            with time_limit(settings.article_timeout_s):
+            with time_limit(settings.article_timeout_s), _timed(report, "clean"):
                 article = clean(item)
         except TimeoutError:
             report.skipped.append(
@@ -175,22 +238,6 @@ def _batches(
             yield batch, finished
             batch, finished = [], 0
     yield batch, finished
-
-
-def _extract(articles: list[Article], cache: ExtractionCache) -> list[Entities]:
-    """Entities for each article: from the cache by content hash, else one NER pass."""
-    if not articles:
-        return []
-    from search.entities import extract_many
-
-    hashes = [a.content_hash for a in articles]
-    known = cache.get_many(hashes)
-    missing = [a for a in articles if a.content_hash not in known]
-    if missing:
-        extracted = list(zip((a.content_hash for a in missing), extract_many(missing), strict=True))
-        cache.put_many(extracted)
-        known.update(extracted)
-    return [known[h] for h in hashes]
 
 
 def _under(key: str, roots: list[str]) -> bool:

@@ -269,3 +269,4 @@ class ReindexReport:
     total_documents: int = 0
     seconds: float = 0.0
     full: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
