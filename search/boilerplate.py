@@ -1,0 +1,135 @@
+"""Plain-text hygiene: whitespace, control characters, web chrome, hard-wrapped wire text.
+
+Pure string functions used by ``search.cleaning``. The chrome filter removes only whole
+lines that match known widget phrases, so article sentences are never cut.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0/C1 controls except tab and newline, plus zero-width characters and the BOM.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+_NETWORKS = (
+    r"facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|tumblr|pocket|email"
+    r"|e-mail|print|mail|messenger|flipboard|threads|bluesky|mastodon|copy link|sms|more"
+)
+# Lines that are a share bar wherever they appear.
+_SHARE_BAR = re.compile(
+    rf"""^(?:
+        share\ this(?:\ (?:article|story|post|page))?:?
+      | share\ (?:on|via)\ (?:{_NETWORKS})(?:\ \(opens\ in\ new\ window\))?
+      | click\ to\ (?:share\ on\ .{{1,30}}|email\ a\ link\ to\ a\ friend|print|email)
+        (?:\ \(opens\ in\ new\ window\))?
+      | (?:(?:{_NETWORKS})\s*[|,·•/]?\s*){{2,}}
+    )$""",
+    re.I | re.X,
+)
+# Chrome that ends an article: when one of these starts a line in the last part of a text,
+# everything from it on is widgets (related links, comment forms, navigation).
+_TAIL_START = re.compile(
+    r"""^(?:
+        leave\ a\ (?:reply|comment).*
+      | related(?:\ (?:posts?|articles?|stories|news|content|reading|coverage))?:?
+      | you\ (?:may|might)\ also\ (?:like|be\ interested\ in):?
+      | (?:read|see)\ also:?
+      | more\ (?:from|on)\ this\ (?:author|topic|site):?
+      | like\ this:?
+      | post\ navigation
+      | you\ must\ be\ logged\ in\ to\ post\ a\ comment\.?
+      | your\ email\ address\ will\ not\ be\ published\.?.*
+      | (?:\d+\ )?comments?(?:\ \(\d+\))?:?
+      | no\ comments(?:\ yet)?\.?
+      | (?:subscribe|sign\ up)\ (?:to|for)\ (?:our|the)\ (?:daily\ |weekly\ )?newsletters?.*
+    )$""",
+    re.I | re.X,
+)
+# Single trailing lines that are chrome but do not by themselves end the article.
+_TAIL_LINE = re.compile(
+    r"""^(?:
+        (?:tags?|tagged|filed\ under|categor(?:y|ies)|posted\ in|topics?)\s*:?\s.{0,300}
+      | (?:previous|next|older|newer)\ (?:post|article|story)s?\b.{0,200}
+      | (?:read\ more|continue\ reading|advertisement|cancel\ reply)
+      | (?:like\ )?loading\.\.\.
+      | (?:\d+\ )?(?:likes?|shares?|views?|comments?)
+      | (?:©|\(c\)|copyright\b).{0,150}
+      | all\ rights\ reserved\.?
+      | required\ fields\ are\ marked\ \*?
+      | (?:posted|published|updated)\ (?:on|by)\ .{0,80}
+    )$""",
+    re.I | re.X,
+)
+# Tail markers are only trusted after this share of the text: a heading "Related" in the
+# first half of a story is more likely part of it.
+_TAIL_FROM = 0.5
+
+
+def normalize_whitespace(text: str) -> str:
+    """NFC, no control characters, single spaces, stripped lines, at most one blank line."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text.replace("\f", "\n").replace("\v", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def strip_chrome(text: str) -> str:
+    """Remove share bars anywhere and web widgets (replies, related links, tags) at the end.
+
+    ``text`` must already be whitespace-normalized.
+    """
+    lines = [line for line in text.split("\n") if not _SHARE_BAR.match(line)]
+    lines = _cut_tail(lines)
+    while lines and (not lines[-1] or _is_tail_line(lines[-1])):
+        lines.pop()
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _cut_tail(lines: list[str]) -> list[str]:
+    total = sum(len(line) + 1 for line in lines)
+    seen = 0
+    for i, line in enumerate(lines):
+        if seen >= total * _TAIL_FROM and len(line) <= 160 and _TAIL_START.match(line):
+            return lines[:i]
+        seen += len(line) + 1
+    return lines
+
+
+def _is_tail_line(line: str) -> bool:
+    return len(line) <= 300 and bool(_TAIL_LINE.match(line) or _TAIL_START.match(line))
+
+
+_TABLE_LINE = re.compile(r"\.{3,}|\S {3,}\S|^[\s\d.,%()+-]+$|^-+$")
+_WIRE_INDENT = re.compile(r"^(?: {2,}|\t)")
+
+
+def reflow_wire_text(text: str) -> str:
+    """Join hard-wrapped wire lines into paragraphs (one per line).
+
+    A paragraph starts at an indented line (Reuters indents by four spaces) or after a
+    blank line; table-like lines (dot leaders, aligned columns) are kept as they are.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for raw_line in text.replace("\r\n", "\n").split("\n"):
+        line = raw_line.strip()
+        if not line:
+            flush()
+        elif _TABLE_LINE.search(raw_line.rstrip()):
+            flush()
+            paragraphs.append(raw_line.rstrip())
+        else:
+            if _WIRE_INDENT.match(raw_line):
+                flush()
+            current.append(line)
+    flush()
+    return "\n".join(paragraphs)

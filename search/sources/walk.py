@@ -1,0 +1,73 @@
+"""Walking files and folders: sorted, hidden entries skipped, each file once, no symlink loops."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from search.models import FileProblem
+
+log = logging.getLogger(__name__)
+
+
+def iter_files(root: Path) -> Iterator[Path | FileProblem]:
+    """Every regular file under ``root`` (or ``root`` itself), in sorted order.
+
+    Symlinks are followed, but a folder or file already seen (by device and inode) is not
+    visited again, so a link back to an ancestor cannot loop. Names starting with "." are
+    skipped below ``root``; a ``root`` given explicitly is always read.
+    """
+    seen_files: set[tuple[int, int]] = set()
+    try:
+        st = root.stat()
+    except OSError as e:
+        yield FileProblem(str(root), _reason(e))
+        return
+    if not root.is_dir():
+        yield root
+        return
+    yield from _walk_dir(root, ((st.st_dev, st.st_ino),), seen_files)
+
+
+def _walk_dir(
+    folder: Path, ancestors: tuple[tuple[int, int], ...], seen_files: set[tuple[int, int]]
+) -> Iterator[Path | FileProblem]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield FileProblem(str(folder), _reason(e))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        try:
+            st = path.stat()  # follows symlinks
+        except OSError as e:
+            yield FileProblem(str(path), _reason(e))
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if path.is_dir():
+            if ident in ancestors:
+                yield FileProblem(str(path), "symlink loop (links back to a parent folder)")
+                continue
+            yield from _walk_dir(path, (*ancestors, ident), seen_files)
+        elif path.is_file():
+            if ident in seen_files:
+                log.debug("skipping %s: same file already read through another path", path)
+                continue
+            seen_files.add(ident)
+            yield path
+
+
+def _reason(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    if isinstance(e, FileNotFoundError):
+        return "broken symlink" if os.path.islink(e.filename or "") else "file not found"
+    if e.errno == 40:  # ELOOP: a symlink pointing at itself, directly or in a cycle
+        return "symlink loop"
+    return f"cannot read: {e.strerror or e}"
