@@ -1,0 +1,48 @@
+"""Entity extraction: actors, countries and dates from one spaCy NER pass per article.
+
+``import search.entities`` does not import spaCy (only :mod:`search.entities.nlp` does, and
+lazily), so the serving path can use :func:`corpus_aliases` and
+:mod:`search.entities.countries` without loading a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from search.entities import nlp
+from search.entities.actors import corpus_aliases, extract_actors
+from search.entities.countries import country_name, extract_countries, resolve_country
+from search.entities.dates import extract_dates
+from search.entities.lines import LineIndex
+from search.models import Article, Entities
+
+__all__ = ["corpus_aliases", "country_name", "extract", "extract_many", "resolve_country"]
+
+
+def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
+    rows = [(s.label, s.start, s.end, s.text) for s in spans]
+    actors, people_spans = extract_actors(text, rows, LineIndex(text))
+    places = extract_countries(text, rows, article.dateline, skip=people_spans)
+    dates = extract_dates(text, rows, article.published)
+    return Entities(actors=actors, countries=places, dates=dates)
+
+
+def extract(article: Article) -> Entities:
+    """Actors, countries and dates of one article; offsets refer to ``article.text``."""
+    text = article.text
+    return _build(article, text, nlp.ner(text))
+
+
+def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[Entities]:
+    """Same as :func:`extract` for many articles, batched through ``nlp.pipe``, in order."""
+    # Two passes over the input would consume a generator; pair each text with its article.
+    pending: list[Article] = []
+
+    def texts() -> Iterator[str]:
+        for article in articles:
+            pending.append(article)
+            yield article.text
+
+    for spans in nlp.ner_many(texts(), batch_size=batch_size):
+        article = pending.pop(0)
+        yield _build(article, article.text, spans)
