@@ -1,0 +1,281 @@
+"""Per-document facet columns ("doc values") held as numpy arrays, and what is computed
+from them per query: filter masks, facet counts, date histograms and date sorting.
+
+Built once per index generation (one pass over a compact per-document record), then
+every query costs a few vectorised numpy operations over the matching document numbers
+instead of Whoosh ``groupedby`` (measured ~100x slower) or term expansion for date ranges.
+Backend-independent: document numbers are whatever the engine uses, ``0 .. size-1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from search.models import DateBucket, DateHistogram, Facet, FacetValue
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+Interval = Literal["year", "month", "day"]
+
+NO_DATE = -1
+# Span thresholds of the date histogram (in days): more than two years -> yearly buckets,
+# more than about two months -> monthly, else daily. Keeps bucket counts readable (<= ~62
+# daily bars, <= ~25 monthly bars below the year switch).
+YEAR_SPAN_DAYS = 731
+MONTH_SPAN_DAYS = 62
+
+
+@dataclass(frozen=True, slots=True)
+class MultiColumn:
+    """A multi-valued column in CSR form.
+
+    ``ids[offsets[d]:offsets[d+1]]`` are document ``d``'s value ids; ``docs`` is parallel
+    to ``ids`` (the document of each entry). Values are merged case-insensitively and
+    keep the first spelling seen (the canonical case).
+    """
+
+    offsets: IntArray
+    ids: IntArray
+    docs: IntArray
+    values: tuple[str, ...]
+    lookup: dict[str, int]  # casefolded value -> id
+
+    def value_id(self, value: str) -> int | None:
+        """The id of ``value`` (any case), or None when no document has it."""
+        return self.lookup.get(value.casefold())
+
+    def docs_with(self, value: str, size: int) -> BoolArray:
+        """Mask of documents that have ``value``."""
+        mask = np.zeros(size, dtype=bool)
+        vid = self.value_id(value)
+        if vid is not None:
+            mask[self.docs[self.ids == vid]] = True
+        return mask
+
+    def counts(self, docs: IntArray) -> IntArray:
+        """Occurrences of every value id among the documents ``docs`` (no duplicates)."""
+        n_values = len(self.values)
+        if len(docs) == 0 or n_values == 0:
+            return np.zeros(n_values, dtype=np.int64)
+        starts = self.offsets[docs]
+        lengths = self.offsets[docs + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(n_values, dtype=np.int64)
+        # Gather the CSR slices of the selected documents without a Python loop:
+        # position k of the output belongs to document j = repeat index; its entry index is
+        # starts[j] + (k - first output position of j).
+        firsts = np.cumsum(lengths) - lengths
+        entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
+        return np.bincount(self.ids[entry], minlength=n_values)
+
+
+@dataclass(frozen=True, slots=True)
+class DocColumns:
+    """Every column of one index generation."""
+
+    size: int  # document numbers are 0 .. size-1 (deleted ones included)
+    live: BoolArray
+    actor: MultiColumn
+    country: MultiColumn
+    source: MultiColumn
+    day: IntArray  # date ordinal of publication, NO_DATE when undated
+    stamp: IntArray  # publication time in epoch seconds (sorting), 0 when undated
+    month: IntArray  # year * 12 + month - 1, NO_DATE when undated
+    year: IntArray  # year, NO_DATE when undated
+
+    def facet(self, name: str) -> MultiColumn:
+        """The column of facet ``actor``, ``country`` or ``source``."""
+        column: MultiColumn = getattr(self, name)
+        return column
+
+
+class _ColumnBuilder:
+    """Accumulates one multi-valued column document by document."""
+
+    def __init__(self) -> None:
+        self.lookup: dict[str, int] = {}
+        self.values: list[str] = []
+        self.ids: list[int] = []
+        self.docs: list[int] = []
+        self.counts: list[int] = []
+
+    def add(self, docnum: int, values: Iterable[str]) -> None:
+        seen: set[int] = set()
+        for value in values:
+            if not isinstance(value, str) or not value:
+                continue
+            folded = value.casefold()
+            vid = self.lookup.get(folded)
+            if vid is None:
+                vid = self.lookup[folded] = len(self.values)
+                self.values.append(value)
+            if vid not in seen:  # a value counts once per document
+                seen.add(vid)
+                self.ids.append(vid)
+                self.docs.append(docnum)
+
+    def build(self, size: int) -> MultiColumn:
+        docs = np.asarray(self.docs, dtype=np.int64)
+        ids = np.asarray(self.ids, dtype=np.int64)
+        order = np.argsort(docs, kind="stable")
+        docs, ids = docs[order], ids[order]
+        offsets = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docs, minlength=size), out=offsets[1:])
+        return MultiColumn(offsets, ids, docs, tuple(self.values), dict(self.lookup))
+
+
+def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> DocColumns:
+    """Columns from ``(docnum, record)`` pairs of live documents.
+
+    A record has ``a`` (actor names), ``c`` (country codes), ``s`` (source or None),
+    ``t`` (epoch seconds or None) and ``d`` (day ordinal or None).
+    """
+    live = np.zeros(size, dtype=bool)
+    day = np.full(size, NO_DATE, dtype=np.int64)
+    stamp = np.zeros(size, dtype=np.int64)
+    builders = {name: _ColumnBuilder() for name in ("a", "c", "s")}
+    for docnum, rec in records:
+        live[docnum] = True
+        builders["a"].add(docnum, rec.get("a") or ())
+        builders["c"].add(docnum, rec.get("c") or ())
+        source = rec.get("s")
+        builders["s"].add(docnum, (source,) if source else ())
+        if rec.get("d") is not None:
+            day[docnum] = int(rec["d"])
+            stamp[docnum] = int(rec.get("t") or 0)
+    year = np.full(size, NO_DATE, dtype=np.int64)
+    month = np.full(size, NO_DATE, dtype=np.int64)
+    dated = np.flatnonzero(day != NO_DATE)
+    if len(dated):
+        # Few distinct days: convert each distinct ordinal once.
+        uniq, inverse = np.unique(day[dated], return_inverse=True)
+        ys = np.array([date.fromordinal(int(o)).year for o in uniq], dtype=np.int64)
+        ms = np.array([date.fromordinal(int(o)).month for o in uniq], dtype=np.int64)
+        year[dated] = ys[inverse]
+        month[dated] = ys[inverse] * 12 + ms[inverse] - 1
+    return DocColumns(
+        size=size,
+        live=live,
+        actor=builders["a"].build(size),
+        country=builders["c"].build(size),
+        source=builders["s"].build(size),
+        day=day,
+        stamp=stamp,
+        month=month,
+        year=year,
+    )
+
+
+def filter_mask(
+    cols: DocColumns,
+    *,
+    actors: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> BoolArray | None:
+    """Mask of live documents passing every filter, or None when there is no filter.
+
+    Actors and countries narrow (AND of all values); sources widen (OR); dates are
+    inclusive and exclude undated documents.
+    """
+    if not (actors or countries or sources or date_from or date_to):
+        return None
+    mask = cols.live.copy()
+    for value in actors:
+        mask &= cols.actor.docs_with(value, cols.size)
+    for value in countries:
+        mask &= cols.country.docs_with(value, cols.size)
+    if sources:
+        any_source = np.zeros(cols.size, dtype=bool)
+        for value in sources:
+            any_source |= cols.source.docs_with(value, cols.size)
+        mask &= any_source
+    if date_from is not None:
+        mask &= cols.day >= date_from.toordinal()
+    if date_to is not None:
+        mask &= (cols.day <= date_to.toordinal()) & (cols.day != NO_DATE)
+    return mask
+
+
+def top_facet(
+    column: MultiColumn, counts: IntArray, size: int, selected: Sequence[str] = ()
+) -> Facet:
+    """The ``size`` most frequent values (ties by value), plus every selected value."""
+    nonzero = np.flatnonzero(counts)
+    order = sorted(nonzero.tolist(), key=lambda vid: (-int(counts[vid]), column.values[vid]))
+    chosen = order[:size]
+    selected_ids: dict[int, str] = {}
+    missing: list[str] = []
+    for value in selected:
+        vid = column.value_id(value)
+        if vid is None:
+            missing.append(value)
+        else:
+            selected_ids[vid] = value
+    for vid in selected_ids:
+        if vid not in chosen:
+            chosen.append(vid)
+    values = [
+        FacetValue(column.values[vid], int(counts[vid]), vid in selected_ids) for vid in chosen
+    ]
+    # A selected value no document has still shows (with 0) so the user can unselect it.
+    values += [FacetValue(value, 0, True) for value in missing]
+    return Facet(values=tuple(values), truncated=len(order) > size)
+
+
+def choose_interval(first_day: int, last_day: int) -> Interval:
+    """Histogram interval for a span of day ordinals."""
+    span = last_day - first_day
+    if span > YEAR_SPAN_DAYS:
+        return "year"
+    if span > MONTH_SPAN_DAYS:
+        return "month"
+    return "day"
+
+
+def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
+    """Date buckets of the documents ``docs``, interval chosen from their date span."""
+    days = cols.day[docs]
+    dated = days != NO_DATE
+    undated = int(len(days) - int(dated.sum()))
+    if not dated.any():
+        return DateHistogram(interval="day", buckets=(), undated=undated)
+    days = days[dated]
+    interval = choose_interval(int(days.min()), int(days.max()))
+    if interval == "year":
+        keys, counts = np.unique(cols.year[docs][dated], return_counts=True)
+        labels = [f"{int(k):04d}" for k in keys]
+    elif interval == "month":
+        keys, counts = np.unique(cols.month[docs][dated], return_counts=True)
+        labels = [f"{int(k) // 12:04d}-{int(k) % 12 + 1:02d}" for k in keys]
+    else:
+        keys, counts = np.unique(days, return_counts=True)
+        labels = [date.fromordinal(int(k)).isoformat() for k in keys]
+    buckets = tuple(DateBucket(label, int(c)) for label, c in zip(labels, counts, strict=True))
+    return DateHistogram(interval=interval, buckets=buckets, undated=undated)
+
+
+def sort_by_date(cols: DocColumns, docs: IntArray, newest_first: bool) -> IntArray:
+    """``docs`` ordered by publication time, undated last, ties by document number."""
+    stamps = cols.stamp[docs]
+    undated = cols.day[docs] == NO_DATE
+    key = -stamps if newest_first else stamps
+    # lexsort: last key is primary -> undated flag, then time, then docnum.
+    order = np.lexsort((docs, key, undated))
+    return docs[order]
+
+
+def value_counts(column: MultiColumn, live: BoolArray) -> IntArray:
+    """Occurrences of every value among live documents."""
+    if len(column.ids) == 0:
+        return np.zeros(len(column.values), dtype=np.int64)
+    return np.bincount(column.ids[live[column.docs]], minlength=len(column.values))

@@ -1,0 +1,269 @@
+"""The embedded Whoosh backend: search, facets, snippets and the index generations.
+
+Readers keep one open searcher plus its facet columns per index generation. Each call
+costs one ``stat`` of CURRENT and of the live generation directory; only when either
+changed is the index reopened (and the columns rebuilt), so a running web server picks up
+a reindex without restart. Whoosh searchers are not safe to share between threads, so one
+lock serialises the calls of a backend instance (the work is CPU-bound under the GIL
+anyway).
+
+Query syntax: see ``search/query.py``. Words are ANDed (``AndGroup``), because news search
+users expect every word to narrow; each word is searched in ``title`` (boost 2) and
+``body``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from whoosh import index, query
+
+from search.backends import columns as cols_mod
+from search.backends.columns import DocColumns, IntArray
+from search.backends.whoosh_schema import decode_facets, from_stored
+from search.backends.whoosh_search import run_search
+from search.backends.whoosh_store import GenerationStore
+from search.backends.whoosh_writer import WhooshIndexWriter
+from search.errors import BackendError, DatelineError, IndexMissingError
+from search.models import IndexDocument, SearchPage, SearchRequest
+from search.query import validate_query
+from search.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """One open generation: the searcher and the columns computed from it."""
+
+    pointer: tuple[int, int, int]
+    name: str
+    dir_stamp: int
+    toc_generation: int
+    ix: Any
+    searcher: Any
+    columns: DocColumns
+    value_counts: dict[str, IntArray] = field(default_factory=dict)
+
+
+class WhooshBackend:
+    """Index and search ``IndexDocument``s with Whoosh in ``settings.index_dir``."""
+
+    name = "whoosh"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = GenerationStore(Path(settings.index_dir))
+        self._snap: _Snapshot | None = None
+        self._mutex = threading.RLock()
+
+    # -- writing ----------------------------------------------------------------------
+
+    def writer(self, *, full: bool = False) -> WhooshIndexWriter:
+        """Start a batch. ``full=True`` builds a new generation beside the live one."""
+        return WhooshIndexWriter(self.store, full=full)
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the one-reindex-at-a-time lock; raises ``IndexBusyError`` if taken."""
+        return self.store.locked()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _open_snapshot(self) -> _Snapshot:
+        """The current generation, reopened only when CURRENT or its directory changed."""
+        pointer = self.store.pointer_stamp()
+        root = self.store.root
+        if pointer is None:
+            self._drop()
+            raise IndexMissingError(f"no index at {root}: run `dateline reindex`")
+        snap = self._snap
+        if snap is not None and snap.pointer == pointer:
+            stamp = _dir_stamp(root / snap.name)
+            if stamp == snap.dir_stamp:
+                return snap
+            # The directory changed (a writer started or committed): reopen only if
+            # Whoosh wrote a new table of contents.
+            if snap.ix.latest_generation() == snap.toc_generation:
+                snap.dir_stamp = stamp
+                return snap
+        name = self.store.current()
+        if name is None:
+            self._drop()
+            raise IndexMissingError(
+                f"the index at {root} is unreadable (CURRENT names no generation): "
+                "run `dateline reindex --full`"
+            )
+        gen_dir = root / name
+        try:
+            stamp = _dir_stamp(gen_dir)
+            ix = index.open_dir(str(gen_dir))
+            searcher = ix.searcher()
+            columns = _build_columns(searcher.reader())
+        except Exception as e:
+            raise IndexMissingError(
+                f"the index at {gen_dir} cannot be opened ({type(e).__name__}: {e}): "
+                "run `dateline reindex --full`"
+            ) from e
+        self._drop()
+        self._snap = _Snapshot(
+            pointer=pointer,
+            name=name,
+            dir_stamp=stamp,
+            toc_generation=searcher.reader().generation(),
+            ix=ix,
+            searcher=searcher,
+            columns=columns,
+        )
+        return self._snap
+
+    def _drop(self) -> None:
+        if self._snap is not None:
+            with contextlib.suppress(Exception):
+                self._snap.searcher.close()
+            self._snap = None
+
+    def _read(self, fn: Callable[[_Snapshot], T]) -> T:
+        """Run ``fn`` on the live snapshot; library failures become ``BackendError``.
+
+        A generation deleted under an old snapshot (two rebuilds while this process was
+        idle) shows as a missing file: reopen once and retry.
+        """
+        with self._mutex:
+            for attempt in (1, 2):
+                snap = self._open_snapshot()
+                try:
+                    return fn(snap)
+                except DatelineError:
+                    raise
+                except OSError as e:
+                    self._drop()
+                    if attempt == 2:
+                        raise BackendError(f"index read failed: {e}") from e
+                except Exception as e:
+                    log.exception("search backend failure")
+                    raise BackendError(
+                        f"the index at {self.store.root} failed to answer "
+                        f"({type(e).__name__}); try `dateline reindex --full`"
+                    ) from e
+        raise AssertionError("unreachable")
+
+    def count(self) -> int:
+        """Number of live documents (0 when there is no index yet)."""
+        try:
+            return self._read(lambda s: int(s.searcher.doc_count()))
+        except IndexMissingError:
+            return 0
+
+    def get(self, doc_id: str) -> IndexDocument | None:
+        """One stored document, or ``None``."""
+
+        def run(snap: _Snapshot) -> IndexDocument | None:
+            stored = snap.searcher.document(id=doc_id)
+            return from_stored(stored) if stored else None
+
+        return self._read(run)
+
+    def fingerprints(self) -> dict[str, tuple[str, str]]:
+        """``{id: (key, content_hash)}`` of every live document, from the facet column."""
+
+        def run(snap: _Snapshot) -> dict[str, tuple[str, str]]:
+            reader = snap.searcher.reader()
+            column = reader.column_reader("facets")
+            out: dict[str, tuple[str, str]] = {}
+            for docnum in reader.all_doc_ids():
+                rec = decode_facets(column[docnum])
+                out[rec["i"]] = (rec["k"], rec["h"])
+            return out
+
+        try:
+            return self._read(run)
+        except IndexMissingError:
+            if self.store.pointer_stamp() is None:
+                return {}
+            raise
+
+    def iter_documents(self) -> Iterator[IndexDocument]:
+        """Every live document (materialised first: the searcher is shared)."""
+        docs = self._read(
+            lambda s: [from_stored(stored) for _, stored in s.searcher.reader().iter_docs()]
+        )
+        return iter(docs)
+
+    def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
+        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
+        if facet not in ("actor", "country", "source"):
+            raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
+
+        def run(snap: _Snapshot) -> list[tuple[str, int]]:
+            column = snap.columns.facet(facet)
+            counts = snap.value_counts.get(facet)
+            if counts is None:
+                counts = cols_mod.value_counts(column, snap.columns.live)
+                snap.value_counts[facet] = counts
+            folded = prefix.casefold()
+            found = [
+                (value, int(counts[vid]))
+                for vid, value in enumerate(column.values)
+                if counts[vid] and value.casefold().startswith(folded)
+            ]
+            found.sort(key=lambda vc: (-vc[1], vc[0]))
+            return found[: max(limit, 0)]
+
+        return self._read(run)
+
+    def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
+        """Documents sharing key terms of the body (else actors/countries) with ``doc_id``."""
+
+        def run(snap: _Snapshot) -> list[IndexDocument]:
+            searcher = snap.searcher
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return []
+            hits = searcher.more_like(docnum, "body", top=limit)
+            docs = [from_stored(hit.fields()) for hit in hits]
+            if not docs:
+                stored = searcher.stored_fields(docnum)
+                terms = [query.Term("actors", a.lower()) for a in stored.get("actors") or []]
+                terms += [query.Term("countries", c.lower()) for c in stored.get("countries") or []]
+                if terms:
+                    results = searcher.search(query.Or(terms), limit=limit, mask={docnum})
+                    docs = [from_stored(hit.fields()) for hit in results]
+            return [d for d in docs if d.id != doc_id][:limit]
+
+        return self._read(run)
+
+    # -- searching --------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Ranked hits with snippets, facets over the whole filtered result, histogram."""
+        started = time.perf_counter()
+        q_text = validate_query(request.q)
+        page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, q_text))
+        return _with_time(page, started)
+
+
+def _with_time(page: SearchPage, started: float) -> SearchPage:
+    return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _dir_stamp(path: Path) -> int:
+    return os.stat(path).st_mtime_ns
+
+
+def _build_columns(reader: Any) -> DocColumns:
+    """Facet columns of one generation, from the compact per-document ``facets`` column."""
+    size = reader.doc_count_all()
+    if size == 0 or not reader.has_column("facets"):
+        return cols_mod.build_columns((), size)
+    column = reader.column_reader("facets")
+    records = ((docnum, decode_facets(column[docnum])) for docnum in reader.all_doc_ids())
+    return cols_mod.build_columns(records, size)

@@ -1,0 +1,166 @@
+"""The Whoosh schema for ``IndexDocument`` and the conversions to and from it.
+
+Fields that hold lists (actors, countries, source) are indexed as one lower-cased token
+per value, so ``actor:"vladimir putin"`` matches whatever the case, while the stored copy
+keeps the canonical names (Whoosh's ``_stored_<field>`` keyword). A compact JSON column
+(``facets``) holds what the facet/filter columns need, so they can be built per index
+generation without unpickling every stored body.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import analysis, columns, fields
+
+from search.models import IndexDocument, MarkedSpan
+from search.query import STOP_WORDS
+
+# One token per line: canonical names never contain a newline, and commas do occur in
+# organisation names ("Foo, Inc.").
+LIST_ANALYZER = (
+    analysis.RegexTokenizer(r"[^\n]+") | analysis.StripFilter() | analysis.LowercaseFilter()
+)
+TEXT_ANALYZER = analysis.StemmingAnalyzer(stoplist=STOP_WORDS, cachesize=200_000)
+
+# User-facing query field names -> schema fields (see search/query.py FIELDS).
+FIELD_ALIASES = {
+    "actors": ["actor"],
+    "countries": ["country"],
+    "dates_mentioned": ["mentioned"],
+}
+
+
+def _list_field() -> fields.TEXT:
+    return fields.TEXT(analyzer=LIST_ANALYZER, phrase=False, stored=True)
+
+
+def build_schema() -> fields.Schema:
+    """The schema of every Dateline Whoosh index."""
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        key=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
+        body=fields.TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, spelling=True),
+        url=fields.STORED(),
+        source=_list_field(),
+        published=fields.DATETIME(stored=True, sortable=True),
+        year=fields.ID(stored=True),
+        month=fields.ID(stored=True),
+        day=fields.ID(stored=True),
+        actors=_list_field(),
+        actor_kinds=fields.STORED(),
+        countries=_list_field(),
+        dates_mentioned=fields.KEYWORD(stored=True, commas=True),
+        spans=fields.STORED(),
+        content_hash=fields.STORED(),
+        indexed_at=fields.STORED(),
+        facets=fields.COLUMN(columns.VarBytesColumn()),
+    )
+
+
+def _utc(dt: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; Whoosh stores naive datetimes."""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return dt
+
+
+def to_fields(doc: IndexDocument) -> dict[str, Any]:
+    """Keyword arguments for ``writer.update_document`` for one document."""
+    published = _utc(doc.published) if doc.published else None
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "key": doc.key,
+        "title": doc.title,
+        "body": doc.body,
+        "actor_kinds": list(doc.actor_kinds),
+        "dates_mentioned": ",".join(doc.dates_mentioned),
+        "_stored_dates_mentioned": list(doc.dates_mentioned),
+        "spans": encode_spans(doc.spans),
+        "content_hash": doc.content_hash,
+        "facets": encode_facets(doc),
+    }
+    if doc.url:
+        out["url"] = doc.url
+    if doc.indexed_at:
+        out["indexed_at"] = doc.indexed_at.isoformat()
+    for name, values in (
+        ("actors", doc.actors),
+        ("countries", doc.countries),
+        ("source", (doc.source,) if doc.source else ()),
+    ):
+        clean = [v.replace("\n", " ").strip() for v in values if v and v.strip()]
+        if clean:
+            out[name] = "\n".join(clean)
+            out[f"_stored_{name}"] = clean
+    if published is not None:
+        out["published"] = published
+        out["year"] = f"{published:%Y}"
+        out["month"] = f"{published:%Y-%m}"
+        out["day"] = f"{published:%Y-%m-%d}"
+    return out
+
+
+def encode_facets(doc: IndexDocument) -> bytes:
+    """The per-document column value: actors, countries, source, published day ordinal."""
+    published = _utc(doc.published) if doc.published else None
+    payload = {
+        "a": list(doc.actors),
+        "c": list(doc.countries),
+        "s": doc.source or None,
+        # Seconds since the epoch for sorting; the day ordinal for filters and histograms.
+        "t": int(published.replace(tzinfo=UTC).timestamp()) if published else None,
+        "d": published.date().toordinal() if published else None,
+        # What incremental reindexing compares, readable without unpickling bodies.
+        "i": doc.id,
+        "k": doc.key,
+        "h": doc.content_hash,
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode_facets(raw: bytes) -> dict[str, Any]:
+    """Inverse of ``encode_facets`` (an empty value for deleted or foreign documents)."""
+    if not raw:
+        return {}
+    value = json.loads(raw.decode("utf-8"))
+    return value if isinstance(value, dict) else {}
+
+
+def encode_spans(spans: tuple[MarkedSpan, ...]) -> str:
+    """Spans as compact JSON rows ``[start, end, type, value]``."""
+    rows = [[s.start, s.end, s.type, s.value] for s in spans]
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_spans(raw: str | None) -> tuple[MarkedSpan, ...]:
+    """Inverse of ``encode_spans``."""
+    if not raw:
+        return ()
+    return tuple(MarkedSpan(int(a), int(b), t, str(v)) for a, b, t, v in json.loads(raw))
+
+
+def from_stored(stored: dict[str, Any]) -> IndexDocument:
+    """Rebuild the ``IndexDocument`` from a hit's stored fields."""
+    published = stored.get("published")
+    indexed_at = stored.get("indexed_at")
+    sources = stored.get("source") or []
+    return IndexDocument(
+        id=stored["id"],
+        key=stored.get("key", ""),
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        content_hash=stored.get("content_hash", ""),
+        url=stored.get("url"),
+        source=sources[0] if sources else None,
+        published=published.replace(tzinfo=UTC) if published else None,
+        actors=tuple(stored.get("actors") or ()),
+        actor_kinds=tuple(stored.get("actor_kinds") or ()),
+        countries=tuple(stored.get("countries") or ()),
+        dates_mentioned=tuple(stored.get("dates_mentioned") or ()),
+        spans=decode_spans(stored.get("spans")),
+        indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+    )

@@ -1,0 +1,231 @@
+"""One search over an open Whoosh searcher and its facet columns.
+
+Steps: parse ``q``; the matching document numbers (``docs_for_query``) intersected with
+the filter mask from the columns; the page (BM25 top-k through a numpy-backed filter, or
+a date sort in numpy); snippets for the page only; facets and histogram by ``bincount``
+over the whole filtered result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh import qparser, query
+from whoosh.idsets import DocIdSet
+
+from search.backends import columns as cols_mod
+from search.backends.columns import BoolArray, DocColumns, IntArray
+from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
+from search.backends.whoosh_snippets import lead, snippet
+from search.models import Hit, SearchPage, SearchRequest
+
+log = logging.getLogger(__name__)
+
+TEXT_FIELDS = ("title", "body")
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+# "Did you mean" is offered when a query finds fewer hits than this.
+SUGGEST_BELOW = 3
+# Words of one wildcard pattern highlighted in snippets.
+MAX_EXPANDED_WORDS = 64
+# Date sort keys are epoch seconds clamped to +-2**34 (years 1425..2514); undated documents
+# get 2**35, after every real date.
+_MAX_STAMP = 1 << 34
+_UNDATED = 1 << 35
+
+
+def parse_query(q_text: str, schema: Any) -> Any:
+    """Whoosh query for a validated ``q``: AND of words over title^2 and body."""
+    parser = qparser.MultifieldParser(
+        list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+    )
+    # Ranges and "*:*" expand the term dictionary; single quotes are apostrophes in news.
+    for plugin in (qparser.RangePlugin, qparser.EveryPlugin, qparser.SingleQuotePlugin):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parsed = parser.parse(q_text)
+    return _resolve_countries(parsed)
+
+
+def _resolve_countries(q: Any) -> Any:
+    """``country:russia`` -> ``country:ru`` when the entities package can resolve names."""
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, query.Term) and node.fieldname == "countries":
+            text = str(node.text)
+            if len(text) != 2:
+                code = resolve_country(text)
+                if code:
+                    return query.Term("countries", code.lower(), boost=node.boost)
+        return node
+
+    return q.accept(fix)
+
+
+class MaskSet(DocIdSet):  # type: ignore[misc]
+    """A Whoosh filter backed by a numpy mask (no Python set of allowed docnums)."""
+
+    def __init__(self, mask: BoolArray) -> None:
+        self.mask = mask
+
+    def __contains__(self, docnum: object) -> bool:
+        return isinstance(docnum, int | np.integer) and bool(self.mask[docnum])
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return int(self.mask.sum())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.flatnonzero(self.mask).tolist())
+
+
+def resolve_country(text: str) -> str | None:
+    """ISO code for a country name, when the entities package can resolve it."""
+    try:
+        from search.entities.countries import resolve_country as resolve  # another module
+    except ImportError:
+        return None
+    try:
+        code = resolve(text)
+    except Exception:  # a resolver bug must not fail the search
+        log.debug("resolve_country(%r) failed", text, exc_info=True)
+        return None
+    if isinstance(code, str):
+        return code
+    found = getattr(code, "code", None)
+    return found if isinstance(found, str) else None
+
+
+def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: str) -> SearchPage:
+    """The whole ``SearchPage`` for ``request`` (``q_text`` already validated)."""
+    parsed = parse_query(q_text, searcher.schema) if q_text else None
+    mask = cols_mod.filter_mask(
+        cols,
+        actors=request.actors,
+        countries=request.countries,
+        sources=request.sources,
+        date_from=request.date_from,
+        date_to=request.date_to,
+    )
+    if parsed is None:
+        docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
+    elif parsed is query.NullQuery or isinstance(parsed, query.qcore._NullQuery):
+        docs = np.zeros(0, dtype=np.int64)
+    else:
+        docs = np.fromiter(searcher.docs_for_query(parsed), dtype=np.int64)
+        docs = docs[cols.live[docs]]
+        if mask is not None:
+            docs = docs[mask[docs]]
+    total = int(len(docs))
+    start, stop = request.offset, request.offset + request.per_page
+
+    page: list[tuple[int, float | None]] = []
+    if start < total:
+        if parsed is not None and docs.size and request.sort == "relevance":
+            allow = MaskSet(mask) if mask is not None else None
+            results = searcher.search(parsed, limit=stop, filter=allow)
+            page = [(hit.docnum, float(hit.score)) for hit in results[start:stop]]
+        else:
+            newest = request.sort != "oldest"
+            page = [(int(d), None) for d in _date_page(cols, docs, start, stop, newest)]
+
+    words = _highlight_words(searcher, parsed) if parsed is not None else frozenset()
+    hits = tuple(_hit(searcher, docnum, score, words) for docnum, score in page)
+    size = request.facet_size
+    suggestion = None
+    if parsed is not None and total < SUGGEST_BELOW:
+        suggestion = _suggest(searcher, parsed, q_text)
+    return SearchPage(
+        request=request,
+        total=total,
+        hits=hits,
+        actor_facet=cols_mod.top_facet(cols.actor, cols.actor.counts(docs), size, request.actors),
+        country_facet=cols_mod.top_facet(
+            cols.country, cols.country.counts(docs), size, request.countries
+        ),
+        source_facet=cols_mod.top_facet(
+            cols.source, cols.source.counts(docs), size, request.sources
+        ),
+        dates=cols_mod.histogram(cols, docs),
+        suggestion=suggestion,
+    )
+
+
+def _date_page(cols: DocColumns, docs: IntArray, start: int, stop: int, newest: bool) -> IntArray:
+    """Documents ``start:stop`` by date (undated last, ties by docnum), partial sort only."""
+    stamps = np.clip(cols.stamp[docs], -_MAX_STAMP, _MAX_STAMP)
+    key = np.where(cols.day[docs] == cols_mod.NO_DATE, _UNDATED, -stamps if newest else stamps)
+    # One sortable int64 (date key, docnum): 36 bits of key, up to 26 bits of docnum.
+    doc_bits = max(1, int(cols.size).bit_length())
+    composite = ((key + _UNDATED) << doc_bits) + docs
+    if stop < len(composite):
+        part = np.argpartition(composite, stop - 1)[:stop]
+        order = part[np.argsort(composite[part], kind="stable")]
+    else:
+        order = np.argsort(composite, kind="stable")
+    result: IntArray = docs[order[start:stop]]
+    return result
+
+
+def _highlight_words(searcher: Any, parsed: Any) -> frozenset[str]:
+    """Analysed title/body words of the query (wildcards expanded), for snippets."""
+    words: set[str] = set()
+    reader = searcher.reader()
+    for leaf in parsed.leaves():
+        if leaf.field() not in TEXT_FIELDS:
+            continue
+        if isinstance(leaf, query.PatternQuery):
+            # Bounded: the validator requires a literal prefix before any wildcard.
+            for i, (_fieldname, text) in enumerate(leaf.expanded_terms(reader)):
+                if i >= MAX_EXPANDED_WORDS:
+                    break
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+            continue
+        for _fieldname, text in leaf.iter_all_terms(phrases=True):
+            words.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return frozenset(words)
+
+
+def _hit(searcher: Any, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
+    doc = from_stored(searcher.stored_fields(docnum))
+    return Hit(
+        id=doc.id,
+        title=doc.title,
+        snippet=snippet(doc.body, words) if words else lead(doc.body),
+        score=round(score, 4) if score is not None else None,
+        url=doc.url,
+        source=doc.source,
+        published=doc.published,
+        actors=doc.actors,
+        countries=doc.countries,
+    )
+
+
+def _suggest(searcher: Any, parsed: Any, q_text: str) -> str | None:
+    """``q_text`` with each word unknown to the body replaced by the closest known word.
+
+    Suggestions come from Whoosh's spelling words (unstemmed) of ``body``; the first
+    letter must match, which is how most typos look and keeps the lookup fast.
+    """
+    reader = searcher.reader()
+    corrector = searcher.corrector("body")
+    spans: dict[tuple[int, int], str] = {}
+    for token in parsed.all_tokens():
+        if token.fieldname != "body" or ("body", token.text) in reader:
+            continue
+        if token.startchar is None or token.endchar is None:
+            continue
+        surface = q_text[token.startchar : token.endchar]
+        found = corrector.suggest(surface.lower(), limit=1, prefix=1)
+        if found and found[0] != surface.lower():
+            spans[(token.startchar, token.endchar)] = found[0]
+    if not spans:
+        return None
+    out = q_text
+    for (start, end), word in sorted(spans.items(), reverse=True):
+        out = out[:start] + word + out[end:]
+    return out

@@ -1,0 +1,137 @@
+"""Batches of changes to the Whoosh index: incremental (in place) and full (new generation).
+
+Both hold the reindex lock for their lifetime unless the caller already holds it through
+``WhooshBackend.lock()``. Any ``OSError`` (disk full, read-only folder) becomes a
+``BackendError`` and leaves the live index as it was: Whoosh writes its table of contents
+last and by rename, and a full build only becomes live when CURRENT is switched.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from whoosh import index
+from whoosh.writing import LockError
+
+from search.backends.whoosh_schema import build_schema, to_fields
+from search.backends.whoosh_store import GenerationStore, writable_error
+from search.errors import BackendError, IndexBusyError, IndexMissingError
+from search.models import IndexDocument
+
+log = logging.getLogger(__name__)
+
+# Memory for Whoosh's in-RAM posting pool before it spills runs to disk.
+WRITER_LIMIT_MB = 256
+
+
+class WhooshIndexWriter:
+    """One batch: ``add``/``delete`` then ``commit`` (all visible at once) or ``abort``."""
+
+    def __init__(self, store: GenerationStore, *, full: bool) -> None:
+        self._store = store
+        self._full = full
+        self._owns_lock = not store.holds_lock()
+        if self._owns_lock:
+            store.acquire()
+        self._new_gen: Path | None = None
+        self._seen: set[str] = set()
+        self._done = False
+        try:
+            store.collect_garbage()
+            self._writer = self._open()
+        except BaseException:
+            self._cleanup_failed()
+            raise
+
+    def _open(self) -> Any:
+        live = self._store.current()
+        try:
+            if self._full or live is None:
+                self._new_gen = self._store.new_generation()
+                ix = index.create_in(str(self._new_gen), build_schema())
+            else:
+                ix = index.open_dir(str(self._store.root / live))
+            return ix.writer(limitmb=WRITER_LIMIT_MB)
+        except LockError as e:
+            raise IndexBusyError(
+                f"another process is writing the index (lock: {self._store.root / str(live)})"
+            ) from e
+        except OSError as e:
+            raise writable_error(self._store.root, e) from e
+        except Exception as e:  # corrupt TOC or segment: the fix is a full rebuild
+            raise IndexMissingError(
+                f"the index at {self._store.root} cannot be updated ({type(e).__name__}: {e}): "
+                "run `dateline reindex --full`"
+            ) from e
+
+    def add(self, doc: IndexDocument) -> None:
+        """Add or replace the document with ``doc.id``."""
+        self._check_open()
+        try:
+            if self._new_gen is not None:
+                # A fresh generation has nothing to replace; an id repeated within one
+                # batch keeps its first version (Whoosh cannot delete from its RAM pool).
+                if doc.id in self._seen:
+                    log.debug("duplicate id %s in one full build ignored", doc.id)
+                    return
+                self._seen.add(doc.id)
+                self._writer.add_document(**to_fields(doc))
+            else:
+                self._writer.update_document(**to_fields(doc))
+        except OSError as e:
+            self.abort()
+            raise writable_error(self._store.root, e) from e
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a document (no error if it is absent)."""
+        self._check_open()
+        try:
+            self._writer.delete_by_term("id", doc_id)
+        except OSError as e:
+            self.abort()
+            raise writable_error(self._store.root, e) from e
+
+    def commit(self) -> None:
+        """Make every change visible atomically (a full build: switch CURRENT to it)."""
+        self._check_open()
+        try:
+            self._writer.commit()
+            if self._new_gen is not None:
+                self._store.publish(self._new_gen.name)
+                self._new_gen = None
+                self._store.collect_garbage()
+        except OSError as e:
+            self._done = True
+            self._cleanup_failed()
+            raise writable_error(self._store.root, e) from e
+        finally:
+            self._done = True
+            self._release()
+
+    def abort(self) -> None:
+        """Drop every change; the live index is untouched."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._writer.cancel()
+        except Exception:  # cancelling a writer whose files vanished (disk error)
+            log.debug("writer cancel failed", exc_info=True)
+        self._cleanup_failed()
+
+    def _check_open(self) -> None:
+        if self._done:
+            raise BackendError("this index writer was already committed or aborted")
+
+    def _cleanup_failed(self) -> None:
+        if self._new_gen is not None:
+            self._store.remove(self._new_gen)
+            self._new_gen = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._owns_lock:
+            self._owns_lock = False
+            self._store.release()
