@@ -73,23 +73,73 @@ def _is_placeish(word: str) -> bool:
     return bool(w) and countries.places().get(countries.normalize(w)) is not None
 
 
-def clean_span(text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
-    """Offsets of the name inside a PERSON/ORG span, or None when nothing is left.
+# Where one NER span holds several names: line breaks, dashes, brackets, semicolons
+# ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )").
+_SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]")
+_NUMERIC = re.compile(r"^[-+]?\d[\d.,:/-]*$")
+# Lower-case words that belong inside a person's name.
+PARTICLES = frozenset(
+    "de del della der den di da das dos du la le van von ter bin ibn al el y st".split()
+)
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november
+    december monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 
-    Drops a leading "the", leading titles with the places or lower-case words before them,
-    and a trailing possessive.
+
+def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Split a span at separators (and, for people, at lower-case non-particle words)."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    for m in _SEPARATOR.finditer(text, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    if label != "PERSON":
+        return out
+    split: list[tuple[int, int]] = []
+    for s, e in out:
+        pos = s
+        for ws, we, w in _words(text[s:e], s):
+            if w.islower() and w not in PARTICLES and not _is_title(w):
+                split.append((pos, ws))
+                pos = we
+        split.append((pos, e))
+    return split
+
+
+def clean_span(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Offsets of the names inside a PERSON/ORG span (usually one; none when it is junk).
+
+    Splits at separators, then drops a leading "the", leading titles with the places or
+    lower-case words before them, month and day names, numbers, and a trailing possessive.
     """
+    found = []
+    for s, e in _pieces(text, start, end, label):
+        cleaned = _clean_piece(text, s, e, label)
+        if cleaned:
+            found.append(cleaned)
+    return found
+
+
+def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
     words = _words(text[start:end], start)
-    # Trailing possessive and punctuation spaCy sometimes keeps.
+    # Trailing possessives, punctuation and numbers ("H. Morris 69", "Putin's").
     while words:
         s, e, w = words[-1]
         trimmed = re.sub(r"(?:['\u2019]s?|[,;:])$", "", w)
+        if _NUMERIC.match(trimmed):
+            trimmed = ""
         if trimmed != w:
             words[-1] = (s, s + len(trimmed), trimmed)
         if words[-1][2]:
             break
         words.pop()
-    if words and words[0][2].lower() == "the":
+    while words and (
+        words[0][2].lower() in ("the", "a", "an")
+        or _NUMERIC.match(words[0][2])
+        or words[0][2].lower() in _CALENDAR
+    ):
         words = words[1:]
     if label == "PERSON":
         # The leading run of titles, places and lower-case words; cut after its last title.
@@ -113,7 +163,7 @@ def is_junk(text: str, start: int, end: int, label: str, lines: LineIndex) -> bo
     surface = text[start:end]
     words = surface.split()
     line = lines.line_of(start)
-    if line.all_caps or line.table:
+    if line.all_caps:
         return True
     if not any(c.islower() for c in surface) and len(surface.replace(".", "")) > 6:
         return True  # an all-caps span longer than an acronym is a shouted headline
@@ -201,15 +251,17 @@ def extract_actors(
     for label, start, end, _ in spans:
         if label not in ("PERSON", "ORG"):
             continue
-        cleaned = clean_span(text, start, end, label)
-        if cleaned is None or is_junk(text, *cleaned, label, lines):
-            continue
-        name = text[cleaned[0] : cleaned[1]]
-        if label == "ORG" and countries.places().get(countries.normalize(name)):
-            continue  # "the Kremlin", "White House": a country, not an actor
-        if label == "PERSON" and len(name.split()) == 1 and _is_title(name):
-            continue
-        cands.append(Candidate(*cleaned, name, "person" if label == "PERSON" else "org"))
+        for piece in clean_span(text, start, end, label):
+            if is_junk(text, *piece, label, lines):
+                continue
+            name = text[piece[0] : piece[1]]
+            if countries.places().get(countries.normalize(name)):
+                # "the Kremlin", "White House" (ORG) or "England", "Manchester" (PERSON):
+                # places, not actors.
+                continue
+            if label == "PERSON" and len(name.split()) == 1 and _is_title(name):
+                continue
+            cands.append(Candidate(*piece, name, "person" if label == "PERSON" else "org"))
     cands, claimed = _relabel_people(text, spans, cands, lines)
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
@@ -233,12 +285,13 @@ def _relabel_people(
     known |= {_surname(n) for n in known if len(_surname(n)) > 2}
     if not known:
         return cands, frozenset()
-    taken = sorted((c.start, c.end) for c in cands)
+    taken = sorted((c.start, c.end) for c in cands if c.kind == "person")
     claimed: set[tuple[int, int]] = set()
     out = list(cands)
     other = [(s, e, lab) for lab, s, e, _ in spans if lab not in ("PERSON", "DATE")]
     for s, e, _label in other:
-        cleaned = clean_span(text, s, e, "ORG")
+        pieces = clean_span(text, s, e, "ORG")
+        cleaned = pieces[0] if len(pieces) == 1 else None
         if cleaned and text[cleaned[0] : cleaned[1]] in known:
             if not lines.line_of(s).all_caps and not _overlaps(taken, *cleaned):
                 out = [c for c in out if not (c.start < cleaned[1] and cleaned[0] < c.end)]

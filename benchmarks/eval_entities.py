@@ -1,0 +1,300 @@
+"""Evaluate entity extraction on the shared dev corpora (never a test split).
+
+    .venv/bin/python -m benchmarks.eval_entities [conll|countries|dates|speed ...]
+
+- CoNLL-2003 dev (eng.testa): PER/ORG mention precision, recall, F1 (exact span), all
+  sentences and prose sentences (>= 10 tokens). Each -DOCSTART- document becomes one
+  Article (tokens joined by spaces, sentences by newlines) and goes through
+  ``search.entities.extract_many``, the same code path as ``dateline extract``.
+- Reuters-21578, LEWISSPLIT=TRAIN, a fixed sample of articles with non-empty PLACES:
+  country precision/recall against PLACES (place codes mapped to ISO, see ``REUTERS_ISO``),
+  and publication-date accuracy (``search.cleaning`` against the raw ``<DATE>`` field).
+- Throughput: words per second on one core and peak RSS.
+
+The ``evaluate_*`` functions return dicts; tests/test_entities_quality.py pins floors.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import resource
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from search.entities import country_name, extract_many, resolve_country
+from search.models import Article, Entities
+from search.settings import corpora_dir
+
+PROSE_MIN_TOKENS = 10
+REUTERS_SAMPLE = 2000
+SAMPLE_SEED = 1987
+
+# Reuters place codes whose ISO code is not found by name. Historical states map to their
+# successor's code, the way the search facet shows them today: "ussr" -> RU (Russia),
+# "west-germany" and "east-germany" -> DE, "czechoslovakia" -> CZ, "yugoslavia" -> RS,
+# "zaire" -> CD, "burma" -> MM, "kampuchea" -> KH, both Yemens -> YE,
+# "netherlands-antilles" -> CW (Curacao, its former seat of government).
+REUTERS_ISO = {
+    "usa": "US", "uk": "GB", "ussr": "RU", "west-germany": "DE", "east-germany": "DE",
+    "czechoslovakia": "CZ", "yugoslavia": "RS", "zaire": "CD", "burma": "MM",
+    "kampuchea": "KH", "yemen-arab-republic": "YE", "yemen-demo-republic": "YE",
+    "netherlands-antilles": "CW", "uae": "AE", "ivory-coast": "CI", "south-korea": "KR",
+    "north-korea": "KP", "hong-kong": "HK", "macao": "MO", "taiwan": "TW", "vatican": "VA",
+    "western-samoa": "WS", "trinidad-tobago": "TT", "us-virgin-islands": "VI",
+    "british-virgin-islands": "VG", "congo": "CG", "guinea": "GN", "niger": "NE",
+    "dominica": "DM", "laos": "LA", "syria": "SY", "iran": "IR", "vietnam": "VN",
+    "swaziland": "SZ", "cape-verde": "CV", "brunei": "BN", "bolivia": "BO",
+    "venezuela": "VE", "tanzania": "TZ",
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------- CoNLL-2003 dev
+
+
+@dataclass(frozen=True, slots=True)
+class ConllDoc:
+    """One -DOCSTART- document: its text, sentence offsets and gold PER/ORG spans."""
+
+    text: str
+    sentences: tuple[tuple[int, int, int], ...]  # (start, end, token count)
+    gold: frozenset[tuple[int, int, str]]
+
+
+def read_conll(path: Path) -> list[ConllDoc]:
+    """Documents of a CoNLL-2003 file (IOB1), tokens joined by spaces, sentences by newlines."""
+    docs: list[ConllDoc] = []
+    sentences: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+
+    def flush_doc() -> None:
+        if current:
+            sentences.append(list(current))
+            current.clear()
+        if sentences:
+            docs.append(_conll_doc(sentences))
+            sentences.clear()
+
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                if current:
+                    sentences.append(list(current))
+                    current.clear()
+            elif parts[0] == "-DOCSTART-":
+                flush_doc()
+            else:
+                current.append((parts[0], parts[-1]))
+    flush_doc()
+    return docs
+
+
+def _conll_doc(sentences: list[list[tuple[str, str]]]) -> ConllDoc:
+    pieces: list[str] = []
+    offsets: list[tuple[int, int, int]] = []
+    gold: set[tuple[int, int, str]] = set()
+    pos = 0
+    for sent in sentences:
+        start_sent = pos
+        open_span: tuple[int, str] | None = None
+        last_end = pos
+        for i, (token, tag) in enumerate(sent):
+            if i:
+                pos += 1
+            tok_start, tok_end = pos, pos + len(token)
+            kind = tag[2:] if tag != "O" else None
+            begins = tag.startswith("B-") or (open_span is not None and open_span[1] != kind)
+            if open_span and (kind is None or begins):
+                if open_span[1] in ("PER", "ORG"):
+                    gold.add((open_span[0], last_end, open_span[1]))
+                open_span = None
+            if kind and open_span is None:
+                open_span = (tok_start, kind)
+            last_end = tok_end
+            pos = tok_end
+        if open_span and open_span[1] in ("PER", "ORG"):
+            gold.add((open_span[0], last_end, open_span[1]))
+        pieces.append(" ".join(t for t, _ in sent))
+        offsets.append((start_sent, pos, len(sent)))
+        pos += 1  # the newline
+    return ConllDoc("\n".join(pieces), tuple(offsets), frozenset(gold))
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "gold": tp + fn}
+
+
+def _predicted(ents: Entities) -> set[tuple[int, int, str]]:
+    kinds = {"person": "PER", "org": "ORG"}
+    return {(m.start, m.end, kinds[a.kind]) for a in ents.actors for m in a.mentions}
+
+
+def evaluate_conll(path: Path | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """PER/ORG exact-span P/R/F1 on CoNLL dev: ``{"all"|"prose": {"PER"|"ORG": {...}}}``."""
+    path = path or corpora_dir() / "conll2003" / "eng.testa"
+    docs = read_conll(path)
+    articles = [Article(id=str(i), key=f"conll#{i}", title="", body=d.text) for i, d in enumerate(docs)]
+    counts = {s: {k: [0, 0, 0] for k in ("PER", "ORG")} for s in ("all", "prose")}
+    for doc, ents in zip(docs, extract_many(articles), strict=True):
+        prose = [(s, e) for s, e, n in doc.sentences if n >= PROSE_MIN_TOKENS]
+        pred = _predicted(ents)
+        for subset in ("all", "prose"):
+            def keep(span: tuple[int, int, str]) -> bool:
+                return subset == "all" or any(s <= span[0] < e for s, e in prose)  # noqa: B023
+
+            p = {x for x in pred if keep(x)}
+            g = {x for x in doc.gold if keep(x)}
+            for kind in ("PER", "ORG"):
+                pk = {x for x in p if x[2] == kind}
+                gk = {x for x in g if x[2] == kind}
+                c = counts[subset][kind]
+                c[0] += len(pk & gk)
+                c[1] += len(pk - gk)
+                c[2] += len(gk - pk)
+    return {s: {k: _prf(*v) for k, v in kinds.items()} for s, kinds in counts.items()}
+
+
+# ---------------------------------------------------------------- Reuters-21578 TRAIN
+
+_REUTERS = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class ReutersGold:
+    """Gold fields of one Reuters article, read straight from the SGML."""
+
+    newid: str
+    places: tuple[str, ...]
+    date: str
+
+
+def _reuters_gold(root: Path) -> dict[str, ReutersGold]:
+    gold: dict[str, ReutersGold] = {}
+    for path in sorted(root.glob("reut2-*.sgm")):
+        text = path.read_bytes().decode("latin-1")
+        for m in _REUTERS.finditer(text):
+            attrs, inner = m.group(1), m.group(2)
+            if 'LEWISSPLIT="TRAIN"' not in attrs:
+                continue
+            newid = re.search(r'NEWID="(\d+)"', attrs).group(1)  # type: ignore[union-attr]
+            places = re.search(r"<PLACES>(.*?)</PLACES>", inner, re.S)
+            codes = tuple(re.findall(r"<D>(.*?)</D>", places.group(1))) if places else ()
+            date = re.search(r"<DATE>(.*?)</DATE>", inner, re.S)
+            gold[newid] = ReutersGold(newid, codes, date.group(1).strip() if date else "")
+    return gold
+
+
+def reuters_iso(code: str) -> str | None:
+    """ISO alpha-2 for a Reuters place code ("west-germany" -> "DE")."""
+    return REUTERS_ISO.get(code) or resolve_country(code.replace("-", " "))
+
+
+def reuters_sample(size: int = REUTERS_SAMPLE) -> list[tuple[Article, ReutersGold]]:
+    """A fixed random sample of cleaned TRAIN articles with non-empty PLACES."""
+    from search.cleaning import clean
+    from search.settings import Settings
+    from search.sources.reuters import read_reuters_file
+
+    root = corpora_dir() / "reuters21578"
+    gold = _reuters_gold(root)
+    settings = Settings()
+    articles: dict[str, Article] = {}
+    for path in sorted(root.glob("reut2-*.sgm")):
+        for raw in read_reuters_file(path, settings):
+            newid = getattr(raw, "key", "#").rsplit("#", 1)[-1]
+            if newid in gold and gold[newid].places and hasattr(raw, "format"):
+                try:
+                    articles[newid] = clean(raw)  # type: ignore[arg-type]
+                except Exception:  # noqa: BLE001 - an empty brief is simply not sampled
+                    continue
+    ids = sorted(articles, key=int)
+    chosen = sorted(random.Random(SAMPLE_SEED).sample(ids, min(size, len(ids))), key=int)
+    return [(articles[i], gold[i]) for i in chosen]
+
+
+def evaluate_countries(
+    sample: Sequence[tuple[Article, ReutersGold]] | None = None,
+) -> dict[str, float]:
+    """Country P/R/F1 against Reuters PLACES (micro-averaged over article-country pairs)."""
+    sample = sample if sample is not None else reuters_sample()
+    tp = fp = fn = 0
+    for (_, g), ents in zip(sample, extract_many(a for a, _ in sample), strict=True):
+        truth = {c for c in (reuters_iso(p) for p in g.places) if c}
+        pred = {c.code for c in ents.countries}
+        tp += len(pred & truth)
+        fp += len(pred - truth)
+        fn += len(truth - pred)
+    return {**_prf(tp, fp, fn), "articles": len(sample)}
+
+
+def evaluate_pubdates(sample: Sequence[tuple[Article, ReutersGold]] | None = None) -> dict[str, float]:
+    """Share of articles whose cleaned publication date equals the raw <DATE> day."""
+    sample = sample if sample is not None else reuters_sample()
+    right = 0
+    for article, g in sample:
+        day = datetime.strptime(g.date.split()[0], "%d-%b-%Y").date()
+        right += bool(article.published and article.published.date() == day)
+    return {"accuracy": round(right / len(sample), 4), "articles": len(sample)}
+
+
+# ---------------------------------------------------------------- throughput
+
+
+def evaluate_speed(sample: Sequence[tuple[Article, ReutersGold]] | None = None) -> dict[str, float]:
+    """Words/s of ``extract_many`` on one core (model load excluded) and peak RSS in MB."""
+    sample = sample if sample is not None else reuters_sample()
+    articles = [a for a, _ in sample]
+    list(extract_many(articles[:20]))  # load the model and warm caches outside the clock
+    words = sum(len(a.text.split()) for a in articles)
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    for _ in extract_many(articles):
+        pass
+    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "words": words,
+        "words_per_s_cpu": round(words / cpu),
+        "words_per_s_wall": round(words / wall),
+        "peak_rss_mb": round(peak),
+    }
+
+
+def _print(title: str, result: object) -> None:
+    print(f"== {title}")
+    print(f"   {result}")
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    """Print every evaluation (or those named on the command line)."""
+    wanted = set(argv) or {"conll", "countries", "dates", "speed"}
+    if "conll" in wanted:
+        for subset, kinds in evaluate_conll().items():
+            for kind, r in kinds.items():
+                _print(f"CoNLL dev {subset} {kind}", r)
+    if wanted & {"countries", "dates", "speed"}:
+        sample = reuters_sample()
+        if "countries" in wanted:
+            _print("Reuters TRAIN countries vs PLACES", evaluate_countries(sample))
+        if "dates" in wanted:
+            _print("Reuters TRAIN publication date", evaluate_pubdates(sample))
+        if "speed" in wanted:
+            _print("Throughput (Reuters sample, one process)", evaluate_speed(sample))
+    print(f"   (country names from search.entities: {country_name('DE')!r} for DE)")
+
+
+def _iter_args() -> Iterator[str]:
+    yield from sys.argv[1:]
+
+
+if __name__ == "__main__":
+    main(list(_iter_args()))
