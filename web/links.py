@@ -1,0 +1,126 @@
+"""Links between search states: add or remove a filter, change the page, sort or dates.
+
+Every action on the search page is a plain link built here, so the site works without
+JavaScript and every state has a shareable URL. Links carry the canonical values of a
+parsed ``SearchRequest`` (country codes, not names), never the raw query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from search.models import SearchRequest
+
+# Facet name in URLs -> field of SearchRequest holding its selected values.
+FACET_FIELDS = {"actor": "actors", "country": "countries", "source": "sources"}
+DEFAULT_PER_PAGE = 20
+DEFAULT_FACET_SIZE = 10
+
+
+def default_sort(q: str) -> str:
+    """The sort a request gets when none is given (mirrors ``parse_search_params``)."""
+    return "relevance" if q.strip() else "newest"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchState:
+    """A parsed request plus the path its links point to ("/" or "/api/search")."""
+
+    request: SearchRequest
+    path: str = "/"
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        """The request as query pairs, with ``changes`` applied (None drops a key).
+
+        Changing anything but ``page`` goes back to page 1: a new filter makes the old
+        page number meaningless.
+        """
+        r = self.request
+        values: dict[str, Any] = {
+            "q": r.q,
+            "actor": list(r.actors),
+            "country": list(r.countries),
+            "source": list(r.sources),
+            "from": r.from_text,
+            "to": r.to_text,
+            "sort": r.sort,
+            "per_page": r.per_page,
+            "facet_size": r.facet_size,
+            "page": r.page,
+        }
+        if "page" not in changes:
+            values["page"] = 1
+        values.update(changes)
+        return _pairs(values)
+
+    def url(self, **changes: Any) -> str:
+        """This state's URL with ``changes`` (``from_``/``to`` for the date keys)."""
+        if "from_" in changes:
+            changes["from"] = changes.pop("from_")
+        query = urlencode(self.params(**changes))
+        return f"{self.path}?{query}" if query else self.path
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        """Selected values of ``facet`` (actor, country or source)."""
+        values: tuple[str, ...] = getattr(self.request, FACET_FIELDS[facet])
+        return values
+
+    def is_selected(self, facet: str, value: str) -> bool:
+        """Whether ``value`` is one of the facet's filters."""
+        return value in self.selected(facet)
+
+    def add(self, facet: str, value: str) -> str:
+        """URL with one more value of ``facet`` (values of one facet narrow: AND)."""
+        current = list(self.selected(facet))
+        if value not in current:
+            current.append(value)
+        return self.url(**{facet: current})
+
+    def remove(self, facet: str, value: str) -> str:
+        """URL without ``value`` of ``facet``."""
+        return self.url(**{facet: [v for v in self.selected(facet) if v != value]})
+
+    def toggle(self, facet: str, value: str) -> str:
+        """Remove a selected value, add an unselected one (facet sidebar links)."""
+        if self.is_selected(facet, value):
+            return self.remove(facet, value)
+        return self.add(facet, value)
+
+    def page_url(self, page: int) -> str:
+        """URL of another page of the same results."""
+        return self.url(page=page)
+
+    def hidden_fields(self, *, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """Pairs for hidden inputs, so a form (new query, sort) keeps the other filters."""
+        skip = set(exclude) | {"page"}
+        return [(k, v) for k, v in self.params() if k not in skip]
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether any facet or date filter is applied."""
+        r = self.request
+        return bool(r.actors or r.countries or r.sources or r.from_text or r.to_text)
+
+
+def _pairs(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Query pairs in a stable order, leaving out defaults so URLs stay short."""
+    q = values.get("q") or ""
+    defaults = {
+        "q": "",
+        "sort": default_sort(q),
+        "per_page": DEFAULT_PER_PAGE,
+        "facet_size": DEFAULT_FACET_SIZE,
+        "page": 1,
+    }
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None or (key in defaults and value == defaults[key]):
+            continue
+        if isinstance(value, list | tuple):
+            pairs.extend((key, str(v)) for v in value)
+        elif value != "":
+            pairs.append((key, str(value)))
+    return pairs

@@ -1,0 +1,477 @@
+"""The OpenAPI 3.1 description of /api/*, kept beside the code it describes.
+
+Limits are the parser's own constants, so the document cannot promise what
+``parse_search_params`` rejects. A test runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.params import (
+    MAX_FACET_SIZE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_VALUE_CHARS,
+    MAX_VALUES,
+)
+
+DATE_PATTERN = r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _array_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "style": "form",
+        "explode": True,
+        "schema": {
+            "type": "array",
+            "maxItems": MAX_VALUES,
+            "items": {"type": "string", "maxLength": MAX_VALUE_CHARS},
+        },
+    }
+
+
+def _int_param(name: str, description: str, low: int, high: int, default: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default},
+    }
+
+
+SEARCH_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "q",
+        "in": "query",
+        "description": (
+            'Full-text query: words (ANDed), "phrases", AND/OR/NOT, parentheses, fields '
+            "title:, body:, actor:, country:, source:, mentioned:, trailing wildcards. "
+            "Empty: browse newest first."
+        ),
+        "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
+    },
+    _array_param("actor", "Only articles with this actor (canonical name); repeat to narrow."),
+    _array_param("country", "ISO 3166-1 alpha-2 code or country name; repeat to narrow."),
+    _array_param("source", "Only articles from this source; repeat to narrow."),
+    {
+        "name": "from",
+        "in": "query",
+        "description": "Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.",
+        "schema": {"type": "string", "pattern": DATE_PATTERN},
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "description": "Published on or before: YYYY, YYYY-MM or YYYY-MM-DD (inclusive).",
+        "schema": {"type": "string", "pattern": DATE_PATTERN},
+    },
+    {
+        "name": "sort",
+        "in": "query",
+        "description": "Default: relevance with a query, newest without.",
+        "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+    },
+    _int_param("page", "Page number.", 1, MAX_PAGE, 1),
+    _int_param("per_page", "Hits per page.", 1, MAX_PER_PAGE, 20),
+    _int_param("facet_size", "Values per facet.", 1, MAX_FACET_SIZE, 10),
+    {
+        "name": "format",
+        "in": "query",
+        "description": (
+            "json: one page in the contract below. ndjson or csv: every match, streamed "
+            "(page and per_page are ignored)."
+        ),
+        "schema": {"type": "string", "enum": ["json", "ndjson", "csv"], "default": "json"},
+    },
+]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["ok", "status", "error"],
+        "properties": {
+            "ok": {"const": False},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "error": {"type": "string"},
+            "backend": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "Country": {
+        "type": "object",
+        "required": ["code", "name"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "Hit": {
+        "type": "object",
+        "required": [
+            "id",
+            "title",
+            "url",
+            "source",
+            "published",
+            "snippet",
+            "actors",
+            "countries",
+            "score",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": NULLABLE_STRING,
+            "source": NULLABLE_STRING,
+            "published": {
+                "type": ["string", "null"],
+                "description": "ISO date (YYYY-MM-DD).",
+                "pattern": r"^\d{4}-\d{2}-\d{2}$",
+            },
+            "snippet": {
+                "type": "string",
+                "description": "Escaped text; the only markup is <mark>…</mark>.",
+            },
+            "actors": {"type": "array", "items": {"type": "string"}},
+            "countries": {"type": "array", "items": {"$ref": "#/components/schemas/Country"}},
+            "score": {"type": ["number", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {
+            "value": {"type": "string"},
+            "label": {"type": "string", "description": "Country name (country facet only)."},
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "Facet": {
+        "type": "object",
+        "required": ["values", "truncated"],
+        "properties": {
+            "values": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}},
+            "truncated": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "DateFacet": {
+        "type": "object",
+        "required": ["interval", "buckets", "undated"],
+        "properties": {
+            "interval": {"enum": ["year", "month", "day"]},
+            "buckets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "count"],
+                    "properties": {
+                        "key": {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                        "count": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "undated": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "Query": {
+        "type": "object",
+        "required": ["q", "actor", "country", "source", "from", "to", "sort"],
+        "properties": {
+            "q": {"type": "string"},
+            "actor": {"type": "array", "items": {"type": "string"}},
+            "country": {"type": "array", "items": {"type": "string"}},
+            "source": {"type": "array", "items": {"type": "string"}},
+            "from": NULLABLE_STRING,
+            "to": NULLABLE_STRING,
+            "sort": {"enum": ["relevance", "newest", "oldest"]},
+        },
+        "additionalProperties": False,
+    },
+    "SearchPage": {
+        "type": "object",
+        "required": [
+            "ok",
+            "total",
+            "page",
+            "per_page",
+            "took_ms",
+            "query",
+            "hits",
+            "facets",
+            "suggestion",
+            "next",
+        ],
+        "properties": {
+            "ok": {"const": True},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number", "minimum": 0},
+            "query": {"$ref": "#/components/schemas/Query"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {
+                "type": "object",
+                "required": ["actor", "country", "source", "date"],
+                "properties": {
+                    "actor": {"$ref": "#/components/schemas/Facet"},
+                    "country": {"$ref": "#/components/schemas/Facet"},
+                    "source": {"$ref": "#/components/schemas/Facet"},
+                    "date": {"$ref": "#/components/schemas/DateFacet"},
+                },
+                "additionalProperties": False,
+            },
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": "A corrected query when the given one looks misspelled.",
+            },
+            "next": {
+                "type": ["string", "null"],
+                "description": "URL of the next page with the same parameters; null on the last.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Article": {
+        "type": "object",
+        "required": [
+            "ok",
+            "id",
+            "title",
+            "url",
+            "source",
+            "published",
+            "body",
+            "actors",
+            "countries",
+            "dates_mentioned",
+            "mentions",
+            "content_hash",
+            "indexed_at",
+        ],
+        "properties": {
+            "ok": {"const": True},
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": NULLABLE_STRING,
+            "source": NULLABLE_STRING,
+            "published": {"type": ["string", "null"], "description": "ISO 8601 datetime."},
+            "body": {"type": "string"},
+            "actors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "kind"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "kind": {"enum": ["person", "org"]},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "countries": {"type": "array", "items": {"$ref": "#/components/schemas/Country"}},
+            "dates_mentioned": {"type": "array", "items": {"type": "string"}},
+            "mentions": {
+                "type": "array",
+                "description": "Entity spans: offsets into the title, a blank line, the body.",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "end", "type", "value"],
+                    "properties": {
+                        "start": {"type": "integer", "minimum": 0},
+                        "end": {"type": "integer", "minimum": 0},
+                        "type": {"enum": ["person", "org", "country", "date"]},
+                        "value": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "content_hash": {"type": "string"},
+            "indexed_at": {"type": ["string", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "FacetValues": {
+        "type": "object",
+        "required": ["ok", "facet", "prefix", "values"],
+        "properties": {
+            "ok": {"const": True},
+            "facet": {"enum": ["actor", "country", "source"]},
+            "prefix": {"type": "string"},
+            "values": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "count"],
+                    "properties": {
+                        "value": {"type": "string"},
+                        "label": {"type": "string"},
+                        "count": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Health": {
+        "type": "object",
+        "required": ["ok", "backend", "documents"],
+        "properties": {
+            "ok": {"const": True},
+            "backend": {"type": "string"},
+            "documents": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    reasons = {
+        400: "Bad parameter or query (the message says what to change).",
+        404: "No such article.",
+        503: "The index is missing or cannot be opened.",
+    }
+    out = {str(s): _json("Error", reasons[s]) for s in statuses}
+    out["default"] = _json("Error", "Any other error, in the same shape.")
+    return out
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Dateline",
+            "version": "1.0.0",
+            "description": (
+                "Full-text news search with actor, country and date facets. The HTML "
+                "search page at / takes the same parameters as /api/search."
+            ),
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search articles, or export every match",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": {
+                            "description": "One page of results (json), or every match.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/SearchPage"}
+                                },
+                                "application/x-ndjson": {
+                                    "schema": {
+                                        "type": "string",
+                                        "description": "One Hit object per line.",
+                                    }
+                                },
+                                "text/csv": {
+                                    "schema": {
+                                        "type": "string",
+                                        "description": "Header row, then one row per hit.",
+                                    }
+                                },
+                            },
+                        },
+                        **_errors(400, 503),
+                    },
+                }
+            },
+            "/api/articles/{id}": {
+                "get": {
+                    "operationId": "article",
+                    "summary": "One article with its entities and mention offsets",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "16 hex digits, from a hit's id.",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("Article", "The article."),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/facets/{name}": {
+                "get": {
+                    "operationId": "facetValues",
+                    "summary": "Find values of a facet by prefix (countries also by name)",
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"enum": ["actor", "country", "source"]},
+                        },
+                        {
+                            "name": "prefix",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 500,
+                                "default": 50,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("FacetValues", "Matching values, most frequent first."),
+                        **_errors(400, 503),
+                    },
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether the index answers",
+                    "responses": {
+                        "200": _json("Health", "The index answers."),
+                        **_errors(503),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

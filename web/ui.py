@@ -1,0 +1,137 @@
+"""HTML pages: the search page, the article page and a facet's value finder."""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import Any
+
+from flask import Blueprint, Flask, abort, render_template, request
+
+from search.errors import QueryError
+from search.models import IndexDocument
+from search.params import MAX_FACET_SIZE, MAX_PAGE, parse_search_params
+from search.serialize import country_label, iso_date
+from search.service import FACETS
+from web import get_service
+from web.links import SearchState
+from web.markup import mark_entities, safe_snippet, safe_url
+from web.timeline import build_timeline, zoom_out
+
+bp = Blueprint("ui", __name__)
+
+FACET_TITLES = {"actor": "Actor", "country": "Country", "source": "Source"}
+FACET_FINDER_LIMIT = 100
+
+
+def request_params() -> dict[str, list[str]]:
+    """The query string with every value of repeated keys (``actor=a&actor=b``)."""
+    return {key: request.args.getlist(key) for key in request.args}
+
+
+@bp.get("/")
+def search_page() -> Any:
+    """The search form, results, facets and timeline for the query string."""
+    service = get_service()
+    try:
+        page = service.search_params(request_params())
+    except QueryError as e:
+        # Show the form again with the message, so the user can fix the query in place.
+        return render_template("search.html", page=None, error=str(e), args=request.args), 400
+    state = SearchState(page.request)
+    last_page = min(MAX_PAGE, max(1, ceil(page.total / page.request.per_page)))
+    return render_template(
+        "search.html",
+        page=page,
+        state=state,
+        error=None,
+        args=request.args,
+        facets=[
+            ("actor", page.actor_facet),
+            ("country", page.country_facet),
+            ("source", page.source_facet),
+        ],
+        timeline=build_timeline(page.dates, state),
+        zoom_out_url=zoom_out(state),
+        last_page=last_page,
+        page_numbers=page_window(page.request.page, last_page),
+        more_facet_size=min(MAX_FACET_SIZE, page.request.facet_size * 2),
+    )
+
+
+def page_window(current: int, last: int, radius: int = 2) -> list[int | None]:
+    """Page numbers around ``current`` plus first and last; ``None`` marks a gap."""
+    pages = sorted({1, last, *range(max(1, current - radius), min(last, current + radius) + 1)})
+    out: list[int | None] = []
+    for n in pages:
+        if out and out[-1] is not None and n - out[-1] > 1:  # type: ignore[operator]
+            out.append(None)
+        out.append(n)
+    return out
+
+
+@bp.get("/articles/<doc_id>")
+def article_page(doc_id: str) -> Any:
+    """One article: metadata, marked text, entity links and similar articles."""
+    service = get_service()
+    doc = service.article(doc_id)
+    similar = service.more_like(doc_id, 5)
+    text = doc.text
+    # The title is shown as the heading; render the body without repeating it.
+    start = len(doc.title) + 2 if text != doc.body and text.startswith(doc.title) else 0
+    return render_template(
+        "article.html",
+        doc=doc,
+        body_html=mark_entities(text, doc.spans, start=start),
+        original_url=safe_url(doc.url),
+        similar=similar,
+        people=[a for a, k in actor_kinds(doc) if k != "org"],
+        orgs=[a for a, k in actor_kinds(doc) if k == "org"],
+    )
+
+
+def actor_kinds(doc: IndexDocument) -> list[tuple[str, str]]:
+    """(name, kind) per actor; a missing kind counts as a person rather than dropping it."""
+    kinds = list(doc.actor_kinds) + ["person"] * (len(doc.actors) - len(doc.actor_kinds))
+    return list(zip(doc.actors, kinds, strict=False))
+
+
+@bp.get("/facets/<name>")
+def facet_page(name: str) -> Any:
+    """Find values of one facet by prefix (the "filter" box), each a link into search."""
+    if name not in FACETS:
+        abort(404, description=f"no facet {name!r}: use one of {', '.join(FACETS)}")
+    prefix = (request.args.get("prefix") or "").strip()
+    state = SearchState(parse_search_params(request_params()))
+    values = find_facet_values(name, prefix, FACET_FINDER_LIMIT)
+    return render_template(
+        "facet.html",
+        name=name,
+        title=FACET_TITLES[name],
+        prefix=prefix,
+        values=values,
+        state=state,
+    )
+
+
+def find_facet_values(name: str, prefix: str, limit: int) -> list[tuple[str, int]]:
+    """Values of a facet starting with ``prefix``; countries match by name or code."""
+    service = get_service()
+    if name != "country":
+        return service.facet_values(name, prefix, limit)
+    # Countries are stored as codes but people type names: match both (there are
+    # fewer than 300 codes, so filtering here is cheap).
+    wanted = prefix.casefold()
+    everything = service.facet_values("country", "", 500)
+    return [
+        (code, count)
+        for code, count in everything
+        if code.casefold().startswith(wanted) or country_label(code).casefold().startswith(wanted)
+    ][:limit]
+
+
+def init_app(app: Flask) -> None:
+    """Template helpers shared by the pages."""
+    app.add_template_global(country_label, "country_label")
+    app.add_template_filter(iso_date, "iso_date")
+    app.add_template_filter(safe_snippet, "safe_snippet")
+    app.add_template_global(FACET_TITLES, "facet_titles")
