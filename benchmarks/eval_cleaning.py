@@ -23,6 +23,7 @@ from search.models import RawArticle
 from search.settings import corpora_dir
 
 _WORD = re.compile(r"\w+")
+_URL_DATE = re.compile(r"/(20\d\d)/(\d\d)/(\d\d)/")
 
 
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
@@ -56,6 +57,7 @@ def evaluate(corpus_dir: Path | str) -> dict[str, Any]:
     recalls: list[float] = []
     per_page: dict[str, float] = {}
     seconds = 0.0
+    dates_checked = dates_correct = 0
     for page_id in sorted(truth):
         html = gzip.decompress((corpus / "html" / f"{page_id}.html.gz").read_bytes())
         raw = RawArticle(
@@ -63,10 +65,17 @@ def evaluate(corpus_dir: Path | str) -> dict[str, Any]:
         )
         start = time.perf_counter()
         try:
-            body = clean(raw).body
+            article = clean(raw)
+            body, published = article.body, article.published
         except EmptyArticle:
-            body = ""
+            body, published = "", None
         seconds += time.perf_counter() - start
+        # Pages whose URL carries the date (/2019/11/18/) check the publication date too.
+        url_date = _URL_DATE.search(truth[page_id]["url"])
+        if url_date:
+            dates_checked += 1
+            expected_day = "-".join(url_date.groups())
+            dates_correct += bool(published and published.date().isoformat() == expected_day)
         precision, recall = page_scores(truth[page_id]["articleBody"], body)
         if precision is not None:
             precisions.append(precision)
@@ -83,6 +92,8 @@ def evaluate(corpus_dir: Path | str) -> dict[str, Any]:
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         "mean_page_f1": statistics.mean(per_page.values()) if per_page else 0.0,
         "pages_per_second": len(per_page) / seconds if seconds else 0.0,
+        "dates_checked": dates_checked,
+        "dates_correct": dates_correct,
         "per_page_f1": per_page,
     }
 
@@ -96,6 +107,7 @@ def main(argv: list[str]) -> int:
     print(f"precision  {result['precision']:.4f}")
     print(f"recall     {result['recall']:.4f}")
     print(f"F1         {result['f1']:.4f}  (mean per-page F1 {result['mean_page_f1']:.4f})")
+    print(f"dates      {result['dates_correct']}/{result['dates_checked']} exact (URL-dated pages)")
     print(f"throughput {result['pages_per_second']:.1f} pages/s")
     print("worst:", ", ".join(f"{pid[:12]} {f1:.3f}" for pid, f1 in worst))
     return 0

@@ -7,6 +7,7 @@ chrome; Reuters wire text is reflowed into paragraphs.
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
 import re
 import warnings
@@ -16,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import trafilatura
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4 import BeautifulSoup, CData, MarkupResemblesLocatorWarning, NavigableString, Tag
 
 from search.boilerplate import normalize_whitespace, reflow_wire_text, strip_chrome
 from search.models import Article, RawArticle, article_id
@@ -56,7 +57,7 @@ def clean(raw: RawArticle) -> Article:
             if _is_full_page(raw.html)
             else _Page(text=html_fragment_text(raw.html))
         )
-        body = normalize_whitespace(page.text)
+        body = strip_chrome(normalize_whitespace(page.text))
     else:
         body = ""
     body = truncate(body, MAX_BODY_CHARS)
@@ -102,14 +103,15 @@ def extract_html(html: str, url: str | None = None) -> _Page:
             include_comments=False,
             with_metadata=True,
         )
-    except RecursionError:
-        # Pathological nesting (thousands of levels) defeats lxml-based extraction.
-        log.debug("trafilatura hit the recursion limit on %s", url)
+    except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as e:
+        # Pathological pages (thousands of nesting levels, odd encodings) can break
+        # lxml-based extraction; the BeautifulSoup fallback below still gives their text.
+        log.debug("trafilatura failed on %s: %r", url, e)
         doc = None
     meta = _Page(
         text=(getattr(doc, "text", None) or "").strip(),
         title=getattr(doc, "title", None),
-        published=getattr(doc, "date", None),
+        published=_with_time(html, getattr(doc, "date", None)),
         source=getattr(doc, "sitename", None),
         url=getattr(doc, "url", None),
     )
@@ -119,10 +121,35 @@ def extract_html(html: str, url: str | None = None) -> _Page:
     return _Page(text, meta.title or _html_title(html), meta.published, meta.source, meta.url)
 
 
-_BLOCKS = (
+_PUBLISHED_META = re.compile(
+    r"<meta[^>]+(?:property|name|itemprop)=[\"'](?:article:published_time|og:published_time"
+    r"|datePublished|pubdate)[\"'][^>]*>"
+    r"|\"datePublished\"\s*:\s*\"([^\"]+)\"",
+    re.I,
+)
+_CONTENT = re.compile(r"""content=["']([^"']+)["']""", re.I)
+
+
+def _with_time(html: str, day: str | None) -> str | None:
+    """trafilatura's publication day, with the time of day when the page's own metadata
+    (article:published_time, JSON-LD datePublished) gives one for that same day."""
+    found = parse_date(day)
+    if found is None:
+        return day
+    for m in _PUBLISHED_META.finditer(html[:500_000]):
+        content = m.group(1) or (_CONTENT.search(m.group(0)) or [None, None])[1]
+        # Same calendar day as written in the page (before conversion to UTC).
+        if content and content.strip().startswith(found.date().isoformat()):
+            precise = parse_date(content)
+            if precise is not None:
+                return precise.isoformat()
+    return day
+
+
+_BLOCKS = frozenset((
     "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
     "blockquote", "pre", "section", "article", "header", "footer", "dd", "dt", "figcaption",
-)  # fmt: skip
+))  # fmt: skip
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "head")
 _PAGE_CHROME = ("nav", "footer", "header", "aside", "form", "menu")
 _TAGS = re.compile(r"<[^>]*>")
@@ -145,13 +172,18 @@ def html_fragment_text(html: str, page: bool = False) -> str:
         if page:
             main = soup.find("article") or soup.find("main")
             root = main if isinstance(main, Tag) else soup
-        for br in root.find_all("br"):
-            br.replace_with("\n")
-        for block in root.find_all(_BLOCKS):
-            block.insert_after("\n")
-        return root.get_text()
+        # One pass over the tree (inserting "\n" nodes after each block is quadratic on
+        # deeply nested pages): a block element or <br> starts a new line.
+        parts: list[str] = []
+        for node in root.descendants:
+            if isinstance(node, Tag):
+                if node.name in _BLOCKS or node.name == "br":
+                    parts.append("\n")
+            elif type(node) in (NavigableString, CData):
+                parts.append(str(node))
+        return "".join(parts)
     except RecursionError:
-        return _TAGS.sub(" ", html)
+        return html_lib.unescape(_TAGS.sub(" ", html))
 
 
 def _html_title(html: str) -> str | None:
