@@ -1,0 +1,324 @@
+"""The Typesense backend: the same ``Backend`` protocol as Whoosh, on a Typesense cluster.
+
+Chosen with ``DATELINE_BACKEND=typesense``; nodes from ``DATELINE_TYPESENSE_NODES``
+(``host:port,host:port``), the API key only from ``DATELINE_TYPESENSE_API_KEY``. Every
+read goes through the alias ``settings.typesense_collection`` and may be answered by any
+node: the client rotates through the list and fails over on refused or timed-out
+connections and 5xx answers, so one dead node (the Raft leader too) fails no search.
+
+One search is one HTTP round trip (``multi_search``) of two searches over the same
+filtered result: the page with actor/country/source facets, and the dated part of the
+result for the histogram (``day_n`` min/max pick the interval, then year/month/day
+buckets). See ``typesense_query`` for the query language mapping, ``typesense_writer``
+for rebuilds and incremental updates, docs/operations.md for running a cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, cast
+
+import typesense
+from typesense import exceptions as ts_errors
+
+from search.backends import typesense_results as results
+from search.backends.typesense_client import guarded, make_client
+from search.backends.typesense_query import quote, request_filters, translate
+from search.backends.typesense_schema import from_typesense
+from search.backends.typesense_writer import FullRebuild, IncrementalWriter
+from search.errors import BackendError, IndexBusyError, IndexMissingError, QueryError
+from search.models import IndexDocument, SearchPage, SearchRequest
+from search.query import validate_query
+from search.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FACET_FIELDS = {"actor": "actors", "country": "countries", "source": "source"}
+TEXT_PARAMS: dict[str, Any] = {
+    "query_by": "title,body",
+    "query_by_weights": "2,1",  # the Whoosh backend boosts title 2x as well
+    # Whoosh matches whole (stemmed) words and requires every word: no typos, no prefix
+    # matching, never drop a word to find more results.
+    "num_typos": 0,
+    "typo_tokens_threshold": 0,
+    "drop_tokens_threshold": 0,
+}
+HIGHLIGHT_PARAMS: dict[str, Any] = {
+    "highlight_fields": "body",
+    "highlight_affix_num_tokens": 14,
+    "highlight_start_tag": results.MARK_START,
+    "highlight_end_tag": results.MARK_END,
+}
+# Fields a hit does not need (kept out of every search response).
+HIT_EXCLUDE = "spans,actor_kinds,key,content_hash,dates_mentioned,indexed_at"
+SORTS = {
+    "relevance": "_text_match:desc,dated:desc,stamp:desc",
+    "newest": "dated:desc,stamp:desc",
+    "oldest": "dated:desc,stamp:asc",
+}
+# Date-bucket values fetched for the histogram: every year of a long archive, and all the
+# months (<= 25) or days (<= 63) of a span short enough for those intervals.
+DATE_FACET_VALUES = 400
+MORE_LIKE_CANDIDATES = 100
+
+
+class TypesenseBackend:
+    """Index and search ``IndexDocument``s in a Typesense collection (via its alias)."""
+
+    name = "typesense"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.alias = settings.typesense_collection
+        self._reader: typesense.Client | None = None
+        self._writer: typesense.Client | None = None
+
+    @property
+    def reader(self) -> typesense.Client:
+        """The read client (short timeouts, fast failover), created on first use."""
+        if self._reader is None:
+            self._reader = make_client(self.settings, write=False)
+        return self._reader
+
+    @property
+    def write_client(self) -> typesense.Client:
+        """The write client (long timeouts, retried through elections)."""
+        if self._writer is None:
+            self._writer = make_client(self.settings, write=True)
+        return self._writer
+
+    # -- writing ----------------------------------------------------------------------
+
+    def writer(self, *, full: bool = False) -> FullRebuild | IncrementalWriter:
+        """Start a batch. ``full=True`` builds a new collection swapped in by alias."""
+        if full:
+            return FullRebuild(self.write_client, self.settings)
+        return IncrementalWriter(self.write_client, self.settings)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One reindex at a time: an ``fcntl`` lock on ``index_dir/typesense.lock``.
+
+        Local on purpose: the kernel releases it when the holder dies (even by SIGKILL),
+        so there is no stale lock or lease to expire, and the reindex pipeline already
+        keeps machine-local state in ``index_dir`` (the extraction cache). Run reindexes
+        from one host (docs/operations.md); a lock document in the cluster would be
+        needed for several.
+        """
+        folder = Path(self.settings.index_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "typesense.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusyError(
+                    "another reindex of the Typesense index is running "
+                    f"(lock {path}); try again when it has finished"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    # -- reading ----------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of live documents (0 when there is no index yet)."""
+        with guarded(self.settings, "count"):
+            try:
+                info = self.reader.collections[self.alias].retrieve()
+            except ts_errors.ObjectNotFound:
+                return 0
+            return int(info["num_documents"])
+
+    def get(self, doc_id: str) -> IndexDocument | None:
+        """One stored document, or ``None``."""
+        with guarded(self.settings, "get"):
+            try:
+                doc = self.reader.collections[self.alias].documents[doc_id].retrieve()
+            except ts_errors.ObjectNotFound:
+                return None
+        return from_typesense(dict(doc))
+
+    def _export(self, fields: str | None = None) -> Iterator[dict[str, Any]]:
+        params = {"include_fields": fields} if fields else {}
+        with guarded(self.settings, "export"):
+            try:
+                text = self.reader.collections[self.alias].documents.export(cast(Any, params))
+            except ts_errors.ObjectNotFound:
+                return
+        for line in text.splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+    def fingerprints(self) -> dict[str, tuple[str, str]]:
+        """``{id: (key, content_hash)}`` of every live document (export of three fields)."""
+        return {
+            str(d["id"]): (d.get("key") or "", d.get("content_hash") or "")
+            for d in self._export("id,key,content_hash")
+        }
+
+    def iter_documents(self) -> Iterator[IndexDocument]:
+        """Every live document (one export; the whole archive passes through memory)."""
+        return iter([from_typesense(d) for d in self._export()])
+
+    def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
+        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
+        field_name = FACET_FIELDS.get(facet)
+        if field_name is None:
+            raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
+        params: dict[str, Any] = {
+            "q": "*",
+            "query_by": "title",
+            "per_page": 0,
+            "facet_by": field_name,
+            "max_facet_values": limit + results.FACET_SLACK,
+        }
+        folded = prefix.casefold().strip()
+        if folded:
+            # facet_query matches a prefix of any word of a value; keep only values that
+            # start with the prefix, as the Whoosh backend does, from a wider candidate set.
+            params["facet_query"] = f"{field_name}:{prefix.replace(':', ' ').strip()}"
+            params["max_facet_values"] = max(1000, limit * 4)
+        response = self._search_one(params, "facet values")
+        counts, _ = results.facet_counts(response, field_name)
+        found = [(v, c) for v, c in counts.items() if c and v.casefold().startswith(folded)]
+        found.sort(key=lambda vc: (-vc[1], vc[0]))
+        return found[: max(limit, 0)]
+
+    def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
+        """Documents sharing the most actors and countries with ``doc_id`` (newest first
+        among equals); Typesense 0.24 has no "more like this" on text."""
+        doc = self.get(doc_id)
+        if doc is None or not (doc.actors or doc.countries):
+            return []
+        clauses = []
+        if doc.actors:
+            clauses.append("actors:=[" + ",".join(quote(a) for a in doc.actors) + "]")
+        if doc.countries:
+            clauses.append("countries:=[" + ",".join(quote(c) for c in doc.countries) + "]")
+        response = self._search_one(
+            {
+                "q": "*",
+                "query_by": "title",
+                "filter_by": " || ".join(clauses),
+                "sort_by": SORTS["newest"],
+                "per_page": MORE_LIKE_CANDIDATES,
+            },
+            "more like this",
+        )
+        actors, countries = set(doc.actors), set(doc.countries)
+        scored: Counter[str] = Counter()
+        found: dict[str, IndexDocument] = {}
+        for rank, raw in enumerate(response.get("hits") or ()):
+            other = from_typesense(raw["document"])
+            if other.id == doc_id:
+                continue
+            shared = 2 * len(actors & set(other.actors)) + len(countries & set(other.countries))
+            # Shared entities first; the newest-first rank breaks ties.
+            scored[other.id] = shared * 1000 - rank
+            found[other.id] = other
+        return [found[i] for i, _ in scored.most_common(limit)]
+
+    def _search_one(self, params: dict[str, Any], what: str) -> dict[str, Any]:
+        with guarded(self.settings, what):
+            return dict(self.reader.collections[self.alias].documents.search(cast(Any, params)))
+
+    # -- searching --------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Ranked hits with snippets, facets over the whole filtered result, histogram."""
+        started = time.perf_counter()
+        q_text = validate_query(request.q)
+        tq = translate(q_text, _resolve_country) if q_text else translate("")
+        filters = request_filters(request) + tq.filters
+        common: dict[str, Any] = {"collection": self.alias, "q": tq.q, **TEXT_PARAMS}
+        common["prefix"] = tq.prefix
+        main: dict[str, Any] = {
+            **common,
+            "page": request.page,
+            "per_page": request.per_page,
+            "sort_by": SORTS[request.sort if tq.has_text else _browse(request)],
+            "facet_by": "actors,countries,source",
+            "max_facet_values": request.facet_size + results.FACET_SLACK,
+            "exclude_fields": HIT_EXCLUDE,
+            **HIGHLIGHT_PARAMS,
+        }
+        dated: dict[str, Any] = {
+            **common,
+            "per_page": 0,
+            "facet_by": "day_n,year,month,day",
+            "max_facet_values": DATE_FACET_VALUES,
+            "filter_by": " && ".join([*filters, "dated:=1"]),
+        }
+        if filters:
+            main["filter_by"] = " && ".join(filters)
+        with guarded(self.settings, "search"):
+            answer: Any = self.reader.multi_search.perform(
+                cast(Any, {"searches": [main, dated]}), {}
+            )
+        page_r, dated_r = (self._checked(r) for r in answer["results"])
+        total = int(page_r.get("found") or 0)
+        size = request.facet_size
+        actor_counts, actor_n = results.facet_counts(page_r, "actors")
+        country_counts, country_n = results.facet_counts(page_r, "countries")
+        source_counts, source_n = results.facet_counts(page_r, "source")
+        page = SearchPage(
+            request=request,
+            total=total,
+            hits=tuple(results.hit(h) for h in page_r.get("hits") or ()),
+            actor_facet=results.top_facet(actor_counts, actor_n, size, request.actors, total),
+            country_facet=results.top_facet(
+                country_counts, country_n, size, request.countries, total
+            ),
+            source_facet=results.top_facet(source_counts, source_n, size, request.sources),
+            dates=results.histogram(dated_r, total),
+            suggestion=None,
+        )
+        return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _checked(self, result: dict[str, Any]) -> dict[str, Any]:
+        """One multi_search result, or the error it carries as a Dateline error."""
+        if "error" not in result:
+            return result
+        code = int(result.get("code") or 500)
+        message = str(result.get("error"))
+        if code == 404:
+            raise IndexMissingError(
+                f"no Typesense collection {self.alias!r} on {self.settings.typesense_nodes}: "
+                "run `dateline reindex`"
+            )
+        if code == 400:
+            raise QueryError(f"the Typesense backend cannot run this query: {message}")
+        raise BackendError(f"Typesense search failed ({code}): {message}")
+
+
+def _browse(request: SearchRequest) -> str:
+    """Without words, "relevance" means newest first (as in the Whoosh backend)."""
+    return "oldest" if request.sort == "oldest" else "newest"
+
+
+def _resolve_country(text: str) -> str | None:
+    """ISO code for a country name, when the entities package can resolve it."""
+    try:
+        from search.entities.countries import resolve_country
+    except ImportError:
+        return None
+    try:
+        code = resolve_country(text)
+    except Exception:  # a resolver bug must not fail the search
+        log.debug("resolve_country(%r) failed", text, exc_info=True)
+        return None
+    return code if isinstance(code, str) else None

@@ -1,0 +1,151 @@
+"""Typesense search responses -> ``SearchPage``: hits, snippets, facets and the histogram.
+
+Kept identical in meaning to the Whoosh backend (``columns.top_facet``/``histogram`` and
+``whoosh_snippets``): facet values sorted by count then value, selected values always
+shown, the same histogram intervals, snippets that are escaped text with only ``<mark>``.
+Pure functions: no I/O, no ``typesense`` import.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from search.backends.typesense_schema import from_typesense
+from search.models import DateBucket, DateHistogram, Facet, FacetValue, Hit
+
+# Typesense marks matches with these control characters (it keeps them as given); they
+# cannot come from cleaned article text, so after HTML-escaping they are the only places
+# to put <mark> tags.
+MARK_START = "\x02"
+MARK_END = "\x03"
+SNIPPET_CHARS = 200
+# Same thresholds as search/backends/columns.py (span in days).
+YEAR_SPAN_DAYS = 731
+MONTH_SPAN_DAYS = 62
+# Extra facet values fetched beyond ``facet_size`` so ties at the cut are broken by value
+# here, as the Whoosh backend does, rather than by Typesense's internal order.
+FACET_SLACK = 25
+_ADJACENT_MARKS = re.compile(r"</mark>(\s+)<mark>")
+
+
+def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
+    """The first ``chars`` characters, cut at a word boundary, escaped (as in Whoosh)."""
+    text = " ".join(text[: chars * 2].split())
+    if len(text) > chars:
+        cut = text.rfind(" ", 0, chars)
+        text = text[: cut if cut > chars // 2 else chars] + " …"
+    return html.escape(text, quote=False)
+
+
+def snippet(body: str, highlight: str | None) -> str:
+    """HTML for Typesense's marked ``highlight`` of ``body``; the body's lead when none."""
+    if not highlight or MARK_START not in highlight:
+        return lead(body)
+    plain = highlight.replace(MARK_START, "").replace(MARK_END, "")
+    out = html.escape(highlight, quote=False)
+    out = out.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    if out.count("<mark>") != out.count("</mark>"):  # a stray control character: play safe
+        return lead(body)
+    out = _ADJACENT_MARKS.sub(r"\1", out)
+    flat = " ".join(body.split())
+    flat_plain = " ".join(plain.split())
+    if not flat.startswith(flat_plain):
+        out = "… " + out
+    if not flat.endswith(flat_plain):
+        out += " …"
+    return out
+
+
+def hit(raw: dict[str, Any]) -> Hit:
+    """One ``Hit`` from a Typesense search hit."""
+    doc = from_typesense(raw["document"])
+    marked = None
+    for h in raw.get("highlights") or ():
+        if h.get("field") == "body":
+            marked = h.get("snippet")
+    return Hit(
+        id=doc.id,
+        title=doc.title,
+        snippet=snippet(doc.body, marked),
+        # Typesense's text_match is a bucketed rank key, not a score comparable to BM25.
+        score=None,
+        url=doc.url,
+        source=doc.source,
+        published=doc.published,
+        actors=doc.actors,
+        countries=doc.countries,
+    )
+
+
+def facet_counts(response: dict[str, Any], field_name: str) -> tuple[dict[str, int], int]:
+    """``({value: count}, number of distinct values)`` of one facet in a response."""
+    for fc in response.get("facet_counts") or ():
+        if fc.get("field_name") == field_name:
+            counts = {c["value"]: int(c["count"]) for c in fc.get("counts") or ()}
+            distinct = int((fc.get("stats") or {}).get("total_values", len(counts)))
+            return counts, max(distinct, len(counts))
+    return {}, 0
+
+
+def facet_stats(response: dict[str, Any], field_name: str) -> dict[str, float]:
+    """The min/max/sum stats Typesense gives for a numeric facet."""
+    for fc in response.get("facet_counts") or ():
+        if fc.get("field_name") == field_name:
+            return dict(fc.get("stats") or {})
+    return {}
+
+
+def top_facet(
+    counts: dict[str, int],
+    distinct: int,
+    size: int,
+    selected: Sequence[str] = (),
+    total: int | None = None,
+) -> Facet:
+    """The ``size`` most frequent values (ties by value), plus every selected value.
+
+    A selected actor or country is in every hit (they narrow), so when it is not among the
+    values Typesense returned its count is ``total`` (pass None for sources, which widen);
+    a selected value with no document still shows, with 0, so the user can unselect it.
+    """
+    order = sorted((v for v, c in counts.items() if c), key=lambda v: (-counts[v], v))
+    chosen = order[:size]
+    folded = {v.casefold(): v for v in order}
+    flags = set()
+    extra: list[FacetValue] = []
+    for value in selected:
+        found = folded.get(value.casefold())
+        if found is not None:
+            flags.add(found)
+            if found not in chosen:
+                chosen.append(found)
+        else:
+            extra.append(FacetValue(value, total or 0, True))
+    values = [FacetValue(v, counts[v], v in flags) for v in chosen] + extra
+    return Facet(values=tuple(values), truncated=max(distinct, len(order)) > size)
+
+
+def choose_interval(first_day: int, last_day: int) -> Literal["year", "month", "day"]:
+    """Histogram interval for a span of day ordinals (same rule as the Whoosh backend)."""
+    span = last_day - first_day
+    if span > YEAR_SPAN_DAYS:
+        return "year"
+    if span > MONTH_SPAN_DAYS:
+        return "month"
+    return "day"
+
+
+def histogram(dated: dict[str, Any], total: int) -> DateHistogram:
+    """The date facet from the dated-only response (``day_n`` stats, year/month/day)."""
+    found = int(dated.get("found") or 0)
+    undated = max(total - found, 0)
+    stats = facet_stats(dated, "day_n")
+    if not found or "min" not in stats:
+        return DateHistogram(interval="day", buckets=(), undated=undated)
+    interval = choose_interval(int(stats["min"]), int(stats["max"]))
+    counts, _ = facet_counts(dated, interval)
+    buckets = tuple(DateBucket(k, counts[k]) for k in sorted(counts) if counts[k])
+    return DateHistogram(interval=interval, buckets=buckets, undated=undated)

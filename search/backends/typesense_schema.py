@@ -1,0 +1,124 @@
+"""The Typesense collection schema and the IndexDocument <-> Typesense document mapping.
+
+Typesense 0.24 has no date type, no range facets and no stemming. Publication dates are
+stored as numbers for sorting and range filters (``stamp`` epoch seconds, ``day_n`` the
+UTC day's ordinal, ``dated`` 1/0 so undated articles sort last either way) and as
+``year``/``month``/``day`` string buckets for the histogram. Facets are ``string[]``.
+Fields only needed to rebuild the document (spans, key, hash) are stored, not indexed.
+Pure functions: no I/O, no ``typesense`` import.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from search.models import IndexDocument, MarkedSpan
+
+NO_DAY = -1
+# Characters that glue words in news text ("oil-producing", "Putin's", "a/b"). Typesense
+# would otherwise drop them and index "oilproducing"; Whoosh splits there, and so must we
+# for the same words to match. "." stays: Whoosh keeps "U.S." together as well.
+TOKEN_SEPARATORS = ["-", "'", "/", "_", "&", "+", "=", ":", "(", ")", "[", "]", "<", ">", "|"]
+
+_STORED_ONLY = {"type": "string", "index": False, "optional": True}
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The collection definition for a collection called ``name``."""
+    return {
+        "name": name,
+        "token_separators": TOKEN_SEPARATORS,
+        "default_sorting_field": "stamp",
+        "fields": [
+            {"name": "title", "type": "string"},
+            {"name": "body", "type": "string"},
+            {"name": "source", "type": "string", "facet": True, "optional": True},
+            {"name": "actors", "type": "string[]", "facet": True, "optional": True},
+            {"name": "countries", "type": "string[]", "facet": True, "optional": True},
+            {"name": "dates_mentioned", "type": "string[]", "optional": True},
+            {"name": "stamp", "type": "int64"},
+            {"name": "dated", "type": "int32"},
+            {"name": "day_n", "type": "int32", "facet": True},
+            {"name": "year", "type": "string", "facet": True, "optional": True},
+            {"name": "month", "type": "string", "facet": True, "optional": True},
+            {"name": "day", "type": "string", "facet": True, "optional": True},
+            {"name": "key", **_STORED_ONLY},
+            {"name": "content_hash", **_STORED_ONLY},
+            {"name": "url", **_STORED_ONLY},
+            {"name": "published", **_STORED_ONLY},
+            {"name": "indexed_at", **_STORED_ONLY},
+            {"name": "spans", **_STORED_ONLY},
+            {"name": "actor_kinds", "type": "string[]", "index": False, "optional": True},
+        ],
+    }
+
+
+def utc(dt: datetime) -> datetime:
+    """``dt`` in UTC; naive datetimes are taken as UTC (as the Whoosh backend does)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def to_typesense(doc: IndexDocument) -> dict[str, Any]:
+    """The Typesense document for ``doc``."""
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "key": doc.key,
+        "title": doc.title,
+        "body": doc.body,
+        "content_hash": doc.content_hash,
+        "actors": list(doc.actors),
+        "actor_kinds": list(doc.actor_kinds),
+        "countries": list(doc.countries),
+        "dates_mentioned": list(doc.dates_mentioned),
+        "spans": json.dumps([[s.start, s.end, s.type, s.value] for s in doc.spans]),
+        "stamp": 0,
+        "dated": 0,
+        "day_n": NO_DAY,
+    }
+    if doc.url:
+        out["url"] = doc.url
+    if doc.source:
+        out["source"] = doc.source
+    if doc.indexed_at is not None:
+        out["indexed_at"] = doc.indexed_at.isoformat()
+    if doc.published is not None:
+        published = utc(doc.published)
+        day = published.date()
+        out.update(
+            published=published.isoformat(),
+            stamp=int(published.timestamp()),
+            dated=1,
+            day_n=day.toordinal(),
+            year=f"{day:%Y}",
+            month=f"{day:%Y-%m}",
+            day=day.isoformat(),
+        )
+    return out
+
+
+def from_typesense(doc: dict[str, Any]) -> IndexDocument:
+    """The ``IndexDocument`` stored as ``doc`` (the inverse of ``to_typesense``)."""
+    spans = tuple(
+        MarkedSpan(int(s[0]), int(s[1]), s[2], str(s[3]))
+        for s in json.loads(doc.get("spans") or "[]")
+    )
+    published = doc.get("published")
+    indexed_at = doc.get("indexed_at")
+    return IndexDocument(
+        id=str(doc["id"]),
+        key=doc.get("key") or "",
+        title=doc.get("title") or "",
+        body=doc.get("body") or "",
+        content_hash=doc.get("content_hash") or "",
+        url=doc.get("url") or None,
+        source=doc.get("source") or None,
+        published=datetime.fromisoformat(published) if published else None,
+        actors=tuple(doc.get("actors") or ()),
+        actor_kinds=tuple(doc.get("actor_kinds") or ()),
+        countries=tuple(doc.get("countries") or ()),
+        dates_mentioned=tuple(doc.get("dates_mentioned") or ()),
+        spans=spans,
+        indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+    )

@@ -1,0 +1,261 @@
+"""Writers for the Typesense backend: a full rebuild into a new collection swapped in by
+alias, and incremental changes spooled to disk and applied on ``commit``.
+
+Searches always go through the alias (``settings.typesense_collection``). A full rebuild
+imports into ``<alias>_<UTC stamp>_<random>`` while the alias still names the old
+collection; ``commit`` checks the new collection's count, points the alias at it (one
+Raft-replicated write, so every node switches at once) and drops the old one. A crashed
+rebuild leaves only an unaliased collection, removed by the next full rebuild.
+
+Incremental changes are spooled to a temporary file (memory stays flat however many
+articles change) and imported on ``commit`` in batches of ``BATCH_SIZE`` with
+``action=upsert``, so a retried batch is harmless. Unlike Whoosh, readers can see those
+batches land one after another during ``commit`` (Typesense has no multi-batch
+transaction); each article is always either its old or its new version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, Any, cast
+
+import typesense
+from typesense import exceptions as ts_errors
+
+from search.backends.typesense_client import guarded, retry_write
+from search.backends.typesense_schema import schema, to_typesense
+from search.errors import BackendError
+from search.models import IndexDocument
+from search.settings import Settings
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 1000
+
+
+def live_collection(client: typesense.Client, alias: str) -> str | None:
+    """The collection the alias points at, or None when there is no index yet."""
+    try:
+        return str(client.aliases[alias].retrieve()["collection_name"])
+    except ts_errors.ObjectNotFound:
+        return None
+
+
+def new_collection_name(alias: str) -> str:
+    """A fresh, sortable collection name for a rebuild."""
+    return f"{alias}_{datetime.now(UTC):%Y%m%d%H%M%S}_{os.urandom(3).hex()}"
+
+
+def create_collection(client: typesense.Client, name: str) -> None:
+    """Create ``name`` with the Dateline schema (an existing one is reused: a retried
+    create whose first answer was lost in a failover)."""
+    try:
+        retry_write(lambda: client.collections.create(schema(name)))  # type: ignore[arg-type]
+    except ts_errors.ObjectAlreadyExists:
+        pass
+
+
+def import_batch(client: typesense.Client, collection: str, docs: list[dict[str, Any]]) -> None:
+    """Upsert ``docs``; raise ``BackendError`` naming the documents Typesense refused.
+
+    Per-document failures with a 5xx code (no leader yet) are retried with the rest of
+    the deadline; 4xx ones (a value the schema rejects) fail the run with their reasons.
+    """
+    pending = docs
+
+    def attempt() -> None:
+        nonlocal pending
+        documents = client.collections[collection].documents
+        results: list[dict[str, Any]] = documents.import_(cast(Any, pending), {"action": "upsert"})
+        retry: list[dict[str, Any]] = []
+        refused: list[str] = []
+        for doc, result in zip(pending, results, strict=True):
+            if result.get("success"):
+                continue
+            code = int(result.get("code") or 500)
+            if code >= 500:
+                retry.append(doc)
+            else:
+                refused.append(f"{doc['id']} ({result.get('error')})")
+        if refused:
+            raise BackendError(
+                f"Typesense refused {len(refused)} of {len(pending)} documents: "
+                + "; ".join(refused[:3])
+            )
+        if retry:
+            pending = retry
+            raise ts_errors.ServiceUnavailable(f"{len(retry)} documents not accepted yet")
+
+    retry_write(attempt)
+
+
+def drop_collection(client: typesense.Client, name: str) -> None:
+    """Delete a collection (no error when it is already gone)."""
+    try:
+        retry_write(lambda: client.collections[name].delete())
+    except ts_errors.ObjectNotFound:
+        pass
+
+
+class FullRebuild:
+    """Builds a new collection; ``commit`` swaps the alias to it and drops the old one."""
+
+    def __init__(self, client: typesense.Client, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self.alias = settings.typesense_collection
+        self.name = new_collection_name(self.alias)
+        self._buffer: list[dict[str, Any]] = []
+        self._ids: set[str] = set()
+        self._deleted: set[str] = set()
+        with guarded(settings, "creating a collection for a full rebuild"):
+            self._drop_orphans()
+            create_collection(client, self.name)
+
+    def _drop_orphans(self) -> None:
+        """Remove rebuilds that crashed before their swap (we hold the reindex lock)."""
+        live = live_collection(self.client, self.alias)
+        for info in self.client.collections.retrieve():
+            name = str(info["name"])
+            if name.startswith(self.alias + "_") and name != live:
+                log.info("dropping unfinished rebuild %s", name)
+                drop_collection(self.client, name)
+
+    def add(self, doc: IndexDocument) -> None:
+        """Add or replace ``doc`` in the new collection."""
+        self._buffer.append(to_typesense(doc))
+        self._ids.add(doc.id)
+        self._deleted.discard(doc.id)
+        if len(self._buffer) >= BATCH_SIZE:
+            self._flush()
+
+    def delete(self, doc_id: str) -> None:
+        """Leave ``doc_id`` out of the new collection."""
+        self._flush()
+        if doc_id in self._ids:
+            self._ids.discard(doc_id)
+            self._deleted.add(doc_id)
+            with guarded(self.settings, "a delete"):
+                _delete_one(self.client, self.name, doc_id)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        with guarded(self.settings, "an import"):
+            import_batch(self.client, self.name, batch)
+
+    def commit(self) -> None:
+        """Check the new collection holds every document, then swap the alias to it."""
+        self._flush()
+        with guarded(self.settings, "the alias swap of a full rebuild"):
+            count = int(self.client.collections[self.name].retrieve()["num_documents"])
+            if count != len(self._ids):
+                raise BackendError(
+                    f"full rebuild incomplete: {self.name} holds {count} documents, "
+                    f"{len(self._ids)} were written; the live index is unchanged"
+                )
+            old = live_collection(self.client, self.alias)
+            retry_write(
+                lambda: self.client.aliases.upsert(self.alias, {"collection_name": self.name})
+            )
+            if old and old != self.name:
+                drop_collection(self.client, old)
+
+    def abort(self) -> None:
+        """Drop the new collection; the alias still names the old one."""
+        self._buffer = []
+        try:
+            drop_collection(self.client, self.name)
+        except Exception as e:  # the next full rebuild drops it as an orphan
+            log.warning("could not drop unfinished rebuild %s: %s", self.name, type(e).__name__)
+
+
+class IncrementalWriter:
+    """Upserts and deletes spooled to a temp file, applied to the live collection."""
+
+    def __init__(self, client: typesense.Client, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+        self._spool: IO[str] | None = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.changes = 0
+
+    def add(self, doc: IndexDocument) -> None:
+        """Add or replace ``doc`` on ``commit``."""
+        self._write({"op": "upsert", "doc": to_typesense(doc)})
+
+    def delete(self, doc_id: str) -> None:
+        """Remove ``doc_id`` on ``commit`` (no error if absent)."""
+        self._write({"op": "delete", "id": doc_id})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._spool is None:
+            raise BackendError("this writer was already committed or aborted")
+        self._spool.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.changes += 1
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        assert self._spool is not None
+        self._spool.flush()
+        self._spool.seek(0)
+        for line in self._spool:
+            yield json.loads(line)
+
+    def commit(self) -> None:
+        """Apply every change in order, in batches; the first run creates the index."""
+        if self._spool is None:
+            return
+        try:
+            if self.changes:
+                with guarded(self.settings, "an incremental update"):
+                    self._apply()
+        finally:
+            self._close()
+
+    def _apply(self) -> None:
+        alias = self.settings.typesense_collection
+        target = live_collection(self.client, alias)
+        first_run = target is None
+        name = target or new_collection_name(alias)
+        if first_run:
+            create_collection(self.client, name)
+        batch: list[dict[str, Any]] = []
+        for record in self._records():
+            if record["op"] == "upsert":
+                batch.append(record["doc"])
+                if len(batch) >= BATCH_SIZE:
+                    import_batch(self.client, name, batch)
+                    batch = []
+            else:
+                if batch:  # keep the order: an add then a delete of one id is a delete
+                    import_batch(self.client, name, batch)
+                    batch = []
+                _delete_one(self.client, name, record["id"])
+        if batch:
+            import_batch(self.client, name, batch)
+        if first_run:
+            # Only now is the whole first index searchable, all at once.
+            retry_write(lambda: self.client.aliases.upsert(alias, {"collection_name": name}))
+
+    def abort(self) -> None:
+        """Drop the spooled changes; the live collection is untouched."""
+        self._close()
+
+    def _close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+
+def _delete_one(client: typesense.Client, collection: str, doc_id: str) -> None:
+    def run() -> None:
+        try:
+            client.collections[collection].documents[doc_id].delete()
+        except ts_errors.ObjectNotFound:
+            pass
+
+    retry_write(run)
