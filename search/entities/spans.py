@@ -1,0 +1,183 @@
+"""Span cleaning: from a raw PERSON/ORG span to the name it holds, or nothing.
+
+Titles and honorifics ("Russian President", "Kremlin spokesperson", "Mr."), a leading
+"the", possessives, scores and month names are cut off; a span holding several names
+("Sri Lanka - Arjuna Ranatunga") is split; junk (headings, all-caps lines) is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from search.entities import countries
+from search.entities.lines import LineIndex
+from search.models import ActorKind
+
+# Words that open a name without being part of it ("Russian President Vladimir Putin",
+# "Kremlin spokesperson Dmitry Peskov", "Mr. Putin"); compared lower case, dots removed.
+TITLES = frozenset(
+    """
+    president vice prime minister ministers foreign defence defense finance interior trade
+    economy economics energy oil agriculture health justice home secretary general gen lt col
+    maj capt sgt cpl adm admiral commander chancellor premier king queen prince princess pope
+    ayatollah emir crown mr mrs ms miss mx dr sir dame lord lady sen senator rep
+    representative congressman congresswoman gov governor mayor judge justice chief
+    executive ceo cfo coo chairman chairwoman chair director spokesman spokeswoman
+    spokesperson ambassador envoy leader coach manager captain striker midfielder defender
+    goalkeeper champion rev reverend father bishop archbishop cardinal rabbi imam prof
+    professor deputy assistant acting former ex late incumbent opposition presidential
+    analyst economist officer official head founder attorney lawyer police detective
+    inspector superintendent counsel negotiator speaker mp mep sheikh
+    """.split()
+)
+# Name words that are suffixes, not surnames, when picking a person's surname.
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Lower-case words allowed inside an organisation name.
+CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "des", "la", "le", "&", "on", "in"})
+# Title-cased function words mark a heading that NER took for a name ("Russia Keeps Its
+# Distance", "Iran Appeals for Support").
+_FUNCTION_WORDS = frozenset(
+    "its his her their our my your a an is are was were be keeps for to with on at by from "
+    "not no as but or than into over under after before".split()
+)
+_WORD = re.compile(r"[^\s]+")
+_INITIAL = re.compile(r"^[A-Z]\.?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A cleaned PERSON or ORG span: where it is and the name it gives."""
+
+    start: int
+    end: int
+    name: str
+    kind: ActorKind
+
+
+def _words(text: str, offset: int) -> list[tuple[int, int, str]]:
+    return [(offset + m.start(), offset + m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def surname(name: str) -> str:
+    """The last word of a person's name that is not a suffix ("Jr.", "III")."""
+    parts = [p for p in name.split() if p.lower().rstrip(".") not in SUFFIXES]
+    return parts[-1] if parts else name
+
+
+def is_title(word: str) -> bool:
+    """True for a title or honorific word ("President", "Mr.", "spokesperson")."""
+    return word.lower().replace(".", "").rstrip(",") in TITLES
+
+
+def _is_placeish(word: str) -> bool:
+    w = re.sub(r"['\u2019]s$", "", word)
+    return bool(w) and countries.places().get(countries.normalize(w)) is not None
+
+
+# Where one NER span holds several names: line breaks, dashes, brackets, semicolons
+# ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )").
+_SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]")
+_NUMERIC = re.compile(r"^[-+]?\d[\d.,:/-]*$")
+# Lower-case words that belong inside a person's name.
+PARTICLES = frozenset(
+    "de del della der den di da das dos du la le van von ter bin ibn al el y st".split()
+)
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november
+    december monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+
+def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Split a span at separators (and, for people, at lower-case non-particle words)."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    for m in _SEPARATOR.finditer(text, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    if label != "PERSON":
+        return out
+    split: list[tuple[int, int]] = []
+    for s, e in out:
+        pos = s
+        for ws, we, w in _words(text[s:e], s):
+            if w.islower() and w not in PARTICLES and not is_title(w):
+                split.append((pos, ws))
+                pos = we
+        split.append((pos, e))
+    return split
+
+
+def clean_span(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Offsets of the names inside a PERSON/ORG span (usually one; none when it is junk).
+
+    Splits at separators, then drops a leading "the", leading titles with the places or
+    lower-case words before them, month and day names, numbers, and a trailing possessive.
+    """
+    found = []
+    for s, e in _pieces(text, start, end, label):
+        cleaned = _clean_piece(text, s, e, label)
+        if cleaned:
+            found.append(cleaned)
+    return found
+
+
+def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
+    words = _words(text[start:end], start)
+    # Trailing possessives, punctuation and numbers ("H. Morris 69", "Putin's").
+    while words:
+        s, e, w = words[-1]
+        trimmed = re.sub(r"(?:['\u2019]s?|[,;:])$", "", w)
+        if _NUMERIC.match(trimmed):
+            trimmed = ""
+        if trimmed != w:
+            words[-1] = (s, s + len(trimmed), trimmed)
+        if words[-1][2]:
+            break
+        words.pop()
+    while words and (
+        words[0][2].lower() in ("the", "a", "an")
+        or _NUMERIC.match(words[0][2])
+        or words[0][2].lower() in _CALENDAR
+    ):
+        words = words[1:]
+    if label == "PERSON":
+        # The leading run of titles, places and lower-case words; cut after its last title.
+        run = 0
+        while run < len(words) - 1 and (
+            is_title(words[run][2]) or _is_placeish(words[run][2]) or words[run][2].islower()
+        ):
+            run += 1
+        cut = 0
+        for i in range(run):
+            if is_title(words[i][2]) or words[i][2].islower():
+                cut = i + 1
+        words = words[cut:]
+    if not words or not words[0][2][:1].isupper():
+        return None
+    return words[0][0], words[-1][1]
+
+
+def is_junk(text: str, start: int, end: int, label: str, lines: LineIndex) -> bool:
+    """A span that is not an actor: heading text, an all-caps line, a score table row."""
+    surface = text[start:end]
+    words = surface.split()
+    line = lines.line_of(start)
+    if line.all_caps:
+        return True
+    if not any(c.islower() for c in surface) and len(surface.replace(".", "")) > 6:
+        return True  # an all-caps span longer than an acronym is a shouted headline
+    if line.heading and len(words) >= 2:
+        if any(w.lower() in _FUNCTION_WORDS for w in words[1:]):
+            return True
+        if len(words) >= 0.6 * line.words:
+            return True
+    if label == "ORG":
+        lower = [w for w in words if w[:1].islower() and w.lower() not in CONNECTORS]
+        if lower:
+            return True
+    if label == "PERSON" and (len(words) > 5 or any(c.isdigit() for c in surface)):
+        return True
+    return False

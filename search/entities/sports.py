@@ -1,0 +1,97 @@
+"""Sports clubs named after places ("Newcastle beat Chelsea", "Somerset 83 and 174").
+
+NER reads such clubs as places (or even people); in a sports story they are
+organisations, and they say nothing about which country the story concerns. A span is a
+club when the article is about sport, the span is not a country (national teams stay
+countries), and its context is a sporting one: a score after it, or a verb or role next
+to it ("beat Somerset", "Kent stepped up", "Newcastle team mate", "played for Nice").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from search.entities import countries
+
+SPORTS_WORDS = frozenset(
+    """
+    soccer football cricket tennis rugby golf basketball baseball hockey boxing athletics
+    cycling innings wicket wickets goal goals halftime half-time league championship cup
+    match matches season coach striker midfielder goalkeeper defender skipper captain
+    tournament seeded seed quarter-final semi-final final division club squad fixture
+    fixtures draw drew beat scored score unbeaten points olympic nba nfl nhl fifa uefa
+    """.split()
+)
+CLUB_WORDS = frozenset(
+    """
+    united city rovers fc athletic real dynamo dinamo sporting wanderers albion county town
+    villa hotspur forest rangers celtic olympique inter ac as sc spartak lokomotiv
+    """.split()
+)
+_BEFORE = re.compile(
+    r"\b(?:beat|beats|beating|drew with|draw with|drawn with|draw against|lost to|losing to|"
+    r"against|v|vs|versus|defeated|played for|plays for|playing for|joined|joining|"
+    r"hosts?|hosted|visit|visits|visiting|victory over|win over|defeat by|title rivals|"
+    r"move to|moved to|transferred to|loaned to|signed for|coach of|coach at)\s*\.?\s*$"
+)
+_AFTER = re.compile(
+    r"^\s*(?:\d"
+    r"|(?:beat|beats|drew|won|lost|were|are|have|had|hosted|reached|closed|kept|stepped|"
+    r"extended|scored|led|face|faced|meet|need|needed|trail|trailed|lead|"
+    r"coach|captain|skipper|striker|midfielder|defender|goalkeeper|manager|owner|players?|"
+    r"team|side|fans|supporters|club|chairman|team-mate|teammate)\b"
+    r"|'s\s+(?:home|away|first|second|victory|win|defeat|coach|manager|captain|players?|"
+    r"fans|striker|goalkeeper|team|side)\b)"
+)
+_CLUB_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG", "PERSON"})
+
+
+def is_sports(text: str) -> bool:
+    """True for a sports story: at least three distinct sports words."""
+    words = set(re.findall(r"[a-z][a-z-]+", text.lower()))
+    return len(words & SPORTS_WORDS) >= 3
+
+
+def _could_be_club(surface: str, label: str) -> bool:
+    name = re.sub(r"^(?:the|The)\s+", "", surface).strip()
+    if not name or not name[0].isupper() or "\n" in name:
+        return False
+    place = countries.places().get(countries.normalize(name))
+    if place and place.kind in ("name", "code", "demonym", "region"):
+        return False  # national teams ("England", "Scotland") are countries
+    words = name.split()
+    if label == "PERSON":
+        return place is not None or any(w.lower() in CLUB_WORDS for w in words)
+    return len(words) <= 3
+
+
+def find_clubs(
+    text: str, spans: Sequence[tuple[str, int, int, str]]
+) -> list[tuple[int, int, tuple[int, int]]]:
+    """Clubs in a sports story: ``(start, end, original span offsets)`` for each mention."""
+    if not is_sports(text):
+        return []
+    found: list[tuple[int, int, tuple[int, int]]] = []
+    names: set[str] = set()
+    for label, start, end, surface in spans:
+        if label not in _CLUB_LABELS or not _could_be_club(surface, label):
+            continue
+        lead = len(surface) - len(re.sub(r"^(?:the|The)\s+", "", surface))
+        s = start + lead
+        before = text[max(0, s - 25) : s]
+        after = text[end : end + 25]
+        if _BEFORE.search(before) or _AFTER.match(after):
+            found.append((s, end, (start, end)))
+            names.add(text[s:end])
+    if not names:
+        return found
+    # The same name elsewhere in the story is the same club.
+    taken = {f[2] for f in found}
+    for label, start, end, surface in spans:
+        if (start, end) in taken or label not in _CLUB_LABELS:
+            continue
+        name = re.sub(r"^(?:the|The)\s+", "", surface)
+        if name in names:
+            found.append((end - len(name), end, (start, end)))
+    return found
