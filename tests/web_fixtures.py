@@ -88,6 +88,7 @@ class PageView(HTMLParser):
         self.chips: list[tuple[str, str]] = []
         self.bars: dict[str, int] = {}
         self.scripts = 0
+        self.event_handlers = 0  # on* attributes: none of ours, so any is an injection
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -96,6 +97,7 @@ class PageView(HTMLParser):
         classes = a.get("class", "").split()
         if tag == "script":
             self.scripts += 1
+        self.event_handlers += sum(1 for k in a if k.lower().startswith("on"))
         if a.get("id") == "result-count":
             self.total = int(a["data-total"])
         elif tag == "li" and "hit" in classes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, current_app, request
 
 # No inline script or style anywhere: templates use classes and /static files only, so a
 # strict policy costs nothing and blunts any escaping mistake.
@@ -36,6 +36,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_large_bodies() -> None:
+    """413 for any declared body over MAX_CONTENT_LENGTH, even on routes that never read it.
+
+    Flask only enforces the limit when a view reads the body; no view here does, so
+    without this check a client could still make the server accept (and drain) it.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413, description=f"request body too large (at most {limit} bytes)")
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook (it also runs for error responses)."""
+    """Register the size check and the header hook (it also runs for error responses)."""
+    app.before_request(refuse_large_bodies)
     app.after_request(add_security_headers)
