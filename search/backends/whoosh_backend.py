@@ -15,16 +15,21 @@ users expect every word to narrow; each word is searched in ``title`` (boost 2) 
 from __future__ import annotations
 
 import contextlib
+import gc
+import io
 import logging
 import os
 import threading
 import time
+import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import index, query
+from whoosh.filedb.structfile import StructFile
 
 from search.backends import columns as cols_mod
 from search.backends.columns import DocColumns, IntArray
@@ -109,6 +114,7 @@ class WhooshBackend:
             searcher = ix.searcher()
             columns = _build_columns(searcher.reader())
         except Exception as e:
+            _release_frames(e)
             raise IndexMissingError(
                 f"the index at {gen_dir} cannot be opened ({type(e).__name__}: {e}): "
                 "run `dateline reindex --full`"
@@ -192,7 +198,9 @@ class WhooshBackend:
             raise
 
     def iter_documents(self) -> Iterator[IndexDocument]:
-        """Every live document (materialised first: the searcher is shared)."""
+        """Every live document (none without an index; materialised: the searcher is shared)."""
+        if self.store.pointer_stamp() is None:
+            return iter(())
         docs = self._read(
             lambda s: [from_stored(stored) for _, stored in s.searcher.reader().iter_docs()]
         )
@@ -253,6 +261,22 @@ class WhooshBackend:
 
 def _with_time(page: SearchPage, started: float) -> SearchPage:
     return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _release_frames(err: BaseException) -> None:
+    """Free what a failed Whoosh open left in its frames (it leaks open files on a corrupt
+    table of contents), so they close now rather than whenever the error is collected."""
+    tb = err.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, StructFile | io.IOBase):
+                with contextlib.suppress(Exception):
+                    value.close()
+        tb = tb.tb_next
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        traceback.clear_frames(err.__traceback__)
+        gc.collect()
 
 
 def _dir_stamp(path: Path) -> int:
