@@ -1,0 +1,87 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
+"""Every /api/* response validates against /api/openapi.json (schemathesis, bounded)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.web_fixtures import web_app, web_settings  # noqa: F401  (pytest fixtures)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES_PER_OPERATION = 60
+TIME_BUDGET_S = 60
+
+
+@pytest.mark.slow
+def test_every_api_response_matches_the_openapi_document(web_app: Flask) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", web_app)
+    started = time.monotonic()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.label for op in operations} == {
+        "GET /api/search",
+        "GET /api/articles/{id}",
+        "GET /api/facets/{name}",
+        "GET /api/health",
+    }  # schemathesis leaves out the document's own URL
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=CHECKS)
+
+        check()
+    assert time.monotonic() - started < TIME_BUDGET_S
+
+
+@pytest.mark.parametrize(
+    ("path", "parameters"),
+    [
+        ("/api/search", {"query": {"q": "iran", "per_page": 2}}),
+        ("/api/search", {"query": {"country": ["IR", "IL"], "facet_size": 1}}),
+        ("/api/search", {"query": {"q": "kremlim"}}),  # with a suggestion
+        ("/api/search", {"query": {"format": "csv", "q": "strikes"}}),
+        ("/api/search", {"query": {"format": "ndjson"}}),
+        ("/api/search", {"query": {"q": '"unclosed'}}),
+        ("/api/facets/{name}", {"path_parameters": {"name": "country"}, "query": {"prefix": "ir"}}),
+        ("/api/health", {}),
+    ],
+)
+def test_chosen_requests_match_the_document(web_app: Flask, path: str, parameters: dict) -> None:
+    """Requests fuzzing rarely builds (real ids, suggestions, exports), checked the same way."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", web_app)
+    schema[path]["GET"].Case(**parameters).call_and_validate(checks=CHECKS)
+
+
+def test_every_article_matches_the_document(web_app: Flask) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", web_app)
+    operation = schema["/api/articles/{id}"]["GET"]
+    ids = [h["id"] for h in web_app.test_client().get("/api/search").get_json()["hits"]]
+    assert len(ids) == 8
+    for doc_id in ids:
+        response = operation.Case(path_parameters={"id": doc_id}).call_and_validate(checks=CHECKS)
+        assert response.status_code == 200
