@@ -141,12 +141,15 @@ def evaluate_conll(path: Path | None = None) -> dict[str, dict[str, dict[str, fl
     """PER/ORG exact-span P/R/F1 on CoNLL dev: ``{"all"|"prose": {"PER"|"ORG": {...}}}``."""
     path = path or corpora_dir() / "conll2003" / "eng.testa"
     docs = read_conll(path)
-    articles = [Article(id=str(i), key=f"conll#{i}", title="", body=d.text) for i, d in enumerate(docs)]
+    articles = [
+        Article(id=str(i), key=f"conll#{i}", title="", body=d.text) for i, d in enumerate(docs)
+    ]
     counts = {s: {k: [0, 0, 0] for k in ("PER", "ORG")} for s in ("all", "prose")}
     for doc, ents in zip(docs, extract_many(articles), strict=True):
         prose = [(s, e) for s, e, n in doc.sentences if n >= PROSE_MIN_TOKENS]
         pred = _predicted(ents)
         for subset in ("all", "prose"):
+
             def keep(span: tuple[int, int, str]) -> bool:
                 return subset == "all" or any(s <= span[0] < e for s, e in prose)  # noqa: B023
 
@@ -235,7 +238,9 @@ def evaluate_countries(
     return {**_prf(tp, fp, fn), "articles": len(sample)}
 
 
-def evaluate_pubdates(sample: Sequence[tuple[Article, ReutersGold]] | None = None) -> dict[str, float]:
+def evaluate_pubdates(
+    sample: Sequence[tuple[Article, ReutersGold]] | None = None,
+) -> dict[str, float]:
     """Share of articles whose cleaned publication date equals the raw <DATE> day."""
     sample = sample if sample is not None else reuters_sample()
     right = 0

@@ -21,8 +21,10 @@ __all__ = ["corpus_aliases", "country_name", "extract", "extract_many", "resolve
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
     rows = [(s.label, s.start, s.end, s.text) for s in spans]
-    actors, people_spans = extract_actors(text, rows, LineIndex(text))
-    places = extract_countries(text, rows, article.dateline, skip=people_spans)
+    lines = LineIndex(text)
+    actors, people_spans = extract_actors(text, rows, lines)
+    headings = frozenset((s, e) for _, s, e, _ in rows if lines.line_of(s).heading)
+    places = extract_countries(text, rows, article.dateline, skip=people_spans, headings=headings)
     dates = extract_dates(text, rows, article.published)
     return Entities(actors=actors, countries=places, dates=dates)
 

@@ -14,8 +14,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from search.entities import countries
-from search.entities.consistency import overlaps, relabel_people
+from search.entities.consistency import (
+    overlaps,
+    propagate_orgs,
+    relabel_people,
+    unlabelled_people,
+    vote_kinds,
+)
 from search.entities.lines import LineIndex
+from search.entities.names import has_org_suffix, looks_like_person
 from search.entities.spans import (
     CONNECTORS,
     Candidate,
@@ -28,6 +35,9 @@ from search.entities.sports import find_clubs
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
+# Labels NER gives to people's names it does not know ("Les Ferdinand" GPE).
+_MISLABELLED = frozenset({"GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
+_ORG_AS_PERSON = True
 
 
 def _initials(name: str) -> str:
@@ -92,8 +102,15 @@ def extract_actors(
     """
     lines = lines or LineIndex(text)
     cands: list[Candidate] = []
+    renamed: set[tuple[int, int]] = set()
     for label, start, end, _ in spans:
         if label not in ("PERSON", "ORG"):
+            if label in _MISLABELLED and not lines.line_of(start).all_caps:
+                pieces = clean_span(text, start, end, "PERSON")
+                for a, b in pieces:
+                    if looks_like_person(text[a:b]):  # "Ines Gorrochategui" (LOC)
+                        cands.append(Candidate(a, b, text[a:b], "person"))
+                        renamed.add((start, end))
             continue
         for piece in clean_span(text, start, end, label):
             if is_junk(text, *piece, label, lines):
@@ -105,8 +122,15 @@ def extract_actors(
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
                 continue
-            cands.append(Candidate(*piece, name, "person" if label == "PERSON" else "org"))
+            kind: ActorKind = "person" if label == "PERSON" else "org"
+            if kind == "person" and has_org_suffix(name):
+                kind = "org"  # "Pirelli SpA", "Salomon Bros"
+            elif kind == "org" and _ORG_AS_PERSON and looks_like_person(name):
+                kind = "person"
+            cands.append(Candidate(*piece, name, kind))
+    cands += unlabelled_people(text, spans, cands, lines)
     cands, claimed = relabel_people(text, spans, cands, lines)
+    claimed = claimed | renamed
     clubs = [c for c in find_clubs(text, spans) if not lines.line_of(c[0]).all_caps]
     if clubs:
         known_people = {c.name for c in cands if c.kind == "person" and len(c.name.split()) > 1}
@@ -114,8 +138,10 @@ def extract_actors(
         clubs = [c for c in clubs if text[c[0] : c[1]] not in known_people]
         club_ranges = [(s, e) for s, e, _ in clubs]
         cands = [c for c in cands if not overlaps(club_ranges, c.start, c.end)]
-        cands += [Candidate(s, e, text[s:e], "org") for s, e, _ in clubs]
+        for s, e, _ in clubs:
+            cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}
+    cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}

@@ -8,9 +8,12 @@ is known to be a person, its repeats (and its surname) are people too.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from search.entities.lines import LineIndex
+from search.entities.names import UNLABELLED_NAME, first_names, looks_like_person
 from search.entities.spans import Candidate, clean_span, surname
 
 
@@ -54,3 +57,64 @@ def relabel_people(
 def overlaps(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
     """True when ``[start, end)`` overlaps any of ``ranges``."""
     return any(s < end and start < e for s, e in ranges)
+
+
+def vote_kinds(cands: list[Candidate]) -> list[Candidate]:
+    """One kind per name: the majority of its labelled mentions (a tie keeps each label)."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in cands:
+        votes[c.name][c.kind] += 1
+    out = []
+    for c in cands:
+        best, n = votes[c.name].most_common(1)[0]
+        out.append(replace(c, kind=best) if best != c.kind and n > votes[c.name][c.kind] else c)
+    return out
+
+
+def propagate_orgs(
+    text: str,
+    spans: Sequence[tuple[str, int, int, str]],
+    cands: list[Candidate],
+    lines: LineIndex,
+) -> list[Candidate]:
+    """Unlabelled repeats of an organisation's name found elsewhere in the article.
+
+    A one-word name is not taken at the start of a sentence, where any word is capitalised.
+    """
+    names = {c.name for c in cands if c.kind == "org" and len(c.name) >= 3}
+    if not names:
+        return cands
+    occupied = sorted([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
+    pattern = re.compile(
+        r"(?<![\w.])("
+        + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        + r")(?!\w)"
+    )
+    out = list(cands)
+    for m in pattern.finditer(text):
+        if overlaps(occupied, m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+            continue
+        if " " not in m.group() and re.search(
+            r"(?:^|[.!?\"\u201c]\s*|\n\s*)$", text[: m.start()][-3:]
+        ):
+            continue
+        out.append(Candidate(m.start(), m.end(), m.group(), "org"))
+    return out
+
+
+def unlabelled_people(
+    text: str,
+    spans: Sequence[tuple[str, int, int, str]],
+    cands: list[Candidate],
+    lines: LineIndex,
+) -> list[Candidate]:
+    """ "Given Surname" runs NER did not label at all (line-ups, results lists)."""
+    occupied = sorted([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
+    found = []
+    for m in UNLABELLED_NAME.finditer(text):
+        if m.group(1) not in first_names() or not looks_like_person(m.group()):
+            continue
+        if overlaps(occupied, m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+            continue
+        found.append(Candidate(m.start(), m.end(), m.group(), "person"))
+    return found

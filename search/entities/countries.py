@@ -111,8 +111,12 @@ def resolve_country(text: str) -> str | None:
     return place.code if place else None
 
 
-def resolve_span(text: str, label: str) -> Place | None:
-    """The place an NER span names, or None. Lower-case spans ("turkey") never resolve."""
+def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
+    """The place an NER span names, or None. Lower-case spans ("turkey") never resolve.
+
+    With ``inside``, a longer span may resolve through the place it contains ("Bank of
+    Japan"); callers turn that off for headings NER took for names.
+    """
     if label not in PLACE_LABELS:
         return None
     stripped = re.sub(r"^(?:the|The)\s+", "", text.strip())
@@ -127,7 +131,7 @@ def resolve_span(text: str, label: str) -> Place | None:
     if label == "GPE" and stripped.isupper() and len(stripped) in (2, 3):
         code = stripped if stripped in _names() else _alpha3().get(stripped)
         return Place(code, "code") if code else None
-    return _resolve_inside(stripped, label)
+    return _resolve_inside(stripped, label) if inside else None
 
 
 def _resolve_inside(text: str, label: str) -> Place | None:
@@ -188,11 +192,12 @@ def extract_countries(
     spans: Iterable[tuple[str, int, int, str]],
     dateline: str | None = None,
     skip: frozenset[tuple[int, int]] = frozenset(),
+    headings: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[CountryMention, ...]:
     """Countries of one article from its NER spans ``(label, start, end, text)``.
 
-    ``skip`` holds span offsets already claimed as people (a "Jordan" who is Michael
-    Jordan). The dateline (given, or an upper-case one opening the text) counts too.
+    ``skip`` holds span offsets already claimed as people or clubs (a "Jordan" who is
+    Michael Jordan); ``headings`` spans that are heading text, resolved only if whole. The dateline (given, or an upper-case one opening the text) counts too.
     """
     found: dict[str, list[Mention]] = {}
     georgia: list[Mention] = []
@@ -200,7 +205,7 @@ def extract_countries(
     for label, start, end, surface in spans:
         if (start, end) in skip:
             continue
-        place = resolve_span(surface, label)
+        place = resolve_span(surface, label, inside=(start, end) not in headings)
         if place is None:
             continue
         mention = Mention(start, end, text[start:end])

@@ -62,7 +62,9 @@ def _could_be_club(surface: str, label: str) -> bool:
         return False  # national teams ("England", "Scotland") are countries
     words = name.split()
     if label == "PERSON":
-        return place is not None or any(w.lower() in CLUB_WORDS for w in words)
+        # A one-word "person" in a sports story is often a club ("Kent stepped up");
+        # surnames of people named in full are taken back out by the caller.
+        return len(words) == 1 or place is not None or any(w.lower() in CLUB_WORDS for w in words)
     return len(words) <= 3
 
 

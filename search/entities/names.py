@@ -1,0 +1,62 @@
+"""What a person's name looks like: a known given name, then capitalised words.
+
+Used where NER missed a name or gave it the wrong label: "Guy Forget" (ORG), "Ines
+Gorrochategui" (LOC), a rugby line-up NER skipped entirely. The given names come from
+``data/first_names.txt`` (US census lists plus common international names).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from search.entities.spans import PARTICLES
+
+DATA = Path(__file__).resolve().parent / "data"
+# Last words that make a name a company ("Pirelli SpA", "Salomon Bros", "Kloof Gold Mining Co").
+ORG_SUFFIXES = frozenset(
+    """inc corp co ltd plc ag sa spa nv bv gmbh llc bros brothers group holdings bank mining
+    airlines airways motors company corporation limited trust fund partners associates
+    industries international systems technologies energy oil resources securities capital
+    financial controls cables investments insurance chemicals steel pharmaceuticals""".split()
+)
+# Words that make a capitalised run a place, event or body, not a person.
+NOT_PERSON_WORDS = ORG_SUFFIXES | frozenset(
+    """road street avenue park stadium hall house square bridge river lake mountain island
+    county city airport hospital university college school centre center cup open league
+    tour trophy prize award party church palace museum institute foundation agency ministry
+    council committee commission court army navy force club team fc games championship
+    championships series day week month year""".split()
+)
+_CAP = r"[A-Z][a-zA-Z'\u2019]+(?:-[A-Z][a-zA-Z'\u2019]+)?"
+_PARTICLE = (
+    r"(?:(?:de|De|van|Van|von|Von|da|Da|di|Di|del|Del|le|Le|la|La|van der|Van Der|al|bin|ibn) )"
+)
+# A given name, then one surname (with an optional particle): "Steffi Graf", "Gilles De Bilde".
+UNLABELLED_NAME = re.compile(
+    rf"(?<![\w.\-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ({_PARTICLE}?{_CAP})(?![\w\-])"
+)
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Known given names, title case."""
+    with open(DATA / "first_names.txt", encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+def has_org_suffix(name: str) -> bool:
+    """True when a name ends like a company ("Pirelli SpA", "Johnson Controls")."""
+    words = name.replace(".", "").split()
+    return len(words) >= 2 and words[-1].lower() in ORG_SUFFIXES
+
+
+def looks_like_person(name: str) -> bool:
+    """True for "Given Surname" shapes: a known given name and 1-3 capitalised words."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or words[0] not in first_names():
+        return False
+    if any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words):
+        return False
+    return all(w[:1].isupper() or w in PARTICLES for w in words[1:])
