@@ -15,6 +15,7 @@ from dataclasses import replace
 from search.entities.lines import LineIndex
 from search.entities.names import UNLABELLED_NAME, first_names, looks_like_person
 from search.entities.spans import Candidate, clean_span, surname
+from search.models import ActorKind
 
 
 def relabel_people(
@@ -61,7 +62,7 @@ def overlaps(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def vote_kinds(cands: list[Candidate]) -> list[Candidate]:
     """One kind per name: the majority of its labelled mentions (a tie keeps each label)."""
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    votes: dict[str, Counter[ActorKind]] = defaultdict(Counter)
     for c in cands:
         votes[c.name][c.kind] += 1
     out = []

