@@ -93,6 +93,6 @@ def test_cli_errors_are_one_line_not_a_traceback(
 
 
 def test_search_without_index_says_to_reindex(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--index", str(tmp_path / "none"), "search", "x"])
+    result = CliRunner().invoke(main, ["--index", str(tmp_path / "none"), "search", "putin"])
     assert result.exit_code == 1
     assert "dateline reindex" in result.output
