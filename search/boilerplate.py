@@ -21,7 +21,7 @@ _NETWORKS = (
 # Lines that are a share bar wherever they appear.
 _SHARE_BAR = re.compile(
     rf"""^(?:
-        share\ this(?:\ (?:article|story|post|page))?:?
+        share(?:\ this(?:\ (?:article|story|post|page))?)?(?:\ (?:on|via))?:?
       | share\ (?:on|via)\ (?:{_NETWORKS})(?:\ \(opens\ in\ new\ window\))?
       | click\ to\ (?:share\ on\ .{{1,30}}|email\ a\ link\ to\ a\ friend|print|email)
         (?:\ \(opens\ in\ new\ window\))?
@@ -42,7 +42,7 @@ _TAIL_START = re.compile(
       | post\ navigation
       | you\ must\ be\ logged\ in\ to\ post\ a\ comment\.?
       | your\ email\ address\ will\ not\ be\ published\.?.*
-      | (?:\d+\ )?comments?(?:\ \(\d+\))?:?
+      | (?:\d+\ |view\ |show\ )?comments?(?:\ \(\d+\))?:?
       | no\ comments(?:\ yet)?\.?
       | (?:subscribe|sign\ up)\ (?:to|for)\ (?:our|the)\ (?:daily\ |weekly\ )?newsletters?.*
     )$""",
@@ -74,6 +74,18 @@ def normalize_whitespace(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\f", "\n").replace("\v", "\n"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+_QUOTE_MARKS = re.compile(r"^(?:> ?)+|^#{1,6} +", re.M)
+
+
+def strip_text_markup(text: str) -> str:
+    """Drop Markdown-style quote markers ("> ") and heading markers ("## ") at line starts.
+
+    Plain-text articles often carry them from the editor they were pasted from; they are
+    layout, not words, and would otherwise show in snippets.
+    """
+    return _QUOTE_MARKS.sub("", text)
 
 
 def strip_chrome(text: str) -> str:

@@ -19,7 +19,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import trafilatura
 from bs4 import BeautifulSoup, CData, MarkupResemblesLocatorWarning, NavigableString, Tag
 
-from search.boilerplate import normalize_whitespace, reflow_wire_text, strip_chrome
+from search.boilerplate import (
+    normalize_whitespace,
+    reflow_wire_text,
+    strip_chrome,
+    strip_text_markup,
+)
 from search.models import Article, RawArticle, article_id
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,10 @@ log = logging.getLogger(__name__)
 # Longer bodies are cut at a paragraph boundary (clean() takes no settings; this matches
 # Settings.max_article_chars).
 MAX_BODY_CHARS = 2_000_000
+# Extraction costs about a second per MB of markup; real article pages are under ~1.5 MB
+# (the largest of the dev corpus is 1.1 MB). Beyond this, scripts and styles are dropped
+# and the rest cut, so one 50 MB page cannot take minutes.
+MAX_HTML_CHARS = 3_000_000
 TITLE_LINE_MAX = 120
 TITLE_SHORT_MAX = 100
 
@@ -52,10 +61,11 @@ def clean(raw: RawArticle) -> Article:
     if raw.text and raw.text.strip():
         body = _clean_text(raw.text, wire=raw.format == "reuters")
     elif raw.html and raw.html.strip():
+        markup = bound_html(raw.html, MAX_HTML_CHARS)
         page = (
-            extract_html(raw.html, raw.url)
-            if _is_full_page(raw.html)
-            else _Page(text=html_fragment_text(raw.html))
+            extract_html(markup, raw.url)
+            if _is_full_page(markup)
+            else _Page(text=html_fragment_text(markup))
         )
         body = strip_chrome(normalize_whitespace(page.text))
     else:
@@ -82,10 +92,26 @@ def clean(raw: RawArticle) -> Article:
 def _clean_text(text: str, wire: bool) -> str:
     if wire:
         return normalize_whitespace(reflow_wire_text(text))
-    return strip_chrome(normalize_whitespace(text))
+    return strip_chrome(normalize_whitespace(strip_text_markup(text)))
 
 
 # ---------------------------------------------------------------- HTML
+
+
+_NON_TEXT = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+
+
+def bound_html(html: str, limit: int) -> str:
+    """``html`` itself when within ``limit`` characters; else without scripts, styles and
+    comments, cut at the last tag boundary before ``limit`` if still too long."""
+    if len(html) <= limit:
+        return html
+    html = _NON_TEXT.sub("", html)
+    if len(html) <= limit:
+        return html
+    cut = html.rfind("<", 0, limit)
+    log.debug("HTML cut from %d to %d characters", len(html), cut)
+    return html[: cut if cut > 0 else limit]
 
 
 def _is_full_page(html: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -11,10 +12,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.boilerplate import normalize_whitespace, reflow_wire_text, strip_chrome
+from search.boilerplate import (
+    normalize_whitespace,
+    reflow_wire_text,
+    strip_chrome,
+    strip_text_markup,
+)
 from search.cleaning import (
     MAX_BODY_CHARS,
+    MAX_HTML_CHARS,
     EmptyArticle,
+    bound_html,
     canonical_url,
     clean,
     derive_title,
@@ -167,6 +175,34 @@ def test_strip_chrome(text: str, expected: str) -> None:
     assert strip_chrome(text) == expected
 
 
+def test_strip_text_markup() -> None:
+    text = "## Heading\n> “A quote,” he said.\n>> nested\nNot > a quote marker.\n#hashtag"
+    assert strip_text_markup(text) == (
+        "Heading\n“A quote,” he said.\nnested\nNot > a quote marker.\n#hashtag"
+    )
+
+
+def test_bound_html() -> None:
+    page = "<html><head><script>" + "x" * 50 + "</script></head><body><p>" + "w " * 40
+    assert bound_html(page, 1000) == page  # within the limit: untouched
+    assert bound_html(page, 120) == "<html><head></head><body><p>" + "w " * 40
+    assert bound_html(page, 60) == "<html><head></head><body>"
+
+
+@pytest.mark.slow
+def test_huge_page_is_cleaned_in_bounded_time() -> None:
+    paragraph = "<p>The harbour board met again today to discuss the ferry plan, item {n}. </p>"
+    page = "<html><head><title>Huge</title></head><body><article>" + "".join(
+        paragraph.format(n=n) for n in range(400_000)
+    )
+    assert len(page) > 10 * MAX_HTML_CHARS
+    started = time.perf_counter()
+    article = clean(RawArticle(key="k", format="html", html=page))
+    assert time.perf_counter() - started < 20
+    assert article.title == "Huge"
+    assert 0.5 * MAX_HTML_CHARS < len(article.body) <= MAX_BODY_CHARS
+
+
 def test_reflow_wire_text() -> None:
     wire = (
         "Sample Co said it raised\ngrain output by 12 pct,\nhelped by weather.\n"
@@ -197,7 +233,8 @@ CLEAN_CASES: list[tuple[str, RawArticle, Article]] = [
         RawArticle(
             key="/x/a.txt",
             format="text",
-            text="Ferry Trial Approved\nThe trial starts in May.\n\nShare this:\nLeave a Reply\n",
+            text="Ferry Trial Approved\nThe trial starts in May.\n> “Good,” she said.\n\n"
+            "Share this:\nLeave a Reply\n",
             url="https://news.example.org/f?utm_source=rss#c",
             published="2024-03-05T09:30:00+01:00",
             source=" Elwyn  Gazette ",
@@ -206,7 +243,7 @@ CLEAN_CASES: list[tuple[str, RawArticle, Article]] = [
             id=article_id("/x/a.txt", "https://news.example.org/f"),
             key="/x/a.txt",
             title="Ferry Trial Approved",
-            body="Ferry Trial Approved\nThe trial starts in May.",
+            body="Ferry Trial Approved\nThe trial starts in May.\n“Good,” she said.",
             url="https://news.example.org/f",
             source="Elwyn Gazette",
             published=utc(2024, 3, 5, 8, 30),
