@@ -301,6 +301,35 @@ def _fields(raw: RawArticle) -> dict[str, str | None]:
     return {name: getattr(raw, name) for name in RawArticle.__slots__}  # type: ignore[attr-defined]
 
 
+def test_feed_in_latin1_with_html_entities_and_a_truncated_feed(tmp_path: Path) -> None:
+    (tmp_path / "latin.rss").write_bytes(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<rss version="2.0"><channel>'
+        b"<title>Caf\xe9 News</title><item><title>Z\xfcrich &amp; more</title>"
+        b"<description>Prices rose&nbsp;today&hellip;</description></item></channel></rss>\n"
+    )
+    (tmp_path / "cut.xml").write_text(
+        '<rss version="2.0"><channel><title>Cut</title><item><title>One</title>'
+        "<description>First.</description></item><item><title>Two</title><descr",
+        encoding="utf-8",
+    )
+    assert read(tmp_path) == [
+        RawArticle(
+            key=str(tmp_path / "cut.xml#1"), format="feed", html="First.", title="One", source="Cut"
+        ),
+        RawArticle(
+            key=str(tmp_path / "cut.xml#2"), format="feed", text="Two", title="Two", source="Cut"
+        ),
+        FileProblem(str(tmp_path / "cut.xml"), "feed is truncated (no closing root tag)"),
+        RawArticle(
+            key=str(tmp_path / "latin.rss#1"),
+            format="feed",
+            html="Prices rose\xa0today…",
+            title="Zürich & more",
+            source="Café News",
+        ),
+    ]
+
+
 def test_gzipped_html_page(tmp_path: Path) -> None:
     (tmp_path / "mill.html.gz").write_bytes(gzip.compress(MILL_HTML.encode("utf-8")))
     assert read(tmp_path) == [
@@ -346,6 +375,17 @@ def test_symlink_loop_and_broken_link_do_not_hang(tmp_path: Path) -> None:
         FileProblem(str(tmp_path / "a" / "loop"), "symlink loop (links back to a parent folder)"),
         FileProblem(str(tmp_path / "a" / "self"), "symlink loop"),
         RawArticle(key=str(tmp_path / "a" / "story.txt"), format="text", text="A story.\n"),
+    ]
+
+
+def test_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "story.txt").write_text("A story.\n", encoding="utf-8")
+    problem = FileProblem(str(tmp_path / "pipe.txt"), "not a regular file (FIFO, socket or device)")
+    assert read(tmp_path / "pipe.txt") == [problem]
+    assert read(tmp_path) == [
+        problem,
+        RawArticle(key=str(tmp_path / "story.txt"), format="text", text="A story.\n"),
     ]
 
 

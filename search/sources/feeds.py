@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html.entities
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ def looks_like_feed(head: str) -> bool:
 def read_feed_file(path: Path, settings: Settings) -> Iterator[RawArticle | FileProblem]:
     """Items of an RSS/Atom feed; keys ``path#<guid or id>``, else ``path#<n>`` (from 1)."""
     data = read_bytes(path, settings.max_file_bytes)
-    text = decode_text(data, fallback=declared_charset(data) or "cp1252")
+    text = _xml_entities(decode_text(data, fallback=declared_charset(data) or "cp1252"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml-xml")
@@ -46,6 +48,30 @@ def read_feed_file(path: Path, settings: Settings) -> Iterator[RawArticle | File
         if not (fields.get("html") or fields.get("text")):
             fields["text"] = fields["title"]  # a headline-only item: the title is the text
         yield RawArticle(key=key, format="feed", source=source, **fields)
+    if not re.search(r"</(?:rss|feed|rdf:RDF)\s*>\s*\Z", text.rstrip()):
+        # The parser recovers what it can; the reader says the file was cut short.
+        yield FileProblem(str(path), "feed is truncated (no closing root tag)")
+
+
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def _xml_entities(text: str) -> str:
+    """HTML named entities (``&nbsp;``, ``&eacute;``) as numeric references.
+
+    Many feeds use them although XML does not define them; the XML parser would drop
+    them silently and glue the words around them together.
+    """
+
+    def numeric(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES:
+            return m.group(0)
+        char = html.entities.html5.get(name + ";")
+        return "".join(f"&#{ord(c)};" for c in char) if char else m.group(0)
+
+    return _ENTITY.sub(numeric, text)
 
 
 def _feed_title(root: Tag, atom: bool) -> str | None:

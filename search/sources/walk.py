@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from search.models import FileProblem
 
 log = logging.getLogger(__name__)
+
+_SPECIAL = "not a regular file (FIFO, socket or device)"
 
 
 def iter_files(root: Path) -> Iterator[Path | FileProblem]:
@@ -25,8 +29,11 @@ def iter_files(root: Path) -> Iterator[Path | FileProblem]:
     except OSError as e:
         yield FileProblem(str(root), _reason(e))
         return
-    if not root.is_dir():
+    if stat.S_ISREG(st.st_mode):
         yield root
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        yield FileProblem(str(root), _SPECIAL)
         return
     yield from _walk_dir(root, ((st.st_dev, st.st_ino),), seen_files)
 
@@ -50,17 +57,20 @@ def _walk_dir(
             yield FileProblem(str(path), _reason(e))
             continue
         ident = (st.st_dev, st.st_ino)
-        if path.is_dir():
+        if stat.S_ISDIR(st.st_mode):
             if ident in ancestors:
                 yield FileProblem(str(path), "symlink loop (links back to a parent folder)")
                 continue
             yield from _walk_dir(path, (*ancestors, ident), seen_files)
-        elif path.is_file():
+        elif stat.S_ISREG(st.st_mode):
             if ident in seen_files:
                 log.debug("skipping %s: same file already read through another path", path)
                 continue
             seen_files.add(ident)
             yield path
+        else:
+            # Opening a FIFO blocks until a writer comes; devices never end.
+            yield FileProblem(str(path), _SPECIAL)
 
 
 def _reason(e: OSError) -> str:
@@ -68,6 +78,6 @@ def _reason(e: OSError) -> str:
         return "permission denied"
     if isinstance(e, FileNotFoundError):
         return "broken symlink" if os.path.islink(e.filename or "") else "file not found"
-    if e.errno == 40:  # ELOOP: a symlink pointing at itself, directly or in a cycle
+    if e.errno == errno.ELOOP:  # a symlink pointing at itself, directly or in a cycle
         return "symlink loop"
     return f"cannot read: {e.strerror or e}"
