@@ -95,6 +95,7 @@ def state(tab) -> dict:  # noqa: ANN001
 def test_drill_down_article_and_back(page) -> None:  # noqa: ANN001
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto("/")
+    page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
     # The first Tab reaches the skip link.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"

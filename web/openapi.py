@@ -376,6 +376,16 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": "One page of results (json), or every match.",
+                            "headers": {
+                                "X-Total-Count": {
+                                    "description": "Exports only: the number of matches.",
+                                    "schema": {"type": "string", "pattern": r"^\d+$"},
+                                },
+                                "Content-Disposition": {
+                                    "description": "Exports only: a download file name.",
+                                    "schema": {"type": "string"},
+                                },
+                            },
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/SearchPage"}
