@@ -206,6 +206,12 @@ def test_folder_walk_is_sorted_skips_hidden_and_sidecars() -> None:
     assert read(FIXTURES) == read(FIXTURES)
 
 
+def test_overlapping_paths_read_each_file_once() -> None:
+    assert read(FIXTURES / "text", FIXTURES / "text" / "notes.md", FIXTURES / "text") == (
+        EXPECTED["text/harbour.txt"] + EXPECTED["text/notes.md"]
+    )
+
+
 def test_is_sidecar() -> None:
     assert is_sidecar(FIXTURES / "text" / "harbour.json")
     assert not is_sidecar(FIXTURES / "json" / "wire.json")

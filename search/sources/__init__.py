@@ -42,8 +42,9 @@ def read_paths(
 
 
 def _read_roots(roots: list[Path], settings: Settings) -> Iterator[RawArticle | FileProblem]:
+    seen: set[tuple[int, int]] = set()  # (device, inode): overlapping roots read once
     for root in roots:
-        for item in iter_files(root):
+        for item in iter_files(root, seen):
             if isinstance(item, FileProblem):
                 yield item
             elif is_sidecar(item):

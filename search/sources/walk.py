@@ -16,21 +16,26 @@ log = logging.getLogger(__name__)
 _SPECIAL = "not a regular file (FIFO, socket or device)"
 
 
-def iter_files(root: Path) -> Iterator[Path | FileProblem]:
+def iter_files(
+    root: Path, seen_files: set[tuple[int, int]] | None = None
+) -> Iterator[Path | FileProblem]:
     """Every regular file under ``root`` (or ``root`` itself), in sorted order.
 
     Symlinks are followed, but a folder or file already seen (by device and inode) is not
     visited again, so a link back to an ancestor cannot loop. Names starting with "." are
-    skipped below ``root``; a ``root`` given explicitly is always read.
+    skipped below ``root``; a ``root`` given explicitly is always read. Pass the same
+    ``seen_files`` set to several calls to read each file once across overlapping roots.
     """
-    seen_files: set[tuple[int, int]] = set()
+    seen_files = set() if seen_files is None else seen_files
     try:
         st = root.stat()
     except OSError as e:
         yield FileProblem(str(root), _reason(e))
         return
     if stat.S_ISREG(st.st_mode):
-        yield root
+        if (st.st_dev, st.st_ino) not in seen_files:
+            seen_files.add((st.st_dev, st.st_ino))
+            yield root
         return
     if not stat.S_ISDIR(st.st_mode):
         yield FileProblem(str(root), _SPECIAL)
