@@ -114,7 +114,14 @@ def _is_tail_line(line: str) -> bool:
     return len(line) <= 300 and bool(_TAIL_LINE.match(line) or _TAIL_START.match(line))
 
 
-_TABLE_LINE = re.compile(r"\.{3,}|\S {3,}\S|^[\s\d.,%()+-]+$|^-+$")
+# Dot leaders before a number ("Borrowings.......40"), long dot runs, aligned columns,
+# rows of figures or rules; an ellipsis in prose ("tax increases.... We will") is not one.
+_TABLE_LINE = re.compile(
+    r"\.{4,}\s*[-+$(]?\d|\.{6,}|\S {3,}\S"
+    r"|^\s*[-+(]?\d[\d.,%()+-]*(?:\s+[-+(]?\d[\d.,%()+-]*)+\s*$"  # a row of two+ figures
+    r"|^[\s-]*-[\s-]*-[\s-]*-[\s-]*$"  # a rule: three or more dashes
+)
+_INLINE_INDENT = re.compile(r"([a-z0-9][.!?][\"']?) {3,}(?=[\"A-Z])")
 _WIRE_INDENT = re.compile(r"^(?: {2,}|\t)")
 
 
@@ -132,7 +139,10 @@ def reflow_wire_text(text: str) -> str:
             paragraphs.append(" ".join(current))
             current.clear()
 
-    for raw_line in text.replace("\r\n", "\n").split("\n"):
+    # A paragraph indent can land mid-line ("this year.     Monday's ..."): split there
+    # first, so the line is not mistaken for an aligned table row.
+    text = _INLINE_INDENT.sub("\\1\n    ", text.replace("\r\n", "\n"))
+    for raw_line in text.split("\n"):
         line = raw_line.strip()
         if not line:
             flush()

@@ -208,11 +208,15 @@ def test_reflow_wire_text() -> None:
         "Sample Co said it raised\ngrain output by 12 pct,\nhelped by weather.\n"
         "    The company said storage\nwas near capacity.\n"
         " Free reserves..............120 vs.....135\n"
+        '    "We oppose tax increases.... We will fight\ntax increases," he said.\n'
+        "The kwacha fell after the\nauction.    The bank said\nit would act.\n"
     )
     assert reflow_wire_text(wire) == (
         "Sample Co said it raised grain output by 12 pct, helped by weather.\n"
         "The company said storage was near capacity.\n"
-        " Free reserves..............120 vs.....135"
+        " Free reserves..............120 vs.....135\n"
+        '"We oppose tax increases.... We will fight tax increases," he said. '
+        "The kwacha fell after the auction.\nThe bank said it would act."
     )
 
 
