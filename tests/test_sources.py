@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from search.cleaning import parse_date
 from search.errors import SourceError
 from search.models import Article, FileProblem, RawArticle
 from search.settings import PROJECT_ROOT, Settings
 from search.sources import is_sidecar, read_articles, read_paths
+from search.sources.decode import decode_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 SEED = PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt"
@@ -462,3 +466,34 @@ def test_reuters_corpus(corpora: Path) -> None:
     empty = [item for item in cleaned if isinstance(item, FileProblem)]
     assert [p.path.rsplit("#", 1)[1] for p in empty] == ["12793"]
     assert sum(isinstance(item, Article) for item in cleaned) == 21_577
+
+
+_field = st.one_of(st.none(), st.text(max_size=30).filter(str.strip))
+_record = st.fixed_dictionaries(
+    {"body": st.text(min_size=1, max_size=80).filter(str.strip)},
+    optional={"title": _field, "url": _field, "published": _field, "source": _field},
+)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(_record, min_size=1, max_size=5))
+def test_jsonl_round_trip(tmp_path: Path, records: list[dict[str, str | None]]) -> None:
+    path = tmp_path / "round.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    expected = [
+        RawArticle(
+            key=f"{path}#{n}",
+            format="json",
+            text=r["body"],
+            **{k: v for k, v in r.items() if k != "body" and v is not None},
+        )
+        for n, r in enumerate(records, start=1)
+    ]
+    assert read(path) == expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1))
+def test_decode_round_trip(text: str) -> None:
+    for encoded in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+        assert decode_text(encoded) == text
+    assert decode_text(text.encode("utf-16")) == text
