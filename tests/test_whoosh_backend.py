@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_snippets import snippet
 from search.errors import (
     BackendError,
     DatelineError,
@@ -483,7 +484,7 @@ def test_date_histogram(
             "report",
             "xss",
             "Oil <mark>report</mark> &lt;script&gt;alert(1)&lt;/script&gt; with markup "
-            "&amp; ampersands …",
+            "&amp; ampersands.",
         ),
         (
             "",
@@ -494,12 +495,12 @@ def test_date_histogram(
             '"Vladimir Putin" moscow',
             "xi",
             "<mark>Vladimir Putin</mark> hosted Xi Jinping in <mark>Moscow</mark>; "
-            "they discussed oil and gas …",
+            "they discussed oil and gas.",
         ),
         (
             "sanct*",
             "undated",
-            "<mark>Sanctions</mark> against Russia were widened, the note says …",
+            "<mark>Sanctions</mark> against Russia were widened, the note says.",
         ),
     ],
 )
@@ -509,6 +510,36 @@ def test_snippets_escape_everything_but_mark(
     hits = {h.id: h for h in backend.search(SearchRequest(q=q, per_page=100)).hits}
     assert hits[doc_id].snippet == snippet
     assert "<script>" not in hits[doc_id].snippet
+
+
+_LONG = " ".join(f"filler{i}" for i in range(1500))
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "expected"),
+    [
+        ("", {"oil"}, ""),
+        ("No match here at all.", {"oil"}, "No match here at all."),
+        ("a < b & Oil > c", {"oil"}, "a &lt; b &amp; <mark>Oil</mark> &gt; c"),
+        (
+            _LONG + " the Crude Oil price rose " + _LONG,
+            {"crude", "oil"},
+            "… filler1495 filler1496 filler1497 filler1498 filler1499 the <mark>Crude Oil</mark> "
+            "price rose filler0 filler1 filler2 filler3 filler4 filler5 filler6 filler7 filler8 "
+            "filler9 filler10 filler11 filler12 filler13 …",
+        ),
+        (
+            "Oil first. " + _LONG[:600] + " then oil and gas.",
+            {"oil", "gas"},
+            "<mark>Oil</mark> first. filler0 filler1 filler2 filler3 filler4 filler5 filler6 "
+            "filler7 filler8 filler9 filler10 filler11 filler12 filler13 filler14 filler15 "
+            "filler16 filler17 filler18 filler19 filler20 filler21 … filler62 filler63 filler64 "
+            "filler65 filler66 filler6 then <mark>oil</mark> and <mark>gas</mark>.",
+        ),
+    ],
+)
+def test_snippet_fragments(text: str, words: set[str], expected: str) -> None:
+    assert snippet(text, words) == expected
 
 
 def test_hit_fields(backend: WhooshBackend) -> None:
@@ -648,6 +679,7 @@ def _generations(index_dir: Path) -> list[str]:
 _HOLD_LOCK = """
 import sys, time
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
 with backend.lock():
@@ -700,6 +732,7 @@ _WRITE_UNTIL_KILLED = """
 import sys, time
 from datetime import UTC, datetime
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
 
@@ -762,6 +795,7 @@ def test_sigkill_leaves_the_previous_index_serving(tmp_path: Path, mode: str, po
 _FILL_DISK = """
 import resource, signal, sys
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument
 from search.settings import Settings

@@ -9,7 +9,7 @@ over the whole filtered result.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from whoosh.idsets import DocIdSet
 
 from search.backends import columns as cols_mod
 from search.backends.columns import BoolArray, DocColumns, IntArray
+from search.backends.whoosh_docsets import matching_docs
 from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
 from search.backends.whoosh_snippets import lead, snippet
 from search.models import Hit, SearchPage, SearchRequest
@@ -28,6 +29,8 @@ TEXT_FIELDS = ("title", "body")
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 # "Did you mean" is offered when a query finds fewer hits than this.
 SUGGEST_BELOW = 3
+# Largest unfiltered top-N fetched to rank a filtered result (see _ranked_page).
+MAX_OVERFETCH = 5_000
 # Words of one wildcard pattern highlighted in snippets.
 MAX_EXPANDED_WORDS = 64
 # Date sort keys are epoch seconds clamped to +-2**34 (years 1425..2514); undated documents
@@ -113,22 +116,19 @@ def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: 
     )
     if parsed is None:
         docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
-    elif parsed is query.NullQuery or isinstance(parsed, query.qcore._NullQuery):
-        docs = np.zeros(0, dtype=np.int64)
+        matched = docs
     else:
-        docs = np.fromiter(searcher.docs_for_query(parsed), dtype=np.int64)
-        docs = docs[cols.live[docs]]
+        matched = matching_docs(searcher, parsed)
+        docs = matched[cols.live[matched]]
         if mask is not None:
             docs = docs[mask[docs]]
     total = int(len(docs))
     start, stop = request.offset, request.offset + request.per_page
 
-    page: list[tuple[int, float | None]] = []
+    page: Sequence[tuple[int, float | None]] = []
     if start < total:
-        if parsed is not None and docs.size and request.sort == "relevance":
-            allow = MaskSet(mask) if mask is not None else None
-            results = searcher.search(parsed, limit=stop, filter=allow)
-            page = [(hit.docnum, float(hit.score)) for hit in results[start:stop]]
+        if parsed is not None and request.sort == "relevance":
+            page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
         else:
             newest = request.sort != "oldest"
             page = [(int(d), None) for d in _date_page(cols, docs, start, stop, newest)]
@@ -153,6 +153,55 @@ def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: 
         dates=cols_mod.histogram(cols, docs),
         suggestion=suggestion,
     )
+
+
+def _ranked_page(
+    searcher: Any,
+    cols: DocColumns,
+    parsed: Any,
+    matched: IntArray,
+    docs: IntArray,
+    start: int,
+    stop: int,
+) -> list[tuple[int, float]]:
+    """Hits ``start:stop`` by BM25 among ``docs`` (the filtered matches of ``parsed``).
+
+    Phrases are ranked by the BM25 of their words (Whoosh re-checks positions for every
+    match when scoring a phrase, doubling its cost); which documents match is still
+    decided by the phrase. With filters, the unfiltered top N (Whoosh skips whole blocks
+    that cannot make it) is taken and filtered: exact as long as ``stop`` hits survive,
+    with N sized from the filter's selectivity; else every filtered match is scored.
+    """
+    rank_q = _without_phrases(parsed)
+    base = matched if rank_q is parsed else matching_docs(searcher, rank_q)
+    n_base, n_final = len(base), len(docs)
+    if n_final == n_base:
+        results = searcher.search(rank_q, limit=stop)
+        return [(hit.docnum, float(hit.score)) for hit in results[start:stop]]
+    keep = np.zeros(cols.size, dtype=bool)
+    keep[docs] = True
+    n = min(n_base, max(4 * stop, int(stop * n_base / max(n_final, 1) * 1.5)))
+    if n <= MAX_OVERFETCH:
+        results = searcher.search(rank_q, limit=n)
+        top = [(hit.docnum, float(hit.score)) for hit in results if keep[hit.docnum]]
+        if len(top) >= stop or n >= n_base:
+            return top[start:stop]
+    results = searcher.search(rank_q, limit=stop, filter=MaskSet(keep))
+    return [(hit.docnum, float(hit.score)) for hit in results[start:stop]]
+
+
+def _without_phrases(q: Any) -> Any:
+    """``q`` with each phrase replaced by the AND of its words (same field and boost)."""
+    if not any(isinstance(leaf, query.Phrase) for leaf in q.leaves()):
+        return q
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, query.Phrase):
+            terms = [query.Term(node.fieldname, w) for w in node.words]
+            return query.And(terms, boost=node.boost)
+        return node
+
+    return q.accept(fix)
 
 
 def _date_page(cols: DocColumns, docs: IntArray, start: int, stop: int, newest: bool) -> IntArray:
