@@ -114,7 +114,7 @@ class Node:
 
     binary: Path
     data_dir: Path
-    api_key: str
+    api_key: str = field(repr=False)
     api_port: int
     peering_port: int
     nodes_file: Path | None = None

@@ -25,15 +25,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import typesense
 from typesense import exceptions as ts_errors
 
+from search.backends import typesense_facets as facets
 from search.backends import typesense_results as results
-from search.backends.typesense_client import guarded, make_client
+from search.backends.typesense_client import Api, guarded, make_client, path
 from search.backends.typesense_query import quote, request_filters, translate
-from search.backends.typesense_schema import from_typesense
+from search.backends.typesense_schema import fold_key, from_typesense
 from search.backends.typesense_writer import FullRebuild, IncrementalWriter
 from search.errors import BackendError, IndexBusyError, IndexMissingError, QueryError
 from search.models import IndexDocument, SearchPage, SearchRequest
@@ -42,7 +42,6 @@ from search.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FACET_FIELDS = {"actor": "actors", "country": "countries", "source": "source"}
 TEXT_PARAMS: dict[str, Any] = {
     "query_by": "title,body",
     "query_by_weights": "2,1",  # the Whoosh backend boosts title 2x as well
@@ -79,18 +78,18 @@ class TypesenseBackend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.alias = settings.typesense_collection
-        self._reader: typesense.Client | None = None
-        self._writer: typesense.Client | None = None
+        self._reader: Api | None = None
+        self._writer: Api | None = None
 
     @property
-    def reader(self) -> typesense.Client:
+    def reader(self) -> Api:
         """The read client (short timeouts, fast failover), created on first use."""
         if self._reader is None:
             self._reader = make_client(self.settings, write=False)
         return self._reader
 
     @property
-    def write_client(self) -> typesense.Client:
+    def write_client(self) -> Api:
         """The write client (long timeouts, retried through elections)."""
         if self._writer is None:
             self._writer = make_client(self.settings, write=True)
@@ -138,7 +137,7 @@ class TypesenseBackend:
         """Number of live documents (0 when there is no index yet)."""
         with guarded(self.settings, "count"):
             try:
-                info = self.reader.collections[self.alias].retrieve()
+                info = self.reader.get(path("collections", self.alias))
             except ts_errors.ObjectNotFound:
                 return 0
             return int(info["num_documents"])
@@ -147,7 +146,7 @@ class TypesenseBackend:
         """One stored document, or ``None``."""
         with guarded(self.settings, "get"):
             try:
-                doc = self.reader.collections[self.alias].documents[doc_id].retrieve()
+                doc = self.reader.get(path("collections", self.alias, "documents", doc_id))
             except ts_errors.ObjectNotFound:
                 return None
         return from_typesense(dict(doc))
@@ -156,7 +155,9 @@ class TypesenseBackend:
         params = {"include_fields": fields} if fields else {}
         with guarded(self.settings, "export"):
             try:
-                text = self.reader.collections[self.alias].documents.export(cast(Any, params))
+                text = self.reader.get_text(
+                    path("collections", self.alias, "documents", "export"), params
+                )
             except ts_errors.ObjectNotFound:
                 return
         for line in text.splitlines():
@@ -176,27 +177,9 @@ class TypesenseBackend:
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
         """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
-        field_name = FACET_FIELDS.get(facet)
-        if field_name is None:
+        if facet not in facets.FACET_FIELDS:
             raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
-        params: dict[str, Any] = {
-            "q": "*",
-            "query_by": "title",
-            "per_page": 0,
-            "facet_by": field_name,
-            "max_facet_values": limit + results.FACET_SLACK,
-        }
-        folded = prefix.casefold().strip()
-        if folded:
-            # facet_query matches a prefix of any word of a value; keep only values that
-            # start with the prefix, as the Whoosh backend does, from a wider candidate set.
-            params["facet_query"] = f"{field_name}:{prefix.replace(':', ' ').strip()}"
-            params["max_facet_values"] = max(1000, limit * 4)
-        response = self._search_one(params, "facet values")
-        counts, _ = results.facet_counts(response, field_name)
-        found = [(v, c) for v, c in counts.items() if c and v.casefold().startswith(folded)]
-        found.sort(key=lambda vc: (-vc[1], vc[0]))
-        return found[: max(limit, 0)]
+        return facets.values(self._run("facet values"), facet, prefix, limit)
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents sharing the most actors and countries with ``doc_id`` (newest first
@@ -206,7 +189,7 @@ class TypesenseBackend:
             return []
         clauses = []
         if doc.actors:
-            clauses.append("actors:=[" + ",".join(quote(a) for a in doc.actors) + "]")
+            clauses.append("actor_fold:=[" + ",".join(fold_key(a) for a in doc.actors) + "]")
         if doc.countries:
             clauses.append("countries:=[" + ",".join(quote(c) for c in doc.countries) + "]")
         response = self._search_one(
@@ -232,9 +215,15 @@ class TypesenseBackend:
             found[other.id] = other
         return [found[i] for i, _ in scored.most_common(limit)]
 
+    def _run(self, what: str) -> facets.Run:
+        """``_search_one`` with ``what`` bound (for the facets module)."""
+        return lambda params: self._search_one(params, what)
+
     def _search_one(self, params: dict[str, Any], what: str) -> dict[str, Any]:
         with guarded(self.settings, what):
-            return dict(self.reader.collections[self.alias].documents.search(cast(Any, params)))
+            return dict(
+                self.reader.get(path("collections", self.alias, "documents", "search"), params)
+            )
 
     # -- searching --------------------------------------------------------------------
 
@@ -245,13 +234,13 @@ class TypesenseBackend:
         tq = translate(q_text, _resolve_country) if q_text else translate("")
         filters = request_filters(request) + tq.filters
         common: dict[str, Any] = {"collection": self.alias, "q": tq.q, **TEXT_PARAMS}
-        common["prefix"] = tq.prefix
+        common["prefix"] = "true" if tq.prefix else "false"
         main: dict[str, Any] = {
             **common,
             "page": request.page,
             "per_page": request.per_page,
             "sort_by": SORTS[request.sort if tq.has_text else _browse(request)],
-            "facet_by": "actors,countries,source",
+            "facet_by": facets.facet_by(),
             "max_facet_values": request.facet_size + results.FACET_SLACK,
             "exclude_fields": HIT_EXCLUDE,
             **HIGHLIGHT_PARAMS,
@@ -266,15 +255,18 @@ class TypesenseBackend:
         if filters:
             main["filter_by"] = " && ".join(filters)
         with guarded(self.settings, "search"):
-            answer: Any = self.reader.multi_search.perform(
-                cast(Any, {"searches": [main, dated]}), {}
-            )
+            answer = self.reader.post("/multi_search", {"searches": [main, dated]})
         page_r, dated_r = (self._checked(r) for r in answer["results"])
         total = int(page_r.get("found") or 0)
         size = request.facet_size
-        actor_counts, actor_n = results.facet_counts(page_r, "actors")
-        country_counts, country_n = results.facet_counts(page_r, "countries")
-        source_counts, source_n = results.facet_counts(page_r, "source")
+        base = {k: v for k, v in common.items() if k != "collection"}
+        base["per_page"] = 0
+        if filters:
+            base["filter_by"] = main["filter_by"]
+        table = facets.tables(page_r, size, base, self._run("facet counts"))
+        actor_counts, actor_n = table["actor"]
+        country_counts, country_n = table["country"]
+        source_counts, source_n = table["source"]
         page = SearchPage(
             request=request,
             total=total,

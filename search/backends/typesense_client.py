@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 import httpx
-import typesense
 from typesense import exceptions as ts_errors
+from typesense.configuration import Configuration
+from typesense.sync.api_call import ApiCall
 
 from search.errors import BackendError, IndexMissingError
 from search.settings import Settings
@@ -64,7 +67,60 @@ def parse_nodes(spec: str) -> list[dict[str, Any]]:
     return nodes
 
 
-def make_client(settings: Settings, *, write: bool) -> typesense.Client:
+class Api:
+    """The Typesense REST API through the official client's ``ApiCall`` (node rotation,
+    retries, health marks), without its resource objects: those build deprecated helpers
+    on every access, and each access would warn."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        # cast: the client types its config as a TypedDict.
+        self.call = ApiCall(Configuration(cast(Any, config)))
+        # Close the pooled connections when this object goes away (a backend has no
+        # close() in the protocol); otherwise their sockets leak and warn.
+        weakref.finalize(self, self.call.close)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``path`` and decode the JSON answer."""
+        return self.call.get(path, entity_type=dict, as_json=True, params=_plain(params))
+
+    def get_text(self, path: str, params: dict[str, Any] | None = None) -> str:
+        """GET ``path`` and return the raw answer (JSONL exports)."""
+        return self.call.get(path, entity_type=str, as_json=False, params=_plain(params))
+
+    def post(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
+        """POST a JSON ``body``."""
+        return self.call.post(
+            path, entity_type=dict, as_json=True, params=_plain(params), body=body
+        )
+
+    def post_text(self, path: str, text: str, params: dict[str, Any] | None = None) -> str:
+        """POST a raw ``text`` body (JSONL imports); returns the raw answer."""
+        return self.call.post(
+            path, entity_type=str, as_json=False, params=_plain(params), body=text
+        )
+
+    def put(self, path: str, body: Any) -> Any:
+        """PUT a JSON ``body``."""
+        return self.call.put(path, entity_type=dict, body=body)
+
+    def delete(self, path: str) -> Any:
+        """DELETE ``path``."""
+        return self.call.delete(path, entity_type=dict)
+
+
+def path(*parts: str) -> str:
+    """``/a/b/c`` with every part URL-quoted."""
+    return "".join("/" + quote(p, safe="") for p in parts)
+
+
+def _plain(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Booleans as Typesense spells them in query strings and JSON bodies."""
+    if params is None:
+        return None
+    return {k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in params.items()}
+
+
+def make_client(settings: Settings, *, write: bool) -> Api:
     """A client over every node of ``settings.typesense_nodes``."""
     if not settings.typesense_api_key:
         raise BackendError(
@@ -83,7 +139,7 @@ def make_client(settings: Settings, *, write: bool) -> typesense.Client:
         # restarted node takes its share of the load soon.
         "healthcheck_interval_seconds": 5,
     }
-    return typesense.Client(cast(Any, config))  # the client types its config as a TypedDict
+    return Api(config)
 
 
 def scrub(text: str, settings: Settings) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from search.backends.typesense_schema import fold_key
 from search.errors import QueryError
 from search.models import SearchRequest
 from search.query import STOP_WORDS
@@ -39,9 +40,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 FILTER_FIELDS = {
-    "actor": "actors",
+    "actor": "actor_fold",
     "country": "countries",
-    "source": "source",
+    "source": "source_fold",
     "mentioned": "dates_mentioned",
 }
 _HINT = "the Typesense backend cannot express it; search for the words without it"
@@ -163,7 +164,8 @@ def _field_filter(
         if code is None and resolve_country is not None:
             code = resolve_country(value)
         value = code or value
-    # ":=" on strings is exact and case-insensitive in Typesense, like Whoosh's keywords.
+    elif name in ("actor", "source"):
+        value = fold_key(value)
     return f"{FILTER_FIELDS[name]}:{'!=' if negate else '='}{quote(value)}"
 
 
@@ -173,10 +175,10 @@ def request_filters(request: SearchRequest) -> list[str]:
     Actors and countries narrow (one clause per value, ANDed), sources widen (one OR'ed
     clause); dates are inclusive days and exclude undated articles.
     """
-    clauses = [f"actors:={quote(a)}" for a in request.actors]
+    clauses = [f"actor_fold:={fold_key(a)}" for a in request.actors]
     clauses += [f"countries:={quote(c)}" for c in request.countries]
     if request.sources:
-        clauses.append("source:=[" + ",".join(quote(s) for s in request.sources) + "]")
+        clauses.append("source_fold:=[" + ",".join(fold_key(s) for s in request.sources) + "]")
     if request.date_from or request.date_to:
         low = request.date_from.toordinal() if request.date_from else 0
         high = request.date_to.toordinal() if request.date_to else date.max.toordinal()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from search.backends.typesense_schema import from_typesense
+from search.backends.typesense_schema import from_key, from_typesense
 from search.models import DateBucket, DateHistogram, Facet, FacetValue, Hit
 
 # Typesense marks matches with these control characters (it keeps them as given); they
@@ -81,13 +81,31 @@ def hit(raw: dict[str, Any]) -> Hit:
 
 
 def facet_counts(response: dict[str, Any], field_name: str) -> tuple[dict[str, int], int]:
-    """``({value: count}, number of distinct values)`` of one facet in a response."""
+    """``({value: count}, number of distinct values)`` of one facet in a response.
+
+    Values of ``*_key(s)`` and ``*_fold`` fields are hex keys (see ``exact_key``) and
+    come back decoded.
+    """
     for fc in response.get("facet_counts") or ():
-        if fc.get("field_name") == field_name:
-            counts = {c["value"]: int(c["count"]) for c in fc.get("counts") or ()}
-            distinct = int((fc.get("stats") or {}).get("total_values", len(counts)))
-            return counts, max(distinct, len(counts))
+        if fc.get("field_name") != field_name:
+            continue
+        raw = {c["value"]: int(c["count"]) for c in fc.get("counts") or ()}
+        distinct = max(int((fc.get("stats") or {}).get("total_values", len(raw))), len(raw))
+        if field_name.endswith(("_key", "_keys", "_fold")):
+            raw = {from_key(k): c for k, c in raw.items()}
+        return raw, distinct
     return {}, 0
+
+
+def spelled(folded: dict[str, int], exact: dict[str, int]) -> dict[str, int]:
+    """Counts per case-insensitive value (as Whoosh counts them) under a display spelling:
+    the most frequent spelling among ``exact`` (ties by value), else the folded form."""
+    best: dict[str, tuple[int, str]] = {}
+    for value, count in exact.items():
+        key = value.casefold()
+        if key not in best or (-count, value) < (-best[key][0], best[key][1]):
+            best[key] = (count, value)
+    return {best[f][1] if f in best else f: c for f, c in folded.items()}
 
 
 def facet_stats(response: dict[str, Any], field_name: str) -> dict[str, float]:
@@ -96,6 +114,14 @@ def facet_stats(response: dict[str, Any], field_name: str) -> dict[str, float]:
         if fc.get("field_name") == field_name:
             return dict(fc.get("stats") or {})
     return {}
+
+
+def cut_in_tie(counts: dict[str, int], distinct: int, size: int) -> bool:
+    """Whether values Typesense did not return may tie with the ``size``-th value."""
+    if distinct <= len(counts) or len(counts) <= size:
+        return False
+    ordered = sorted(counts.values(), reverse=True)
+    return ordered[size - 1] == ordered[-1] if size > 0 else False
 
 
 def top_facet(

@@ -25,6 +25,26 @@ TOKEN_SEPARATORS = ["-", "'", "/", "_", "&", "+", "=", ":", "(", ")", "[", "]", 
 _STORED_ONLY = {"type": "string", "index": False, "optional": True}
 
 
+def exact_key(value: str) -> str:
+    """``value`` as one opaque token (hex of UTF-8) for faceting.
+
+    Typesense 0.24 facets and filters strings by their *tokens*, so "Boeing Co",
+    "Boeing Co." and "boeing co>" would count as one value; Dateline (and the Whoosh
+    backend) keep them apart. A hex token has no punctuation or case to normalise.
+    """
+    return value.encode("utf-8").hex()
+
+
+def fold_key(value: str) -> str:
+    """The case-insensitive match key of a facet value (filters match any case, exactly)."""
+    return exact_key(value.casefold())
+
+
+def from_key(key: str) -> str:
+    """The value of an ``exact_key``."""
+    return bytes.fromhex(key).decode("utf-8")
+
+
 def schema(name: str) -> dict[str, Any]:
     """The collection definition for a collection called ``name``."""
     return {
@@ -34,8 +54,15 @@ def schema(name: str) -> dict[str, Any]:
         "fields": [
             {"name": "title", "type": "string"},
             {"name": "body", "type": "string"},
-            {"name": "source", "type": "string", "facet": True, "optional": True},
-            {"name": "actors", "type": "string[]", "facet": True, "optional": True},
+            # actors and source are stored for display; facets count and filters match
+            # ``*_fold`` (any case, as in Whoosh); ``*_key(s)`` (exact spelling) only
+            # supply display spellings. See ``exact_key``.
+            {"name": "source", **_STORED_ONLY},
+            {"name": "source_key", "type": "string", "facet": True, "optional": True},
+            {"name": "source_fold", "type": "string", "facet": True, "optional": True},
+            {"name": "actors", "type": "string[]", "index": False, "optional": True},
+            {"name": "actor_keys", "type": "string[]", "facet": True, "optional": True},
+            {"name": "actor_fold", "type": "string[]", "facet": True, "optional": True},
             {"name": "countries", "type": "string[]", "facet": True, "optional": True},
             {"name": "dates_mentioned", "type": "string[]", "optional": True},
             {"name": "stamp", "type": "int64"},
@@ -69,6 +96,8 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
         "body": doc.body,
         "content_hash": doc.content_hash,
         "actors": list(doc.actors),
+        "actor_keys": list(dict.fromkeys(exact_key(a) for a in doc.actors)),
+        "actor_fold": list(dict.fromkeys(fold_key(a) for a in doc.actors)),
         "actor_kinds": list(doc.actor_kinds),
         "countries": list(doc.countries),
         "dates_mentioned": list(doc.dates_mentioned),
@@ -80,7 +109,9 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
     if doc.url:
         out["url"] = doc.url
     if doc.source:
-        out["source"] = doc.source
+        out.update(
+            source=doc.source, source_key=exact_key(doc.source), source_fold=fold_key(doc.source)
+        )
     if doc.indexed_at is not None:
         out["indexed_at"] = doc.indexed_at.isoformat()
     if doc.published is not None:

@@ -22,12 +22,11 @@ import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import IO, Any, cast
+from typing import IO, Any
 
-import typesense
 from typesense import exceptions as ts_errors
 
-from search.backends.typesense_client import guarded, retry_write
+from search.backends.typesense_client import Api, guarded, path, retry_write
 from search.backends.typesense_schema import schema, to_typesense
 from search.errors import BackendError
 from search.models import IndexDocument
@@ -37,10 +36,10 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 
 
-def live_collection(client: typesense.Client, alias: str) -> str | None:
+def live_collection(client: Api, alias: str) -> str | None:
     """The collection the alias points at, or None when there is no index yet."""
     try:
-        return str(client.aliases[alias].retrieve()["collection_name"])
+        return str(client.get(path("aliases", alias))["collection_name"])
     except ts_errors.ObjectNotFound:
         return None
 
@@ -50,16 +49,16 @@ def new_collection_name(alias: str) -> str:
     return f"{alias}_{datetime.now(UTC):%Y%m%d%H%M%S}_{os.urandom(3).hex()}"
 
 
-def create_collection(client: typesense.Client, name: str) -> None:
+def create_collection(client: Api, name: str) -> None:
     """Create ``name`` with the Dateline schema (an existing one is reused: a retried
     create whose first answer was lost in a failover)."""
     try:
-        retry_write(lambda: client.collections.create(schema(name)))  # type: ignore[arg-type]
+        retry_write(lambda: client.post("/collections", schema(name)))
     except ts_errors.ObjectAlreadyExists:
         pass
 
 
-def import_batch(client: typesense.Client, collection: str, docs: list[dict[str, Any]]) -> None:
+def import_batch(client: Api, collection: str, docs: list[dict[str, Any]]) -> None:
     """Upsert ``docs``; raise ``BackendError`` naming the documents Typesense refused.
 
     Per-document failures with a 5xx code (no leader yet) are retried with the rest of
@@ -69,8 +68,11 @@ def import_batch(client: typesense.Client, collection: str, docs: list[dict[str,
 
     def attempt() -> None:
         nonlocal pending
-        documents = client.collections[collection].documents
-        results: list[dict[str, Any]] = documents.import_(cast(Any, pending), {"action": "upsert"})
+        body = "\n".join(json.dumps(doc, ensure_ascii=False) for doc in pending)
+        answer = client.post_text(
+            path("collections", collection, "documents", "import"), body, {"action": "upsert"}
+        )
+        results = [json.loads(line) for line in answer.splitlines() if line.strip()]
         retry: list[dict[str, Any]] = []
         refused: list[str] = []
         for doc, result in zip(pending, results, strict=True):
@@ -93,10 +95,10 @@ def import_batch(client: typesense.Client, collection: str, docs: list[dict[str,
     retry_write(attempt)
 
 
-def drop_collection(client: typesense.Client, name: str) -> None:
+def drop_collection(client: Api, name: str) -> None:
     """Delete a collection (no error when it is already gone)."""
     try:
-        retry_write(lambda: client.collections[name].delete())
+        retry_write(lambda: client.delete(path("collections", name)))
     except ts_errors.ObjectNotFound:
         pass
 
@@ -104,7 +106,7 @@ def drop_collection(client: typesense.Client, name: str) -> None:
 class FullRebuild:
     """Builds a new collection; ``commit`` swaps the alias to it and drops the old one."""
 
-    def __init__(self, client: typesense.Client, settings: Settings) -> None:
+    def __init__(self, client: Api, settings: Settings) -> None:
         self.client = client
         self.settings = settings
         self.alias = settings.typesense_collection
@@ -119,7 +121,7 @@ class FullRebuild:
     def _drop_orphans(self) -> None:
         """Remove rebuilds that crashed before their swap (we hold the reindex lock)."""
         live = live_collection(self.client, self.alias)
-        for info in self.client.collections.retrieve():
+        for info in self.client.get("/collections"):
             name = str(info["name"])
             if name.startswith(self.alias + "_") and name != live:
                 log.info("dropping unfinished rebuild %s", name)
@@ -153,7 +155,7 @@ class FullRebuild:
         """Check the new collection holds every document, then swap the alias to it."""
         self._flush()
         with guarded(self.settings, "the alias swap of a full rebuild"):
-            count = int(self.client.collections[self.name].retrieve()["num_documents"])
+            count = int(self.client.get(path("collections", self.name))["num_documents"])
             if count != len(self._ids):
                 raise BackendError(
                     f"full rebuild incomplete: {self.name} holds {count} documents, "
@@ -161,7 +163,7 @@ class FullRebuild:
                 )
             old = live_collection(self.client, self.alias)
             retry_write(
-                lambda: self.client.aliases.upsert(self.alias, {"collection_name": self.name})
+                lambda: self.client.put(path("aliases", self.alias), {"collection_name": self.name})
             )
             if old and old != self.name:
                 drop_collection(self.client, old)
@@ -178,7 +180,7 @@ class FullRebuild:
 class IncrementalWriter:
     """Upserts and deletes spooled to a temp file, applied to the live collection."""
 
-    def __init__(self, client: typesense.Client, settings: Settings) -> None:
+    def __init__(self, client: Api, settings: Settings) -> None:
         self.client = client
         self.settings = settings
         self._spool: IO[str] | None = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -239,7 +241,7 @@ class IncrementalWriter:
             import_batch(self.client, name, batch)
         if first_run:
             # Only now is the whole first index searchable, all at once.
-            retry_write(lambda: self.client.aliases.upsert(alias, {"collection_name": name}))
+            retry_write(lambda: self.client.put(path("aliases", alias), {"collection_name": name}))
 
     def abort(self) -> None:
         """Drop the spooled changes; the live collection is untouched."""
@@ -251,10 +253,10 @@ class IncrementalWriter:
             self._spool = None
 
 
-def _delete_one(client: typesense.Client, collection: str, doc_id: str) -> None:
+def _delete_one(client: Api, collection: str, doc_id: str) -> None:
     def run() -> None:
         try:
-            client.collections[collection].documents[doc_id].delete()
+            client.delete(path("collections", collection, "documents", doc_id))
         except ts_errors.ObjectNotFound:
             pass
 

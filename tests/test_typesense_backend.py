@@ -1,0 +1,311 @@
+"""The Typesense backend against a real single-node server on 127.0.0.1.
+
+Parity with the Whoosh backend (the reference) on seeds/ and on the first 500 Reuters
+articles: the same documents in both give the same totals, facet counts and histograms
+for filter-only queries and the same hits for unambiguous term queries. Then the
+backend's own guarantees: alias-swapped rebuilds, incremental updates, clear errors.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from search.errors import BackendError, IndexBusyError, IndexMissingError, QueryError
+from search.models import SearchRequest
+from search.service import SearchService
+from search.settings import PROJECT_ROOT, Settings
+from search.typesense_server import Cluster
+from tests.typesense_helpers import (
+    page_summary,
+    reuters_subset,
+    start_cluster,
+    synthetic_docs,
+    ts_settings,
+)
+
+pytestmark = pytest.mark.slow
+SEEDS = PROJECT_ROOT / "seeds"
+REUTERS_ARTICLES = 500
+
+
+@pytest.fixture(scope="module")
+def node() -> Cluster:
+    cluster = start_cluster(1)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def seed_pair(node: Cluster, tmp_path_factory: pytest.TempPathFactory):
+    """Whoosh and Typesense services, each reindexed from seeds/ through the pipeline."""
+    root = tmp_path_factory.mktemp("ts-seeds")
+    whoosh = SearchService(Settings(index_dir=root / "whoosh"))
+    whoosh.reindex([SEEDS])
+    typesense = SearchService(ts_settings(node, root / "ts", "seeds"))
+    report = typesense.reindex([SEEDS])
+    assert report.indexed == report.total_documents > 0
+    return whoosh, typesense
+
+
+@pytest.fixture(scope="module")
+def reuters_pair(node: Cluster, tmp_path_factory: pytest.TempPathFactory, corpora: Path):
+    """The first 500 Reuters articles through the pipeline into Whoosh, then the very same
+    documents into Typesense (so any difference is the backend's)."""
+    corpus = corpora / "reuters21578"
+    if not (corpus / "reut2-000.sgm").is_file():
+        pytest.skip(f"Reuters-21578 not found in {corpus}")
+    root = tmp_path_factory.mktemp("ts-reuters")
+    subset = reuters_subset(corpus, root / "src", REUTERS_ARTICLES)
+    # The extraction cache lives beside the index: keep it in tests/artifacts (ignored by
+    # git) so NER runs once per machine, not once per test session.
+    cache_dir = PROJECT_ROOT / "tests" / "artifacts" / "typesense-parity-whoosh"
+    whoosh = SearchService(Settings(index_dir=cache_dir))
+    whoosh.reindex([subset], full=True)
+    typesense = SearchService(ts_settings(node, root / "ts", "reuters"))
+    writer = typesense.backend.writer(full=True)
+    for doc in whoosh.backend.iter_documents():
+        writer.add(doc)
+    writer.commit()
+    return whoosh, typesense
+
+
+def _docs_by_id(service: SearchService) -> dict[str, object]:
+    return {d.id: replace(d, indexed_at=None) for d in service.backend.iter_documents()}
+
+
+def _assert_same_filtered(whoosh: SearchService, typesense: SearchService, **kw: object) -> None:
+    request = SearchRequest(**kw)  # type: ignore[arg-type]
+    assert page_summary(typesense.search(request)) == page_summary(whoosh.search(request)), kw
+
+
+# -- parity -------------------------------------------------------------------------------
+
+
+def test_seed_documents_round_trip(seed_pair) -> None:
+    whoosh, typesense = seed_pair
+    assert _docs_by_id(typesense) == _docs_by_id(whoosh)
+    assert typesense.backend.fingerprints() == whoosh.backend.fingerprints()
+
+
+def test_seed_filter_only_parity(seed_pair) -> None:
+    whoosh, typesense = seed_pair
+    _assert_same_filtered(whoosh, typesense)
+    doc = next(iter(whoosh.backend.iter_documents()))
+    for actor in doc.actors:
+        _assert_same_filtered(whoosh, typesense, actors=(actor,))
+    for country in doc.countries:
+        _assert_same_filtered(whoosh, typesense, countries=(country,))
+    _assert_same_filtered(whoosh, typesense, actors=doc.actors[:2], countries=doc.countries[:1])
+
+
+def test_seed_term_queries_find_the_same_article(seed_pair) -> None:
+    whoosh, typesense = seed_pair
+    for q in ("putin", "Kremlin", '"unprovoked"', 'actor:"Vladimir Putin"', "nonexistentword"):
+        w, t = whoosh.search(SearchRequest(q=q)), typesense.search(SearchRequest(q=q))
+        assert [h.id for h in t.hits] == [h.id for h in w.hits], q
+        assert t.total == w.total, q
+
+
+def test_reuters_filter_only_parity(reuters_pair) -> None:
+    whoosh, typesense = reuters_pair
+    assert typesense.backend.count() == whoosh.backend.count()
+    _assert_same_filtered(whoosh, typesense)
+    _assert_same_filtered(whoosh, typesense, facet_size=50)
+    browse = whoosh.search(SearchRequest(facet_size=8))
+    for fv in browse.actor_facet.values:
+        _assert_same_filtered(whoosh, typesense, actors=(fv.value,))
+    for fv in browse.country_facet.values:
+        _assert_same_filtered(whoosh, typesense, countries=(fv.value,))
+    top = [fv.value for fv in browse.country_facet.values[:2]]
+    _assert_same_filtered(whoosh, typesense, countries=tuple(top))
+    sources = tuple(fv.value for fv in browse.source_facet.values[:2])
+    if sources:
+        _assert_same_filtered(whoosh, typesense, sources=sources)
+    buckets = browse.dates.buckets
+    if buckets:
+        day = date.fromisoformat(buckets[len(buckets) // 2].key[:10].ljust(10, "-")[:7] + "-01")
+        _assert_same_filtered(whoosh, typesense, date_from=day)
+        _assert_same_filtered(whoosh, typesense, date_to=day)
+        _assert_same_filtered(whoosh, typesense, date_from=day, date_to=day.replace(day=10))
+
+
+def test_reuters_date_sorts_agree(reuters_pair) -> None:
+    whoosh, typesense = reuters_pair
+    for sort in ("newest", "oldest"):
+        request = SearchRequest(sort=sort, per_page=30)  # type: ignore[arg-type]
+        w, t = whoosh.search(request), typesense.search(request)
+        # Articles filed in the same second may come in either order: compare the times.
+        assert [h.published for h in t.hits] == [h.published for h in w.hits], sort
+
+
+def _unambiguous_terms(whoosh: SearchService, limit: int) -> list[str]:
+    """Title words in 1-3 articles that no other word of the corpus shares a stem with
+    (Whoosh stems, Typesense 0.24 cannot: "appointment" also finds "appointed")."""
+    from whoosh.lang.porter import stem  # tests may use Whoosh directly
+
+    counts: Counter[str] = Counter()
+    stems: dict[str, set[str]] = {}
+    for doc in whoosh.backend.iter_documents():
+        counts.update({w.lower() for w in re.findall(r"\b[A-Za-z]{5,12}\b", doc.title)})
+        for word in {w.lower() for w in re.findall(r"[A-Za-z]+", f"{doc.title} {doc.body}")}:
+            stems.setdefault(stem(word), set()).add(word)
+    terms = sorted(t for t, n in counts.items() if 1 <= n <= 3 and stems[stem(t)] == {t})
+    return terms[:limit]
+
+
+def test_reuters_unambiguous_term_queries_find_the_same_hits(reuters_pair) -> None:
+    whoosh, typesense = reuters_pair
+    terms = _unambiguous_terms(whoosh, 40)
+    assert len(terms) >= 20
+    differ = []
+    for term in terms:
+        w, t = whoosh.search(SearchRequest(q=term)), typesense.search(SearchRequest(q=term))
+        if w.total <= 5 and {h.id for h in t.hits} != {h.id for h in w.hits}:
+            differ.append((term, w.total, t.total))
+        elif w.total > 5 and t.hits[0].id not in {h.id for h in w.hits[:5]}:
+            differ.append((term, w.total, t.total))
+    assert differ == []
+
+
+def test_reuters_snippets_are_html_with_only_mark(reuters_pair) -> None:
+    _, typesense = reuters_pair
+    page = typesense.search(SearchRequest(q="oil prices", per_page=50))
+    assert page.total > 0
+    for hit in page.hits:
+        tags = set(re.findall(r"</?[a-zA-Z][^>]*>", hit.snippet))
+        assert tags <= {"<mark>", "</mark>"}, hit.snippet
+        assert "<mark>" in hit.snippet or "oil" not in hit.snippet.lower()
+
+
+# -- the backend's own guarantees ---------------------------------------------------------
+
+
+def test_no_index_yet(node: Cluster, tmp_path: Path) -> None:
+    service = SearchService(ts_settings(node, tmp_path, "never_built"))
+    assert service.backend.count() == 0
+    assert service.backend.fingerprints() == {}
+    assert service.backend.get("0123456789abcdef") is None
+    with pytest.raises(IndexMissingError, match="dateline reindex"):
+        service.search(SearchRequest(q="oil"))
+
+
+def test_wrong_key_is_a_clear_error_without_the_key(node: Cluster, tmp_path: Path) -> None:
+    settings = replace(ts_settings(node, tmp_path, "seeds"), typesense_api_key="wrong-key-123")
+    service = SearchService(settings)
+    with pytest.raises(BackendError) as err:
+        service.search(SearchRequest(q="oil"))
+    assert "wrong-key-123" not in str(err.value)
+    assert node.api_key not in str(err.value)
+    assert service.health()["ok"] is False
+
+
+def test_untranslatable_query_is_a_400(seed_pair) -> None:
+    _, typesense = seed_pair
+    with pytest.raises(QueryError, match="OR is not supported"):
+        typesense.search(SearchRequest(q="putin OR trump"))
+
+
+def test_full_rebuild_is_invisible_until_commit(node: Cluster, tmp_path: Path) -> None:
+    service = SearchService(ts_settings(node, tmp_path, "swap"))
+    backend = service.backend
+    first = backend.writer(full=True)
+    for doc in synthetic_docs(300):
+        first.add(doc)
+    first.commit()
+    assert backend.count() == 300
+
+    rebuild = backend.writer(full=True)
+    for doc in synthetic_docs(1500, tag="v2"):
+        rebuild.add(doc)
+    # 1,500 documents imported into the new collection: searches still see the old one.
+    assert service.search(SearchRequest()).total == 300
+    assert service.search(SearchRequest(q="v2")).total == 0
+    rebuild.commit()
+    assert service.search(SearchRequest()).total == 1500
+    assert service.search(SearchRequest(q="v2")).total == 1500
+
+    aborted = backend.writer(full=True)
+    for doc in synthetic_docs(10, tag="v3"):
+        aborted.add(doc)
+    aborted.abort()
+    assert service.search(SearchRequest(q="v3")).total == 0
+    names = {c["name"] for c in backend.write_client.get("/collections")}
+    assert len([n for n in names if n.startswith("swap_")]) == 1  # old and aborted dropped
+
+
+def test_incremental_updates_and_deletes(node: Cluster, tmp_path: Path) -> None:
+    backend = SearchService(ts_settings(node, tmp_path, "incr")).backend
+    writer = backend.writer()
+    for doc in synthetic_docs(2500):  # more than one import batch
+        writer.add(doc)
+    writer.commit()
+    assert backend.count() == 2500
+    writer = backend.writer()
+    for doc in synthetic_docs(5, tag="v2"):
+        writer.add(doc)
+    writer.delete(f"{7:016x}")
+    writer.add(synthetic_docs(1, start=8, tag="v2")[0])
+    writer.delete(f"{8:016x}")  # an add then a delete of one id is a delete
+    writer.delete("ffffffffffffffff")  # absent: no error
+    writer.commit()
+    assert backend.count() == 2498
+    assert backend.get(f"{2:016x}").content_hash == "v2-2"
+    assert backend.get(f"{7:016x}") is None and backend.get(f"{8:016x}") is None
+    aborted = backend.writer()
+    aborted.delete(f"{1:016x}")
+    aborted.abort()
+    assert backend.get(f"{1:016x}") is not None
+
+
+def test_second_reindex_is_busy(node: Cluster, tmp_path: Path) -> None:
+    backend = SearchService(ts_settings(node, tmp_path, "busy")).backend
+    other = SearchService(ts_settings(node, tmp_path, "busy")).backend
+    with backend.lock():
+        with pytest.raises(IndexBusyError, match="another reindex"):
+            with other.lock():
+                pass
+    with other.lock():
+        pass
+
+
+def test_facets_values_and_more_like(node: Cluster, tmp_path: Path) -> None:
+    backend = SearchService(ts_settings(node, tmp_path, "facets")).backend
+    writer = backend.writer(full=True)
+    docs = synthetic_docs(100)
+    for doc in docs:
+        writer.add(doc)
+    writer.commit()
+    assert backend.facet_values("actor", "vlad") == [("Vladimir Putin", 20)]
+    assert backend.facet_values("actor", "putin") == []  # starts with, as in Whoosh
+    countries = Counter(c for d in docs for c in d.countries)
+    expected = sorted(countries.items(), key=lambda vc: (-vc[1], vc[0]))[:2]
+    assert backend.facet_values("country", "", limit=2) == expected
+    similar = backend.more_like(f"{1:016x}", limit=3)
+    assert len(similar) == 3 and f"{1:016x}" not in {d.id for d in similar}
+    assert all("Vladimir Putin" in d.actors for d in similar)
+
+
+def test_single_node_down_is_a_clear_error_then_recovers(tmp_path: Path) -> None:
+    cluster = start_cluster(1)
+    try:
+        service = SearchService(ts_settings(cluster, tmp_path, "solo"))
+        writer = service.backend.writer(full=True)
+        for doc in synthetic_docs(200):
+            writer.add(doc)
+        writer.commit()
+        cluster.nodes[0].kill(signal.SIGKILL)
+        with pytest.raises(BackendError, match="Typesense cluster") as err:
+            service.search(SearchRequest(q="oil"))
+        assert cluster.api_key not in str(err.value)
+        cluster.nodes[0].start()
+        cluster.wait_healthy(60)
+        assert SearchService(service.settings).search(SearchRequest()).total == 200
+    finally:
+        cluster.stop()

@@ -1,0 +1,245 @@
+"""The pure parts of the Typesense backend: query mapping, snippets, facets, schema.
+
+No server needed; the behaviour against a real server is in test_typesense_backend.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from search.backends import typesense_results as results
+from search.backends.typesense_query import request_filters, translate
+from search.backends.typesense_schema import fold_key, from_typesense, to_typesense
+from search.errors import BackendError, QueryError
+from search.models import (
+    DateBucket,
+    DateHistogram,
+    Facet,
+    FacetValue,
+    IndexDocument,
+    MarkedSpan,
+    SearchRequest,
+)
+from search.settings import Settings
+
+pytest.importorskip("typesense")
+
+
+@pytest.mark.parametrize(
+    ("q", "text", "filters", "prefix"),
+    [
+        ("putin oil", "putin oil", [], False),
+        ("putin AND oil", "putin oil", [], False),
+        ('"oil prices" opec', '"oil prices" opec', [], False),
+        ("the oil of a nation", "oil nation", [], False),
+        ("oil NOT gas", "oil -gas", [], False),
+        ("oil ANDNOT gas", "oil -gas", [], False),
+        ("oil ANDMAYBE gas", "oil", [], False),
+        ("sanct* russia", "russia sanct", [], True),
+        ('actor:"Vladimir Putin"', "*", [f"actor_fold:=`{fold_key('vladimir putin')}`"], False),
+        ("oil country:ru", "oil", ["countries:=`RU`"], False),
+        ("oil NOT actor:OPEC", "oil", [f"actor_fold:!=`{fold_key('opec')}`"], False),
+        (
+            "source:Reuters mentioned:2025-06-23",
+            "*",
+            [f"source_fold:=`{fold_key('reuters')}`", "dates_mentioned:=`2025-06-23`"],
+            False,
+        ),
+        ("title:oil", "oil", [], False),
+        ("(oil AND gas) prices", "oil gas prices", [], False),
+        ("oil-producing -gulf", "oil producing gulf", [], False),
+    ],
+)
+def test_translate_table(q: str, text: str, filters: list[str], prefix: bool) -> None:
+    tq = translate(q, lambda name: {"russia": "RU"}.get(name.lower()))
+    assert (tq.q, tq.filters, tq.prefix) == (text, filters, prefix)
+
+
+def test_country_names_resolve_to_codes() -> None:
+    tq = translate("country:Russia", lambda name: {"russia": "RU"}.get(name.lower()))
+    assert tq.filters == ["countries:=`RU`"]
+
+
+@pytest.mark.parametrize(
+    ("q", "fragment"),
+    [
+        ("oil OR gas", "OR is not supported"),
+        ('oil NOT "gas prices"', "NOT before a phrase"),
+        ("oil NOT (gas prices)", "NOT before parentheses"),
+        ("sa?d oil", "wildcard"),
+        ("sanct* embarg*", "one wildcard"),
+        ("NOT oil", "only of NOT"),
+        ("actor:(Putin Trump)", "not supported"),
+    ],
+)
+def test_untranslatable_queries_are_clear_400s(q: str, fragment: str) -> None:
+    with pytest.raises(QueryError, match=fragment):
+        translate(q)
+
+
+def test_request_filters() -> None:
+    request = SearchRequest(
+        actors=("Vladimir PUTIN", "Don`ald"),
+        countries=("RU", "US"),
+        sources=("Reuters", "AP"),
+        date_from=date(1987, 3, 1),
+        date_to=date(1987, 3, 31),
+    )
+    assert request_filters(request) == [
+        f"actor_fold:={fold_key('Vladimir Putin')}",  # case-insensitive, exact otherwise
+        f"actor_fold:={fold_key('Don`ald')}",
+        "countries:=`RU`",
+        "countries:=`US`",
+        f"source_fold:=[{fold_key('Reuters')},{fold_key('AP')}]",
+        f"day_n:[{date(1987, 3, 1).toordinal()}..{date(1987, 3, 31).toordinal()}]",
+    ]
+    assert request_filters(SearchRequest(date_to=date(2000, 1, 1))) == [
+        f"day_n:[0..{date(2000, 1, 1).toordinal()}]"  # undated articles are day -1: out
+    ]
+
+
+def test_snippet_escapes_everything_but_mark() -> None:
+    body = "Intro words. <script>alert(1)</script> & oil prices rose. More text follows here."
+    marked = "<script>alert(1)</script> & \x02oil\x03 \x02prices\x03 rose."
+    assert results.snippet(body, marked) == (
+        "… &lt;script&gt;alert(1)&lt;/script&gt; &amp; <mark>oil prices</mark> rose. …"
+    )
+
+
+def test_snippet_without_match_is_the_escaped_lead() -> None:
+    body = "A <b>bold</b> start. " + "word " * 100
+    assert results.snippet(body, "no marks here") == results.lead(body)
+    assert results.lead(body).startswith("A &lt;b&gt;bold&lt;/b&gt; start.")
+    assert results.lead(body).endswith(" …")
+
+
+def test_snippet_with_a_stray_control_character_falls_back_to_the_lead() -> None:
+    assert results.snippet("oil body", "\x02oil body") == results.lead("oil body")
+
+
+def test_top_facet_sorts_ties_by_value_and_keeps_selected() -> None:
+    counts = {"b": 3, "a": 3, "c": 5, "d": 1}
+    facet = results.top_facet(counts, 4, 2, selected=("D", "zz"), total=7)
+    assert facet == Facet(
+        values=(
+            FacetValue("c", 5),
+            FacetValue("a", 3),
+            FacetValue("d", 1, True),
+            FacetValue("zz", 7, True),
+        ),
+        truncated=True,
+    )
+
+
+def test_histogram_intervals_and_undated() -> None:
+    def dated(lo: date, hi: date, field: str, counts: dict[str, int]) -> dict:
+        return {
+            "found": sum(counts.values()),
+            "facet_counts": [
+                {
+                    "field_name": "day_n",
+                    "counts": [],
+                    "stats": {"min": lo.toordinal(), "max": hi.toordinal()},
+                },
+                {
+                    "field_name": field,
+                    "counts": [{"value": k, "count": v} for k, v in counts.items()],
+                },
+            ],
+        }
+
+    days = dated(date(1987, 3, 1), date(1987, 3, 3), "day", {"1987-03-03": 1, "1987-03-01": 2})
+    assert results.histogram(days, 5) == DateHistogram(
+        "day", (DateBucket("1987-03-01", 2), DateBucket("1987-03-03", 1)), undated=2
+    )
+    months = dated(date(1987, 1, 1), date(1987, 9, 1), "month", {"1987-01": 1, "1987-09": 1})
+    assert results.histogram(months, 2).interval == "month"
+    years = dated(date(1980, 1, 1), date(1987, 9, 1), "year", {"1980": 1, "1987": 1})
+    assert results.histogram(years, 2).interval == "year"
+    assert results.histogram({"found": 0}, 3) == DateHistogram("day", (), undated=3)
+
+
+def test_schema_round_trip() -> None:
+    doc = IndexDocument(
+        id="0123456789abcdef",
+        key="/x/a.txt",
+        title="Title",
+        body="Body text",
+        content_hash="h" * 64,
+        url="https://example.com/a",
+        source="Example",
+        published=datetime(1987, 3, 2, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+        actors=("Vladimir Putin", "OPEC"),
+        actor_kinds=("person", "org"),
+        countries=("RU",),
+        dates_mentioned=("1987-03-01",),
+        spans=(MarkedSpan(0, 5, "person", "Vladimir Putin"),),
+        indexed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    stored = to_typesense(doc)
+    # The day buckets are the UTC day, like the Whoosh backend's.
+    assert (stored["day"], stored["month"], stored["year"]) == ("1987-03-03", "1987-03", "1987")
+    back = from_typesense(stored)
+    assert back.published == doc.published
+    assert back == IndexDocument(**{**_fields(doc), "published": back.published})
+    undated = to_typesense(IndexDocument(id="a", key="k", title="", body="b", content_hash="h"))
+    assert (undated["dated"], undated["day_n"], "year" in undated) == (0, -1, False)
+
+
+def _fields(doc: IndexDocument) -> dict:
+    return {name: getattr(doc, name) for name in doc.__slots__}  # type: ignore[attr-defined]
+
+
+def test_missing_key_and_bad_nodes_are_clear_errors() -> None:
+    from search.backends.typesense_client import make_client, parse_nodes
+
+    with pytest.raises(BackendError, match="DATELINE_TYPESENSE_API_KEY"):
+        make_client(Settings(backend="typesense"), write=False)
+    with pytest.raises(BackendError, match="host:port"):
+        parse_nodes("127.0.0.1")
+    assert parse_nodes("a:1, https://b:2") == [
+        {"host": "a", "port": 1, "protocol": "http"},
+        {"host": "b", "port": 2, "protocol": "https"},
+    ]
+
+
+def test_facet_keys_decode_and_spellings_merge_case() -> None:
+    from search.backends.typesense_schema import exact_key, fold_key
+
+    def response(field: str, counts: dict[str, int]) -> dict:
+        rows = [{"value": k, "count": v} for k, v in counts.items()]
+        return {"facet_counts": [{"field_name": field, "counts": rows, "stats": {}}]}
+
+    folded = response(
+        "actor_fold",
+        {
+            fold_key("Boeing Co"): 2,
+            fold_key("Boeing Co."): 2,
+            fold_key("OPEC"): 4,
+            fold_key("Li Ka-shing"): 1,
+        },
+    )
+    exact = response(
+        "actor_keys",
+        {
+            exact_key("Boeing Co"): 2,
+            exact_key("Boeing Co."): 2,
+            exact_key("OPEC"): 3,
+            exact_key("Opec"): 1,
+        },
+    )
+    counts, distinct = results.facet_counts(folded, "actor_fold")
+    # Punctuation variants stay apart (Typesense's own string facets would merge them).
+    assert (counts, distinct) == (
+        {"boeing co": 2, "boeing co.": 2, "opec": 4, "li ka-shing": 1},
+        4,
+    )
+    spellings, _ = results.facet_counts(exact, "actor_keys")
+    assert results.spelled(counts, spellings) == {
+        "Boeing Co": 2,
+        "Boeing Co.": 2,
+        "OPEC": 4,  # the most frequent spelling shows
+        "li ka-shing": 1,  # no spelling known: the folded form
+    }
