@@ -163,7 +163,10 @@ def _with_time(html: str, day: str | None) -> str | None:
     if found is None:
         return day
     for m in _PUBLISHED_META.finditer(html[:500_000]):
-        content = m.group(1) or (_CONTENT.search(m.group(0)) or [None, None])[1]
+        content = m.group(1)
+        if content is None:
+            attribute = _CONTENT.search(m.group(0))
+            content = attribute.group(1) if attribute else None
         # Same calendar day as written in the page (before conversion to UTC).
         if content and content.strip().startswith(found.date().isoformat()):
             precise = parse_date(content)

@@ -373,6 +373,24 @@ def test_bad_sidecar_is_reported_and_the_article_still_read(tmp_path: Path) -> N
     ]
 
 
+def test_html_page_with_sidecar(tmp_path: Path) -> None:
+    (tmp_path / "mill.htm").write_text(MILL_HTML, encoding="utf-8")
+    (tmp_path / "mill.json").write_text(
+        '{"published": "2023-09-15", "source": "Courier Archive"}', encoding="utf-8"
+    )
+    (raw,) = read(tmp_path)
+    assert raw == RawArticle(
+        key=str(tmp_path / "mill.htm"),
+        format="html",
+        html=MILL_HTML,
+        published="2023-09-15",
+        source="Courier Archive",
+    )
+    (article,) = read_articles([tmp_path], SETTINGS)
+    assert isinstance(article, Article)  # the sidecar wins over the page's own metadata
+    assert (article.published, article.source) == (parse_date("2023-09-15"), "Courier Archive")
+
+
 def test_symlink_loop_and_broken_link_do_not_hang(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "story.txt").write_text("A story.\n", encoding="utf-8")
