@@ -322,7 +322,7 @@ def test_read_only_index_serves_and_reindex_says_why_not(read_only_index: dict[s
 def test_second_reindex_while_one_runs_is_told_busy(tmp_path: Path) -> None:
     """Two reindexes at once: the second exits 1 with a "busy" message, the first succeeds."""
     corpus = tmp_path / "corpus"
-    write_corpus(corpus, 100, seed=8, words=300)
+    write_corpus(corpus, 60, seed=8, words=300)
     index = tmp_path / "index"
     first = start_dateline("reindex", corpus, "--quiet", index_dir=index, log=tmp_path / "1.log")
     try:
