@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.web_fixtures import web_app, web_settings  # noqa: F401  (pytest fixtures)
+from tests.web_fixtures import live_url, web_app, web_settings  # noqa: F401  (pytest fixtures)
 
 CHECKS = [
     not_a_server_error,
@@ -85,3 +85,24 @@ def test_every_article_matches_the_document(web_app: Flask) -> None:
     for doc_id in ids:
         response = operation.Case(path_parameters={"id": doc_id}).call_and_validate(checks=CHECKS)
         assert response.status_code == 200
+
+
+@pytest.mark.slow
+def test_live_server_on_localhost_matches_the_document(live_url: str) -> None:
+    """The same checks over real HTTP against waitress on 127.0.0.1 (fewer examples)."""
+    schema = schemathesis.openapi.from_url(f"{live_url}/api/openapi.json")
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=15,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: schemathesis.Case) -> None:
+            case.call_and_validate(base_url=live_url, checks=CHECKS)
+
+        check()

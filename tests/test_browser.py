@@ -7,15 +7,13 @@ article page, back. Screenshots go to tests/artifacts/ (gitignored) for reviewer
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
 
-from tests.web_fixtures import web_app, web_settings  # noqa: F401  (pytest fixtures)
+from tests.web_fixtures import live_url, web_app, web_settings  # noqa: F401  (pytest fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -37,19 +35,6 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def live_url(web_app: Flask) -> Iterator[str]:
-    """The app served by waitress (the production server) on a free port of 127.0.0.1."""
-    from waitress.server import create_server
-
-    server = create_server(web_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.settings import Settings
 from tests.web_fixtures import (  # noqa: F401  (pytest fixtures)
@@ -358,3 +360,41 @@ def test_flask_reindex_command(tmp_path: Path) -> None:
     assert app.test_client().get("/api/health").get_json()["documents"] == 8
     missing = app.test_cli_runner().invoke(args=["reindex", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0 and "no such file" in missing.output
+
+
+@given(
+    q=st.sampled_from(["", "iran", "strikes", "trump OR putin", '"nuclear sites"', "kremlin"]),
+    countries=st.lists(st.sampled_from(["IR", "IL", "US", "RU", "DE", "Japan"]), max_size=2),
+    actors=st.lists(st.sampled_from(["Donald Trump", "Vladimir Putin"]), max_size=1),
+    dates=st.sampled_from([(None, None), ("2025", "2025"), ("2024", None), (None, "2025-06-20")]),
+    sort=st.sampled_from([None, "relevance", "newest", "oldest"]),
+    per_page=st.sampled_from([None, "1", "3"]),
+    page=st.sampled_from([None, "1", "2"]),
+)
+@settings(max_examples=40, deadline=None, database=None)
+def test_html_and_json_agree_on_any_filter_combination(
+    web_app,
+    q,
+    countries,
+    actors,
+    dates,
+    sort,
+    per_page,
+    page,  # noqa: ANN001
+) -> None:
+    pairs = [("q", q), *[("country", c) for c in countries], *[("actor", a) for a in actors]]
+    for name, value in (("from", dates[0]), ("to", dates[1]), ("sort", sort)):
+        if value:
+            pairs.append((name, value))
+    for name, value in (("per_page", per_page), ("page", page)):
+        if value:
+            pairs.append((name, value))
+    client = web_app.test_client()
+    data = client.get("/api/search", query_string=pairs).get_json()
+    html = client.get("/", query_string=pairs).get_data(as_text=True)
+    seen = PageView(html)
+    assert seen.total == data["total"]
+    assert seen.hits == [h["id"] for h in data["hits"]]
+    for name in ("actor", "country", "source"):
+        expected = {v["value"]: v["count"] for v in data["facets"][name]["values"]}
+        assert seen.facets.get(name, {}) == expected

@@ -6,6 +6,7 @@ Indexes are session-scoped because reindexing runs spaCy.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -53,6 +54,19 @@ def web_app(web_settings: Settings) -> Flask:
 def seed_app(seed_settings: Settings) -> Flask:
     """The app over the seeds/ index."""
     return create_app({"SETTINGS": seed_settings, "TESTING": True})
+
+
+@pytest.fixture(scope="session")
+def live_url(web_app: Flask) -> Iterator[str]:
+    """The fixture-index app served by waitress (the production server) on 127.0.0.1."""
+    from waitress.server import create_server
+
+    server = create_server(web_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture()
