@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from search.entities import country_name, extract_many, resolve_country
-from search.models import Article, Entities
+from search.models import Article, Entities, RawArticle
 from search.settings import corpora_dir
 
 PROSE_MIN_TOKENS = 10
@@ -207,20 +207,20 @@ def reuters_sample(size: int = REUTERS_SAMPLE) -> list[tuple[Article, ReutersGol
     from search.sources.reuters import read_reuters_file
 
     root = corpora_dir() / "reuters21578"
-    gold = _reuters_gold(root)
+    gold = {k: g for k, g in _reuters_gold(root).items() if g.places}
+    chosen = set(random.Random(SAMPLE_SEED).sample(sorted(gold, key=int), min(size, len(gold))))
     settings = Settings()
-    articles: dict[str, Article] = {}
+    out: list[tuple[Article, ReutersGold]] = []
     for path in sorted(root.glob("reut2-*.sgm")):
         for raw in read_reuters_file(path, settings):
-            newid = getattr(raw, "key", "#").rsplit("#", 1)[-1]
-            if newid in gold and gold[newid].places and hasattr(raw, "format"):
-                try:
-                    articles[newid] = clean(raw)  # type: ignore[arg-type]
-                except Exception:  # noqa: BLE001 - an empty brief is simply not sampled
-                    continue
-    ids = sorted(articles, key=int)
-    chosen = sorted(random.Random(SAMPLE_SEED).sample(ids, min(size, len(ids))), key=int)
-    return [(articles[i], gold[i]) for i in chosen]
+            if not isinstance(raw, RawArticle) or raw.key.rsplit("#", 1)[-1] not in chosen:
+                continue
+            try:
+                article = clean(raw)
+            except ValueError:  # EmptyArticle: an article with no text is not sampled
+                continue
+            out.append((article, gold[raw.key.rsplit("#", 1)[-1]]))
+    return sorted(out, key=lambda pair: int(pair[1].newid))
 
 
 def evaluate_countries(

@@ -24,6 +24,10 @@ from search.models import CountryMention, Mention
 DATA = Path(__file__).resolve().parent / "data"
 # Labels whose spans may name a country; PERSON never does.
 PLACE_LABELS = frozenset({"GPE", "NORP", "LOC", "ORG", "FAC"})
+# Labels whose longer spans count through a place inside them ("Moscow-Washington",
+# "South African"); an organisation's name does not place the story ("Union Bank of
+# Switzerland", "Morgan Stanley" is not in Stanley, Falklands).
+INSIDE_LABELS = frozenset({"GPE", "NORP", "LOC"})
 # Inside a longer ORG/FAC span ("Bank of Japan", "U.S. Agriculture Department") only these
 # kinds count: a city inside a company name ("Chicago Mercantile Exchange") still does,
 # but a demonym glued to a club or product is common enough to be worth the check below.
@@ -34,12 +38,6 @@ _HEADING_WORDS = frozenset("Its His Her Their Is Are Was Keeps For To With Not N
 _GEORGIA_COUNTRY_CUES = re.compile(
     r"\b(Tbilisi|Georgians?\b|Caucasus|Abkhaz|Ossetia|Saakashvili|Shevardnadze|"
     r"Ivanishvili|Kobakhidze|Batumi)"
-)
-_DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?)\s*"
-    r"(?:,\s*(?P<region>[A-Z][A-Za-z.' ]{1,30}?))?\s*"
-    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?"
-    r"(?:\((?:Reuters|AP|AFP|dpa|UPI)\)\s*)?[-\u2013\u2014]+\s*"
 )
 # A dateline at the top of a body must be upper case ("NEW YORK, March 3 -"), so an
 # ordinary sentence that starts with a capitalised word and a dash is not taken for one.
@@ -125,12 +123,15 @@ def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
     key = normalize(stripped)
     place = places().get(key)
     if place:
+        if place.kind == "abbr" and "." not in stripped:
+            return None  # "Ind" or "Del" alone are not states; "N.Y." is
         if label == "NORP" and place.kind not in {"demonym", "name", "metonym"}:
             return None
         return place
-    if label == "GPE" and stripped.isupper() and len(stripped) in (2, 3):
-        code = stripped if stripped in _names() else _alpha3().get(stripped)
-        return Place(code, "code") if code else None
+    if label == "GPE" and stripped.isupper() and len(stripped) == 3 and stripped in _alpha3():
+        # Three-letter ISO codes only: two-letter ones collide with ratings ("BB") and
+        # initials; the common ones (US, UK, UAE) are in the curated table.
+        return Place(_alpha3()[stripped], "code")
     return _resolve_inside(stripped, label) if inside else None
 
 
@@ -157,19 +158,39 @@ def _resolve_inside(text: str, label: str) -> Place | None:
     return None
 
 
+_MONTH_DAY = re.compile(
+    r"\s*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*$", re.I
+)
+
+
+def dateline_places(dateline: str) -> list[str]:
+    """The place parts of a dateline, most specific last: "ROCHESTER, N.Y., Feb 26" ->
+    ["ROCHESTER", "N.Y."]."""
+    text = re.sub(r"\((?:Reuters|AP|AFP|dpa|UPI)\)", "", dateline)
+    text = re.sub(r"[-\u2013\u2014\s]+$", "", text)
+    parts = []
+    for part in text.split(","):
+        part = _MONTH_DAY.sub("", part).strip(" .-")
+        if part and not part[0].isdigit():
+            parts.append(part)
+    return parts[:3]
+
+
+def _dateline_place(part: str) -> Place | None:
+    place = places().get(normalize(part))
+    return place if place and place.kind != "metonym" else None
+
+
 def dateline_country(dateline: str | None) -> tuple[str, str] | None:
-    """(code, place text) of a dateline such as "NEW YORK, March 3 -", or None."""
+    """(code, place text) of a dateline such as "NEW YORK, March 3 -", or None.
+
+    A region after the city wins ("PORTLAND, Maine", "LONDON, Ontario").
+    """
     if not dateline:
         return None
-    m = _DATELINE.match(
-        dateline + (" -" if not re.search(r"[-\u2013\u2014]\s*$", dateline) else "")
-    )
-    if not m:
-        return None
-    for group in ("region", "place"):
-        part = m.group(group)
-        place = places().get(normalize(part)) if part else None
-        if place and place.kind != "metonym":
+    for part in reversed(dateline_places(dateline)):
+        place = _dateline_place(part)
+        if place:
             return place.code, part
     return None
 
@@ -181,8 +202,8 @@ def body_dateline(text: str) -> tuple[int, int, str] | None:
         return None
     for group in ("region", "place"):
         part = m.group(group)
-        place = places().get(normalize(part)) if part else None
-        if place and place.kind != "metonym":
+        place = _dateline_place(part) if part else None
+        if place:
             return m.start(group), m.end(group), place.code
     return None
 
@@ -206,9 +227,10 @@ def extract_countries(
     for label, start, end, surface in spans:
         if (start, end) in skip:
             continue
-        place = resolve_span(surface, label, inside=(start, end) not in headings)
-        if place is None:
-            continue
+        inside = label in INSIDE_LABELS and (start, end) not in headings
+        place = resolve_span(surface, label, inside=inside)
+        if place is None or (place.kind == "city" and surface.isupper()):
+            continue  # an upper-case "SALE" in a headline is not Sale, Morocco
         mention = Mention(start, end, text[start:end])
         if place.code == "GE" and normalize(surface) == "georgia":
             georgia.append(mention)
@@ -218,6 +240,7 @@ def extract_countries(
     given = dateline_country(dateline)
     if given:
         found.setdefault(given[0], [])
+        us_evidence = us_evidence or given[0] == "US"
     opening = body_dateline(text)
     if opening:
         start, end, code = opening
