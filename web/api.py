@@ -102,14 +102,14 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def flush() -> str:
+    def _flush() -> str:
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text
 
     writer.writerow(CSV_COLUMNS)
-    yield flush()
+    yield _flush()
     for hit in hits:
         row = hit_json(hit)
         writer.writerow(
@@ -124,7 +124,7 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
                 "" if row["score"] is None else row["score"],
             ]
         )
-        yield flush()
+        yield _flush()
 
 
 def csv_cell(value: str | None) -> str:

@@ -1,0 +1,255 @@
+"""Component schemas of the OpenAPI document: the JSON shapes of ``search.serialize``.
+
+``additionalProperties: false`` everywhere, so a field added to the API without being
+described here fails the schemathesis test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["ok", "status", "error"],
+        "properties": {
+            "ok": {"const": False},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "error": {"type": "string"},
+            "backend": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "Country": {
+        "type": "object",
+        "required": ["code", "name"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "Hit": {
+        "type": "object",
+        "required": [
+            "id",
+            "title",
+            "url",
+            "source",
+            "published",
+            "snippet",
+            "actors",
+            "countries",
+            "score",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": NULLABLE_STRING,
+            "source": NULLABLE_STRING,
+            "published": {
+                "type": ["string", "null"],
+                "description": "ISO date (YYYY-MM-DD).",
+                "pattern": r"^\d{4}-\d{2}-\d{2}$",
+            },
+            "snippet": {
+                "type": "string",
+                "description": "Escaped text; the only markup is <mark>…</mark>.",
+            },
+            "actors": {"type": "array", "items": {"type": "string"}},
+            "countries": {"type": "array", "items": {"$ref": "#/components/schemas/Country"}},
+            "score": {"type": ["number", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {
+            "value": {"type": "string"},
+            "label": {"type": "string", "description": "Country name (country facet only)."},
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "Facet": {
+        "type": "object",
+        "required": ["values", "truncated"],
+        "properties": {
+            "values": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}},
+            "truncated": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "DateFacet": {
+        "type": "object",
+        "required": ["interval", "buckets", "undated"],
+        "properties": {
+            "interval": {"enum": ["year", "month", "day"]},
+            "buckets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "count"],
+                    "properties": {
+                        "key": {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                        "count": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "undated": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "Query": {
+        "type": "object",
+        "required": ["q", "actor", "country", "source", "from", "to", "sort"],
+        "properties": {
+            "q": {"type": "string"},
+            "actor": {"type": "array", "items": {"type": "string"}},
+            "country": {"type": "array", "items": {"type": "string"}},
+            "source": {"type": "array", "items": {"type": "string"}},
+            "from": NULLABLE_STRING,
+            "to": NULLABLE_STRING,
+            "sort": {"enum": ["relevance", "newest", "oldest"]},
+        },
+        "additionalProperties": False,
+    },
+    "SearchPage": {
+        "type": "object",
+        "required": [
+            "ok",
+            "total",
+            "page",
+            "per_page",
+            "took_ms",
+            "query",
+            "hits",
+            "facets",
+            "suggestion",
+            "next",
+        ],
+        "properties": {
+            "ok": {"const": True},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number", "minimum": 0},
+            "query": {"$ref": "#/components/schemas/Query"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {
+                "type": "object",
+                "required": ["actor", "country", "source", "date"],
+                "properties": {
+                    "actor": {"$ref": "#/components/schemas/Facet"},
+                    "country": {"$ref": "#/components/schemas/Facet"},
+                    "source": {"$ref": "#/components/schemas/Facet"},
+                    "date": {"$ref": "#/components/schemas/DateFacet"},
+                },
+                "additionalProperties": False,
+            },
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": "A corrected query when the given one looks misspelled.",
+            },
+            "next": {
+                "type": ["string", "null"],
+                "description": "URL of the next page with the same parameters; null on the last.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Article": {
+        "type": "object",
+        "required": [
+            "ok",
+            "id",
+            "title",
+            "url",
+            "source",
+            "published",
+            "body",
+            "actors",
+            "countries",
+            "dates_mentioned",
+            "mentions",
+            "content_hash",
+            "indexed_at",
+        ],
+        "properties": {
+            "ok": {"const": True},
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": NULLABLE_STRING,
+            "source": NULLABLE_STRING,
+            "published": {"type": ["string", "null"], "description": "ISO 8601 datetime."},
+            "body": {"type": "string"},
+            "actors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "kind"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "kind": {"enum": ["person", "org"]},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "countries": {"type": "array", "items": {"$ref": "#/components/schemas/Country"}},
+            "dates_mentioned": {"type": "array", "items": {"type": "string"}},
+            "mentions": {
+                "type": "array",
+                "description": "Entity spans: offsets into the title, a blank line, the body.",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "end", "type", "value"],
+                    "properties": {
+                        "start": {"type": "integer", "minimum": 0},
+                        "end": {"type": "integer", "minimum": 0},
+                        "type": {"enum": ["person", "org", "country", "date"]},
+                        "value": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "content_hash": {"type": "string"},
+            "indexed_at": {"type": ["string", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "FacetValues": {
+        "type": "object",
+        "required": ["ok", "facet", "prefix", "values"],
+        "properties": {
+            "ok": {"const": True},
+            "facet": {"enum": ["actor", "country", "source"]},
+            "prefix": {"type": "string"},
+            "values": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "count"],
+                    "properties": {
+                        "value": {"type": "string"},
+                        "label": {"type": "string"},
+                        "count": {"type": "integer", "minimum": 0},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Health": {
+        "type": "object",
+        "required": ["ok", "backend", "documents"],
+        "properties": {
+            "ok": {"const": True},
+            "backend": {"type": "string"},
+            "documents": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+}
