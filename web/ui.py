@@ -134,4 +134,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(country_label, "country_label")
     app.add_template_filter(iso_date, "iso_date")
     app.add_template_filter(safe_snippet, "safe_snippet")
-    app.add_template_global(FACET_TITLES, "facet_titles")
+    app.jinja_env.globals["facet_titles"] = FACET_TITLES
