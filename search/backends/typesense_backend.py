@@ -31,7 +31,7 @@ from typesense import exceptions as ts_errors
 
 from search.backends import typesense_facets as facets
 from search.backends import typesense_results as results
-from search.backends.typesense_client import Api, guarded, make_client, path
+from search.backends.typesense_client import Api, confirmed, guarded, make_client, path
 from search.backends.typesense_query import quote, request_filters, translate
 from search.backends.typesense_schema import fold_key, from_typesense
 from search.backends.typesense_writer import FullRebuild, IncrementalWriter
@@ -137,7 +137,9 @@ class TypesenseBackend:
         """Number of live documents (0 when there is no index yet)."""
         with guarded(self.settings, "count"):
             try:
-                info = self.reader.get(path("collections", self.alias))
+                info = confirmed(
+                    self.reader, lambda: self.reader.get(path("collections", self.alias))
+                )
             except ts_errors.ObjectNotFound:
                 return 0
             return int(info["num_documents"])
@@ -146,7 +148,8 @@ class TypesenseBackend:
         """One stored document, or ``None``."""
         with guarded(self.settings, "get"):
             try:
-                doc = self.reader.get(path("collections", self.alias, "documents", doc_id))
+                doc_path = path("collections", self.alias, "documents", doc_id)
+                doc = confirmed(self.reader, lambda: self.reader.get(doc_path))
             except ts_errors.ObjectNotFound:
                 return None
         return from_typesense(dict(doc))
@@ -155,9 +158,8 @@ class TypesenseBackend:
         params = {"include_fields": fields} if fields else {}
         with guarded(self.settings, "export"):
             try:
-                text = self.reader.get_text(
-                    path("collections", self.alias, "documents", "export"), params
-                )
+                export = path("collections", self.alias, "documents", "export")
+                text = confirmed(self.reader, lambda: self.reader.get_text(export, params))
             except ts_errors.ObjectNotFound:
                 return
         for line in text.splitlines():
@@ -221,9 +223,8 @@ class TypesenseBackend:
 
     def _search_one(self, params: dict[str, Any], what: str) -> dict[str, Any]:
         with guarded(self.settings, what):
-            return dict(
-                self.reader.get(path("collections", self.alias, "documents", "search"), params)
-            )
+            search = path("collections", self.alias, "documents", "search")
+            return dict(confirmed(self.reader, lambda: self.reader.get(search, params)))
 
     # -- searching --------------------------------------------------------------------
 
@@ -255,7 +256,7 @@ class TypesenseBackend:
         if filters:
             main["filter_by"] = " && ".join(filters)
         with guarded(self.settings, "search"):
-            answer = self.reader.post("/multi_search", {"searches": [main, dated]})
+            answer = confirmed(self.reader, lambda: self._multi_search([main, dated]))
         page_r, dated_r = (self._checked(r) for r in answer["results"])
         total = int(page_r.get("found") or 0)
         size = request.facet_size
@@ -280,6 +281,13 @@ class TypesenseBackend:
             suggestion=None,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _multi_search(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        """One multi_search round trip; a 404 inside it raises (for ``confirmed``)."""
+        answer = dict(self.reader.post("/multi_search", {"searches": searches}))
+        if any(int(r.get("code") or 0) == 404 for r in answer.get("results") or ()):
+            raise ts_errors.ObjectNotFound("collection not found")
+        return answer
 
     def _checked(self, result: dict[str, Any]) -> dict[str, Any]:
         """One multi_search result, or the error it carries as a Dateline error."""

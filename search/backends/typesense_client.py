@@ -75,6 +75,7 @@ class Api:
     def __init__(self, config: dict[str, Any]) -> None:
         # cast: the client types its config as a TypedDict.
         self.call = ApiCall(Configuration(cast(Any, config)))
+        self.node_count = len(config["nodes"])
         # Close the pooled connections when this object goes away (a backend has no
         # close() in the protocol); otherwise their sockets leak and warn.
         weakref.finalize(self, self.call.close)
@@ -106,6 +107,22 @@ class Api:
     def delete(self, path: str) -> Any:
         """DELETE ``path``."""
         return self.call.delete(path, entity_type=dict)
+
+
+def confirmed(api: Api, read: Callable[[], T]) -> T:
+    """Run ``read``; believe "not found" only when several nodes in turn say so.
+
+    A node restarted after a crash answers HTTP before it has replayed its data, and
+    then says 404 for collections that exist. The client rotates nodes per request, so
+    asking again reaches another node; a 404 is final only after every node's turn.
+    """
+    for attempt in range(api.node_count + 1):
+        try:
+            return read()
+        except ts_errors.ObjectNotFound:
+            if attempt >= api.node_count:
+                raise
+    raise AssertionError("unreachable")
 
 
 def path(*parts: str) -> str:

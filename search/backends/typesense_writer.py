@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -34,6 +35,7 @@ from search.settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
+COUNT_WAIT_S = 30.0
 
 
 def live_collection(client: Api, alias: str) -> str | None:
@@ -155,18 +157,33 @@ class FullRebuild:
         """Check the new collection holds every document, then swap the alias to it."""
         self._flush()
         with guarded(self.settings, "the alias swap of a full rebuild"):
-            count = int(self.client.get(path("collections", self.name))["num_documents"])
-            if count != len(self._ids):
-                raise BackendError(
-                    f"full rebuild incomplete: {self.name} holds {count} documents, "
-                    f"{len(self._ids)} were written; the live index is unchanged"
-                )
+            self._check_count()
             old = live_collection(self.client, self.alias)
             retry_write(
                 lambda: self.client.put(path("aliases", self.alias), {"collection_name": self.name})
             )
             if old and old != self.name:
                 drop_collection(self.client, old)
+
+    def _check_count(self) -> None:
+        """Every written document is in the new collection (a sanity check before the swap).
+
+        The node that answers may be a follower a few batches behind the leader (reads
+        are not linearised in Typesense), so a short count is re-read until
+        ``COUNT_WAIT_S``; the swap itself is a write ordered after every import, so any
+        node that applies it has applied them all.
+        """
+        deadline = time.monotonic() + COUNT_WAIT_S
+        while True:
+            count = int(self.client.get(path("collections", self.name))["num_documents"])
+            if count == len(self._ids):
+                return
+            if count > len(self._ids) or time.monotonic() > deadline:
+                raise BackendError(
+                    f"full rebuild incomplete: {self.name} holds {count} documents, "
+                    f"{len(self._ids)} were written; the live index is unchanged"
+                )
+            time.sleep(0.1)
 
     def abort(self) -> None:
         """Drop the new collection; the alias still names the old one."""
