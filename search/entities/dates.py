@@ -32,6 +32,7 @@ _NUMBERS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 
 _NUMBERS.update({"seven": 7, "eight": 8, "nine": 9, "ten": 10})
 # Words around a date that do not change it.
 _FILLER = re.compile(r"^(?:on|in|the|earlier|later|early|until|since|by|from|of|during)\s+")
+_DURATION = re.compile(r"\d+[\s-]*(?:year|yr|month|mth|week|day|quarter)s?\b|\bfiscal\b|\bended\b")
 _VAGUE = re.compile(r"\b(?:recent|past|coming|next few|several|few|some|many|decades?|ages?)\b")
 
 
@@ -116,6 +117,7 @@ def _relative(text: str, base: date) -> Range | None:
 
 
 def _absolute(text: str, base: date | None) -> Range | None:
+    year: int
     m = re.fullmatch(rf"({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?", text)
     if not m:
         m2 = re.fullmatch(
@@ -137,12 +139,42 @@ def _absolute(text: str, base: date | None) -> Range | None:
         except ValueError:
             return None
         return d, d
-    m = re.fullmatch(rf"({_MONTH})\.?(?:,?\s+(\d{{4}}))?", text)
+    m = re.fullmatch(
+        rf"(?:(early|mid|late|end of|end|the end of)[\s-]+)?({_MONTH})\.?"
+        rf"(?:,?\s+(\d{{4}}|last year|this year|next year|of last year|of this year))?",
+        text,
+    )
     if m:
-        month = MONTHS[m.group(1)]
-        if m.group(2):
-            return _month(int(m.group(2)), month)
-        return _month(_closest_year(base, month, None), month) if base else None
+        part, month, year_text = m.group(1), MONTHS[m.group(2)], m.group(3) or ""
+        if year_text.isdigit():
+            year = int(year_text)
+        elif base is None:
+            return None
+        elif year_text:
+            year = base.year + (-1 if "last" in year_text else 1 if "next" in year_text else 0)
+        else:
+            year = _closest_year(base, month, None)
+        first, last = _month(year, month)
+        if part in ("early",):
+            return first, first + timedelta(days=9)
+        if part == "mid":
+            return first + timedelta(days=10), first + timedelta(days=19)
+        if part:  # late, end of
+            return first + timedelta(days=20), last
+        return first, last
+    m = re.fullmatch(rf"(last|next)\s+({_MONTH})", text)
+    if m and base:
+        month = MONTHS[m.group(2)]
+        year = base.year
+        if m.group(1) == "last":
+            year -= 1 if month >= base.month else 0
+        else:
+            year += 1 if month <= base.month else 0
+        return _month(year, month)
+    m = re.fullmatch(r"(?:the\s+)?(?:end[\s-]+(?:of\s+)?|late\s+)(\d{4})", text)
+    if m:
+        year = int(m.group(1))
+        return date(year, 10, 1), date(year, 12, 31)
     m = re.fullmatch(r"(?:the\s+)?(?:year\s+)?(\d{4})", text)
     if m and 1800 <= int(m.group(1)) <= 2200:
         year = int(m.group(1))
@@ -175,7 +207,9 @@ def resolve(surface: str, published: date | None) -> Range | None:
         found = _relative(text, published)
         if found:
             return found
-    if _VAGUE.search(text) or not (re.search(r"\d", text) or re.search(rf"\b({_MONTH})\b", text)):
+    # dateparser reads durations and bare numbers as dates ("20-year", "42", "1630"), so it
+    # only sees expressions that name a month.
+    if _VAGUE.search(text) or _DURATION.search(text) or not re.search(rf"\b({_MONTH})\b", text):
         return None
     return _dateparser(text, published)
 
@@ -189,9 +223,13 @@ def _dateparser(text: str, published: date | None) -> Range | None:
     parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
     if parsed is None:
         return None
-    if published is None and str(parsed.year) not in text:
-        return None  # a year dateparser made up from today's clock
-    return parsed.date(), parsed.date()
+    day = parsed.date()
+    if not re.search(r"\d{4}", text):
+        if published is None:
+            return None  # a year dateparser made up from today's clock
+        # "April one" in a March article is the coming April, as for "June 13".
+        day = day.replace(year=_closest_year(published, day.month, day.day))
+    return day, day
 
 
 def extract_dates(
