@@ -398,3 +398,16 @@ def test_html_and_json_agree_on_any_filter_combination(
     for name in ("actor", "country", "source"):
         expected = {v["value"]: v["count"] for v in data["facets"][name]["values"]}
         assert seen.facets.get(name, {}) == expected
+
+
+def test_export_links_carry_the_search(client: FlaskClient) -> None:
+    html = client.get("/?q=strikes&country=IR").data.decode()
+    for fmt in ("csv", "ndjson"):
+        url = re.search(rf'href="([^"]*)" data-export="{fmt}"', html)[1].replace("&amp;", "&")
+        assert urlsplit(url).path == "/api/search"
+        assert query(url) == {"q": ["strikes"], "country": ["IR"], "format": [fmt]}
+        response = client.get(url)
+        lines = response.get_data(as_text=True).splitlines()
+        assert len(lines) == 4 + (fmt == "csv")  # CSV has a header row
+    json_url = re.search(r'href="([^"]*)" data-export="json"', html)[1].replace("&amp;", "&")
+    assert client.get(json_url).get_json()["total"] == 4

@@ -129,9 +129,15 @@ def find_facet_values(name: str, prefix: str, limit: int) -> list[tuple[str, int
     ][:limit]
 
 
+def api_state(state: SearchState) -> SearchState:
+    """The same search pointed at /api/search (the page's JSON and export links)."""
+    return SearchState(state.request, "/api/search")
+
+
 def init_app(app: Flask) -> None:
     """Template helpers shared by the pages."""
     app.add_template_global(country_label, "country_label")
     app.add_template_filter(iso_date, "iso_date")
     app.add_template_filter(safe_snippet, "safe_snippet")
     app.jinja_env.globals["facet_titles"] = FACET_TITLES
+    app.add_template_global(api_state, "api_state")
