@@ -132,7 +132,7 @@ def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
         # Three-letter ISO codes only: two-letter ones collide with ratings ("BB") and
         # initials; the common ones (US, UK, UAE) are in the curated table.
         return Place(_alpha3()[stripped], "code")
-    return _resolve_inside(stripped, label) if inside else None
+    return _resolve_inside(stripped, label) if inside and label in INSIDE_LABELS else None
 
 
 def _resolve_inside(text: str, label: str) -> Place | None:
@@ -227,8 +227,7 @@ def extract_countries(
     for label, start, end, surface in spans:
         if (start, end) in skip:
             continue
-        inside = label in INSIDE_LABELS and (start, end) not in headings
-        place = resolve_span(surface, label, inside=inside)
+        place = resolve_span(surface, label, inside=(start, end) not in headings)
         if place is None or (place.kind == "city" and surface.isupper()):
             continue  # an upper-case "SALE" in a headline is not Sale, Morocco
         mention = Mention(start, end, text[start:end])

@@ -31,7 +31,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _NUMBERS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBERS.update({"seven": 7, "eight": 8, "nine": 9, "ten": 10})
 # Words around a date that do not change it.
-_FILLER = re.compile(r"^(?:on|in|the|earlier|later|early|until|since|by|from|of|during)\s+")
+_FILLER = re.compile(r"^(?:on|in|over|the|earlier|later|early|until|since|by|from|of|during)\s+")
 _DURATION = re.compile(r"\d+[\s-]*(?:year|yr|month|mth|week|day|quarter)s?\b|\bfiscal\b|\bended\b")
 _VAGUE = re.compile(r"\b(?:recent|past|coming|next few|several|few|some|many|decades?|ages?)\b")
 

@@ -1,0 +1,373 @@
+"""Entity extraction: table-driven tests of each step, the seed acceptance, offsets.
+
+The spaCy model is loaded once per process by ``search.entities.nlp.get_nlp``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+
+import pytest
+
+from search.entities import corpus_aliases, country_name, extract, extract_many, resolve_country
+from search.entities.actors import org_aliases, person_aliases
+from search.entities.countries import dateline_country, normalize, resolve_span
+from search.entities.dates import resolve
+from search.entities.spans import clean_span
+from search.models import Article, Entities
+from search.settings import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt"
+MONDAY = datetime(2025, 6, 23, 9, 0, tzinfo=timezone.utc)
+
+
+def article(body: str, published: datetime | None = MONDAY, dateline: str | None = None) -> Article:
+    return Article(id="t", key="t", title="", body=body, published=published, dateline=dateline)
+
+
+def actor_names(ents: Entities) -> set[str]:
+    return {a.name for a in ents.actors}
+
+
+def country_codes(ents: Entities) -> set[str]:
+    return {c.code for c in ents.countries}
+
+
+def assert_offsets(a: Article, ents: Entities) -> None:
+    mentions = [m for x in ents.actors for m in x.mentions]
+    mentions += [m for c in ents.countries for m in c.mentions]
+    mentions += [d.mention for d in ents.dates]
+    for m in mentions:
+        assert a.text[m.start : m.end] == m.surface
+
+
+# ---------------------------------------------------------------- seed acceptance
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[Article, Entities]:
+    body = SEED.read_text(encoding="utf-8")
+    a = Article(id="seed", key="seed", title="", body=body, published=MONDAY)
+    return a, extract(a)
+
+
+def test_seed_actors(seed: tuple[Article, Entities]) -> None:
+    a, ents = seed
+    names = actor_names(ents)
+    assert {"Vladimir Putin", "Abbas Araghchi", "Dmitry Peskov", "Donald Trump"} <= names
+    assert "Putin" not in names
+    assert not any(n.startswith(("Russia Keeps", "Iran Appeals", "No Military")) for n in names)
+    assert not {"Kremlin", "Russia", "Iran"} & names
+    putin = next(x for x in ents.actors if x.name == "Vladimir Putin")
+    assert putin.kind == "person" and len(putin.mentions) >= 7
+
+
+def test_seed_countries_exactly(seed: tuple[Article, Entities]) -> None:
+    assert country_codes(seed[1]) == {"RU", "IR", "US", "IL", "SY"}
+
+
+def test_seed_dates(seed: tuple[Article, Entities]) -> None:
+    got = {(d.mention.surface, d.start, d.end) for d in seed[1].dates}
+    monday = date(2025, 6, 23)
+    assert ("Monday", monday, monday) in got
+    assert ("June 13", date(2025, 6, 13), date(2025, 6, 13)) in got
+    assert ("the weekend", date(2025, 6, 21), date(2025, 6, 22)) in got
+    assert ("last week", date(2025, 6, 16), date(2025, 6, 22)) in got
+    assert ("just months ago", None, None) in got
+
+
+def test_seed_offsets(seed: tuple[Article, Entities]) -> None:
+    assert_offsets(*seed)
+
+
+def test_extract_many_matches_extract_in_order(seed: tuple[Article, Entities]) -> None:
+    others = [article("Angela Merkel met Emmanuel Macron in Paris."), seed[0], article("No names.")]
+    batched = list(extract_many(iter(others), batch_size=2))
+    assert batched == [extract(a) for a in others]
+    assert batched[1] == seed[1]
+
+
+def test_import_does_not_load_spacy() -> None:
+    code = (
+        "import sys, search.entities, search.entities.countries;"
+        "search.entities.countries.resolve_country('Russia');"
+        "search.entities.corpus_aliases({'Putin': 1});"
+        "assert 'spacy' not in sys.modules and 'dateparser' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
+
+
+# ---------------------------------------------------------------- actors
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "names"),
+    [
+        ("Russian President Vladimir Putin", "PERSON", ["Vladimir Putin"]),
+        ("Kremlin spokesperson Dmitry Peskov", "PERSON", ["Dmitry Peskov"]),
+        ("Foreign Minister Abbas Araghchi", "PERSON", ["Abbas Araghchi"]),
+        ("Mr. Putin", "PERSON", ["Putin"]),
+        ("Dr Jane Smith", "PERSON", ["Jane Smith"]),
+        ("Putin's", "PERSON", ["Putin"]),
+        ("Putin\u2019s", "PERSON", ["Putin"]),
+        ("U.S. President Donald Trump", "PERSON", ["Donald Trump"]),
+        ("Jordan Henderson", "PERSON", ["Jordan Henderson"]),
+        ("H. Morris 69", "PERSON", ["H. Morris"]),
+        ("Sri Lanka - Arjuna Ranatunga", "PERSON", ["Sri Lanka", "Arjuna Ranatunga"]),
+        ("Ken\nGreen", "PERSON", ["Ken", "Green"]),
+        ("the United Nations", "ORG", ["United Nations"]),
+        ("The September Treasury", "ORG", ["Treasury"]),
+        ("solidarity", "ORG", []),
+    ],
+)
+def test_clean_span(text: str, label: str, names: list[str]) -> None:
+    assert [text[s:e] for s, e in clean_span(text, 0, len(text), label)] == names
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Vladimir Putin", "Putin", "Putin"], {"Putin": "Vladimir Putin"}),
+        (["Vladimir Putin", "V. Putin"], {"V. Putin": "Vladimir Putin"}),
+        (["George Bush", "Jeb Bush", "Bush"], {}),  # two Bushes: ambiguous, left alone
+        (
+            ["Vladimir Putin", "Vladimir V. Putin", "Vladimir Putin"],
+            {"Vladimir V. Putin": "Vladimir Putin"},
+        ),
+        (["Peskov"], {}),
+    ],
+)
+def test_person_aliases(names: list[str], expected: dict[str, str]) -> None:
+    assert person_aliases(names) == expected
+
+
+def test_org_acronyms() -> None:
+    names = ["Organization of the Petroleum Exporting Countries", "OPEC", "EU"]
+    assert org_aliases(names) == {"OPEC": "Organization of the Petroleum Exporting Countries"}
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({"Putin": 4, "Vladimir Putin": 30}, {"Putin": "Vladimir Putin"}),
+        ({"Bush": 4, "George Bush": 20, "Jeb Bush": 10}, {}),
+        ({"Bush": 4, "George Bush": 200, "Jeb Bush": 1}, {"Bush": "George Bush"}),
+        (
+            {"OPEC": 9, "Organization of the Petroleum Exporting Countries": 2},
+            {"OPEC": "Organization of the Petroleum Exporting Countries"},
+        ),
+        ({"Reuters": 5}, {}),
+    ],
+)
+def test_corpus_aliases(counts: dict[str, int], expected: dict[str, str]) -> None:
+    assert corpus_aliases(counts) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "present", "absent"),
+    [
+        (
+            "Mr. Netanyahu spoke on Monday. Prime Minister Benjamin Netanyahu said Israel "
+            "would respond, and Netanyahu's office confirmed it.",
+            {"Benjamin Netanyahu"},
+            {"Netanyahu", "Mr. Netanyahu"},
+        ),
+        (
+            "The Organization of the Petroleum Exporting Countries (OPEC) met in Vienna. "
+            "OPEC ministers agreed to cut output.",
+            {"Organization of the Petroleum Exporting Countries"},
+            {"OPEC"},
+        ),
+        (
+            "PUTIN MEETS ARAGHCHI IN MOSCOW\n\nThe talks lasted two hours, officials said.",
+            set(),
+            {"PUTIN MEETS ARAGHCHI", "PUTIN", "ARAGHCHI"},
+        ),
+        (
+            "Russia Keeps Its Distance\nThe Kremlin said on Monday that it would not send arms.",
+            set(),
+            {"Russia Keeps Its Distance", "Kremlin"},
+        ),
+    ],
+)
+def test_actors_in_articles(body: str, present: set[str], absent: set[str]) -> None:
+    a = article(body)
+    ents = extract(a)
+    names = actor_names(ents)
+    assert present <= names
+    assert not absent & names
+    assert_offsets(a, ents)
+
+
+# ---------------------------------------------------------------- countries
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Russia", "RU"),
+        ("russia", "RU"),
+        ("RU", "RU"),
+        ("ru", "RU"),
+        ("RUS", "RU"),
+        ("Russian Federation", "RU"),
+        ("Iranian", "IR"),
+        ("Tehran", "IR"),
+        ("the Kremlin", "RU"),
+        ("White House", "US"),
+        ("Pentagon", "US"),
+        ("Downing Street", "GB"),
+        ("Beijing", "CN"),
+        ("U.S.", "US"),
+        ("U.K.", "GB"),
+        ("Britain", "GB"),
+        ("USSR", "RU"),
+        ("West Germany", "DE"),
+        ("Texas", "US"),
+        ("Georgia", "GE"),
+        ("Tbilisi", "GE"),
+        ("Mumbai", "IN"),
+        ("Sao Paulo", "BR"),
+        ("S\u00e3o Paulo", "BR"),
+        ("Atlantis", None),
+        ("", None),
+    ],
+)
+def test_resolve_country(text: str, code: str | None) -> None:
+    assert resolve_country(text) == code
+
+
+@pytest.mark.parametrize(
+    ("surface", "label", "code"),
+    [
+        ("Iranian", "NORP", "IR"),
+        ("Kremlin", "ORG", "RU"),
+        ("the United States", "GPE", "US"),
+        ("Moscow-Washington", "GPE", "RU"),
+        ("turkey", "GPE", None),  # lower case: the bird
+        ("Michael Jordan", "PERSON", None),  # never from a person
+        ("Chad Johnson", "PERSON", None),
+        ("Morgan Stanley", "ORG", None),  # not Stanley, Falkland Islands
+        ("Union Bank of Switzerland", "ORG", None),
+        ("BB", "GPE", None),  # a rating, not Barbados
+        ("N.Y.", "GPE", "US"),
+        ("Ind", "GPE", None),
+    ],
+)
+def test_resolve_span(surface: str, label: str, code: str | None) -> None:
+    place = resolve_span(surface, label)
+    assert (place.code if place else None) == code
+
+
+@pytest.mark.parametrize(
+    ("dateline", "code"),
+    [
+        ("NEW YORK, March 3 -", "US"),
+        ("ROCHESTER, N.Y., Feb 26", "US"),
+        ("RICHMOND, Va. Feb 26", "US"),
+        ("LONDON (Reuters) -", "GB"),
+        ("LONDON, Ontario, March 3", "CA"),
+        ("TOKYO, MARCH 2", "JP"),
+        ("GREENWICH, March 2", None),
+        ("", None),
+    ],
+)
+def test_dateline_country(dateline: str, code: str | None) -> None:
+    found = dateline_country(dateline)
+    assert (found[0] if found else None) == code
+
+
+@pytest.mark.parametrize(
+    ("body", "dateline", "codes"),
+    [
+        ("Shares rose 5 pct in active trading, the company said.", "NEW YORK, March 3", {"US"}),
+        ("NEW YORK, March 3 - Shares rose 5 pct in active trading.", None, {"US"}),
+        ("Michael Jordan scored 40 points and Chad Johnson caught two passes.", None, set()),
+        ("Wholesale turkey prices rose ahead of the holidays.", None, set()),
+        (
+            "The Georgian government in Tbilisi protested to Moscow over Georgia's border.",
+            None,
+            {"GE", "RU"},
+        ),
+        ("Storms hit Atlanta, Georgia, and parts of Alabama on Tuesday.", None, {"US"}),
+        ("The White House said the Pentagon would brief Downing Street.", None, {"US", "GB"}),
+        ("Beijing rejected the statement from Washington.", None, {"CN", "US"}),
+    ],
+)
+def test_countries_in_articles(body: str, dateline: str | None, codes: set[str]) -> None:
+    a = article(body, dateline=dateline)
+    ents = extract(a)
+    assert country_codes(ents) == codes
+    assert_offsets(a, ents)
+
+
+def test_country_names() -> None:
+    assert [country_name(c) for c in ("RU", "us", "GB", "IR", "XX")] == [
+        "Russia",
+        "United States",
+        "United Kingdom",
+        "Iran",
+        "XX",
+    ]
+
+
+def test_normalize_matches_generated_table() -> None:
+    assert normalize("The U.S.") == "us"
+    assert normalize("S\u00e3o Paulo") == "sao paulo"
+    assert normalize("Iran\u2019s") == "iran"
+
+
+# ---------------------------------------------------------------- dates
+
+PUB = date(2025, 6, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("surface", "published", "expected"),
+    [
+        ("Monday", PUB, (PUB, PUB)),
+        ("on Monday", PUB, (PUB, PUB)),
+        ("Friday", PUB, (date(2025, 6, 20), date(2025, 6, 20))),
+        ("last Monday", PUB, (date(2025, 6, 16), date(2025, 6, 16))),
+        ("next Friday", PUB, (date(2025, 6, 27), date(2025, 6, 27))),
+        ("today", PUB, (PUB, PUB)),
+        ("yesterday", PUB, (date(2025, 6, 22), date(2025, 6, 22))),
+        ("last week", PUB, (date(2025, 6, 16), date(2025, 6, 22))),
+        ("this week", PUB, (date(2025, 6, 23), date(2025, 6, 29))),
+        ("the weekend", PUB, (date(2025, 6, 21), date(2025, 6, 22))),
+        ("over the weekend", PUB, (date(2025, 6, 21), date(2025, 6, 22))),
+        ("June 13", PUB, (date(2025, 6, 13), date(2025, 6, 13))),
+        ("13 June", PUB, (date(2025, 6, 13), date(2025, 6, 13))),
+        ("March 3, 1987", PUB, (date(1987, 3, 3), date(1987, 3, 3))),
+        ("June", PUB, (date(2025, 6, 1), date(2025, 6, 30))),
+        ("last month", PUB, (date(2025, 5, 1), date(2025, 5, 31))),
+        ("last year", PUB, (date(2024, 1, 1), date(2024, 12, 31))),
+        ("1987", PUB, (date(1987, 1, 1), date(1987, 12, 31))),
+        ("the first quarter", PUB, (date(2025, 1, 1), date(2025, 3, 31))),
+        ("late February", PUB, (date(2025, 2, 21), date(2025, 2, 28))),
+        ("two weeks ago", PUB, (date(2025, 6, 9), date(2025, 6, 15))),
+        ("3 days ago", PUB, (date(2025, 6, 20), date(2025, 6, 20))),
+        ("December 30", date(2026, 1, 2), (date(2025, 12, 30), date(2025, 12, 30))),
+        ("just months ago", PUB, None),
+        ("recent weeks", PUB, None),
+        ("20-year", PUB, None),
+        ("fiscal 1986", PUB, None),
+        # Without a publication date only self-contained dates resolve.
+        ("Monday", None, None),
+        ("last week", None, None),
+        ("June 13", None, None),
+        ("June 13, 2025", None, (date(2025, 6, 13), date(2025, 6, 13))),
+        ("2025", None, (date(2025, 1, 1), date(2025, 12, 31))),
+    ],
+)
+def test_resolve_dates(
+    surface: str, published: date | None, expected: tuple[date, date] | None
+) -> None:
+    assert resolve(surface, published) == expected
+
+
+def test_undated_article_keeps_relative_dates_unresolved() -> None:
+    ents = extract(article("Officials met on Monday and again last week.", published=None))
+    assert ents.dates and all(d.start is None and d.end is None for d in ents.dates)
