@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -20,7 +20,7 @@ from search.models import Article, Entities
 from search.settings import PROJECT_ROOT
 
 SEED = PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt"
-MONDAY = datetime(2025, 6, 23, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2025, 6, 23, 9, 0, tzinfo=UTC)
 
 
 def article(body: str, published: datetime | None = MONDAY, dateline: str | None = None) -> Article:
