@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from search.errors import BackendError
 from search.models import Entities
 from search.serialize import decode_entities, encode_entities
 
@@ -18,10 +19,20 @@ class ExtractionCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS extraction "
-            "(content_hash TEXT PRIMARY KEY, version TEXT NOT NULL, entities TEXT NOT NULL)"
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path)
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS extraction "
+                "(content_hash TEXT PRIMARY KEY, version TEXT NOT NULL, entities TEXT NOT NULL)"
+            )
+        except sqlite3.Error as e:
+            raise self._error(e) from e
+
+    def _error(self, err: sqlite3.Error) -> BackendError:
+        # SQLite's errors (a full disk, a read-only folder) are not OSErrors: say what failed.
+        return BackendError(
+            f"cannot write the extraction cache {self.path}: {err} (the live index is untouched)"
         )
 
     def get_many(self, hashes: Iterable[str]) -> dict[str, Entities]:
@@ -41,11 +52,14 @@ class ExtractionCache:
 
     def put_many(self, items: Iterable[tuple[str, Entities]]) -> None:
         """Store results; committed at once so a crash never leaves half a batch."""
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)",
-                [(h, EXTRACTOR_VERSION, encode_entities(e)) for h, e in items],
-            )
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)",
+                    [(h, EXTRACTOR_VERSION, encode_entities(e)) for h, e in items],
+                )
+        except sqlite3.Error as e:
+            raise self._error(e) from e
 
     def close(self) -> None:
         """Close the database."""

@@ -20,6 +20,7 @@ from typing import Any
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document
+from search.errors import IndexMissingError
 from search.models import Article, Entities, FileProblem, RawArticle, ReindexReport
 from search.settings import Settings
 from search.workers import Extractor
@@ -66,7 +67,13 @@ def reindex(
     report = ReindexReport(full=full)
     roots = [os.path.abspath(p) for p in paths]
     with backend.lock():
-        live = backend.fingerprints()
+        try:
+            live = backend.fingerprints()
+        except IndexMissingError:
+            if not full:
+                raise
+            # A full rebuild needs nothing from an unreadable index: it replaces it.
+            live = {}
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
         writer = backend.writer(full=full)
         pipeline = _Pipeline(writer, cache, report, settings.extract_workers)
