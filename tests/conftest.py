@@ -9,6 +9,9 @@ import pytest
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings, corpora_dir
 
+# The web fixtures (app, client, live server) live in their own module.
+pytest_plugins = ["tests.web_fixtures"]
+
 SEEDS = PROJECT_ROOT / "seeds"
 SEED_FILE = SEEDS / "000_13ee3422ca9f4dd4.txt"
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
 """The JSON API over real Whoosh indexes: the contract, errors, paging, export, facets."""
 
 from __future__ import annotations
@@ -10,16 +9,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web_fixtures import (  # noqa: F401  (pytest fixtures)
-    HOSTILE_TITLE,
-    client,
-    hostile_id,
-    seed_app,
-    seed_client,
-    seed_settings,
-    web_app,
-    web_settings,
-)
+from tests.web_fixtures import HOSTILE_TITLE
 from web.api import csv_cell
 
 SEED_COUNTRIES = {"RU", "IR", "US", "IL", "SY"}

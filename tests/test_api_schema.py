@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
 """Every /api/* response validates against /api/openapi.json (schemathesis, bounded)."""
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from tests.web_fixtures import live_url, web_app, web_settings  # noqa: F401  (pytest fixtures)
 
 CHECKS = [
     not_a_server_error,

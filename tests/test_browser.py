@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
 """The site in a real browser (Debian's Chromium via Playwright) on a real server.
 
 Drives the drill-down a reader would do: query, country facet, timeline bar, actor chip,
@@ -12,8 +11,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from tests.web_fixtures import live_url, web_app, web_settings  # noqa: F401  (pytest fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
 """Property tests: any parameters on any page or API route give a 2xx/4xx, never a 500 or a
 traceback, in bounded time, and the API always answers JSON in one of its two shapes."""
 
@@ -9,8 +8,6 @@ import time
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from tests.web_fixtures import web_app, web_settings  # noqa: F401  (pytest fixtures)
 
 PARAM_NAMES = [
     "q",

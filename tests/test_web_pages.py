@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.web_fixtures are parameters here)
 """The HTML site over a real index: drill-down by links, parity with the API, escaping,
 security headers, error pages and the app factory."""
 
@@ -15,14 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.settings import Settings
-from tests.web_fixtures import (  # noqa: F401  (pytest fixtures)
+from tests.web_fixtures import (
     HOSTILE_TITLE,
     WEB_FIXTURES,
     PageView,
-    client,
-    hostile_id,
-    web_app,
-    web_settings,
 )
 from web import create_app
 
