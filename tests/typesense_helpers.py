@@ -78,7 +78,17 @@ def page_summary(page: SearchPage) -> dict[str, object]:
     """
 
     def facet(f: Facet) -> tuple[object, ...]:
-        return (tuple((v.value.casefold(), v.count, v.selected) for v in f.values), f.truncated)
+        # Values tied at the lowest count shown may be any of the run when the facet has
+        # more than TIE_FACET_VALUES values (see search/backends/typesense_facets.py): the
+        # counts must agree, and the values above the last count.
+        counts = tuple(v.count for v in f.values if not v.selected)
+        last = min(counts, default=0)
+        above = sorted(
+            (v.value.casefold(), v.count, v.selected)
+            for v in f.values
+            if v.count > last or v.selected
+        )
+        return counts, tuple(above), f.truncated
 
     return {
         "total": page.total,

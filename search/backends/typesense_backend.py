@@ -58,7 +58,10 @@ HIGHLIGHT_PARAMS: dict[str, Any] = {
     "highlight_end_tag": results.MARK_END,
 }
 # Fields a hit does not need (kept out of every search response).
-HIT_EXCLUDE = "spans,actor_kinds,key,content_hash,dates_mentioned,indexed_at"
+HIT_EXCLUDE = (
+    "body,spans,actor_kinds,key,content_hash,dates_mentioned,indexed_at,"
+    "actor_keys,actor_fold,source_key,source_fold"
+)
 SORTS = {
     "relevance": "_text_match:desc,dated:desc,stamp:desc",
     "newest": "dated:desc,stamp:desc",

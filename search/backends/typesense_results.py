@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from search.backends.typesense_schema import from_key, from_typesense
+from search.backends.typesense_schema import LEAD_CHARS, from_key, from_typesense
 from search.models import DateBucket, DateHistogram, Facet, FacetValue, Hit
 
 # Typesense marks matches with these control characters (it keeps them as given); they
@@ -54,14 +54,15 @@ def snippet(body: str, highlight: str | None) -> str:
     flat_plain = " ".join(plain.split())
     if not flat.startswith(flat_plain):
         out = "… " + out
-    if not flat.endswith(flat_plain):
+    if not (len(body) < LEAD_CHARS and flat.endswith(flat_plain)):
         out += " …"
     return out
 
 
 def hit(raw: dict[str, Any]) -> Hit:
-    """One ``Hit`` from a Typesense search hit."""
-    doc = from_typesense(raw["document"])
+    """One ``Hit`` from a Typesense search hit (its ``body`` holds only the lead)."""
+    stored = raw["document"]
+    doc = from_typesense({**stored, "body": stored.get("lead") or ""})
     marked = None
     for h in raw.get("highlights") or ():
         if h.get("field") == "body":

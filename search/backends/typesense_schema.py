@@ -17,6 +17,7 @@ from typing import Any
 from search.models import IndexDocument, MarkedSpan
 
 NO_DAY = -1
+LEAD_CHARS = 600
 # Characters that glue words in news text ("oil-producing", "Putin's", "a/b"). Typesense
 # would otherwise drop them and index "oilproducing"; Whoosh splits there, and so must we
 # for the same words to match. "." stays: Whoosh keeps "U.S." together as well.
@@ -77,6 +78,7 @@ def schema(name: str) -> dict[str, Any]:
             {"name": "published", **_STORED_ONLY},
             {"name": "indexed_at", **_STORED_ONLY},
             {"name": "spans", **_STORED_ONLY},
+            {"name": "lead", **_STORED_ONLY},
             {"name": "actor_kinds", "type": "string[]", "index": False, "optional": True},
         ],
     }
@@ -102,6 +104,8 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
         "countries": list(doc.countries),
         "dates_mentioned": list(doc.dates_mentioned),
         "spans": json.dumps([[s.start, s.end, s.type, s.value] for s in doc.spans]),
+        # The start of the body, so hits need not carry whole bodies (see results.lead).
+        "lead": doc.body[:LEAD_CHARS],
         "stamp": 0,
         "dated": 0,
         "day_n": NO_DAY,
