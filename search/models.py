@@ -57,9 +57,7 @@ class Article:
         When the title was taken from the body's first line the body alone is used, so
         nothing is analysed twice.
         """
-        if not self.title or self.body.startswith(self.title):
-            return self.body
-        return f"{self.title}\n\n{self.body}"
+        return compose_text(self.title, self.body)
 
     @property
     def content_hash(self) -> str:
@@ -67,6 +65,18 @@ class Article:
         stamp = self.published.isoformat() if self.published else ""
         payload = "\x1f".join((self.title, self.body, stamp, self.dateline or ""))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def compose_text(title: str, body: str) -> str:
+    """Title, blank line, body; just the body when the title is its opening words.
+
+    A title derived from the body ("Putin on Monday condemned…") is its shortened first
+    sentence: analysing it again would count every entity in it twice.
+    """
+    stem = title.removesuffix("…").rstrip()
+    if not stem or body.startswith(stem):
+        return body
+    return f"{title}\n\n{body}"
 
 
 def article_id(key: str, url: str | None = None) -> str:
@@ -156,9 +166,7 @@ class IndexDocument:
     @property
     def text(self) -> str:
         """The text ``spans`` refer to (same rule as ``Article.text``)."""
-        if not self.title or self.body.startswith(self.title):
-            return self.body
-        return f"{self.title}\n\n{self.body}"
+        return compose_text(self.title, self.body)
 
 
 @dataclass(frozen=True, slots=True)
