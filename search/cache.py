@@ -11,7 +11,7 @@ from search.models import Entities
 from search.serialize import decode_entities, encode_entities
 
 # Bump when extraction changes, so cached results from older code are not reused.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 class ExtractionCache:
