@@ -13,12 +13,15 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_docsets import matching_docs
+from search.backends.whoosh_search import parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import (
     BackendError,
@@ -266,6 +269,33 @@ def test_dangling_pointer_gives_a_clear_error(tmp_path: Path) -> None:
 )
 def test_query_syntax(backend: WhooshBackend, q: str, expected: set[str]) -> None:
     assert set(ids(backend, q=q)) == expected
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "putin",
+        "oil russia",
+        "sanctions OR wheat",
+        "sanctions NOT russia",
+        "NOT russia",
+        "(wheat OR tariffs) NOT china",
+        "sanct*",
+        '"Vladimir Putin"',
+        '"putin met" OR gas',
+        'actor:"vladimir putin" NOT oil',
+        "oil ANDNOT gas",
+        "oil ANDMAYBE gas",
+    ],
+)
+def test_numpy_docsets_equal_whoosh(backend: WhooshBackend, q: str) -> None:
+    def both(snap: Any) -> tuple[list[int], list[int]]:
+        parsed = parse_query(validate_query(q), snap.searcher.schema)
+        ours = matching_docs(snap.searcher, parsed).tolist()
+        return ours, sorted(set(snap.searcher.docs_for_query(parsed)))
+
+    ours, whoosh = backend._read(both)
+    assert ours == whoosh
 
 
 def test_title_matches_rank_first(backend: WhooshBackend) -> None:
@@ -679,6 +709,8 @@ def _generations(index_dir: Path) -> list[str]:
 _HOLD_LOCK = """
 import sys, time
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_docsets import matching_docs
+from search.backends.whoosh_search import parse_query
 from search.backends.whoosh_snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
@@ -732,6 +764,8 @@ _WRITE_UNTIL_KILLED = """
 import sys, time
 from datetime import UTC, datetime
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_docsets import matching_docs
+from search.backends.whoosh_search import parse_query
 from search.backends.whoosh_snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
@@ -795,6 +829,8 @@ def test_sigkill_leaves_the_previous_index_serving(tmp_path: Path, mode: str, po
 _FILL_DISK = """
 import resource, signal, sys
 from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh_docsets import matching_docs
+from search.backends.whoosh_search import parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument

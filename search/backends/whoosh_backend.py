@@ -198,13 +198,15 @@ class WhooshBackend:
             raise
 
     def iter_documents(self) -> Iterator[IndexDocument]:
-        """Every live document (none without an index; materialised: the searcher is shared)."""
+        """Every live document, streamed (none without an index).
+
+        Uses its own reader of the current generation, so a long export neither holds the
+        search lock nor keeps every document in memory.
+        """
         if self.store.pointer_stamp() is None:
             return iter(())
-        docs = self._read(
-            lambda s: [from_stored(stored) for _, stored in s.searcher.reader().iter_docs()]
-        )
-        return iter(docs)
+        reader = self._read(lambda snap: snap.ix.reader())
+        return _stream(reader)
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
         """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
@@ -257,6 +259,16 @@ class WhooshBackend:
         q_text = validate_query(request.q)
         page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, q_text))
         return _with_time(page, started)
+
+
+def _stream(reader: Any) -> Iterator[IndexDocument]:
+    try:
+        for _docnum, stored in reader.iter_docs():
+            yield from_stored(stored)
+    except OSError as e:
+        raise BackendError(f"index read failed: {e}") from e
+    finally:
+        reader.close()
 
 
 def _with_time(page: SearchPage, started: float) -> SearchPage:

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from whoosh import analysis, columns, fields
+from whoosh import analysis, columns, fields, formats
 
 from search.models import IndexDocument, MarkedSpan
 from search.query import STOP_WORDS
@@ -47,9 +47,10 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         key=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
+        title=fields.TEXT(analyzer=TEXT_ANALYZER, stored=True),
         body=fields.TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, spelling=True),
-        body_pairs=fields.TEXT(analyzer=PAIR_ANALYZER, phrase=False),
+        # Existence postings (document ids only), not scorable: pairs only filter.
+        body_pairs=fields.FieldType(formats.Existence(), PAIR_ANALYZER),
         url=fields.STORED(),
         source=_list_field(),
         published=fields.DATETIME(stored=True, sortable=True),
