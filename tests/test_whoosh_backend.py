@@ -668,6 +668,20 @@ def _fields(doc: IndexDocument) -> dict[str, object]:
     return {name: getattr(doc, name) for name in IndexDocument.__slots__}
 
 
+def test_incremental_write_into_an_index_of_another_version(tmp_path: Path) -> None:
+    from whoosh import fields, index  # only to fake an index written by another version
+
+    gen = tmp_path / "index" / "gen-000001"
+    gen.mkdir(parents=True)
+    index.create_in(str(gen), fields.Schema(id=fields.ID(unique=True, stored=True)))
+    (tmp_path / "index" / "CURRENT").write_text("gen-000001\n")
+    backend = WhooshBackend(Settings(index_dir=tmp_path / "index"))
+    with pytest.raises(BackendError, match=r"another version of Dateline .* --full"):
+        backend.writer()
+    build(tmp_path / "index", DOCS[:2], full=True)  # the advised fix works
+    assert backend.count() == 2
+
+
 def test_abort_leaves_the_live_index(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:4])

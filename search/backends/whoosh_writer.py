@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 WRITER_LIMIT_MB = 256
 
 
+def _check_schema(schema: Any, root: Path) -> None:
+    """An index written by another Dateline version cannot take today's documents."""
+    expected = build_schema()
+    if sorted(schema.names()) != sorted(expected.names()):
+        raise BackendError(
+            f"the index at {root} was built by another version of Dateline (its fields "
+            "differ): run `dateline reindex --full` to rebuild it"
+        )
+
+
 class WhooshIndexWriter:
     """One batch: ``add``/``delete`` then ``commit`` (all visible at once) or ``abort``."""
 
@@ -53,7 +63,10 @@ class WhooshIndexWriter:
                 ix = index.create_in(str(self._new_gen), build_schema())
             else:
                 ix = index.open_dir(str(self._store.root / live))
+                _check_schema(ix.schema, self._store.root)
             return ix.writer(limitmb=WRITER_LIMIT_MB)
+        except BackendError:
+            raise
         except LockError as e:
             raise IndexBusyError(
                 f"another process is writing the index (lock: {self._store.root / str(live)})"
@@ -83,6 +96,10 @@ class WhooshIndexWriter:
         except OSError as e:
             self.abort()
             raise writable_error(self._store.root, e) from e
+        except Exception as e:  # a value Whoosh refuses: report it, the batch stays usable
+            raise BackendError(
+                f"cannot index document {doc.id} ({doc.key}): {type(e).__name__}: {e}"
+            ) from e
 
     def delete(self, doc_id: str) -> None:
         """Remove a document (no error if it is absent)."""
