@@ -309,3 +309,19 @@ def test_single_node_down_is_a_clear_error_then_recovers(tmp_path: Path) -> None
         assert SearchService(service.settings).search(SearchRequest()).total == 200
     finally:
         cluster.stop()
+
+
+def test_web_api_on_typesense(seed_pair) -> None:
+    from web import create_app
+
+    _, typesense = seed_pair
+    client = create_app({"TESTING": True, "SETTINGS": typesense.settings}).test_client()
+    answer = client.get("/api/search?q=putin&country=RU")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["ok"] is True and body["total"] == 1
+    assert "<mark>Putin</mark>" in body["hits"][0]["snippet"]
+    assert body["facets"]["country"]["values"][0]["count"] == 1
+    refused = client.get("/api/search?q=putin%20OR%20trump")
+    assert refused.status_code == 400
+    assert "OR is not supported" in refused.get_json()["error"]
