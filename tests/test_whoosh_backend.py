@@ -385,6 +385,18 @@ def test_paging_covers_the_whole_result_once(backend: WhooshBackend, sort: str) 
     assert pages == whole
 
 
+@pytest.mark.parametrize(
+    ("page", "per_page", "expected"),
+    [(0, 5, NEWEST[:5]), (-3, 2, NEWEST[:2]), (1, 0, []), (99, 10, []), (1, 1000, NEWEST)],
+)
+def test_odd_paging_values_do_not_crash(
+    backend: WhooshBackend, page: int, per_page: int, expected: list[str]
+) -> None:
+    for q in ("", "NOT nonexistentword"):
+        result = backend.search(SearchRequest(q=q, page=page, per_page=per_page, sort="newest"))
+        assert ([h.id for h in result.hits], result.total) == (expected, len(DOCS))
+
+
 # -- facets and histogram --------------------------------------------------------------
 
 

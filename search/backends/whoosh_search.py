@@ -123,10 +123,12 @@ def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: 
         if mask is not None:
             docs = docs[mask[docs]]
     total = int(len(docs))
-    start, stop = request.offset, request.offset + request.per_page
+    # The request layer validates paging; a backend must still not crash on odd values.
+    start = max(0, request.offset)
+    stop = start + max(0, request.per_page)
 
     page: Sequence[tuple[int, float | None]] = []
-    if start < total:
+    if start < total and stop > start:
         if parsed is not None and request.sort == "relevance":
             page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
         else:
