@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,6 +50,21 @@ def live_collection(client: Api, alias: str) -> str | None:
 def new_collection_name(alias: str) -> str:
     """A fresh, sortable collection name for a rebuild."""
     return f"{alias}_{datetime.now(UTC):%Y%m%d%H%M%S}_{os.urandom(3).hex()}"
+
+
+def drop_orphans(client: Api, alias: str) -> None:
+    """Drop collections of unfinished rebuilds of ``alias`` (the caller holds the lock).
+
+    Only names this backend generates for ``alias`` qualify, and never a collection any
+    alias points to (another deployment may share the cluster).
+    """
+    pattern = re.compile(rf"{re.escape(alias)}_\d{{14}}_[0-9a-f]{{6}}")
+    aliased = {str(a["collection_name"]) for a in client.get("/aliases").get("aliases", [])}
+    for info in client.get("/collections"):
+        name = str(info["name"])
+        if pattern.fullmatch(name) and name not in aliased:
+            log.info("dropping unfinished rebuild %s", name)
+            drop_collection(client, name)
 
 
 def create_collection(client: Api, name: str) -> None:
@@ -117,17 +133,8 @@ class FullRebuild:
         self._ids: set[str] = set()
         self._deleted: set[str] = set()
         with guarded(settings, "creating a collection for a full rebuild"):
-            self._drop_orphans()
+            drop_orphans(client, self.alias)
             create_collection(client, self.name)
-
-    def _drop_orphans(self) -> None:
-        """Remove rebuilds that crashed before their swap (we hold the reindex lock)."""
-        live = live_collection(self.client, self.alias)
-        for info in self.client.get("/collections"):
-            name = str(info["name"])
-            if name.startswith(self.alias + "_") and name != live:
-                log.info("dropping unfinished rebuild %s", name)
-                drop_collection(self.client, name)
 
     def add(self, doc: IndexDocument) -> None:
         """Add or replace ``doc`` in the new collection."""
@@ -241,6 +248,7 @@ class IncrementalWriter:
         first_run = target is None
         name = target or new_collection_name(alias)
         if first_run:
+            drop_orphans(self.client, alias)
             create_collection(self.client, name)
         batch: list[dict[str, Any]] = []
         for record in self._records():
