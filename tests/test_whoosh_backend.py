@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import parse_query
+from search.backends.whoosh_search import _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import (
     BackendError,
@@ -293,6 +293,38 @@ def test_numpy_docsets_equal_whoosh(backend: WhooshBackend, q: str) -> None:
         parsed = parse_query(validate_query(q), snap.searcher.schema)
         ours = matching_docs(snap.searcher, parsed).tolist()
         return ours, sorted(set(snap.searcher.docs_for_query(parsed)))
+
+    ours, whoosh = backend._read(both)
+    assert ours == whoosh
+
+
+@pytest.mark.parametrize(
+    ("q", "filters"),
+    [
+        ("russia OR oil OR putin", {"countries": ("RU",)}),
+        ("russia OR oil OR putin", {"sources": ("AP",)}),
+        ('"vladimir putin" OR oil', {"date_from": date(2025, 1, 1)}),
+        ("sanctions OR strikes OR wheat", {"countries": ("UA",)}),
+    ],
+)
+def test_filtered_ranking_keeps_unfiltered_order_and_scores(
+    backend: WhooshBackend, q: str, filters: dict[str, object]
+) -> None:
+    whole = backend.search(SearchRequest(q=q, per_page=100)).hits
+    kept = set(ids(backend, q=q, **filters))
+    expected = [(h.id, h.score) for h in whole if h.id in kept]
+    for per_page in (1, 2, 100):
+        got = backend.search(SearchRequest(q=q, per_page=per_page, **filters)).hits  # type: ignore[arg-type]
+        assert [(h.id, h.score) for h in got] == expected[:per_page]
+
+
+def test_direct_scoring_equals_whoosh_filtered_search(backend: WhooshBackend) -> None:
+    def both(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        parsed = parse_query("russia OR oil OR putin", snap.searcher.schema)
+        docs = matching_docs(snap.searcher, parsed)[::2]
+        ours = [(d, round(s, 6)) for d, s in _score_docs(snap.searcher, parsed, docs)]
+        hits = snap.searcher.search(parsed, limit=None, filter=set(docs.tolist()))
+        return ours, [(h.docnum, round(h.score, 6)) for h in hits]
 
     ours, whoosh = backend._read(both)
     assert ours == whoosh
@@ -736,7 +768,7 @@ _HOLD_LOCK = """
 import sys, time
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import parse_query
+from search.backends.whoosh_search import _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
@@ -791,7 +823,7 @@ import sys, time
 from datetime import UTC, datetime
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import parse_query
+from search.backends.whoosh_search import _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
@@ -856,7 +888,7 @@ _FILL_DISK = """
 import resource, signal, sys
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import parse_query
+from search.backends.whoosh_search import _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument

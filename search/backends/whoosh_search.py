@@ -9,15 +9,14 @@ over the whole filtered result.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from whoosh import qparser, query
-from whoosh.idsets import DocIdSet
 
 from search.backends import columns as cols_mod
-from search.backends.columns import BoolArray, DocColumns, IntArray
+from search.backends.columns import DocColumns, IntArray
 from search.backends.whoosh_docsets import matching_docs
 from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
 from search.backends.whoosh_snippets import lead, snippet
@@ -65,25 +64,6 @@ def _resolve_countries(q: Any) -> Any:
         return node
 
     return q.accept(fix)
-
-
-class MaskSet(DocIdSet):  # type: ignore[misc]
-    """A Whoosh filter backed by a numpy mask (no Python set of allowed docnums)."""
-
-    def __init__(self, mask: BoolArray) -> None:
-        self.mask = mask
-
-    def __contains__(self, docnum: object) -> bool:
-        return isinstance(docnum, int | np.integer) and bool(self.mask[docnum])
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __len__(self) -> int:
-        return int(self.mask.sum())
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(np.flatnonzero(self.mask).tolist())
 
 
 def resolve_country(text: str) -> str | None:
@@ -172,7 +152,8 @@ def _ranked_page(
     match when scoring a phrase, doubling its cost); which documents match is still
     decided by the phrase. With filters, the unfiltered top N (Whoosh skips whole blocks
     that cannot make it) is taken and filtered: exact as long as ``stop`` hits survive,
-    with N sized from the filter's selectivity; else every filtered match is scored.
+    with N sized from the filter's selectivity; else exactly the filtered matches are
+    scored, one skip each.
     """
     rank_q = _without_phrases(parsed)
     base = matched if rank_q is parsed else matching_docs(searcher, rank_q)
@@ -188,8 +169,31 @@ def _ranked_page(
         top = [(hit.docnum, float(hit.score)) for hit in results if keep[hit.docnum]]
         if len(top) >= stop or n >= n_base:
             return top[start:stop]
-    results = searcher.search(rank_q, limit=stop, filter=MaskSet(keep))
-    return [(hit.docnum, float(hit.score)) for hit in results[start:stop]]
+    return _score_docs(searcher, rank_q, docs)[start:stop]
+
+
+def _score_docs(searcher: Any, q: Any, docs: IntArray) -> list[tuple[int, float]]:
+    """BM25 of exactly ``docs`` (sorted docnums), best first: a skip per document.
+
+    For a filter that keeps few of many matches, far cheaper than letting Whoosh score
+    every match and drop the filtered ones.
+    """
+    context = searcher.context()
+    leaves = searcher.subsearchers or [(searcher, 0)]
+    scored: list[tuple[int, float]] = []
+    for sub, offset in leaves:
+        local = docs[(docs >= offset) & (docs < offset + sub.doc_count_all())] - offset
+        if not len(local):
+            continue
+        matcher = q.matcher(sub, context)
+        for docnum in local.tolist():
+            if not matcher.is_active():
+                break
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                scored.append((docnum + offset, float(matcher.score())))
+    scored.sort(key=lambda ds: (-ds[1], ds[0]))
+    return scored
 
 
 def _without_phrases(q: Any) -> Any:
