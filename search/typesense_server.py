@@ -196,6 +196,7 @@ class Cluster:
         self.binary = binary or find_binary()
         self._own_root = root is None
         self.root = root or Path(tempfile.mkdtemp(prefix="dateline-typesense-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         # A random key per cluster: tests and benchmarks never share or print one.
         self.api_key = api_key or os.urandom(16).hex()
         self.nodes: list[Node] = []
