@@ -182,7 +182,8 @@ def _check_meaning(tokens: list[_Token]) -> None:
 
 
 def _has_content(text: str) -> bool:
-    words = re.findall(r"\w+", text.lower())
+    # The analyser's token pattern: "U.S." is one word ("u.s"), not two letters.
+    words = re.findall(r"\w+(?:\.?\w+)*", text.lower())
     # Backends drop one-letter words too (minimum token length 2).
     return any(len(w) >= 2 and w not in STOP_WORDS for w in words)
 

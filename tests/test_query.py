@@ -32,6 +32,7 @@ from search.query import MAX_QUERY_CHARS, validate_query
         ("http://example.com/news", "http://example.com/news"),
         ("10:30 meeting", "10:30 meeting"),
         ("US", "US"),
+        ("U.S.", "U.S."),
         ("actor:the", "actor:the"),
     ],
 )
