@@ -267,7 +267,8 @@ class TypesenseBackend:
         base["per_page"] = 0
         if filters:
             base["filter_by"] = main["filter_by"]
-        table = facets.tables(page_r, size, base, self._run("facet counts"))
+        chosen = {"actor": request.actors, "source": request.sources}
+        table = facets.tables(page_r, size, base, self._run("facet counts"), chosen)
         actor_counts, actor_n = table["actor"]
         country_counts, country_n = table["country"]
         source_counts, source_n = table["source"]

@@ -39,7 +39,11 @@ def facet_by() -> str:
 
 
 def tables(
-    response: dict[str, Any], size: int, base: dict[str, Any], run: Run
+    response: dict[str, Any],
+    size: int,
+    base: dict[str, Any],
+    run: Run,
+    selected: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Counts]:
     """``{facet: ({display value: count}, distinct)}`` for actor, country and source.
 
@@ -63,9 +67,12 @@ def tables(
     for name, field_name in FACET_FIELDS.items():
         values, distinct = counts[field_name]
         if field_name in SPELLINGS:
-            top = sorted(values, key=lambda v: (-values[v], v))[: size + results.FACET_SLACK]
+            # Spellings matter only for the values shown: the top ``size`` and the selected.
+            shown = sorted(values, key=lambda v: (-values[v], v))[:size]
+            picked = (selected or {}).get(name, ())
+            shown += [v.casefold() for v in picked if v.casefold() in values]
             known = {v.casefold() for v in spell[field_name]}
-            missing = [v for v in top if v not in known]
+            missing = [v for v in dict.fromkeys(shown) if v not in known]
             if missing:
                 spell[field_name].update(_spellings(run, base, field_name, missing))
             values = results.spelled(values, spell[field_name])
