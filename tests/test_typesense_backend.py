@@ -338,3 +338,27 @@ def test_web_api_on_typesense(seed_pair) -> None:
     refused = client.get("/api/search?q=putin%20OR%20trump")
     assert refused.status_code == 400
     assert "OR is not supported" in refused.get_json()["error"]
+
+
+def test_pipeline_reindex_is_incremental_by_content_hash(node: Cluster, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    texts = {
+        "a.txt": "Oil prices rose\n\nOil prices rose sharply in London on Monday, traders said.",
+        "b.txt": "Wheat harvest\n\nThe wheat harvest in Kansas was larger than expected.",
+    }
+    for name, text in texts.items():
+        (src / name).write_text(text, encoding="utf-8")
+    service = SearchService(ts_settings(node, tmp_path / "idx", "pipeline"))
+    first = service.reindex([src])
+    assert (first.indexed, first.total_documents) == (2, 2)
+    again = service.reindex([src])
+    assert (again.indexed, again.unchanged, again.removed) == (0, 2, 0)
+    (src / "a.txt").write_text(texts["a.txt"] + " Gold fell.", encoding="utf-8")
+    (src / "b.txt").unlink()
+    changed = service.reindex([src])
+    assert (changed.indexed, changed.unchanged, changed.removed) == (1, 0, 1)
+    assert service.search(SearchRequest(q="gold")).total == 1
+    assert service.search(SearchRequest(q="wheat")).total == 0
+    full = service.reindex([src], full=True)
+    assert (full.indexed, full.total_documents) == (1, 1)
