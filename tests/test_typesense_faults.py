@@ -207,3 +207,24 @@ def test_restarted_node_serves_what_was_written_while_it_was_down(
         assert only.backend.get(f"{1:016x}") is None
     finally:
         _restore(trio)
+
+
+def test_pipeline_reindex_right_after_a_leader_kill(
+    trio: Cluster, service: SearchService, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(5):
+        (src / f"{i}.txt").write_text(
+            f"Copper report {i}\n\nCopper output at mine number {i} rose in Chile.",
+            encoding="utf-8",
+        )
+    try:
+        _leader(trio).kill(signal.SIGKILL)
+        # The reindex reads fingerprints and writes while the survivors elect a leader.
+        report = service.reindex([src])
+        assert report.indexed == 5
+        _wait_replicated(trio, service, lambda b: b.count(), BASE_DOCS + 5)
+        assert service.search(SearchRequest(q="copper")).total == 5
+    finally:
+        _restore(trio)
