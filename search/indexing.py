@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +21,15 @@ from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document
 from search.errors import IndexMissingError
-from search.models import Article, Entities, FileProblem, RawArticle, ReindexReport
+from search.models import (
+    Article,
+    Entities,
+    FileProblem,
+    RawArticle,
+    ReindexReport,
+    SearchRequest,
+)
+from search.params import MAX_PAGE
 from search.settings import Settings
 from search.workers import Extractor
 
@@ -178,28 +186,42 @@ def _timed(report: ReindexReport, phase: str) -> Iterator[None]:
 
 
 def merge_corpus_aliases(backend: Backend) -> int:
-    """Rewrite documents whose actors have a corpus-level canonical name; returns how many."""
+    """Rewrite documents whose actors have a corpus-level canonical name; returns how many.
+
+    Counts come from the backend's actor facet (cached columns, about a second at Reuters
+    scale); only the documents naming an aliased actor are read and rewritten.
+    """
     from search.entities import corpus_aliases
 
-    counts: Counter[str] = Counter()
-    for doc in backend.iter_documents():
-        counts.update(doc.actors)
+    counts = dict(backend.facet_values("actor", "", limit=10_000_000))
     aliases = corpus_aliases(counts)
-    if not aliases:
+    ids: dict[str, None] = {}
+    for name in aliases:
+        ids.update(dict.fromkeys(_ids_with_actor(backend, name)))
+    if not ids:
         return 0
-    changed = 0
     writer = backend.writer()
     try:
-        for doc in backend.iter_documents():
-            merged = apply_aliases(doc, aliases)
-            if merged is not doc:
-                writer.add(merged)
-                changed += 1
+        for doc_id in ids:
+            doc = backend.get(doc_id)
+            if doc is not None:
+                writer.add(apply_aliases(doc, aliases))
         writer.commit()
     except BaseException:
         writer.abort()
         raise
-    return changed
+    return len(ids)
+
+
+def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:
+    page = 1
+    while True:
+        request = SearchRequest(actors=(name,), sort="oldest", page=page, per_page=100)
+        result = backend.search(request)
+        yield from (hit.id for hit in result.hits)
+        if page * 100 >= result.total or page >= MAX_PAGE:
+            return
+        page += 1
 
 
 def _articles(
