@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -218,12 +219,26 @@ def test_no_index_yet(tmp_path: Path) -> None:
         backend.get("alaska")
 
 
-def test_corrupted_index_gives_a_clear_error(tmp_path: Path) -> None:
+def _garble(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * (1 + path.stat().st_size // 256))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "damage"),
+    [("*.toc", _garble), ("*.seg", _garble), ("*.seg", _truncate)],
+)
+def test_corrupted_index_gives_a_clear_error(
+    tmp_path: Path, pattern: str, damage: Callable[[Path], None]
+) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:3])
     live = index_dir / (index_dir / "CURRENT").read_text().strip()
-    for toc in live.glob("*.toc"):
-        toc.write_bytes(b"not a table of contents")
+    for path in live.glob(pattern):
+        damage(path)
     with pytest.raises(IndexMissingError, match=r"cannot be opened .*dateline reindex --full"):
         WhooshBackend(Settings(index_dir=index_dir)).search(SearchRequest(q="putin"))
     build(index_dir, DOCS[:3])  # a full rebuild recovers

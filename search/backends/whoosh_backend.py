@@ -15,21 +15,19 @@ users expect every word to narrow; each word is searched in ``title`` (boost 2) 
 from __future__ import annotations
 
 import contextlib
-import gc
-import io
 import logging
 import os
 import threading
 import time
-import traceback
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import index, query
-from whoosh.filedb.structfile import StructFile
+from whoosh import query
+from whoosh.filedb.filestore import FileStorage
 
 from search.backends import columns as cols_mod
 from search.backends.columns import DocColumns, IntArray
@@ -108,13 +106,18 @@ class WhooshBackend:
                 "run `dateline reindex --full`"
             )
         gen_dir = root / name
+        storage = _TrackingStorage(str(gen_dir))
         try:
-            stamp = _dir_stamp(gen_dir)
-            ix = index.open_dir(str(gen_dir))
-            searcher = ix.searcher()
-            columns = _build_columns(searcher.reader())
+            # Whoosh drops file objects unclosed inside its own error handling when a
+            # segment is corrupt; that is reported as our IndexMissingError, not as noise.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                stamp = _dir_stamp(gen_dir)
+                ix = storage.open_index()
+                searcher = ix.searcher()
+                columns = _build_columns(searcher.reader())
         except Exception as e:
-            _release_frames(e)
+            storage.close_opened()
             raise IndexMissingError(
                 f"the index at {gen_dir} cannot be opened ({type(e).__name__}: {e}): "
                 "run `dateline reindex --full`"
@@ -275,20 +278,26 @@ def _with_time(page: SearchPage, started: float) -> SearchPage:
     return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
-def _release_frames(err: BaseException) -> None:
-    """Free what a failed Whoosh open left in its frames (it leaks open files on a corrupt
-    table of contents), so they close now rather than whenever the error is collected."""
-    tb = err.__traceback__
-    while tb is not None:
-        for value in list(tb.tb_frame.f_locals.values()):
-            if isinstance(value, StructFile | io.IOBase):
-                with contextlib.suppress(Exception):
-                    value.close()
-        tb = tb.tb_next
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        traceback.clear_frames(err.__traceback__)
-        gc.collect()
+class _TrackingStorage(FileStorage):  # type: ignore[misc]
+    """A read-only Whoosh storage that remembers the files it opened.
+
+    Whoosh leaves files open when it fails half-way through opening a corrupt index;
+    closing them here keeps the error clean (no ResourceWarning at some later GC).
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, readonly=True)
+        self.opened: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        handle = super().open_file(name, **kwargs)
+        self.opened.add(handle)
+        return handle
+
+    def close_opened(self) -> None:
+        for handle in list(self.opened):
+            with contextlib.suppress(Exception):
+                handle.close()
 
 
 def _dir_stamp(path: Path) -> int:
