@@ -249,8 +249,17 @@ def test_dangling_pointer_gives_a_clear_error(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:2])
     (index_dir / "CURRENT").write_text("gen-999999\n")
+    backend = WhooshBackend(Settings(index_dir=index_dir))
     with pytest.raises(IndexMissingError, match="CURRENT names no generation"):
-        WhooshBackend(Settings(index_dir=index_dir)).search(SearchRequest(q="putin"))
+        backend.search(SearchRequest(q="putin"))
+    with pytest.raises(IndexMissingError, match="CURRENT names no generation"):
+        backend.count()  # a broken index is not an empty one (health checks rely on it)
+    (index_dir / "CURRENT").unlink()
+    with pytest.raises(IndexMissingError) as info:
+        backend.count()
+    assert str(info.value) == (
+        f"no index at {index_dir} (CURRENT is missing): run `dateline reindex --full`"
+    )
 
 
 # -- full-text queries -----------------------------------------------------------------

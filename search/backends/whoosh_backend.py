@@ -87,6 +87,10 @@ class WhooshBackend:
         root = self.store.root
         if pointer is None:
             self._drop()
+            if self.store.generations():  # a lost pointer, or a first build not finished
+                raise IndexMissingError(
+                    f"no index at {root} (CURRENT is missing): run `dateline reindex --full`"
+                )
             raise IndexMissingError(f"no index at {root}: run `dateline reindex`")
         snap = self._snap
         if snap is not None and snap.pointer == pointer:
@@ -166,11 +170,14 @@ class WhooshBackend:
         raise AssertionError("unreachable")
 
     def count(self) -> int:
-        """Number of live documents (0 when there is no index yet)."""
-        try:
-            return self._read(lambda s: int(s.searcher.doc_count()))
-        except IndexMissingError:
+        """Number of live documents: 0 when nothing was ever indexed here.
+
+        A broken index (a pointer or generation that cannot be read) raises
+        ``IndexMissingError``, so a health check reports it.
+        """
+        if self.store.pointer_stamp() is None and not self.store.generations():
             return 0
+        return self._read(lambda s: int(s.searcher.doc_count()))
 
     def get(self, doc_id: str) -> IndexDocument | None:
         """One stored document, or ``None``."""
