@@ -15,6 +15,7 @@ from search.entities import corpus_aliases, country_name, extract, extract_many,
 from search.entities.actors import org_aliases, person_aliases
 from search.entities.countries import dateline_country, normalize, resolve_span
 from search.entities.dates import resolve
+from search.entities.nlp import CHUNK_CHARS, chunks
 from search.entities.spans import clean_span
 from search.models import Article, Entities
 from search.settings import PROJECT_ROOT
@@ -371,3 +372,20 @@ def test_resolve_dates(
 def test_undated_article_keeps_relative_dates_unresolved() -> None:
     ents = extract(article("Officials met on Monday and again last week.", published=None))
     assert ents.dates and all(d.start is None and d.end is None for d in ents.dates)
+
+
+def test_chunks_cover_text_at_line_breaks() -> None:
+    text = "Vladimir Putin met Donald Trump in Moscow on Monday.\n" * 25_000  # 1.3M characters
+    pieces = chunks(text)
+    assert "".join(p for _, p in pieces) == text
+    assert all(len(p) <= CHUNK_CHARS and text[o : o + len(p)] == p for o, p in pieces)
+    assert all(o == 0 or text[o - 1] == "\n" or text[o] == "\n" for o, _ in pieces)
+
+
+def test_long_text_is_analysed_in_pieces() -> None:
+    line = "Vladimir Putin met Donald Trump in Moscow on Monday.\n"
+    a = article(line * 2_000)  # 106k characters: two pieces
+    ents = extract(a)
+    assert {"Vladimir Putin", "Donald Trump"} <= actor_names(ents)
+    assert country_codes(ents) == {"RU"}
+    assert_offsets(a, ents)

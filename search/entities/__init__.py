@@ -7,6 +7,7 @@ lazily), so the serving path can use :func:`corpus_aliases` and
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from search.entities import nlp
@@ -38,7 +39,7 @@ def extract(article: Article) -> Entities:
 def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[Entities]:
     """Same as :func:`extract` for many articles, batched through ``nlp.pipe``, in order."""
     # Two passes over the input would consume a generator; pair each text with its article.
-    pending: list[Article] = []
+    pending: deque[Article] = deque()
 
     def texts() -> Iterator[str]:
         for article in articles:
@@ -46,5 +47,5 @@ def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[
             yield article.text
 
     for spans in nlp.ner_many(texts(), batch_size=batch_size):
-        article = pending.pop(0)
+        article = pending.popleft()
         yield _build(article, article.text, spans)

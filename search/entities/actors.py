@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from search.entities import countries
 from search.entities.consistency import (
-    overlaps,
+    Ranges,
     propagate_orgs,
     relabel_people,
     unlabelled_people,
@@ -136,8 +136,8 @@ def extract_actors(
         known_people = {c.name for c in cands if c.kind == "person" and len(c.name.split()) > 1}
         known_people |= {surname(n) for n in known_people}
         clubs = [c for c in clubs if text[c[0] : c[1]] not in known_people]
-        club_ranges = [(s, e) for s, e, _ in clubs]
-        cands = [c for c in cands if not overlaps(club_ranges, c.start, c.end)]
+        club_ranges = Ranges((s, e) for s, e, _ in clubs)
+        cands = [c for c in cands if not club_ranges.overlaps(c.start, c.end)]
         for s, e, _ in clubs:
             cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}

@@ -7,9 +7,10 @@ is known to be a person, its repeats (and its surname) are people too.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from search.entities.lines import LineIndex
@@ -30,34 +31,50 @@ def relabel_people(
     known |= {surname(n) for n in known if len(surname(n)) > 2}
     if not known:
         return cands, frozenset()
-    taken = sorted((c.start, c.end) for c in cands if c.kind == "person")
+    taken = Ranges((c.start, c.end) for c in cands if c.kind == "person")
     claimed: set[tuple[int, int]] = set()
-    out = list(cands)
-    other = [(s, e, lab) for lab, s, e, _ in spans if lab not in ("PERSON", "DATE")]
-    for s, e, _label in other:
+    relabelled: list[Candidate] = []
+    for label, s, e, _ in spans:
+        if label in ("PERSON", "DATE"):
+            continue
         pieces = clean_span(text, s, e, "ORG")
         cleaned = pieces[0] if len(pieces) == 1 else None
         if cleaned and text[cleaned[0] : cleaned[1]] in known:
-            if not lines.line_of(s).all_caps and not overlaps(taken, *cleaned):
-                out = [c for c in out if not (c.start < cleaned[1] and cleaned[0] < c.end)]
-                out.append(Candidate(*cleaned, text[cleaned[0] : cleaned[1]], "person"))
+            if not lines.line_of(s).all_caps and not taken.overlaps(*cleaned):
+                relabelled.append(Candidate(*cleaned, text[cleaned[0] : cleaned[1]], "person"))
                 claimed.add((s, e))
-    occupied = sorted([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in out])
+    moved = Ranges((c.start, c.end) for c in relabelled)
+    out = [c for c in cands if not moved.overlaps(c.start, c.end)] + relabelled
+    occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in out])
     pattern = re.compile(
         r"(?<![\w.])("
         + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True))
         + r")(?!\w)"
     )
     for m in pattern.finditer(text):
-        if overlaps(occupied, m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+        if occupied.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:
             continue
         out.append(Candidate(m.start(), m.end(), m.group(), "person"))
     return out, frozenset(claimed)
 
 
-def overlaps(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
-    """True when ``[start, end)`` overlaps any of ``ranges``."""
-    return any(s < end and start < e for s, e in ranges)
+class Ranges:
+    """A fixed set of character ranges with a fast overlap test (bisect on starts)."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        pairs = sorted(ranges)
+        self._starts = [s for s, _ in pairs]
+        # Largest end among the ranges up to each position, so one bisect answers.
+        self._max_end: list[int] = []
+        top = -1
+        for _, e in pairs:
+            top = max(top, e)
+            self._max_end.append(top)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` overlaps any of the ranges."""
+        i = bisect.bisect_left(self._starts, end)
+        return i > 0 and self._max_end[i - 1] > start
 
 
 def vote_kinds(cands: list[Candidate]) -> list[Candidate]:
@@ -85,7 +102,7 @@ def propagate_orgs(
     names = {c.name for c in cands if c.kind == "org" and len(c.name) >= 3}
     if not names:
         return cands
-    occupied = sorted([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
+    occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
     pattern = re.compile(
         r"(?<![\w.])("
         + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
@@ -93,7 +110,7 @@ def propagate_orgs(
     )
     out = list(cands)
     for m in pattern.finditer(text):
-        if overlaps(occupied, m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+        if occupied.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:
             continue
         if " " not in m.group() and re.search(
             r"(?:^|[.!?\"\u201c]\s*|\n\s*)$", text[: m.start()][-3:]
@@ -110,12 +127,12 @@ def unlabelled_people(
     lines: LineIndex,
 ) -> list[Candidate]:
     """ "Given Surname" runs NER did not label at all (line-ups, results lists)."""
-    occupied = sorted([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
+    occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
     found = []
     for m in UNLABELLED_NAME.finditer(text):
         if m.group(1) not in first_names() or not looks_like_person(m.group()):
             continue
-        if overlaps(occupied, m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+        if occupied.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:
             continue
         found.append(Candidate(m.start(), m.end(), m.group(), "person"))
     return found

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from search.models import CountryMention, Mention
@@ -56,6 +56,7 @@ class Place:
     kind: str  # name | demonym | capital | city | state | region | metonym | code
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lookup key: accents and dots removed, lower case, no leading "the", no possessive."""
     text = unicodedata.normalize("NFKD", text)
@@ -109,6 +110,7 @@ def resolve_country(text: str) -> str | None:
     return place.code if place else None
 
 
+@lru_cache(maxsize=65536)
 def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
     """The place an NER span names, or None. Lower-case spans ("turkey") never resolve.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.entities import countries
 from search.entities.lines import LineIndex
@@ -70,14 +71,17 @@ def is_title(word: str) -> bool:
     return word.lower().replace(".", "").rstrip(",") in TITLES
 
 
+@lru_cache(maxsize=65536)
 def _is_placeish(word: str) -> bool:
-    w = re.sub(r"['\u2019]s$", "", word)
+    w = _POSSESSIVE.sub("", word)
     return bool(w) and countries.places().get(countries.normalize(w)) is not None
 
 
 # Where one NER span holds several names: line breaks, dashes, brackets, semicolons
 # ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )").
 _SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]")
+_TRAILER = re.compile(r"(?:['\u2019]s?|[,;:])$")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
 _NUMERIC = re.compile(r"^[-+]?\d[\d.,:/-]*$")
 # Lower-case words that belong inside a person's name.
 PARTICLES = frozenset(
@@ -129,7 +133,7 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
     # Trailing possessives, punctuation and numbers ("H. Morris 69", "Putin's").
     while words:
         s, e, w = words[-1]
-        trimmed = re.sub(r"(?:['\u2019]s?|[,;:])$", "", w)
+        trimmed = _TRAILER.sub("", w)
         if _NUMERIC.match(trimmed):
             trimmed = ""
         if trimmed != w:
