@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from search.entities import corpus_aliases, country_name, extract, extract_many, resolve_country
 from search.entities.actors import org_aliases, person_aliases
@@ -389,3 +391,27 @@ def test_long_text_is_analysed_in_pieces() -> None:
     assert {"Vladimir Putin", "Donald Trump"} <= actor_names(ents)
     assert country_codes(ents) == {"RU"}
     assert_offsets(a, ents)
+
+
+_FRAGMENTS = [
+    "Russian President Vladimir Putin", "Mr. Putin", "Putin's", "the Kremlin", "U.S.",
+    "said on Monday", "OPEC", "(OPEC)", "Organization of the Petroleum Exporting Countries",
+    "\n", "\n\n", " - ", "NEW YORK, March 3 -", "Georgia", "Atlanta,", "June 13", "last week",
+    "RUSSIA KEEPS ITS DISTANCE\n", "Leeds 3 2 1", "\u201cquote\u201d", "caf\u00e9", "Iran\u2019s",
+    "Chad Johnson", "turkey prices", "  ", ".", ",", "Sri Lanka - Arjuna Ranatunga",
+]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=30), st.booleans())
+def test_offsets_always_index_the_text(parts: list[str], dated: bool) -> None:
+    a = article(" ".join(parts), published=MONDAY if dated else None)
+    ents = extract(a)
+    assert_offsets(a, ents)
+    for actor in ents.actors:
+        assert actor.kind in ("person", "org") and actor.name and actor.mentions
+    for country in ents.countries:
+        assert len(country.code) == 2 and country.code.isupper()
+    for d in ents.dates:
+        assert (d.start is None) == (d.end is None)
+        assert d.start is None or d.end is None or d.start <= d.end
