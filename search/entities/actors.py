@@ -37,7 +37,6 @@ from search.models import Actor, ActorKind, Mention
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 # Labels NER gives to people's names it does not know ("Les Ferdinand" GPE).
 _MISLABELLED = frozenset({"GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
-_ORG_AS_PERSON = True
 
 
 def _initials(name: str) -> str:
@@ -125,8 +124,13 @@ def extract_actors(
             kind: ActorKind = "person" if label == "PERSON" else "org"
             if kind == "person" and has_org_suffix(name):
                 kind = "org"  # "Pirelli SpA", "Salomon Bros"
-            elif kind == "org" and _ORG_AS_PERSON and looks_like_person(name):
+            elif kind == "org" and looks_like_person(name):
                 kind = "person"
+            elif kind == "org":
+                # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
+                alt = clean_span(text, *piece, "PERSON")
+                if len(alt) == 1 and looks_like_person(text[alt[0][0] : alt[0][1]]):
+                    piece, name, kind = alt[0], text[alt[0][0] : alt[0][1]], "person"
             cands.append(Candidate(*piece, name, kind))
     cands += unlabelled_people(text, spans, cands, lines)
     cands, claimed = relabel_people(text, spans, cands, lines)

@@ -55,8 +55,8 @@ def has_org_suffix(name: str) -> bool:
 def looks_like_person(name: str) -> bool:
     """True for "Given Surname" shapes: a known given name and 1-3 capitalised words."""
     words = name.split()
-    if not 2 <= len(words) <= 4 or words[0] not in first_names():
-        return False
+    if not 2 <= len(words) <= 4 or words[0].split("-")[0] not in first_names():
+        return False  # "Anne-Gaelle" counts through "Anne"
     if any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words):
         return False
     return all(w[:1].isupper() or w in PARTICLES for w in words[1:])

@@ -158,6 +158,8 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
         for i in range(run):
             if is_title(words[i][2]) or words[i][2].islower():
                 cut = i + 1
+        if cut == 0 and run and len(words) - run >= 2:
+            cut = run  # "Iranian Abbas Araghchi"; but "Jordan Henderson" keeps "Jordan"
         words = words[cut:]
     if not words or not words[0][2][:1].isupper():
         return None
