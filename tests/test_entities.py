@@ -255,6 +255,10 @@ def test_resolve_country(text: str, code: str | None) -> None:
         ("Morgan Stanley", "ORG", None),  # not Stanley, Falkland Islands
         ("Union Bank of Switzerland", "ORG", None),
         ("BB", "GPE", None),  # a rating, not Barbados
+        ("North America", "LOC", None),  # not the United States through "America"
+        ("Latin American", "NORP", None),
+        ("Toyota", "ORG", None),  # the company, not the city
+        ("Bank of Japan", "ORG", "JP"),
         ("N.Y.", "GPE", "US"),
         ("Ind", "GPE", None),
     ],

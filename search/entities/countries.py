@@ -53,7 +53,7 @@ class Place:
     """One entry of the place table: an ISO alpha-2 code and what kind of alias matched."""
 
     code: str
-    kind: str  # name | demonym | capital | city | state | region | metonym | code
+    kind: str  # name | demonym | capital | city | state | region | metonym | abbr | code | none
 
 
 @lru_cache(maxsize=65536)
@@ -107,7 +107,7 @@ def resolve_country(text: str) -> str | None:
     if len(raw) == 3 and raw.isalpha() and raw.isupper() and raw in _alpha3():
         return _alpha3()[raw]
     place = places().get(normalize(raw))
-    return place.code if place else None
+    return place.code if place and place.kind != "none" else None
 
 
 @lru_cache(maxsize=65536)
@@ -125,6 +125,10 @@ def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
     key = normalize(stripped)
     place = places().get(key)
     if place:
+        if place.kind == "none":
+            return None  # a region larger than a country ("North America")
+        if label in ("ORG", "FAC") and place.kind == "city":
+            return None  # "Toyota" the company, not Toyota the city
         if place.kind == "abbr" and "." not in stripped:
             return None  # "Ind" or "Del" alone are not states; "N.Y." is
         if label == "NORP" and place.kind not in {"demonym", "name", "metonym"}:
@@ -153,6 +157,8 @@ def _resolve_inside(text: str, label: str) -> Place | None:
             if not chunk[0][0].isupper() or not chunk[-1][0].isupper():
                 continue
             place = places().get(normalize(" ".join(chunk)))
+            if place and place.kind == "none":
+                return None  # "Latin American": not American
             if place and place.kind in _SUBSPAN_KINDS:
                 if label == "NORP" and place.kind not in {"demonym", "name"}:
                     continue
@@ -180,7 +186,7 @@ def dateline_places(dateline: str) -> list[str]:
 
 def _dateline_place(part: str) -> Place | None:
     place = places().get(normalize(part))
-    return place if place and place.kind != "metonym" else None
+    return place if place and place.kind not in ("metonym", "none") else None
 
 
 def dateline_country(dateline: str | None) -> tuple[str, str] | None:
