@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _score_docs, parse_query
+from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import (
     BackendError,
@@ -340,6 +340,37 @@ def test_filtered_ranking_keeps_unfiltered_order_and_scores(
     for per_page in (1, 2, 100):
         got = backend.search(SearchRequest(q=q, per_page=per_page, **filters)).hits  # type: ignore[arg-type]
         assert [(h.id, h.score) for h in got] == expected[:per_page]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "putin",
+        "oil russia",
+        "sanctions OR wheat",
+        "sanctions NOT russia",
+        "(wheat OR tariffs) NOT china",
+        'actor:"vladimir putin" oil',
+        "oil ANDNOT gas",
+        "oil ANDMAYBE gas",
+        "title:oil^3 russia",
+        "country:RU oil^0.5",
+        "NOT russia",
+    ],
+)
+def test_numpy_bm25_equals_whoosh(backend: WhooshBackend, q: str) -> None:
+    def both(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        parsed = parse_query(validate_query(q), snap.searcher.schema)
+        docs = matching_docs(snap.searcher, parsed)
+        ours = _numpy_ranked_page(snap.searcher, parsed, docs, 0, 100, {})
+        hits = snap.searcher.search(parsed, limit=None)
+        return (
+            [(d, round(s, 6)) for d, s in ours],
+            [(h.docnum, round(h.score, 6)) for h in hits],
+        )
+
+    ours, whoosh = backend._read(both)
+    assert ours == whoosh
 
 
 def test_direct_scoring_equals_whoosh_filtered_search(backend: WhooshBackend) -> None:
@@ -792,7 +823,7 @@ _HOLD_LOCK = """
 import sys, time
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _score_docs, parse_query
+from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
@@ -847,7 +878,7 @@ import sys, time
 from datetime import UTC, datetime
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _score_docs, parse_query
+from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
@@ -912,7 +943,7 @@ _FILL_DISK = """
 import resource, signal, sys
 from search.backends.whoosh_backend import WhooshBackend
 from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _score_docs, parse_query
+from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
 from search.backends.whoosh_snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument

@@ -56,6 +56,7 @@ class _Snapshot:
     searcher: Any
     columns: DocColumns
     value_counts: dict[str, IntArray] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)  # e.g. field lengths for scoring
 
 
 class WhooshBackend:
@@ -267,7 +268,9 @@ class WhooshBackend:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
         started = time.perf_counter()
         q_text = validate_query(request.q)
-        page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, q_text))
+        page = self._read(
+            lambda snap: run_search(snap.searcher, snap.columns, request, q_text, snap.cache)
+        )
         return _with_time(page, started)
 
 

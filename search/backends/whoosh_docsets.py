@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 # two-letter prefix the validator requires).
 MAX_PATTERN_TERMS = 2000
 _EMPTY: IntArray = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
 
 
 def matching_docs(searcher: Any, q: Any) -> IntArray:
@@ -116,25 +118,45 @@ def _union(sets: list[IntArray]) -> IntArray:
 
 
 def _term_docs(searcher: Any, fieldname: str, text: Any) -> IntArray:
-    """Docnums of one term's postings, read a block at a time."""
+    """Docnums of one term's postings."""
+    ids, _weights = postings(searcher, fieldname, text)
+    return ids
+
+
+def postings(
+    searcher: Any, fieldname: str, text: Any, *, with_weights: bool = False
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Sorted docnums of one term's postings (and its term frequencies when asked)."""
     field = searcher.schema[fieldname] if fieldname in searcher.schema else None
     if field is None:
-        return _EMPTY
+        return _EMPTY, _NO_WEIGHTS
     btext = text if isinstance(text, bytes) else field.to_bytes(text)
-    parts: list[IntArray] = []
+    id_parts: list[IntArray] = []
+    weight_parts: list[npt.NDArray[np.float64]] = []
     for reader, offset in _leaves(searcher):
         if (fieldname, btext) not in reader:
             continue
         matcher = reader.postings(fieldname, btext)
         leaf = _unwrap(matcher)
         if leaf is None:  # an unknown matcher type: take the slow, safe path
-            ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
+            pairs = [(matcher.id(), matcher.weight()) for _ in _steps(matcher)]
+            ids = np.array([p[0] for p in pairs], dtype=np.int64)
+            weights = np.array([p[1] for p in pairs], dtype=np.float64)
         else:
-            ids = _block_ids(leaf)
-        parts.append(ids + offset)
-    if not parts:
-        return _EMPTY
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            ids, weights = _blocks(leaf, with_weights)
+        id_parts.append(ids + offset)
+        weight_parts.append(weights)
+    if not id_parts:
+        return _EMPTY, _NO_WEIGHTS
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0]
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def _steps(matcher: Any) -> Any:
+    while matcher.is_active():
+        yield None
+        matcher.next()
 
 
 def _leaves(searcher: Any) -> list[tuple[Any, int]]:
@@ -154,14 +176,26 @@ def _unwrap(matcher: Any) -> W3LeafMatcher | None:
     return matcher
 
 
-def _block_ids(m: W3LeafMatcher) -> IntArray:
-    """Every id of a Whoosh 3 posting list (relies on whoosh-reloaded 2.7.5 internals)."""
+def _blocks(m: W3LeafMatcher, with_weights: bool) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Every id (and weight) of a Whoosh 3 posting list, a block at a time.
+
+    Relies on whoosh-reloaded 2.7.5 internals (``_read_ids``/``_ids``); the version is
+    pinned and ``test_numpy_docsets_equal_whoosh`` checks the result against Whoosh.
+    """
     blocks: list[IntArray] = []
+    weights: list[npt.NDArray[np.float64]] = []
     while m.is_active():
         if m._ids is None:
             m._read_ids()
         blocks.append(np.asarray(m._ids, dtype=np.int64))
+        if with_weights:
+            if m._weights is None:
+                m._read_weights()
+            weights.append(np.asarray(m._weights, dtype=np.float64))
         m._next_block()
     if not blocks:
-        return _EMPTY
-    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        return _EMPTY, _NO_WEIGHTS
+    ids = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    if not with_weights:
+        return ids, _NO_WEIGHTS
+    return ids, weights[0] if len(weights) == 1 else np.concatenate(weights)

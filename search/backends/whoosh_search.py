@@ -19,6 +19,7 @@ from search.backends import columns as cols_mod
 from search.backends.columns import DocColumns, IntArray
 from search.backends.whoosh_docsets import matching_docs
 from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
+from search.backends.whoosh_scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh_snippets import lead, snippet
 from search.models import Hit, SearchPage, SearchRequest
 
@@ -83,8 +84,18 @@ def resolve_country(text: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: str) -> SearchPage:
-    """The whole ``SearchPage`` for ``request`` (``q_text`` already validated)."""
+def run_search(
+    searcher: Any,
+    cols: DocColumns,
+    request: SearchRequest,
+    q_text: str,
+    cache: dict[Any, Any] | None = None,
+) -> SearchPage:
+    """The whole ``SearchPage`` for ``request`` (``q_text`` already validated).
+
+    ``cache`` holds per-generation data computed on first use (field lengths).
+    """
+    cache = {} if cache is None else cache
     parsed = parse_query(q_text, searcher.schema) if q_text else None
     mask = cols_mod.filter_mask(
         cols,
@@ -110,7 +121,10 @@ def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: 
     page: Sequence[tuple[int, float | None]] = []
     if start < total and stop > start:
         if parsed is not None and request.sort == "relevance":
-            page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
+            try:
+                page = _numpy_ranked_page(searcher, parsed, docs, start, stop, cache)
+            except Unsupported:
+                page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
         else:
             newest = request.sort != "oldest"
             page = [(int(d), None) for d in _date_page(cols, docs, start, stop, newest)]
@@ -135,6 +149,29 @@ def run_search(searcher: Any, cols: DocColumns, request: SearchRequest, q_text: 
         dates=cols_mod.histogram(cols, docs),
         suggestion=suggestion,
     )
+
+
+def _numpy_ranked_page(
+    searcher: Any, parsed: Any, docs: IntArray, start: int, stop: int, cache: dict[Any, Any]
+) -> list[tuple[int, float]]:
+    """Hits ``start:stop`` of ``docs`` by Whoosh's BM25F, computed in numpy (exact ties:
+    equal scores in document order, as Whoosh's collector)."""
+
+    def lengths(fieldname: str) -> Any:
+        key = ("field_lengths", fieldname)
+        if key not in cache:
+            cache[key] = field_lengths(searcher.reader(), fieldname)
+        return cache[key]
+
+    scores = bm25_scores(searcher, parsed, docs, lengths)
+    if len(scores) > stop:
+        # Only candidates at or above the stop-th best score need a full sort.
+        kth = np.partition(-scores, stop - 1)[stop - 1]
+        candidates = np.flatnonzero(-scores <= kth)
+    else:
+        candidates = np.arange(len(scores))
+    order = candidates[np.lexsort((docs[candidates], -scores[candidates]))]
+    return [(int(docs[i]), float(scores[i])) for i in order[start:stop]]
 
 
 def _ranked_page(
