@@ -17,7 +17,18 @@ from search.entities.dates import extract_dates
 from search.entities.lines import LineIndex
 from search.models import Article, Entities
 
-__all__ = ["corpus_aliases", "country_name", "extract", "extract_many", "resolve_country"]
+__all__ = [
+    "VERSION",
+    "corpus_aliases",
+    "country_name",
+    "extract",
+    "extract_many",
+    "resolve_country",
+]
+
+# Changes whenever extraction gives different output for the same article, so a cache of
+# extracted entities (search.cache) can key on it and drop stale results.
+VERSION = "2026-11-27.2"
 
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
