@@ -22,7 +22,7 @@ from search.entities.consistency import (
     vote_kinds,
 )
 from search.entities.lines import LineIndex
-from search.entities.names import has_org_suffix, looks_like_person
+from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
 from search.entities.spans import (
     CONNECTORS,
     Candidate,
@@ -102,6 +102,7 @@ def extract_actors(
     lines = lines or LineIndex(text)
     cands: list[Candidate] = []
     renamed: set[tuple[int, int]] = set()
+    org_texts = [t for label, _, _, t in spans if label == "ORG"]
     for label, start, end, _ in spans:
         if label not in ("PERSON", "ORG"):
             if label in _MISLABELLED and not lines.line_of(start).all_caps:
@@ -121,11 +122,16 @@ def extract_actors(
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
                 continue
+            if all(w.lower().strip(".,") in ORG_SUFFIXES for w in name.split()):
+                continue  # "Co Inc" left over from "Morgan Stanley and Co Inc"
             kind: ActorKind = "person" if label == "PERSON" else "org"
             if kind == "person" and has_org_suffix(name):
                 kind = "org"  # "Pirelli SpA", "Salomon Bros"
             elif kind == "org" and looks_like_person(name):
-                kind = "person"
+                # "Guy Forget" (ORG) is a person, unless the article also names a firm
+                # that starts with it ("Morgan Stanley and Co Inc").
+                if not any(o.startswith(name + " ") for o in org_texts):
+                    kind = "person"
             elif kind == "org":
                 # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
                 alt = clean_span(text, *piece, "PERSON")

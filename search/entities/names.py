@@ -29,6 +29,17 @@ NOT_PERSON_WORDS = ORG_SUFFIXES | frozenset(
     council committee commission court army navy force club team fc games championship
     championships series day week month year""".split()
 )
+# Firms named after people that business news mentions often, without a suffix.
+EPONYMOUS_ORGS = frozenset(
+    """Morgan Stanley|Merrill Lynch|Charles Schwab|Walt Disney|Arthur Andersen|Paine Webber|
+    Dean Witter|Louis Vuitton|Ralph Lauren|Calvin Klein|Tommy Hilfiger|Estee Lauder|
+    John Lewis|Thomas Cook|Dow Jones|Thomson Reuters|Ford Motor|Philip Morris|Procter Gamble|
+    Jack Daniels|Hewlett Packard|Johnson Matthey|Christian Dior|Hugo Boss|Jimmy Choo""".replace(
+        "\n", ""
+    )
+    .replace("    ", "")
+    .split("|")
+)
 _CAP = r"[A-Z][a-zA-Z'\u2019]+(?:-[A-Z][a-zA-Z'\u2019]+)?"
 _PARTICLE = (
     r"(?:(?:de|De|van|Van|von|Von|da|Da|di|Di|del|Del|le|Le|la|La|van der|Van Der|al|bin|ibn) )"
@@ -55,6 +66,8 @@ def has_org_suffix(name: str) -> bool:
 def looks_like_person(name: str) -> bool:
     """True for "Given Surname" shapes: a known given name and 1-3 capitalised words."""
     words = name.split()
+    if name in EPONYMOUS_ORGS:
+        return False
     if not 2 <= len(words) <= 4 or words[0].split("-")[0] not in first_names():
         return False  # "Anne-Gaelle" counts through "Anne"
     if any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words):
