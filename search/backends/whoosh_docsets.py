@@ -32,30 +32,31 @@ log = logging.getLogger(__name__)
 MAX_PATTERN_TERMS = 2000
 _EMPTY: IntArray = np.zeros(0, dtype=np.int64)
 _NO_WEIGHTS: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
+Memo = dict[tuple[str, bytes], tuple[IntArray, npt.NDArray[np.float64]]]
 
 
-def matching_docs(searcher: Any, q: Any) -> IntArray:
+def matching_docs(searcher: Any, q: Any, memo: Memo | None = None) -> IntArray:
     """Sorted, unique docnums (top-level numbering) of documents matching ``q``."""
     size = searcher.doc_count_all()
-    return _docs(searcher, q, size)
+    return _docs(searcher, q, size, {} if memo is None else memo)
 
 
-def _docs(searcher: Any, q: Any, size: int) -> IntArray:
+def _docs(searcher: Any, q: Any, size: int, memo: Memo) -> IntArray:
     if isinstance(q, query.qcore._NullQuery):
         return _EMPTY
     if isinstance(q, query.Term):
-        return _term_docs(searcher, q.fieldname, q.text)
+        return _term_docs(searcher, q.fieldname, q.text, memo)
     if isinstance(q, query.Phrase) and q.fieldname == "body" and PAIRS_FIELD in searcher.schema:
-        return _pair_docs(searcher, q.words, size)
+        return _pair_docs(searcher, q.words, memo)
     if isinstance(q, query.PatternQuery):
         terms = []
         for i, (fieldname, btext) in enumerate(q.expanded_terms(searcher.reader())):
             if i >= MAX_PATTERN_TERMS:
                 return _whoosh_docs(searcher, q)
-            terms.append(_term_docs(searcher, fieldname, btext))
+            terms.append(_term_docs(searcher, fieldname, btext, memo))
         return _union(terms)
     if isinstance(q, query.Or | query.DisjunctionMax):
-        return _union([_docs(searcher, sub, size) for sub in q.subqueries])
+        return _union([_docs(searcher, sub, size, memo) for sub in q.subqueries])
     if isinstance(q, query.And):
         positives = [s for s in q.subqueries if not isinstance(s, query.Not)]
         negatives = [s.query for s in q.subqueries if isinstance(s, query.Not)]
@@ -63,36 +64,36 @@ def _docs(searcher: Any, q: Any, size: int) -> IntArray:
             result = np.arange(size, dtype=np.int64)
         else:
             # Smallest sets first keeps every intersection cheap.
-            sets = sorted((_docs(searcher, s, size) for s in positives), key=len)
+            sets = sorted((_docs(searcher, s, size, memo) for s in positives), key=len)
             result = sets[0]
             for other in sets[1:]:
                 result = np.intersect1d(result, other, assume_unique=True)
         for neg in negatives:
-            result = np.setdiff1d(result, _docs(searcher, neg, size), assume_unique=True)
+            result = np.setdiff1d(result, _docs(searcher, neg, size, memo), assume_unique=True)
         return result
     if isinstance(q, query.Not):
         everything = np.arange(size, dtype=np.int64)
-        return np.setdiff1d(everything, _docs(searcher, q.query, size), assume_unique=True)
+        return np.setdiff1d(everything, _docs(searcher, q.query, size, memo), assume_unique=True)
     if isinstance(q, query.AndNot):
         return np.setdiff1d(
-            _docs(searcher, q.a, size), _docs(searcher, q.b, size), assume_unique=True
+            _docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), assume_unique=True
         )
     if isinstance(q, query.AndMaybe):
-        return _docs(searcher, q.a, size)
+        return _docs(searcher, q.a, size, memo)
     if isinstance(q, query.Require):
         return np.intersect1d(
-            _docs(searcher, q.a, size), _docs(searcher, q.b, size), assume_unique=True
+            _docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), assume_unique=True
         )
     return _whoosh_docs(searcher, q)
 
 
-def _pair_docs(searcher: Any, words: list[str], size: int) -> IntArray:
+def _pair_docs(searcher: Any, words: list[str], memo: Memo) -> IntArray:
     """Documents containing every adjacent pair of the phrase's (analysed) words."""
     if len(words) == 1:
-        return _term_docs(searcher, "body", words[0])
+        return _term_docs(searcher, "body", words[0], memo)
     sets = sorted(
         (
-            _term_docs(searcher, PAIRS_FIELD, f"{a} {b}")
+            _term_docs(searcher, PAIRS_FIELD, f"{a} {b}", memo)
             for a, b in zip(words, words[1:], strict=False)
         ),
         key=len,
@@ -117,20 +118,36 @@ def _union(sets: list[IntArray]) -> IntArray:
     return np.unique(np.concatenate(sets))
 
 
-def _term_docs(searcher: Any, fieldname: str, text: Any) -> IntArray:
+def _term_docs(searcher: Any, fieldname: str, text: Any, memo: Memo) -> IntArray:
     """Docnums of one term's postings."""
-    ids, _weights = postings(searcher, fieldname, text)
+    ids, _weights = postings(searcher, fieldname, text, memo=memo)
     return ids
 
 
 def postings(
-    searcher: Any, fieldname: str, text: Any, *, with_weights: bool = False
+    searcher: Any, fieldname: str, text: Any, *, memo: Memo | None = None
 ) -> tuple[IntArray, npt.NDArray[np.float64]]:
-    """Sorted docnums of one term's postings (and its term frequencies when asked)."""
+    """Sorted docnums of one term's postings and its term frequencies.
+
+    ``memo`` (one per query) keeps a term read for the document set from being read
+    again for scoring.
+    """
     field = searcher.schema[fieldname] if fieldname in searcher.schema else None
     if field is None:
         return _EMPTY, _NO_WEIGHTS
     btext = text if isinstance(text, bytes) else field.to_bytes(text)
+    key = (fieldname, btext)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = _read_postings(searcher, fieldname, btext)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
+def _read_postings(
+    searcher: Any, fieldname: str, btext: bytes
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
     id_parts: list[IntArray] = []
     weight_parts: list[npt.NDArray[np.float64]] = []
     for reader, offset in _leaves(searcher):
@@ -143,7 +160,7 @@ def postings(
             ids = np.array([p[0] for p in pairs], dtype=np.int64)
             weights = np.array([p[1] for p in pairs], dtype=np.float64)
         else:
-            ids, weights = _blocks(leaf, with_weights)
+            ids, weights = _blocks(leaf)
         id_parts.append(ids + offset)
         weight_parts.append(weights)
     if not id_parts:
@@ -176,8 +193,8 @@ def _unwrap(matcher: Any) -> W3LeafMatcher | None:
     return matcher
 
 
-def _blocks(m: W3LeafMatcher, with_weights: bool) -> tuple[IntArray, npt.NDArray[np.float64]]:
-    """Every id (and weight) of a Whoosh 3 posting list, a block at a time.
+def _blocks(m: W3LeafMatcher) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Every id and weight of a Whoosh 3 posting list, a block at a time.
 
     Relies on whoosh-reloaded 2.7.5 internals (``_read_ids``/``_ids``); the version is
     pinned and ``test_numpy_docsets_equal_whoosh`` checks the result against Whoosh.
@@ -188,14 +205,12 @@ def _blocks(m: W3LeafMatcher, with_weights: bool) -> tuple[IntArray, npt.NDArray
         if m._ids is None:
             m._read_ids()
         blocks.append(np.asarray(m._ids, dtype=np.int64))
-        if with_weights:
-            if m._weights is None:
-                m._read_weights()
-            weights.append(np.asarray(m._weights, dtype=np.float64))
+        if m._weights is None:  # decoded from the block data already read for the ids
+            m._read_weights()
+        weights.append(np.asarray(m._weights, dtype=np.float64))
         m._next_block()
     if not blocks:
         return _EMPTY, _NO_WEIGHTS
-    ids = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    if not with_weights:
-        return ids, _NO_WEIGHTS
-    return ids, weights[0] if len(weights) == 1 else np.concatenate(weights)
+    if len(blocks) == 1:
+        return blocks[0], weights[0]
+    return np.concatenate(blocks), np.concatenate(weights)

@@ -16,6 +16,7 @@ to Whoosh's own collector. Phrases score as the AND of their words (as in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from whoosh import query, scoring
 
 from search.backends.columns import BoolArray, IntArray
-from search.backends.whoosh_docsets import postings
+from search.backends.whoosh_docsets import Memo, postings
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -33,34 +34,42 @@ class Unsupported(Exception):
 
 
 def bm25_scores(
-    searcher: Any, q: Any, docs: IntArray, lengths: Callable[[str], FloatArray]
+    searcher: Any,
+    q: Any,
+    docs: IntArray,
+    lengths: Callable[[str], FloatArray],
+    memo: Memo | None = None,
 ) -> FloatArray:
     """Whoosh's score of ``q`` for each of ``docs`` (sorted docnums that match ``q``)."""
     weighting = searcher.weighting
     if type(weighting) is not scoring.BM25F:
         raise Unsupported(f"weighting {type(weighting).__name__}")
-    _match, score = _eval(searcher, q, docs, lengths, weighting)
+    ctx = _Ctx(searcher, docs, lengths, weighting, {} if memo is None else memo)
+    _match, score = _eval(ctx, q)
     return score
 
 
-def _eval(
-    searcher: Any,
-    q: Any,
-    docs: IntArray,
-    lengths: Callable[[str], FloatArray],
-    w: Any,
-) -> tuple[BoolArray, FloatArray]:
-    n = len(docs)
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    searcher: Any
+    docs: IntArray
+    lengths: Callable[[str], FloatArray]
+    weighting: Any
+    memo: Memo
+
+
+def _eval(ctx: _Ctx, q: Any) -> tuple[BoolArray, FloatArray]:
+    n = len(ctx.docs)
     if isinstance(q, query.qcore._NullQuery):
         return np.zeros(n, dtype=bool), np.zeros(n)
     if isinstance(q, query.Term):
-        match, score = _term(searcher, q.fieldname, q.text, docs, lengths, w)
+        match, score = _term(ctx, q.fieldname, q.text)
         return match, score * q.boost
     if isinstance(q, query.Phrase):
         words = query.And([query.Term(q.fieldname, word) for word in q.words], boost=q.boost)
-        return _eval(searcher, words, docs, lengths, w)
+        return _eval(ctx, words)
     if isinstance(q, query.And | query.Or):
-        parts = [_eval(searcher, sub, docs, lengths, w) for sub in q.subqueries]
+        parts = [_eval(ctx, sub) for sub in q.subqueries]
         if not parts:
             return np.zeros(n, dtype=bool), np.zeros(n)
         if isinstance(q, query.And):
@@ -70,45 +79,40 @@ def _eval(
         score = np.sum([np.where(m, s, 0.0) for m, s in parts], axis=0)
         return match, np.where(match, score, 0.0) * q.boost
     if isinstance(q, query.Not):
-        inner, _ = _eval(searcher, q.query, docs, lengths, w)
+        inner, _ = _eval(ctx, q.query)
         # Whoosh's InverseMatcher scores each document it matches with a weight of 1.
         return ~inner, np.where(inner, 0.0, 1.0) * q.boost
     if isinstance(q, query.AndNot):
-        (am, ascore), (bm, _) = (_eval(searcher, s, docs, lengths, w) for s in (q.a, q.b))
+        (am, ascore), (bm, _) = _eval(ctx, q.a), _eval(ctx, q.b)
         match = am & ~bm
         return match, np.where(match, ascore, 0.0) * q.boost
     if isinstance(q, query.AndMaybe):
-        (am, ascore), (bm, bscore) = (_eval(searcher, s, docs, lengths, w) for s in (q.a, q.b))
+        (am, ascore), (bm, bscore) = _eval(ctx, q.a), _eval(ctx, q.b)
         return am, np.where(am, ascore + np.where(bm, bscore, 0.0), 0.0) * q.boost
     raise Unsupported(type(q).__name__)
 
 
-def _term(
-    searcher: Any,
-    fieldname: str,
-    text: Any,
-    docs: IntArray,
-    lengths: Callable[[str], FloatArray],
-    w: Any,
-) -> tuple[BoolArray, FloatArray]:
+def _term(ctx: _Ctx, fieldname: str, text: Any) -> tuple[BoolArray, FloatArray]:
+    docs, searcher, w = ctx.docs, ctx.searcher, ctx.weighting
     n = len(docs)
-    ids, weights = postings(searcher, fieldname, text, with_weights=True)
-    if not len(ids) or not n:
+    if fieldname not in searcher.schema:
         return np.zeros(n, dtype=bool), np.zeros(n)
-    pos = np.searchsorted(ids, docs)
-    pos_ok = np.minimum(pos, len(ids) - 1)
-    match = ids[pos_ok] == docs
     field = searcher.schema[fieldname]
     if not field.scorable:
-        # Whoosh gives unscorable fields (keywords: actors, countries) weight-only scores.
+        # Whoosh scores unscorable fields (keywords) differently: leave them to Whoosh.
         raise Unsupported(f"unscorable field {fieldname}")
+    ids, weights = postings(searcher, fieldname, text, memo=ctx.memo)
+    if not len(ids) or not n:
+        return np.zeros(n, dtype=bool), np.zeros(n)
+    pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    match = ids[pos] == docs
     btext = text if isinstance(text, bytes) else field.to_bytes(text)
     idf = searcher.idf(fieldname, btext)
     avgfl = searcher.avg_field_length(fieldname) or 1
     b = w._field_B.get(fieldname, w.B)
     k1 = w.K1
-    tf = np.where(match, weights[pos_ok], 0.0)
-    fl = lengths(fieldname)[docs]
+    tf = np.where(match, weights[pos], 0.0)
+    fl = ctx.lengths(fieldname)[docs]
     score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
     return match, np.where(match, score, 0.0)
 

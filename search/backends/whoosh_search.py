@@ -17,7 +17,7 @@ from whoosh import qparser, query
 
 from search.backends import columns as cols_mod
 from search.backends.columns import DocColumns, IntArray
-from search.backends.whoosh_docsets import matching_docs
+from search.backends.whoosh_docsets import Memo, matching_docs
 from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
 from search.backends.whoosh_scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh_snippets import lead, snippet
@@ -96,6 +96,7 @@ def run_search(
     ``cache`` holds per-generation data computed on first use (field lengths).
     """
     cache = {} if cache is None else cache
+    memo: Memo = {}  # postings read once per query, for the document set and the scores
     parsed = parse_query(q_text, searcher.schema) if q_text else None
     mask = cols_mod.filter_mask(
         cols,
@@ -109,7 +110,7 @@ def run_search(
         docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
         matched = docs
     else:
-        matched = matching_docs(searcher, parsed)
+        matched = matching_docs(searcher, parsed, memo)
         docs = matched[cols.live[matched]]
         if mask is not None:
             docs = docs[mask[docs]]
@@ -122,7 +123,7 @@ def run_search(
     if start < total and stop > start:
         if parsed is not None and request.sort == "relevance":
             try:
-                page = _numpy_ranked_page(searcher, parsed, docs, start, stop, cache)
+                page = _numpy_ranked_page(searcher, parsed, docs, start, stop, cache, memo)
             except Unsupported:
                 page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
         else:
@@ -152,7 +153,13 @@ def run_search(
 
 
 def _numpy_ranked_page(
-    searcher: Any, parsed: Any, docs: IntArray, start: int, stop: int, cache: dict[Any, Any]
+    searcher: Any,
+    parsed: Any,
+    docs: IntArray,
+    start: int,
+    stop: int,
+    cache: dict[Any, Any],
+    memo: Memo | None = None,
 ) -> list[tuple[int, float]]:
     """Hits ``start:stop`` of ``docs`` by Whoosh's BM25F, computed in numpy (exact ties:
     equal scores in document order, as Whoosh's collector)."""
@@ -163,7 +170,7 @@ def _numpy_ranked_page(
             cache[key] = field_lengths(searcher.reader(), fieldname)
         return cache[key]
 
-    scores = bm25_scores(searcher, parsed, docs, lengths)
+    scores = bm25_scores(searcher, parsed, docs, lengths, memo)
     if len(scores) > stop:
         # Only candidates at or above the stop-th best score need a full sort.
         kth = np.partition(-scores, stop - 1)[stop - 1]

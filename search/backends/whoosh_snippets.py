@@ -25,7 +25,7 @@ SNIPPET_CHARS = 200  # per fragment
 SURROUND = 60  # context before the first / after the last match of a fragment
 FRAGMENTS = 2
 # Only a window of the body around the first likely match is scanned.
-WINDOW_CHARS = 4_000
+WINDOW_CHARS = 1_500
 WINDOW_LEAD = 300
 _BETWEEN = " "  # a cut fragment already ends or starts with an ellipsis
 
