@@ -347,3 +347,31 @@ def test_fifo_inside_a_folder_does_not_hang(tmp_path: Path) -> None:
     run = run_dateline("reindex", corpus, "--json", index_dir=tmp_path / "index", timeout=60)
     assert not run.timed_out and run.returncode == 0, run.describe()
     assert run.json()["indexed"] == 1
+
+
+def test_per_article_time_limit_skips_a_slow_page(tmp_path: Path) -> None:
+    """With a tiny limit, a page that takes longer to clean is skipped, naming the limit."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    paragraph = f"<p>{GOOD_BODY}</p>\n"
+    (corpus / "slow.html").write_text(
+        "<!DOCTYPE html><html><head><title>Slow</title></head><body><article>"
+        + paragraph * 20_000
+        + "</article></body></html>",
+        encoding="utf-8",
+    )
+    (corpus / "good.txt").write_text(GOOD_BODY, encoding="utf-8")
+    run = run_dateline(
+        "reindex",
+        corpus,
+        "--json",
+        index_dir=tmp_path / "index",
+        timeout=120,
+        env={"DATELINE_ARTICLE_TIMEOUT_S": "0.05"},
+    )
+    assert run.returncode == 0, run.describe()
+    report = run.json()
+    assert [(s["path"].rsplit("/", 1)[-1], s["reason"]) for s in report["skipped"]] == [
+        ("slow.html", "cleaning took over 0.05 s")
+    ]
+    assert report["indexed"] == 1
