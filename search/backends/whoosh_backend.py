@@ -30,7 +30,7 @@ from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 
 from search.backends import columns as cols_mod
-from search.backends.columns import DocColumns, IntArray
+from search.backends.columns import DocColumns
 from search.backends.whoosh_schema import decode_facets, from_stored
 from search.backends.whoosh_search import run_search
 from search.backends.whoosh_store import GenerationStore
@@ -55,7 +55,7 @@ class _Snapshot:
     ix: Any
     searcher: Any
     columns: DocColumns
-    value_counts: dict[str, IntArray] = field(default_factory=dict)
+    value_counts: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)  # e.g. field lengths for scoring
 
 
@@ -225,19 +225,29 @@ class WhooshBackend:
             raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
 
         def run(snap: _Snapshot) -> list[tuple[str, int]]:
-            column = snap.columns.facet(facet)
-            counts = snap.value_counts.get(facet)
-            if counts is None:
+            ranked = snap.value_counts.get(facet)
+            if ranked is None:  # once per generation: (folded, value, count), best first
+                column = snap.columns.facet(facet)
                 counts = cols_mod.value_counts(column, snap.columns.live)
-                snap.value_counts[facet] = counts
+                ranked = sorted(
+                    (
+                        (value.casefold(), value, int(counts[vid]))
+                        for vid, value in enumerate(column.values)
+                        if counts[vid]
+                    ),
+                    key=lambda fvc: (-fvc[2], fvc[1]),
+                )
+                snap.value_counts[facet] = ranked
             folded = prefix.casefold()
-            found = [
-                (value, int(counts[vid]))
-                for vid, value in enumerate(column.values)
-                if counts[vid] and value.casefold().startswith(folded)
-            ]
-            found.sort(key=lambda vc: (-vc[1], vc[0]))
-            return found[: max(limit, 0)]
+            found: list[tuple[str, int]] = []
+            if limit <= 0:
+                return found
+            for key, value, count in ranked:
+                if key.startswith(folded):
+                    found.append((value, count))
+                    if len(found) >= limit:
+                        break
+            return found
 
         return self._read(run)
 
