@@ -356,12 +356,17 @@ def describe(result: LoadResult, clients: int, loop: ReindexLoop | None, rss: fl
         f"server peak RSS {rss:.0f} MB",
     ]
     if loop is not None:
-        lines.append(
-            f"concurrent full reindexes: {len(loop.exit_codes)} finished, exit codes "
-            f"{loop.exit_codes}, seconds {[round(s, 1) for s in loop.seconds]}"
-        )
+        lines.append(describe_reindexes(loop))
     lines += [f"error: {e}" for e in result.errors[:20]]
     return "\n".join(lines)
+
+
+def describe_reindexes(loop: ReindexLoop) -> str:
+    """How the concurrent reindexes went."""
+    return (
+        f"concurrent full reindexes: {len(loop.exit_codes)} finished, exit codes "
+        f"{loop.exit_codes}, seconds {[round(s, 1) for s in loop.seconds]}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -392,11 +397,14 @@ def main(argv: list[str] | None = None) -> int:
             loop = ReindexLoop(index_dir, args.corpus, work / "reindex.log").start()
         try:
             result = run_load(hostport, plan, args.clients, args.time_limit)
+            rss = peak_rss_mb(pid)
+            print(describe(result, args.clients, None, rss), flush=True)
         finally:
             if loop is not None:
+                print("waiting for the running reindex to finish...", flush=True)
                 loop.stop(wait_s=max(60.0, args.time_limit))
-        rss = peak_rss_mb(pid)
-    print(describe(result, args.clients, loop, rss))
+    if loop is not None:
+        print(describe_reindexes(loop))
     print(f"logs: {work}")
     failed = bool(result.errors) or (loop is not None and any(loop.exit_codes))
     return 1 if failed else 0

@@ -190,7 +190,7 @@ def test_any_article_id_or_facet_name(client: FlaskClient, segment: str, api: bo
     quoted = quote(segment, safe="")
     for path in (f"/articles/{quoted}", f"/facets/{quoted}"):
         response = get(client, ("/api" if api else "") + path)
-        if segment and "/" not in segment:
+        if segment and "/" not in segment and segment not in ("actor", "country", "source"):
             assert response.status_code in (400, 404), (path, response.status_code)
 
 
