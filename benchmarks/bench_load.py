@@ -82,6 +82,8 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    started_at: float = 0.0  # time.monotonic() when the first request was sent
+    ended_at: float = 0.0
     not_run: int = 0  # requests left when the time limit struck (counted as errors)
     by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -190,8 +192,11 @@ class ReindexLoop:
 
     def __init__(self, index_dir: Path, corpus: Path, log: Path) -> None:
         self.index_dir, self.corpus, self.log = index_dir, corpus, log
-        self.exit_codes: list[int] = []
+        self.exit_codes: list[int] = []  # of the runs that ended on their own
         self.seconds: list[float] = []
+        self.finished_at: list[float] = []  # time.monotonic() at the end of each run
+        self.stopped = 0  # runs still going at the end, stopped by ``stop``
+        self._stopping = False
         self._stop = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(target=self._run, name="reindex-loop", daemon=True)
@@ -220,15 +225,21 @@ class ReindexLoop:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            self.exit_codes.append(self._proc.wait())
+            code = self._proc.wait()
+            if self._stopping:
+                self.stopped += 1
+                return
+            self.exit_codes.append(code)
             self.seconds.append(time.perf_counter() - started)
+            self.finished_at.append(time.monotonic())
 
     def stop(self, wait_s: float) -> None:
         """Let the running reindex finish (up to ``wait_s``), then stop looping."""
         self._stop.set()
         self._thread.join(timeout=wait_s)
         if self._proc is not None and self._proc.poll() is None:
-            _stop(self._proc)  # over the time limit: a kill is safe by design
+            self._stopping = True
+            _stop(self._proc)  # still running: stopping it is safe by design (item 5)
             self._thread.join(timeout=30)
 
 
@@ -320,10 +331,12 @@ def run_load(
                     result.latencies_ms.append(elapsed)
 
     started = time.perf_counter()
+    result.started_at = time.monotonic()
     with ThreadPoolExecutor(clients, thread_name_prefix="client") as pool:
         for future in [pool.submit(worker) for _ in range(clients)]:
             future.result()
     result.seconds = time.perf_counter() - started
+    result.ended_at = time.monotonic()
     if result.not_run:
         result.errors.append(f"{result.not_run} requests not sent: time limit {time_limit} s")
     return result
@@ -364,9 +377,15 @@ def describe(result: LoadResult, clients: int, loop: ReindexLoop | None, rss: fl
 def describe_reindexes(loop: ReindexLoop) -> str:
     """How the concurrent reindexes went."""
     return (
-        f"concurrent full reindexes: {len(loop.exit_codes)} finished, exit codes "
-        f"{loop.exit_codes}, seconds {[round(s, 1) for s in loop.seconds]}"
+        f"concurrent full reindexes: {len(loop.exit_codes)} finished (exit codes "
+        f"{loop.exit_codes}, seconds {[round(s, 1) for s in loop.seconds]}), "
+        f"{loop.stopped} still running at the end and stopped"
     )
+
+
+def swaps_during(loop: ReindexLoop, result: LoadResult) -> int:
+    """Full rebuilds that were swapped in while the load was running."""
+    return sum(result.started_at <= t <= result.ended_at for t in loop.finished_at)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -379,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.add_argument("--time-limit", type=float, default=600, help="seconds for the load")
     parser.add_argument("--no-reindex", action="store_true", help="no concurrent reindex")
+    parser.add_argument(
+        "--reindex-wait", type=float, default=30, help="seconds to let the last reindex finish"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if not args.corpus.exists():
@@ -402,9 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if loop is not None:
                 print("waiting for the running reindex to finish...", flush=True)
-                loop.stop(wait_s=max(60.0, args.time_limit))
+                loop.stop(wait_s=args.reindex_wait)
     if loop is not None:
-        print(describe_reindexes(loop))
+        print(describe_reindexes(loop) + f"; {swaps_during(loop, result)} swapped in under load")
     print(f"logs: {work}")
     failed = bool(result.errors) or (loop is not None and any(loop.exit_codes))
     return 1 if failed else 0
