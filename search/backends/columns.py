@@ -264,16 +264,6 @@ def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
     return DateHistogram(interval=interval, buckets=buckets, undated=undated)
 
 
-def sort_by_date(cols: DocColumns, docs: IntArray, newest_first: bool) -> IntArray:
-    """``docs`` ordered by publication time, undated last, ties by document number."""
-    stamps = cols.stamp[docs]
-    undated = cols.day[docs] == NO_DATE
-    key = -stamps if newest_first else stamps
-    # lexsort: last key is primary -> undated flag, then time, then docnum.
-    order = np.lexsort((docs, key, undated))
-    return docs[order]
-
-
 def value_counts(column: MultiColumn, live: BoolArray) -> IntArray:
     """Occurrences of every value among live documents."""
     if len(column.ids) == 0:
