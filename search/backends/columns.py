@@ -1,5 +1,5 @@
 """Per-document facet columns ("doc values") held as numpy arrays, and what is computed
-from them per query: filter masks, facet counts, date histograms and date sorting.
+from them per query: filter masks, facet counts and date histograms.
 
 Built once per index generation (one pass over a compact per-document record), then
 every query costs a few vectorised numpy operations over the matching document numbers
