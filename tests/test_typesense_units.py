@@ -134,31 +134,36 @@ def test_top_facet_sorts_ties_by_value_and_keeps_selected() -> None:
 
 
 def test_histogram_intervals_and_undated() -> None:
-    def dated(lo: date, hi: date, field: str, counts: dict[str, int]) -> dict:
-        return {
-            "found": sum(counts.values()),
-            "facet_counts": [
-                {
-                    "field_name": "day_n",
-                    "counts": [],
-                    "stats": {"min": lo.toordinal(), "max": hi.toordinal()},
-                },
-                {
-                    "field_name": field,
-                    "counts": [{"value": k, "count": v} for k, v in counts.items()],
-                },
-            ],
-        }
+    def facet(field: str, counts: dict[str, int], stats: dict | None = None) -> dict:
+        rows = [{"value": k, "count": v} for k, v in counts.items()]
+        return {"field_name": field, "counts": rows, "stats": stats or {}}
 
-    days = dated(date(1987, 3, 1), date(1987, 3, 3), "day", {"1987-03-03": 1, "1987-03-01": 2})
-    assert results.histogram(days, 5) == DateHistogram(
-        "day", (DateBucket("1987-03-01", 2), DateBucket("1987-03-03", 1)), undated=2
+    def span(lo: date, hi: date, found: int) -> dict:
+        stats = {"min": lo.toordinal(), "max": hi.toordinal()}
+        return {"found": found, "facet_counts": [facet("day_n", {}, stats)]}
+
+    asked: list[tuple[str, int]] = []
+
+    def fetch(counts: dict[str, int]):
+        def run(field: str, values: int) -> dict:
+            asked.append((field, values))
+            return {"facet_counts": [facet(field, counts)]}
+
+        return run
+
+    years = {"facet_counts": [facet("year", {"1987": 1, "1980": 1})]}
+    days = span(date(1987, 3, 1), date(1987, 3, 3), 3)
+    assert results.histogram(days, years, 5, fetch({"1987-03-03": 1, "1987-03-01": 2})) == (
+        DateHistogram("day", (DateBucket("1987-03-01", 2), DateBucket("1987-03-03", 1)), 2)
     )
-    months = dated(date(1987, 1, 1), date(1987, 9, 1), "month", {"1987-01": 1, "1987-09": 1})
-    assert results.histogram(months, 2).interval == "month"
-    years = dated(date(1980, 1, 1), date(1987, 9, 1), "year", {"1980": 1, "1987": 1})
-    assert results.histogram(years, 2).interval == "year"
-    assert results.histogram({"found": 0}, 3) == DateHistogram("day", (), undated=3)
+    months = span(date(1987, 1, 1), date(1987, 9, 1), 2)
+    assert results.histogram(months, years, 2, fetch({"1987-01": 1})).interval == "month"
+    assert asked == [("day", 64), ("month", 26)]
+    long = span(date(1980, 1, 1), date(1987, 9, 1), 2)
+    assert results.histogram(long, years, 2, fetch({})) == DateHistogram(
+        "year", (DateBucket("1980", 1), DateBucket("1987", 1)), 0
+    )
+    assert results.histogram({"found": 0}, years, 3, fetch({})) == DateHistogram("day", (), 3)
 
 
 def test_schema_round_trip() -> None:

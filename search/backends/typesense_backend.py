@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,9 +67,8 @@ SORTS = {
     "newest": "dated:desc,stamp:desc",
     "oldest": "dated:desc,stamp:asc",
 }
-# Date-bucket values fetched for the histogram: every year of a long archive, and all the
-# months (<= 25) or days (<= 63) of a span short enough for those intervals.
-DATE_FACET_VALUES = 400
+# Years fetched for the histogram (every year of a long archive).
+YEAR_VALUES = 200
 MORE_LIKE_CANDIDATES = 100
 
 
@@ -239,28 +238,32 @@ class TypesenseBackend:
         filters = request_filters(request) + tq.filters
         common: dict[str, Any] = {"collection": self.alias, "q": tq.q, **TEXT_PARAMS}
         common["prefix"] = "true" if tq.prefix else "false"
+        fetch = request.facet_size + results.FACET_SLACK
+        # Typesense's facet cost grows with the values it returns (see typesense_facets),
+        # and max_facet_values is per search: so each group of facets gets its own search
+        # with its own bound, all in one round trip.
         main: dict[str, Any] = {
             **common,
             "page": request.page,
             "per_page": request.per_page,
             "sort_by": SORTS[request.sort if tq.has_text else _browse(request)],
             "facet_by": facets.facet_by(),
-            "max_facet_values": request.facet_size + results.FACET_SLACK,
+            "max_facet_values": fetch,
             "exclude_fields": HIT_EXCLUDE,
             **HIGHLIGHT_PARAMS,
         }
-        dated: dict[str, Any] = {
-            **common,
-            "per_page": 0,
-            "facet_by": "day_n,year,month,day",
-            "max_facet_values": DATE_FACET_VALUES,
-            "filter_by": " && ".join([*filters, "dated:=1"]),
-        }
         if filters:
             main["filter_by"] = " && ".join(filters)
+        spell = {**common, "per_page": 0, "facet_by": facets.spell_by(), "max_facet_values": fetch}
+        if filters:
+            spell["filter_by"] = main["filter_by"]
+        dated = {**common, "per_page": 0, "filter_by": " && ".join([*filters, "dated:=1"])}
+        span = {**dated, "facet_by": "day_n", "max_facet_values": 1}  # stats: min/max day
+        years = {**dated, "facet_by": "year", "max_facet_values": YEAR_VALUES}
+        searches = [main, spell, span, years]
         with guarded(self.settings, "search"):
-            answer = confirmed(self.reader, lambda: self._multi_search([main, dated]))
-        page_r, dated_r = (self._checked(r) for r in answer["results"])
+            answer = confirmed(self.reader, lambda: self._multi_search(searches))
+        page_r, spell_r, span_r, years_r = (self._checked(r) for r in answer["results"])
         total = int(page_r.get("found") or 0)
         size = request.facet_size
         base = {k: v for k, v in common.items() if k != "collection"}
@@ -268,7 +271,8 @@ class TypesenseBackend:
         if filters:
             base["filter_by"] = main["filter_by"]
         chosen = {"actor": request.actors, "source": request.sources}
-        table = facets.tables(page_r, size, base, self._run("facet counts"), chosen)
+        run = self._run("facet counts")
+        table = facets.tables(page_r, size, base, run, chosen, spell_r)
         actor_counts, actor_n = table["actor"]
         country_counts, country_n = table["country"]
         source_counts, source_n = table["source"]
@@ -281,7 +285,7 @@ class TypesenseBackend:
                 country_counts, country_n, size, request.countries, total
             ),
             source_facet=results.top_facet(source_counts, source_n, size, request.sources),
-            dates=results.histogram(dated_r, total),
+            dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, run)),
             suggestion=None,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -307,6 +311,16 @@ class TypesenseBackend:
         if code == 400:
             raise QueryError(f"the Typesense backend cannot run this query: {message}")
         raise BackendError(f"Typesense search failed ({code}): {message}")
+
+
+def _bucket_fetcher(dated: dict[str, Any], run: facets.Run) -> Callable[[str, int], dict[str, Any]]:
+    """Month or day buckets of the dated result (only narrow spans need them)."""
+
+    def fetch(field_name: str, values: int) -> dict[str, Any]:
+        params = {k: v for k, v in dated.items() if k != "collection"}
+        return run({**params, "facet_by": field_name, "max_facet_values": values})
+
+    return fetch
 
 
 def _browse(request: SearchRequest) -> str:

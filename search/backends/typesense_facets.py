@@ -34,8 +34,13 @@ PREFIX_VALUES = 5000
 
 
 def facet_by() -> str:
-    """The ``facet_by`` of a search page: counted fields, then spelling fields."""
-    return ",".join([*FACET_FIELDS.values(), *SPELLINGS.values()])
+    """The ``facet_by`` of a search page: the counted fields."""
+    return ",".join(FACET_FIELDS.values())
+
+
+def spell_by() -> str:
+    """The ``facet_by`` of the companion search that finds display spellings."""
+    return ",".join(SPELLINGS.values())
 
 
 def tables(
@@ -44,14 +49,17 @@ def tables(
     base: dict[str, Any],
     run: Run,
     selected: dict[str, tuple[str, ...]] | None = None,
+    spellings: dict[str, Any] | None = None,
 ) -> dict[str, Counts]:
     """``{facet: ({display value: count}, distinct)}`` for actor, country and source.
 
     ``base`` are the search parameters of ``response`` (query and filters), used for
-    the follow-up requests that ties or missing spellings need.
+    the follow-up requests that ties or missing spellings need; ``spellings`` is the
+    response holding the ``*_key(s)`` facets when it is not ``response`` itself.
     """
     counts = {f: results.facet_counts(response, f) for f in FACET_FIELDS.values()}
-    spell = {f: results.facet_counts(response, s)[0] for f, s in SPELLINGS.items()}
+    source = response if spellings is None else spellings
+    spell = {f: results.facet_counts(source, s)[0] for f, s in SPELLINGS.items()}
     tied = [
         f
         for f, (c, n) in counts.items()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from search.backends.typesense_schema import LEAD_CHARS, from_key, from_typesense
@@ -165,14 +165,28 @@ def choose_interval(first_day: int, last_day: int) -> Literal["year", "month", "
     return "day"
 
 
-def histogram(dated: dict[str, Any], total: int) -> DateHistogram:
-    """The date facet from the dated-only response (``day_n`` stats, year/month/day)."""
-    found = int(dated.get("found") or 0)
+def histogram(
+    span: dict[str, Any],
+    years: dict[str, Any],
+    total: int,
+    fetch: Callable[[str, int], dict[str, Any]],
+) -> DateHistogram:
+    """The date facet of the dated part of a result.
+
+    ``span`` carries the ``day_n`` min/max (which pick the interval, as in Whoosh),
+    ``years`` the year buckets; month (<= 25) or day (<= 63) buckets, needed only for
+    short spans, come from ``fetch(field, max values)``.
+    """
+    found = int(span.get("found") or 0)
     undated = max(total - found, 0)
-    stats = facet_stats(dated, "day_n")
+    stats = facet_stats(span, "day_n")
     if not found or "min" not in stats:
         return DateHistogram(interval="day", buckets=(), undated=undated)
     interval = choose_interval(int(stats["min"]), int(stats["max"]))
-    counts, _ = facet_counts(dated, interval)
+    if interval == "year":
+        counts, _ = facet_counts(years, "year")
+    else:
+        wanted = 26 if interval == "month" else MONTH_SPAN_DAYS + 2
+        counts, _ = facet_counts(fetch(interval, wanted), interval)
     buckets = tuple(DateBucket(k, counts[k]) for k in sorted(counts) if counts[k])
     return DateHistogram(interval=interval, buckets=buckets, undated=undated)
