@@ -289,12 +289,19 @@ def time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise TimeoutError
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Expired:
+        raise TimeoutError from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class _Expired(BaseException):
+    """The alarm of ``time_limit``. Not an Exception: trafilatura and lxml wrap their work in
+    ``except Exception``, which swallowed a plain TimeoutError and let cleaning run on."""
