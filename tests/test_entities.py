@@ -426,3 +426,32 @@ def test_offsets_always_index_the_text(parts: list[str], dated: bool) -> None:
     for d in ents.dates:
         assert (d.start is None) == (d.end is None)
         assert d.start is None or d.end is None or d.start <= d.end
+
+
+@pytest.mark.parametrize(
+    ("body", "orgs", "people", "codes"),
+    [
+        (
+            "Newcastle beat Southampton 2-1 in the league on Saturday, their striker scoring "
+            "twice before halftime. Newcastle have now won four games, and their goalkeeper "
+            "was unbeaten in the tournament.",
+            {"Newcastle", "Southampton"},
+            set(),
+            set(),
+        ),
+        (
+            "Merkel had said the final points of the deal were settled. Washington were "
+            "told that the season of talks was over, and Merkel had the last word.",
+            set(),
+            {"Merkel"},
+            {"US"},
+        ),
+    ],
+)
+def test_sports_clubs_only_in_sports_stories(
+    body: str, orgs: set[str], people: set[str], codes: set[str]
+) -> None:
+    ents = extract(article(body))
+    assert orgs <= {x.name for x in ents.actors if x.kind == "org"}
+    assert people <= {x.name for x in ents.actors if x.kind == "person"}
+    assert country_codes(ents) == codes

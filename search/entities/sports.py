@@ -14,13 +14,14 @@ from collections.abc import Sequence
 
 from search.entities import countries
 
+# Words that only sports stories use often; generic ones ("final", "points", "beat",
+# "season", "captain") are left out so political or business news never counts as sport.
 SPORTS_WORDS = frozenset(
     """
     soccer football cricket tennis rugby golf basketball baseball hockey boxing athletics
-    cycling innings wicket wickets goal goals halftime half-time league championship cup
-    match matches season coach striker midfielder goalkeeper defender skipper captain
-    tournament seeded seed quarter-final semi-final final division club squad fixture
-    fixtures draw drew beat scored score unbeaten points olympic nba nfl nhl fifa uefa
+    cycling innings wicket wickets goal goals halftime half-time league championship
+    tournament seeded quarter-final semi-final striker midfielder goalkeeper defender
+    skipper squad fixture fixtures unbeaten olympic olympics nba nfl nhl fifa uefa
     """.split()
 )
 CLUB_WORDS = frozenset(
@@ -83,7 +84,9 @@ def find_clubs(
         s = start + lead
         before = text[max(0, s - 25) : s]
         after = text[end : end + 25]
-        if _BEFORE.search(before) or _AFTER.match(after):
+        # A one-word "person" needs a sports-only cue: a score or a rival before it.
+        strong = _BEFORE.search(before) or re.match(r"\s*\d", after)
+        if strong or (label != "PERSON" and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
     if not names:
