@@ -82,6 +82,7 @@ class TypesenseBackend:
         self.alias = settings.typesense_collection
         self._reader: Api | None = None
         self._writer: Api | None = None
+        self._spellings = facets.Spellings()
 
     @property
     def reader(self) -> Api:
@@ -183,7 +184,7 @@ class TypesenseBackend:
         """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
         if facet not in facets.FACET_FIELDS:
             raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
-        return facets.values(self._run("facet values"), facet, prefix, limit)
+        return facets.values(self._run("facet values"), self._spellings, facet, prefix, limit)
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents sharing the most actors and countries with ``doc_id`` (newest first
@@ -254,16 +255,13 @@ class TypesenseBackend:
         }
         if filters:
             main["filter_by"] = " && ".join(filters)
-        spell = {**common, "per_page": 0, "facet_by": facets.spell_by(), "max_facet_values": fetch}
-        if filters:
-            spell["filter_by"] = main["filter_by"]
         dated = {**common, "per_page": 0, "filter_by": " && ".join([*filters, "dated:=1"])}
         span = {**dated, "facet_by": "day_n", "max_facet_values": 1}  # stats: min/max day
         years = {**dated, "facet_by": "year", "max_facet_values": YEAR_VALUES}
-        searches = [main, spell, span, years]
+        searches = [main, span, years]
         with guarded(self.settings, "search"):
             answer = confirmed(self.reader, lambda: self._multi_search(searches))
-        page_r, spell_r, span_r, years_r = (self._checked(r) for r in answer["results"])
+        page_r, span_r, years_r = (self._checked(r) for r in answer["results"])
         total = int(page_r.get("found") or 0)
         size = request.facet_size
         base = {k: v for k, v in common.items() if k != "collection"}
@@ -272,7 +270,7 @@ class TypesenseBackend:
             base["filter_by"] = main["filter_by"]
         chosen = {"actor": request.actors, "source": request.sources}
         run = self._run("facet counts")
-        table = facets.tables(page_r, size, base, run, chosen, spell_r)
+        table = facets.tables(page_r, size, base, run, self._spellings, chosen)
         actor_counts, actor_n = table["actor"]
         country_counts, country_n = table["country"]
         source_counts, source_n = table["source"]

@@ -38,9 +38,37 @@ def facet_by() -> str:
     return ",".join(FACET_FIELDS.values())
 
 
-def spell_by() -> str:
-    """The ``facet_by`` of the companion search that finds display spellings."""
-    return ",".join(SPELLINGS.values())
+class Spellings:
+    """Display spellings of casefolded facet values, looked up once and remembered.
+
+    Counting the exact-spelling facets on every search cost more than everything else
+    together on Reuters (~55 of ~90 ms for a browse page), so spellings are found with a
+    small filtered search for the values actually shown and cached for the process.
+    The spelling shown is the most frequent one among the articles with the value
+    (Whoosh shows the first one indexed; they differ only for case variants).
+    """
+
+    LIMIT = 200_000  # entries; cleared when full (a cache, not a store)
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[str, str]] = {f: {} for f in SPELLINGS}
+
+    def resolve(self, run: Run, field_name: str, folded: list[str]) -> dict[str, str]:
+        """``{folded: spelling}`` for ``folded`` (looked up when not cached)."""
+        cache = self.known[field_name]
+        missing = [v for v in dict.fromkeys(folded) if v not in cache]
+        if missing:
+            if len(cache) > self.LIMIT:
+                cache.clear()
+            found = _spellings(run, field_name, missing)
+            best: dict[str, tuple[int, str]] = {}
+            for value, count in found.items():
+                key = value.casefold()
+                if key not in best or (-count, value) < (-best[key][0], best[key][1]):
+                    best[key] = (count, value)
+            for key in missing:
+                cache[key] = best[key][1] if key in best else key
+        return {v: cache[v] for v in folded}
 
 
 def tables(
@@ -48,29 +76,24 @@ def tables(
     size: int,
     base: dict[str, Any],
     run: Run,
+    spellings: Spellings,
     selected: dict[str, tuple[str, ...]] | None = None,
-    spellings: dict[str, Any] | None = None,
 ) -> dict[str, Counts]:
     """``{facet: ({display value: count}, distinct)}`` for actor, country and source.
 
-    ``base`` are the search parameters of ``response`` (query and filters), used for
-    the follow-up requests that ties or missing spellings need; ``spellings`` is the
-    response holding the ``*_key(s)`` facets when it is not ``response`` itself.
+    ``base`` are the search parameters of ``response`` (query and filters), used when
+    the top-k cut falls in a run of equal counts and the whole run is needed.
     """
     counts = {f: results.facet_counts(response, f) for f in FACET_FIELDS.values()}
-    source = response if spellings is None else spellings
-    spell = {f: results.facet_counts(source, s)[0] for f, s in SPELLINGS.items()}
     tied = [
         f
         for f, (c, n) in counts.items()
         if results.cut_in_tie(c, n, size) and n <= TIE_FACET_VALUES
     ]
     if tied:
-        fields = tied + [SPELLINGS[f] for f in tied if f in SPELLINGS]
         wanted = max(counts[f][1] for f in tied)
-        again = run({**base, "facet_by": ",".join(fields), "max_facet_values": wanted})
+        again = run({**base, "facet_by": ",".join(tied), "max_facet_values": wanted})
         counts.update({f: results.facet_counts(again, f) for f in tied})
-        spell.update({f: results.facet_counts(again, SPELLINGS[f])[0] for f in tied if f in spell})
     out: dict[str, Counts] = {}
     for name, field_name in FACET_FIELDS.items():
         values, distinct = counts[field_name]
@@ -79,25 +102,20 @@ def tables(
             shown = sorted(values, key=lambda v: (-values[v], v))[:size]
             picked = (selected or {}).get(name, ())
             shown += [v.casefold() for v in picked if v.casefold() in values]
-            known = {v.casefold() for v in spell[field_name]}
-            missing = [v for v in dict.fromkeys(shown) if v not in known]
-            if missing:
-                spell[field_name].update(_spellings(run, base, field_name, missing))
-            values = results.spelled(values, spell[field_name])
+            names = spellings.resolve(run, field_name, shown) if shown else {}
+            values = {names.get(v, v): c for v, c in values.items()}
         out[name] = (values, distinct)
     return out
 
 
-def _spellings(
-    run: Run, base: dict[str, Any], field_name: str, folded: list[str]
-) -> dict[str, int]:
+def _spellings(run: Run, field_name: str, folded: list[str]) -> dict[str, int]:
     """Exact spellings (with counts) of the casefolded values ``folded``."""
-    clause = f"{field_name}:=[" + ",".join(fold_key(v) for v in folded) + "]"
-    filter_by = f"({base['filter_by']}) && {clause}" if base.get("filter_by") else clause
     response = run(
         {
-            **base,
-            "filter_by": filter_by,
+            "q": "*",
+            "query_by": "title",
+            "per_page": 0,
+            "filter_by": f"{field_name}:=[" + ",".join(fold_key(v) for v in folded) + "]",
             "facet_by": SPELLINGS[field_name],
             "max_facet_values": SPELLING_VALUES,
         }
@@ -107,18 +125,34 @@ def _spellings(
     return {v: c for v, c in spellings.items() if v.casefold() in wanted}
 
 
-def values(run: Run, facet: str, prefix: str, limit: int) -> list[tuple[str, int]]:
+def values(
+    run: Run, spellings: Spellings, facet: str, prefix: str, limit: int
+) -> list[tuple[str, int]]:
     """Values of one facet over the whole index starting with ``prefix`` (any case),
     most frequent first, ties by value (``Backend.facet_values``)."""
     folded = prefix.casefold()
     field_name = FACET_FIELDS[facet]
     base: dict[str, Any] = {"q": "*", "query_by": "title", "per_page": 0}
     # The keys are opaque (hex): Typesense's facet_query cannot match a prefix of them,
-    # so with a prefix read up to TIE_FACET_VALUES values and filter here.
+    # so with a prefix read up to PREFIX_VALUES values and filter here.
     fetch = PREFIX_VALUES if folded else limit + results.FACET_SLACK
-    fields = [field_name] + ([SPELLINGS[field_name]] if field_name in SPELLINGS else [])
-    response = run({**base, "facet_by": ",".join(fields), "max_facet_values": fetch})
-    table = tables(response, limit, base, run)[facet][0]
-    found = [(v, c) for v, c in table.items() if c and v.casefold().startswith(folded)]
+    response = run({**base, "facet_by": field_name, "max_facet_values": fetch})
+    if folded:
+        counts, _ = results.facet_counts(response, field_name)
+        kept = {v: c for v, c in counts.items() if c and v.casefold().startswith(folded)}
+        response = {
+            "facet_counts": [
+                {
+                    "field_name": field_name,
+                    "counts": [
+                        {"value": fold_key(v) if field_name in SPELLINGS else v, "count": c}
+                        for v, c in kept.items()
+                    ],
+                    "stats": {"total_values": len(kept)},
+                }
+            ]
+        }
+    table = tables(response, limit, base, run, spellings)[facet][0]
+    found = [(v, c) for v, c in table.items() if c]
     found.sort(key=lambda vc: (-vc[1], vc[0]))
     return found[: max(limit, 0)]
