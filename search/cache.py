@@ -10,8 +10,12 @@ from search.errors import BackendError
 from search.models import Entities
 from search.serialize import decode_entities, encode_entities
 
-# Bump when extraction changes, so cached results from older code are not reused.
-EXTRACTOR_VERSION = "2"
+
+def extractor_version() -> str:
+    """Cached results are reused only by the extractor version that made them."""
+    from search.entities import VERSION
+
+    return VERSION
 
 
 class ExtractionCache:
@@ -45,18 +49,19 @@ class ExtractionCache:
             rows = self._db.execute(
                 f"SELECT content_hash, entities FROM extraction "
                 f"WHERE version = ? AND content_hash IN ({marks})",
-                [EXTRACTOR_VERSION, *chunk],
+                [extractor_version(), *chunk],
             )
             found.update((h, decode_entities(payload)) for h, payload in rows)
         return found
 
     def put_many(self, items: Iterable[tuple[str, Entities]]) -> None:
         """Store results; committed at once so a crash never leaves half a batch."""
+        version = extractor_version()
         try:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)",
-                    [(h, EXTRACTOR_VERSION, encode_entities(e)) for h, e in items],
+                    [(h, version, encode_entities(e)) for h, e in items],
                 )
         except sqlite3.Error as e:
             raise self._error(e) from e
