@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.slow
 
 MAX_RSS_KB = 2 * 1024 * 1024  # 2 GB
 REINDEX_TIMEOUT_S = 300
+ADDRESS_SPACE_CAP = 4 * 1024**3
 # A reason must say what is wrong, not that something crashed.
 VAGUE_REASONS = ("unexpected error", "traceback", "exception")
 
@@ -176,7 +178,13 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for name, (make, _) in BIG_CASES.items():
         make(corpus / name)
     (corpus / "good.txt").write_text(GOOD_BODY, encoding="utf-8")
-    return _index_corpus(root, "oversized inputs", None)
+    return _index_corpus(root, "oversized inputs", _cap_address_space)
+
+
+def _cap_address_space() -> None:
+    """preexec_fn: a child that runs away with memory fails fast instead of taking the
+    machine down (it once reached 10 GB here); the 2 GB RSS bound is asserted apart."""
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
 
 
 def _index_corpus(root: Path, label: str, preexec: Any) -> dict[str, Any]:
