@@ -173,6 +173,8 @@ def is_junk(text: str, start: int, end: int, label: str, lines: LineIndex) -> bo
     line = lines.line_of(start)
     if line.all_caps:
         return True
+    if line.table and (len(surface) <= 3 or not any(c.islower() for c in surface)):
+        return True  # column heads and codes in a score table ("Pts", "GF"); names stay
     if not any(c.islower() for c in surface) and len(surface.replace(".", "")) > 6:
         return True  # an all-caps span longer than an acronym is a shouted headline
     if line.heading and len(words) >= 2:
