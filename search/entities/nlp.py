@@ -23,11 +23,10 @@ KEPT_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "DATE", "EVENT", "PRODUCT", "WORK_OF_ART"}
 )
 
-# spaCy refuses a text longer than nlp.max_length (1,000,000 characters) with E088, which
-# aborted a whole reindex on one huge article; and one Doc's memory grows with its length
-# (measured: +500 MB and 28 s for 200,000 characters, 5.4 GB for 1,000,000). Only this
-# prefix of an article is analysed (a long news story is ~60,000 characters); a prefix
-# keeps every span's offsets valid in the full text.
+# Only this prefix of an article goes to NER (a long news story is ~60,000 characters). All
+# pieces of one text share an nlp.pipe batch, so without a cap one 2,000,000-character
+# article needed a (653936, 288) float array and reached 4.7-10 GB (docs/reliability.md).
+# A prefix keeps every span's offsets valid in the full text.
 MAX_NER_CHARS = 100_000
 
 _lock = threading.Lock()
@@ -101,7 +100,7 @@ def ner_many(texts: Iterable[str], batch_size: int = 64) -> Iterator[tuple[EntSp
 
     def pieces() -> Iterator[str]:
         for n, text in enumerate(texts):
-            parts = chunks(text)
+            parts = chunks(text[:MAX_NER_CHARS])
             for i, (offset, piece) in enumerate(parts):
                 pending.append((n, offset, i == len(parts) - 1))
                 yield piece
