@@ -209,7 +209,10 @@ def test_no_index_yet(node: Cluster, tmp_path: Path) -> None:
         service.search(SearchRequest(q="oil"))
 
 
-def test_wrong_key_is_a_clear_error_without_the_key(node: Cluster, tmp_path: Path) -> None:
+def test_wrong_key_is_a_clear_error_without_the_key(
+    node: Cluster, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
     settings = replace(ts_settings(node, tmp_path, "seeds"), typesense_api_key="wrong-key-123")
     service = SearchService(settings)
     with pytest.raises(BackendError) as err:
@@ -217,6 +220,7 @@ def test_wrong_key_is_a_clear_error_without_the_key(node: Cluster, tmp_path: Pat
     assert "wrong-key-123" not in str(err.value)
     assert node.api_key not in str(err.value)
     assert service.health()["ok"] is False
+    assert "wrong-key-123" not in caplog.text and node.api_key not in caplog.text
 
 
 def test_untranslatable_query_is_a_400(seed_pair) -> None:
@@ -305,7 +309,10 @@ def test_facets_values_and_more_like(node: Cluster, tmp_path: Path) -> None:
     assert all("Vladimir Putin" in d.actors for d in similar)
 
 
-def test_single_node_down_is_a_clear_error_then_recovers(tmp_path: Path) -> None:
+def test_single_node_down_is_a_clear_error_then_recovers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
     cluster = start_cluster(1)
     try:
         service = SearchService(ts_settings(cluster, tmp_path, "solo"))
@@ -317,6 +324,7 @@ def test_single_node_down_is_a_clear_error_then_recovers(tmp_path: Path) -> None
         with pytest.raises(BackendError, match="Typesense cluster") as err:
             service.search(SearchRequest(q="oil"))
         assert cluster.api_key not in str(err.value)
+        assert cluster.api_key not in caplog.text
         cluster.nodes[0].start()
         cluster.wait_healthy(60)
         assert SearchService(service.settings).search(SearchRequest()).total == 200

@@ -6,11 +6,13 @@ read goes through the alias ``settings.typesense_collection`` and may be answere
 node: the client rotates through the list and fails over on refused or timed-out
 connections and 5xx answers, so one dead node (the Raft leader too) fails no search.
 
-One search is one HTTP round trip (``multi_search``) of two searches over the same
-filtered result: the page with actor/country/source facets, and the dated part of the
-result for the histogram (``day_n`` min/max pick the interval, then year/month/day
-buckets). See ``typesense_query`` for the query language mapping, ``typesense_writer``
-for rebuilds and incremental updates, docs/operations.md for running a cluster.
+One search is one HTTP round trip (``multi_search``) of three searches over the same
+filtered result: the page with actor/country/source facet counts, the ``day_n`` span of
+its dated part (which picks the histogram interval, as in Whoosh) and its years; short
+spans fetch month or day buckets, facet ties at the cut and uncached display spellings
+cost one more request each (see ``typesense_facets``). See ``typesense_query`` for the
+query language mapping, ``typesense_writer`` for rebuilds and incremental updates,
+docs/operations.md for running a cluster.
 """
 
 from __future__ import annotations
