@@ -98,17 +98,6 @@ def facet_counts(response: dict[str, Any], field_name: str) -> tuple[dict[str, i
     return {}, 0
 
 
-def spelled(folded: dict[str, int], exact: dict[str, int]) -> dict[str, int]:
-    """Counts per case-insensitive value (as Whoosh counts them) under a display spelling:
-    the most frequent spelling among ``exact`` (ties by value), else the folded form."""
-    best: dict[str, tuple[int, str]] = {}
-    for value, count in exact.items():
-        key = value.casefold()
-        if key not in best or (-count, value) < (-best[key][0], best[key][1]):
-            best[key] = (count, value)
-    return {best[f][1] if f in best else f: c for f, c in folded.items()}
-
-
 def facet_stats(response: dict[str, Any], field_name: str) -> dict[str, float]:
     """The min/max/sum stats Typesense gives for a numeric facet."""
     for fc in response.get("facet_counts") or ():
