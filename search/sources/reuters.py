@@ -93,6 +93,12 @@ def _field(name: str, inner: str) -> str | None:
     return value or None
 
 
+# Reuters marks company names and tickers in angle brackets ("<Boeing Co>", "<BP>"): the
+# brackets are markup, and left in they end up inside actor names ("Boeing Co>").
+_COMPANY_MARK = re.compile(r"<([A-Za-z0-9][^<>]{0,80})>")
+
+
 def _unescape(text: str) -> str:
     # &#2; &#3; &#5; ... are wire control codes, not text.
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", html.unescape(text))
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", html.unescape(text))
+    return _COMPANY_MARK.sub(r"\1", text)
