@@ -312,7 +312,21 @@ def test_good_articles_and_other_languages_are_all_indexed(hostile: dict[str, An
 
 @pytest.mark.parametrize(
     ("query", "name"),
-    [("Правительство", "russian.txt"), ("Lyon", "french.txt"), ("Müller", "latin1.txt")],
+    [
+        ("Правительство", "russian.txt"),
+        ("Lyon", "french.txt"),
+        ("Müller", "latin1.txt"),
+        ("البصرة", "arabic.txt"),
+        pytest.param(
+            "中国",
+            "chinese.txt",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the Whoosh analyser does not segment CJK: a run of Chinese up to "
+                "the next punctuation is one token, so a word inside it finds nothing",
+            ),
+        ),
+    ],
 )
 def test_non_english_words_are_searchable(hostile: dict[str, Any], query: str, name: str) -> None:
     """The analyser keeps non-ASCII words, so they find their article."""
