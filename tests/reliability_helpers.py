@@ -285,16 +285,6 @@ def wait_for_http(
     raise AssertionError(f"{url} did not answer within {timeout} s: {last}")
 
 
-def http_get(url: str, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of a GET, HTTP errors included (never raises for 4xx/5xx)."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
 # --- HTML checks ------------------------------------------------------------------------
 
 
