@@ -27,8 +27,9 @@ class Settings:
     max_file_bytes: int = 64 * 1024 * 1024
     max_article_chars: int = 2_000_000
     article_timeout_s: float = 60.0
-    # Processes running NER during a reindex (1 = in the reindexing process itself).
-    extract_workers: int = 1
+    # Processes running NER during a reindex: 0 = one per core, 1 = in the reindexing
+    # process itself.
+    extract_workers: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -54,8 +54,11 @@ def snippet(text: str, words: Iterable[str]) -> str:
     if not matches:
         return lead(text)
     out = ""
-    for group in _best_groups(text, matches):
-        part = _render(text, group)
+    groups = _best_groups(text, matches)
+    for i, group in enumerate(groups):
+        # A fragment stops where the next one starts, so no text is shown twice.
+        stop = groups[i + 1][0][0] - SURROUND if i + 1 < len(groups) else len(text)
+        part = _render(text, group, max(stop, group[-1][1]))
         if out:
             # One ellipsis between two cut fragments, not two.
             out += _BETWEEN + (part[2:] if out.endswith("…") and part.startswith("… ") else part)
@@ -97,10 +100,10 @@ def _best_groups(
     return [groups[i] for i in sorted(ranked[:FRAGMENTS])]
 
 
-def _render(text: str, group: list[tuple[int, int, str]]) -> str:
-    """One fragment: context, escaped text and marks, with ellipses where text was cut."""
+def _render(text: str, group: list[tuple[int, int, str]], stop: int) -> str:
+    """One fragment ending by ``stop``: context, escaped text and marks, ellipses at cuts."""
     begin = max(0, group[0][0] - SURROUND)
-    end = min(len(text), max(group[-1][1] + SURROUND, begin + SNIPPET_CHARS))
+    end = min(stop, len(text), max(group[-1][1] + SURROUND, begin + SNIPPET_CHARS))
     if begin > 0:  # start at a word boundary
         space = text.find(" ", begin, group[0][0])
         begin = space + 1 if space >= 0 else begin
