@@ -167,10 +167,10 @@ EXPECTED: dict[str, list[RawArticle | FileProblem]] = {
         RawArticle(
             key=key("reuters/sample.sgm") + "#7",
             format="reuters",
-            text="Sample Co SMPL said it raised\ngrain output by 12 pct in February, helped by\n"
+            text="Sample Co (SMPL) said it raised\ngrain output by 12 pct in February, helped by\n"
             "mild weather.\n    The company said storage was near capacity.\n"
             "    Shares rose 1/2 to 14-1/4 dlrs.",
-            title="SAMPLE CO SMPL RAISES GRAIN OUTPUT",
+            title="SAMPLE CO (SMPL) RAISES GRAIN OUTPUT",
             published="2-MAR-1987 09:15:30.12",
             source="Reuters",
             dateline="KANSAS CITY, March 2 -",

@@ -186,6 +186,14 @@ def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
             continue
         fits.sort(key=lambda f: -actor_counts[f])
         total = sum(actor_counts[f] for f in fits)
-        if actor_counts[fits[0]] >= 0.9 * total:
-            table[n] = fits[0]
+        best = fits[0]
+        # One mention elsewhere is no evidence ("RCA" is not "Reichhold Chemie AG"), and a
+        # surname maps only to a name shaped like a person's ("Hills" is not "Beverly Hills").
+        evidence = actor_counts[best] >= 2 and (
+            best in by_initials.get(acronym, ())
+            or looks_like_person(best)
+            or (not has_org_suffix(best) and all(w[:1].isupper() for w in best.split()))
+        )
+        if evidence and actor_counts[best] >= 0.9 * total:
+            table[n] = best
     return table

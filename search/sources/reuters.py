@@ -93,12 +93,19 @@ def _field(name: str, inner: str) -> str | None:
     return value or None
 
 
-# Reuters marks company names and tickers in angle brackets ("<Boeing Co>", "<BP>"): the
-# brackets are markup, and left in they end up inside actor names ("Boeing Co>").
+# Reuters marks company names and tickers in angle brackets ("<Boeing Co>", "Dow Chemical
+# Co <DOW>"): the brackets are markup, and left in they end up inside actor names ("Boeing
+# Co>"). A ticker becomes "(DOW)", as a newspaper prints it, so it stays apart from the name.
 _COMPANY_MARK = re.compile(r"<([A-Za-z0-9][^<>]{0,80})>")
+_TICKER = re.compile(r"[A-Z0-9.]{1,6}")
+
+
+def _company(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    return f"({inner})" if _TICKER.fullmatch(inner) else inner
 
 
 def _unescape(text: str) -> str:
     # &#2; &#3; &#5; ... are wire control codes, not text.
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", html.unescape(text))
-    return _COMPANY_MARK.sub(r"\1", text)
+    return _COMPANY_MARK.sub(_company, text)
