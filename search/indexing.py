@@ -107,7 +107,9 @@ def reindex(
                     progress(done_bytes, report)
             pipeline.drain()
             for doc_id, (key, _) in live.items():
-                if doc_id not in seen and _under(key, roots):
+                # A full rebuild holds only what was read now; an incremental run removes
+                # only articles whose source under the given paths disappeared.
+                if doc_id not in seen and (full or _under(key, roots)):
                     if not full:
                         writer.delete(doc_id)
                     report.removed += 1
