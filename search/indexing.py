@@ -116,7 +116,6 @@ def reindex(
             with _timed(report, "commit"):
                 writer.commit()
         except BaseException:
-            pipeline.close()
             writer.abort()
             raise
         finally:

@@ -24,6 +24,19 @@ SORTS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 Params = Mapping[str, str | Sequence[str]]
+# Every parameter ``parse_search_params`` reads (the web adds ``format`` for exports).
+SEARCH_PARAMS = (
+    "q",
+    "actor",
+    "country",
+    "source",
+    "from",
+    "to",
+    "sort",
+    "page",
+    "per_page",
+    "facet_size",
+)
 
 
 def parse_search_params(params: Params) -> SearchRequest:

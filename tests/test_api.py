@@ -9,6 +9,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
+from search.params import SEARCH_PARAMS
 from tests.web_fixtures import HOSTILE_TITLE
 from web.api import csv_cell
 
@@ -254,19 +255,7 @@ def test_openapi_lists_every_api_route(web_app, client: FlaskClient) -> None:  #
     }
     assert set(doc["paths"]) == routes
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {
-        "q",
-        "actor",
-        "country",
-        "source",
-        "from",
-        "to",
-        "sort",
-        "page",
-        "per_page",
-        "facet_size",
-        "format",
-    }
+    assert names == {*SEARCH_PARAMS, "format"}
 
 
 def test_unknown_api_path_and_method(client: FlaskClient) -> None:

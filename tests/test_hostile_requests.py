@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search.params import SEARCH_PARAMS
 from search.service import SearchService
 from search.settings import Settings
 from tests.reliability_helpers import write_corpus
@@ -27,21 +28,7 @@ from web import create_app
 # One request against a 40-article index takes milliseconds; a pattern that makes one
 # take seconds is a denial of service, whatever the index size.
 MAX_REQUEST_SECONDS = 5.0
-PARAMS = (
-    "q",
-    "actor",
-    "country",
-    "source",
-    "from",
-    "to",
-    "sort",
-    "page",
-    "per_page",
-    "facet_size",
-    "format",
-    "prefix",
-    "limit",
-)
+PARAMS = (*SEARCH_PARAMS, "format", "prefix", "limit")
 HOSTILE_VALUES = (
     "",
     " ",

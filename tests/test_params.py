@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from search.errors import QueryError
 from search.models import SearchRequest
-from search.params import parse_date_bound, parse_search_params
+from search.params import SEARCH_PARAMS, parse_date_bound, parse_search_params
 
 
 def test_defaults_browse_newest_first() -> None:
@@ -82,7 +82,7 @@ def test_date_bounds(text: str | None, end: bool, expected: date | None) -> None
     assert parse_date_bound(text, "from", end=end) == expected
 
 
-PARAM_NAMES = ["q", "actor", "country", "source", "from", "to", "sort", "page", "per_page", "x"]
+PARAM_NAMES = [*SEARCH_PARAMS, "x"]
 
 
 @given(

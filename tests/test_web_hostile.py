@@ -9,22 +9,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-PARAM_NAMES = [
-    "q",
-    "actor",
-    "country",
-    "source",
-    "from",
-    "to",
-    "sort",
-    "page",
-    "per_page",
-    "facet_size",
-    "format",
-    "prefix",
-    "limit",
-    "nonsense",
-]
+from search.params import SEARCH_PARAMS
+
+PARAM_NAMES = [*SEARCH_PARAMS, "format", "prefix", "limit", "nonsense"]
 QUERY_WORDS = st.sampled_from(
     [
         "iran",
