@@ -794,6 +794,32 @@ def test_abort_leaves_the_live_index(tmp_path: Path) -> None:
     assert _generations(index_dir) == ["gen-000001"]
 
 
+def test_full_build_in_merged_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build commits a segment every SEGMENT_DOCS documents and merges each tier's
+    MERGE_FANOUT segments; nothing shows before the final commit, nothing is lost."""
+    from whoosh import index
+
+    from search.backends import whoosh_writer
+
+    monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 2)
+    monkeypatch.setattr(whoosh_writer, "MERGE_FANOUT", 2)
+    index_dir = tmp_path / "index"
+    build(index_dir, DOCS[:1])
+    backend = WhooshBackend(Settings(index_dir=index_dir))
+    writer = backend.writer(full=True)
+    for doc in (*DOCS, DOCS[0]):  # a repeated id in a later segment is still ignored
+        writer.add(doc)
+    assert backend.count() == 1  # the live index until the swap
+    writer.commit()
+    assert backend.count() == len(DOCS)
+    assert sorted(ids(backend)) == sorted(d.id for d in DOCS)
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+    sizes = sorted(s.doc_count_all() for s in index.open_dir(str(live))._segments())
+    # 2-document segments merge in pairs into 4s, 4s into 8s: at most one per tier.
+    assert len(sizes) <= 1 + len(DOCS).bit_length(), sizes
+    assert backend.search(SearchRequest(q="sanctoins")).suggestion == "sanctions"
+
+
 def test_full_rebuild_is_seen_by_an_open_reader(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:6])

@@ -18,7 +18,7 @@ from whoosh import qparser, query
 from search.backends import columns as cols_mod
 from search.backends.columns import DocColumns, IntArray
 from search.backends.whoosh_docsets import Memo, matching_docs
-from search.backends.whoosh_schema import FIELD_ALIASES, from_stored
+from search.backends.whoosh_schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FIELD, from_stored
 from search.backends.whoosh_scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh_snippets import lead, snippet
 from search.models import Hit, SearchPage, SearchRequest
@@ -307,24 +307,41 @@ def _hit(searcher: Any, docnum: int, score: float | None, words: frozenset[str])
 def _suggest(searcher: Any, parsed: Any, q_text: str) -> str | None:
     """``q_text`` with each word unknown to the body replaced by the closest known word.
 
-    Suggestions come from Whoosh's spelling words (unstemmed) of ``body``; the first
-    letter must match, which is how most typos look and keeps the lookup fast.
+    Candidates come from the index's vocabulary (``words``: unstemmed words of titles and
+    bodies) within one, then two edits, first letter fixed (how most typos look, and it
+    keeps the lookup fast); the one in most documents wins.
     """
     reader = searcher.reader()
-    corrector = searcher.corrector("body")
     spans: dict[tuple[int, int], str] = {}
     for token in parsed.all_tokens():
         if token.fieldname != "body" or ("body", token.text) in reader:
             continue
         if token.startchar is None or token.endchar is None:
             continue
-        surface = q_text[token.startchar : token.endchar]
-        found = corrector.suggest(surface.lower(), limit=1, prefix=1)
-        if found and found[0] != surface.lower():
-            spans[(token.startchar, token.endchar)] = found[0]
+        surface = q_text[token.startchar : token.endchar].lower()
+        found = _closest_word(reader, surface)
+        if found:
+            spans[(token.startchar, token.endchar)] = found
     if not spans:
         return None
     out = q_text
     for (start, end), word in sorted(spans.items(), reverse=True):
         out = out[:start] + word + out[end:]
     return out
+
+
+def _closest_word(reader: Any, word: str) -> str | None:
+    """The vocabulary word nearest ``word`` (fewest edits, then most documents)."""
+    if WORDS_FIELD not in reader.schema:
+        return None
+    for maxdist in (1, 2):
+        found = {w for w in reader.terms_within(WORDS_FIELD, word, maxdist, prefix=1) if w != word}
+        if found:
+            return min(found, key=lambda w: (-_body_frequency(reader, w), w))
+    return None
+
+
+def _body_frequency(reader: Any, word: str) -> int:
+    """Documents whose body holds ``word`` (through its stem), 0 for a stop word."""
+    stems = [t.text for t in TEXT_ANALYZER(word)]
+    return reader.doc_frequency("body", stems[0]) if stems else 0
