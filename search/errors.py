@@ -43,3 +43,7 @@ class BackendError(DatelineError):
     """The search backend failed (unreachable cluster, disk full, corrupt files)."""
 
     status = 502
+
+
+class IndexVersionError(BackendError):
+    """An index written by another Dateline version: only a full rebuild can update it."""

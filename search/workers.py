@@ -1,4 +1,4 @@
-"""Entity extraction in worker processes: NER is the reindex's bottleneck (~13k words/s/core).
+"""Entity extraction in worker processes: NER is the reindex's bottleneck (~11k words/s/core).
 
 Each worker loads spaCy once and extracts whole batches; the parent cleans, reads the cache
 and writes the index meanwhile. Workers die with the parent (PR_SET_PDEATHSIG), because a
@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
 
 from search.models import Article, Entities
 
@@ -40,6 +39,19 @@ def _extract_batch(articles: list[Article]) -> list[Entities]:
     return list(extract_many(articles))
 
 
+class _Deferred:
+    """A batch extracted in this process when its result is first asked for."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self._articles: list[Article] | None = articles
+        self._entities: list[Entities] = []
+
+    def result(self) -> list[Entities]:
+        if self._articles is not None:
+            self._entities, self._articles = _extract_batch(self._articles), None
+        return self._entities
+
+
 class Extractor:
     """Extract entities for batches of articles, in order, in-process or in a pool."""
 
@@ -48,25 +60,29 @@ class Extractor:
         self._pool: ProcessPoolExecutor | None = None
         self._batches = 0
 
-    def submit(self, articles: list[Article]) -> Future[list[Entities]] | list[Entities]:
+    def submit(self, articles: list[Article]) -> Future[list[Entities]] | _Deferred:
         """Start extracting a batch; ``result(handle)`` returns its entities.
 
-        The first batch runs in this process: a small reindex (one folder of a few
-        articles) never pays for starting workers, and the workers forked for a large one
-        inherit the model this process has then loaded.
+        The first batch runs in this process, when its result is asked for: a small
+        reindex (one folder of a few articles) never pays for starting workers, while in a
+        large one the workers, forked at the second batch, inherit the model this process
+        has loaded, and start on batches 2, 3, ... while this one extracts batch 1.
         """
         self._batches += 1
         if self.workers <= 1 or self._batches == 1:
-            return _extract_batch(articles)
+            from search.entities.nlp import get_nlp
+
+            get_nlp()  # loaded before any fork, so the workers share it
+            return _Deferred(articles)
         if self._pool is None:
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(self.workers, context, initializer=_die_with_parent)
         return self._pool.submit(_extract_batch, articles)
 
     @staticmethod
-    def result(handle: Any) -> list[Entities]:
+    def result(handle: Future[list[Entities]] | _Deferred) -> list[Entities]:
         """Wait for a batch submitted with ``submit``."""
-        return handle.result() if isinstance(handle, Future) else handle
+        return handle.result()
 
     def close(self) -> None:
         """Stop the workers (pending batches are cancelled)."""

@@ -17,7 +17,7 @@ from search.entities import corpus_aliases, country_name, extract, extract_many,
 from search.entities.actors import org_aliases, person_aliases
 from search.entities.countries import dateline_country, normalize, resolve_span
 from search.entities.dates import resolve
-from search.entities.nlp import CHUNK_CHARS, chunks
+from search.entities.nlp import CHUNK_CHARS, chunks, shouted_title_end
 from search.entities.spans import clean_span
 from search.models import Article, Entities
 from search.settings import PROJECT_ROOT
@@ -90,6 +90,35 @@ def test_extract_many_matches_extract_in_order(seed: tuple[Article, Entities]) -
     batched = list(extract_many(iter(others), batch_size=2))
     assert batched == [extract(a) for a in others]
     assert batched[1] == seed[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("JAPAN TO CUT RICE IMPORTS\n\nTOKYO, March 3 - Japan will cut...", 27),
+        ("Japan to cut rice imports\n\nTOKYO, March 3 - Japan will cut...", 0),
+        ("JAPAN TO CUT RICE IMPORTS", 0),  # nothing but the title: analysed
+        ("U.S. DATA\nSECOND LINE\n\nbody", 23),
+    ],
+)
+def test_shouted_title_end(text: str, start: int) -> None:
+    assert shouted_title_end(text) == start
+
+
+def test_shouted_title_is_not_analysed_and_offsets_hold() -> None:
+    a = Article(
+        id="t",
+        key="t",
+        title="NET PROFIT UP AT SIEMENS IN GERMANY",
+        body="Siemens AG said in Munich its net profit rose in Germany.",
+        published=MONDAY,
+    )
+    ents = extract(a)
+    assert_offsets(a, ents)
+    body_start = len(a.title) + 2
+    mentions = [m for c in ents.countries for m in c.mentions]
+    assert mentions and all(m.start >= body_start for m in mentions)
+    assert country_codes(ents) == {"DE"}
 
 
 def test_import_does_not_load_spacy() -> None:

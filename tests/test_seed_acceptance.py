@@ -61,6 +61,36 @@ def test_reindex_twice_keeps_one_document(seed_index: Path) -> None:
     assert (report["indexed"], report["unchanged"], report["documents"]) == (0, 1, 1)
 
 
+def test_reindex_over_an_index_of_another_version_rebuilds_it(tmp_path: Path) -> None:
+    from whoosh import index  # only to fake an index written by an older Dateline
+
+    from search.backends.whoosh_schema import WORDS_FIELD, build_schema, to_fields
+    from search.models import IndexDocument
+
+    gen = tmp_path / "index" / "gen-000001"
+    gen.mkdir(parents=True)
+    schema = build_schema()
+    schema.remove(WORDS_FIELD)  # before the vocabulary field
+    old = to_fields(
+        IndexDocument(id="old", key="/gone.txt", title="Old", body="Old.", content_hash="h")
+    )
+    del old[WORDS_FIELD]
+    writer = index.create_in(str(gen), schema).writer()
+    writer.add_document(**old)
+    writer.commit()
+    (tmp_path / "index" / "CURRENT").write_text("gen-000001\n")
+    args = ["--index", str(tmp_path / "index"), "reindex", "--json", str(SEEDS)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["full"], report["indexed"], report["removed"], report["documents"]) == (
+        True,
+        1,
+        1,
+        1,
+    )
+
+
 def test_extract_offsets_match_surfaces() -> None:
     result = CliRunner().invoke(main, ["extract", str(SEED_FILE), "--json"])
     assert result.exit_code == 0, result.output

@@ -79,6 +79,20 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
     return out
 
 
+def shouted_title_end(text: str) -> int:
+    """Where NER starts: after an all-capitals title paragraph ("BAHIA COCOA REVIEW").
+
+    The model is trained on mixed case; on shouted headlines it tags "NET", "DIVIDEND" or
+    "QTR" as organisations, and actor extraction drops spans on all-caps lines anyway.
+    Skipping them saves 5% of Reuters' NER time; country precision/recall on Reuters TRAIN
+    moved from 0.7647/0.9694 to 0.7653/0.9686, CoNLL dev did not change.
+    """
+    head, sep, _ = text.partition("\n\n")
+    if sep and head.isupper() and len(head) < 300:
+        return len(head) + len(sep)
+    return 0
+
+
 def _spans(doc: Any, offset: int = 0) -> list[EntSpan]:
     return [
         EntSpan(e.label_, e.start_char + offset, e.end_char + offset, e.text)
@@ -100,9 +114,10 @@ def ner_many(texts: Iterable[str], batch_size: int = 64) -> Iterator[tuple[EntSp
 
     def pieces() -> Iterator[str]:
         for n, text in enumerate(texts):
-            parts = chunks(text[:MAX_NER_CHARS])
+            start = shouted_title_end(text)
+            parts = chunks(text[start:MAX_NER_CHARS])
             for i, (offset, piece) in enumerate(parts):
-                pending.append((n, offset, i == len(parts) - 1))
+                pending.append((n, start + offset, i == len(parts) - 1))
                 yield piece
 
     current: list[EntSpan] = []
