@@ -228,18 +228,28 @@ def _truncate(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "damage"),
-    [("*.toc", _garble), ("*.seg", _garble), ("*.seg", _truncate)],
+    ("pattern", "damage", "error", "message"),
+    [
+        ("*.toc", _garble, IndexMissingError, "cannot be opened"),
+        ("*.trm", _garble, IndexMissingError, "cannot be opened"),
+        ("*.trm", _truncate, IndexMissingError, "cannot be opened"),
+        # Postings are read when a query needs them, not when the index opens.
+        ("*.pst", _garble, BackendError, "failed to answer"),
+    ],
 )
 def test_corrupted_index_gives_a_clear_error(
-    tmp_path: Path, pattern: str, damage: Callable[[Path], None]
+    tmp_path: Path,
+    pattern: str,
+    damage: Callable[[Path], None],
+    error: type[Exception],
+    message: str,
 ) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:3])
     live = index_dir / (index_dir / "CURRENT").read_text().strip()
     for path in live.glob(pattern):
         damage(path)
-    with pytest.raises(IndexMissingError, match=r"cannot be opened .*dateline reindex --full"):
+    with pytest.raises(error, match=rf"{message} .*dateline reindex --full"):
         WhooshBackend(Settings(index_dir=index_dir)).search(SearchRequest(q="putin"))
     build(index_dir, DOCS[:3])  # a full rebuild recovers
     assert WhooshBackend(Settings(index_dir=index_dir)).count() == 3

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class _Snapshot:
     """One open generation: the searcher and the columns computed from it."""
 
@@ -57,6 +57,16 @@ class _Snapshot:
     columns: DocColumns
     value_counts: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)  # e.g. field lengths for scoring
+
+    def __post_init__(self) -> None:
+        # Segment files are real open files: a snapshot dropped with its backend (never
+        # explicitly closed) still closes them.
+        weakref.finalize(self, _close_quietly, self.searcher)
+
+
+def _close_quietly(searcher: Any) -> None:
+    with contextlib.suppress(Exception):
+        searcher.close()
 
 
 class WhooshBackend:
