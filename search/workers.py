@@ -20,7 +20,7 @@ PR_SET_PDEATHSIG = 1
 
 def default_workers() -> int:
     """NER processes when not configured: one per core (measured on 2 cores: a cold
-    Reuters reindex took 266 s with 2 workers; NER alone needs ~330 CPU-seconds)."""
+    Reuters reindex takes ~160 s with 2 workers, NER being ~80% of its CPU time)."""
     return max(1, min(4, os.cpu_count() or 1))
 
 

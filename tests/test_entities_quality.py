@@ -28,12 +28,12 @@ CONLL_FLOORS = {
     ("all", "PER"): 0.81,
     ("all", "ORG"): 0.46,
 }
-# Measured on the fixed 2,000-article TRAIN sample: P 0.764, R 0.970; dates 1.000.
+# Measured on the fixed 2,000-article TRAIN sample: P 0.765, R 0.969; dates 1.000.
 COUNTRY_PRECISION = 0.74
 COUNTRY_RECALL = 0.95
 PUBDATE_ACCURACY = 0.99
 # The machine is shared: gate what extraction adds on top of spaCy's NER, plus a loose
-# absolute floor; STACK.md measured NER alone at 13.5k words/s on an idle core.
+# absolute floor; NER alone ran at ~12k words/s on an idle core here (docs/entities.md).
 SPEED_SHARE_OF_NER = 0.75
 SPEED_FLOOR = 3000
 PEAK_RSS_MB = 1024
