@@ -17,8 +17,9 @@ from search.entities import corpus_aliases, country_name, extract, extract_many,
 from search.entities.actors import org_aliases, person_aliases
 from search.entities.countries import dateline_country, normalize, resolve_span
 from search.entities.dates import resolve
+from search.entities.lines import LineIndex
 from search.entities.nlp import CHUNK_CHARS, chunks, shouted_title_end
-from search.entities.spans import clean_span
+from search.entities.spans import clean_span, is_junk
 from search.models import Article, Entities
 from search.settings import PROJECT_ROOT
 
@@ -147,6 +148,8 @@ def test_import_does_not_load_spacy() -> None:
         ("U.S. President Donald Trump", "PERSON", ["Donald Trump"]),
         ("Jordan Henderson", "PERSON", ["Jordan Henderson"]),
         ("H. Morris 69", "PERSON", ["H. Morris"]),
+        ("Group of 7", "ORG", ["Group of 7"]),
+        ("Continental Grain Co of", "ORG", ["Continental Grain Co"]),
         ("Sri Lanka - Arjuna Ranatunga", "PERSON", ["Sri Lanka", "Arjuna Ranatunga"]),
         ("Ken\nGreen", "PERSON", ["Ken", "Green"]),
         ("the United Nations", "ORG", ["United Nations"]),
@@ -156,6 +159,25 @@ def test_import_does_not_load_spacy() -> None:
 )
 def test_clean_span(text: str, label: str, names: list[str]) -> None:
     assert [text[s:e] for s, e in clean_span(text, 0, len(text), label)] == names
+
+
+@pytest.mark.parametrize(
+    ("name", "junk"),
+    [
+        ("Revs", True),
+        ("U.S. Dlrs", True),
+        ("GMT", True),
+        ("Reuter", True),  # the wire's sign-off; "Reuters" the agency is an actor
+        ("Net", True),
+        ("Maxwell House Div", False),
+        ("Reuters", False),
+        ("Dow Chemical Co", False),
+    ],
+)
+def test_wire_abbreviations_are_not_actors(name: str, junk: bool) -> None:
+    text = f"Figures given by {name} were revised on Monday."
+    start = text.index(name)
+    assert is_junk(text, start, start + len(name), "ORG", LineIndex(text)) is junk
 
 
 @pytest.mark.parametrize(
