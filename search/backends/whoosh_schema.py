@@ -34,7 +34,7 @@ PAIRS_FIELD = "body_pairs"
 # Unstemmed, lower-cased words of title and body: the vocabulary of "did you mean". Each
 # word needs to be in the index once, not once per document: a full build passes only the
 # words it has not indexed yet. (Whoosh's own spelling=True re-analysed every body and
-# wrote a posting per word and document: a quarter of a Reuters build's Whoosh time.)
+# wrote a posting per word and document: a fifth of a Reuters build's Whoosh time.)
 WORDS_FIELD = "words"
 WORD = re.compile(r"[^\W\d_]{2,}")
 
