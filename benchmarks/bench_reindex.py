@@ -1,6 +1,6 @@
 """Reindex speed on Reuters-21578: cold full build, warm full rebuild, no-op incremental.
 
-Usage: python -m benchmarks.bench_reindex [--workers N] [--corpus DIR] [--keep DIR]
+Usage: python -m benchmarks.bench_reindex [--workers N] [--corpus DIR] [--keep DIR] [--cold-only]
 Prints articles/s, words/s, peak RSS and the time per phase (clean, NER, index writing).
 """
 
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=corpora_dir() / "reuters21578")
     parser.add_argument("--workers", type=int, default=2, help="NER processes")
     parser.add_argument("--keep", type=Path, help="index folder to build (default: a temp dir)")
+    parser.add_argument("--cold-only", action="store_true", help="stop after the cold build")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus} (set DATELINE_CORPORA)", file=sys.stderr)
@@ -55,10 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     if index_dir.exists():
         shutil.rmtree(index_dir)
     service = SearchService(Settings(index_dir=index_dir, extract_workers=args.workers))
-    print(f"command: python -m benchmarks.bench_reindex --workers {args.workers}")
+    only = " --cold-only" if args.cold_only else ""
+    print(f"command: python -m benchmarks.bench_reindex --workers {args.workers}{only}")
     cold = service.reindex([args.corpus], full=True)
     words = corpus_words(service)
     print(describe("cold full reindex", cold, words))
+    if args.cold_only:
+        if not args.keep:
+            shutil.rmtree(index_dir, ignore_errors=True)
+        return 0
     warm = service.reindex([args.corpus], full=True)
     print(describe("warm full rebuild (extraction cache)", warm, words))
     started = time.perf_counter()

@@ -6,16 +6,13 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from search.entities import VERSION as EXTRACTOR_VERSION
 from search.errors import BackendError
 from search.models import Entities
 from search.serialize import decode_entities, encode_entities
 
-
-def extractor_version() -> str:
-    """Cached results are reused only by the extractor version that made them."""
-    from search.entities import VERSION
-
-    return VERSION
+# Rows are keyed by (content hash, EXTRACTOR_VERSION): results of older extraction code
+# are never reused.
 
 
 class ExtractionCache:
@@ -49,19 +46,18 @@ class ExtractionCache:
             rows = self._db.execute(
                 f"SELECT content_hash, entities FROM extraction "
                 f"WHERE version = ? AND content_hash IN ({marks})",
-                [extractor_version(), *chunk],
+                [EXTRACTOR_VERSION, *chunk],
             )
             found.update((h, decode_entities(payload)) for h, payload in rows)
         return found
 
     def put_many(self, items: Iterable[tuple[str, Entities]]) -> None:
         """Store results; committed at once so a crash never leaves half a batch."""
-        version = extractor_version()
         try:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)",
-                    [(h, version, encode_entities(e)) for h, e in items],
+                    [(h, EXTRACTOR_VERSION, encode_entities(e)) for h, e in items],
                 )
         except sqlite3.Error as e:
             raise self._error(e) from e

@@ -179,7 +179,7 @@ class _Pipeline:
     def _write_oldest(self) -> None:
         articles, known, missing_hashes, handle = self.pending.popleft()
         with _timed(self.report, "extract_wait"):
-            entities = Extractor.result(handle) if handle is not None else []
+            entities = handle.result() if handle is not None else []
             extracted = list(zip(missing_hashes, entities, strict=True))
         if extracted:
             self.cache.put_many(extracted)

@@ -27,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from search.children import die_with_parent
 from search.settings import PROJECT_ROOT
 
 TOOLS_DIR = PROJECT_ROOT / ".tools"
@@ -92,18 +93,6 @@ def find_binary(tools_dir: Path = TOOLS_DIR) -> Path:
     return install(tools_dir)
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGKILL it when the process that started it dies, so a
-    killed test run or benchmark leaves no server holding ports and RAM behind."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the caller's stop() remains the only cleanup
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -167,7 +156,7 @@ class Node:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     def kill(self, sig: int = signal.SIGKILL) -> None:

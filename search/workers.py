@@ -7,15 +7,13 @@ reindex killed with SIGKILL must not leave orphans holding memory.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from search.children import die_with_parent
 from search.models import Article, Entities
-
-PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
@@ -24,12 +22,8 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:  # not Linux: workers end when their pipe closes instead
-        pass
+def _start_worker() -> None:
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
 
 
@@ -61,7 +55,7 @@ class Extractor:
         self._batches = 0
 
     def submit(self, articles: list[Article]) -> Future[list[Entities]] | _Deferred:
-        """Start extracting a batch; ``result(handle)`` returns its entities.
+        """Start extracting a batch; the handle's ``result()`` returns its entities.
 
         The first batch runs in this process, when its result is asked for: a small
         reindex (one folder of a few articles) never pays for starting workers, while in a
@@ -76,13 +70,8 @@ class Extractor:
             return _Deferred(articles)
         if self._pool is None:
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.workers, context, initializer=_die_with_parent)
+            self._pool = ProcessPoolExecutor(self.workers, context, initializer=_start_worker)
         return self._pool.submit(_extract_batch, articles)
-
-    @staticmethod
-    def result(handle: Future[list[Entities]] | _Deferred) -> list[Entities]:
-        """Wait for a batch submitted with ``submit``."""
-        return handle.result()
 
     def close(self) -> None:
         """Stop the workers (pending batches are cancelled)."""
