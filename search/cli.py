@@ -112,6 +112,7 @@ def report_json(report: ReindexReport) -> dict[str, Any]:
         "indexed": report.indexed,
         "unchanged": report.unchanged,
         "removed": report.removed,
+        "renamed": report.renamed,
         "skipped": [{"path": p.path, "reason": p.reason} for p in report.skipped],
         "documents": report.total_documents,
         "seconds": round(report.seconds, 2),
@@ -123,6 +124,7 @@ def report_text(report: ReindexReport) -> str:
     lines = [
         f"{'full rebuild' if report.full else 'reindex'}: read {report.read}, "
         f"indexed {report.indexed}, unchanged {report.unchanged}, removed {report.removed}, "
+        f"actors renamed in {report.renamed}, "
         f"skipped {len(report.skipped)} in {report.seconds:.1f} s; "
         f"{report.total_documents} documents in the index"
     ]

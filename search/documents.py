@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from search.models import Article, Entities, IndexDocument, MarkedSpan
+from search.aliases import AliasTable
+from search.models import Actor, ActorKind, Article, Entities, IndexDocument, MarkedSpan
 
 # A mentioned range ("last week", "June") is indexed day by day up to this length, so a
 # `mentioned:` filter on any of its days finds it; longer ranges keep only their first day.
@@ -16,18 +16,11 @@ MAX_RANGE_DAYS = 31
 def build_document(
     article: Article,
     entities: Entities,
-    aliases: Mapping[str, str] | None = None,
+    aliases: AliasTable | None = None,
     indexed_at: datetime | None = None,
 ) -> IndexDocument:
-    """The index document of one article; ``aliases`` maps corpus-level short names."""
-    aliases = aliases or {}
-    actors: dict[str, str] = {}
-    spans: list[MarkedSpan] = []
-    # Most-mentioned first, so lists and chips lead with the main actors.
-    for actor in sorted(entities.actors, key=lambda a: -len(a.mentions)):
-        name = aliases.get(actor.name, actor.name)
-        actors.setdefault(name, actor.kind)
-        spans.extend(MarkedSpan(m.start, m.end, actor.kind, name) for m in actor.mentions)
+    """The index document of one article; ``aliases`` names actors across the archive."""
+    actors, kinds, spans = _actor_fields(entities.actors, aliases or AliasTable())
     countries = [c.code for c in sorted(entities.countries, key=lambda c: -len(c.mentions))]
     for c in entities.countries:
         spans.extend(MarkedSpan(m.start, m.end, "country", c.code) for m in c.mentions)
@@ -47,8 +40,8 @@ def build_document(
         url=article.url,
         source=article.source,
         published=article.published,
-        actors=tuple(actors),
-        actor_kinds=tuple(actors.values()),  # type: ignore[arg-type]  # values are ActorKind
+        actors=actors,
+        actor_kinds=kinds,
         countries=tuple(dict.fromkeys(countries)),
         dates_mentioned=tuple(days),
         spans=_drop_overlaps(spans),
@@ -56,23 +49,51 @@ def build_document(
     )
 
 
-def apply_aliases(doc: IndexDocument, aliases: Mapping[str, str]) -> IndexDocument:
-    """The same document with corpus-level aliases applied to its actors and spans."""
-    if not any(a in aliases for a in doc.actors):
+def rebuild_actors(
+    doc: IndexDocument, actors: tuple[Actor, ...], aliases: AliasTable
+) -> IndexDocument:
+    """``doc`` with its actors named anew from the extracted ``actors`` (before any alias)."""
+    names, kinds, spans = _actor_fields(actors, aliases)
+    spans.extend(s for s in doc.spans if s.type not in ("person", "org"))
+    spans.sort(key=lambda s: (s.start, -s.end))
+    return replace(doc, actors=names, actor_kinds=kinds, spans=_drop_overlaps(spans))
+
+
+def apply_aliases(doc: IndexDocument, aliases: AliasTable) -> IndexDocument:
+    """The same document with ``aliases`` applied to the actor names it holds now.
+
+    For documents whose extracted names are no longer at hand; :func:`rebuild_actors`
+    can also undo an alias the user removed.
+    """
+    if not any(aliases.changes(a) for a in doc.actors):
         return doc
-    merged: dict[str, str] = {}
+    merged: dict[str, ActorKind] = {}
+    renamed: dict[str, str | None] = {}
     for name, kind in zip(doc.actors, doc.actor_kinds, strict=False):
-        merged.setdefault(aliases.get(name, name), kind)
+        target = renamed[name] = aliases.canonical(name)
+        if target is not None:
+            merged.setdefault(target, kind)
     spans = tuple(
-        replace(s, value=aliases.get(s.value, s.value)) if s.type in ("person", "org") else s
+        replace(s, value=renamed.get(s.value, s.value) or "") if s.type in ("person", "org") else s
         for s in doc.spans
+        if not (s.type in ("person", "org") and renamed.get(s.value, s.value) is None)
     )
-    return replace(
-        doc,
-        actors=tuple(merged),
-        actor_kinds=tuple(merged.values()),  # type: ignore[arg-type]
-        spans=spans,
-    )
+    return replace(doc, actors=tuple(merged), actor_kinds=tuple(merged.values()), spans=spans)
+
+
+def _actor_fields(
+    actors: tuple[Actor, ...], aliases: AliasTable
+) -> tuple[tuple[str, ...], tuple[ActorKind, ...], list[MarkedSpan]]:
+    named: dict[str, ActorKind] = {}
+    spans: list[MarkedSpan] = []
+    # Most-mentioned first, so lists and chips lead with the main actors.
+    for actor in sorted(actors, key=lambda a: -len(a.mentions)):
+        name = aliases.canonical(actor.name)
+        if name is None:
+            continue  # the user says it is no actor
+        named.setdefault(name, actor.kind)
+        spans.extend(MarkedSpan(m.start, m.end, actor.kind, name) for m in actor.mentions)
+    return tuple(named), tuple(named.values()), spans
 
 
 def _days(start: date, end: date) -> list[str]:

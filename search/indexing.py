@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from search import aliases as alias_files
+from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
-from search.documents import apply_aliases, build_document
+from search.documents import apply_aliases, build_document, rebuild_actors
 from search.errors import IndexMissingError, IndexVersionError
 from search.models import (
     Article,
@@ -37,6 +39,8 @@ from search.workers import Extractor
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 256
+# Every actor value of the archive for the alias pass (backends page through them).
+MAX_FACET_VALUES = 10_000_000
 # Called after each batch with the source bytes finished so far and the report.
 ProgressCallback = Callable[[int, ReindexReport], None]
 
@@ -85,6 +89,8 @@ def reindex(
                 raise
             # A full rebuild needs nothing from an unreadable index: it replaces it.
             live = {}
+        applied = alias_files.load_applied(settings.index_dir)
+        table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
         try:
             writer = backend.writer(full=full)
@@ -96,7 +102,7 @@ def reindex(
             log.warning("the index was built by another version of Dateline: rebuilding it")
             full = report.full = True
             writer = backend.writer(full=True)
-        pipeline = _Pipeline(writer, cache, report, settings.extract_workers)
+        pipeline = _Pipeline(writer, cache, report, settings.extract_workers, table)
         try:
             seen: set[str] = set()
             done_bytes = 0
@@ -132,10 +138,16 @@ def reindex(
             raise
         finally:
             pipeline.close()
+        try:
+            user_changed = (table.user, table.never) != (applied.user, applied.never)
+            if report.indexed or report.removed or user_changed:
+                # Documents name these now under the old table's canonical names.
+                named = table.user_names() | applied.user_names() if user_changed else set()
+                revisit = named | {applied.canonical(n) or n for n in named}
+                with _timed(report, "aliases"):
+                    report.renamed = merge_corpus_aliases(backend, settings, table, cache, revisit)
+        finally:
             cache.close()
-        if report.indexed or report.removed:
-            with _timed(report, "aliases"):
-                merge_corpus_aliases(backend)
     report.total_documents = backend.count()
     report.seconds = time.perf_counter() - started
     return report
@@ -145,9 +157,14 @@ class _Pipeline:
     """Extraction of batch n+1.. runs in workers while batch n is written to the index."""
 
     def __init__(
-        self, writer: IndexWriter, cache: ExtractionCache, report: ReindexReport, workers: int
+        self,
+        writer: IndexWriter,
+        cache: ExtractionCache,
+        report: ReindexReport,
+        workers: int,
+        aliases: AliasTable,
     ) -> None:
-        self.writer, self.cache, self.report = writer, cache, report
+        self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.extractor = Extractor(workers)
         # Batches in flight: enough to keep every worker busy while this process writes an
         # index segment (~4-8 s; a batch is ~3 s of NER). With two per worker, both cores
@@ -187,9 +204,8 @@ class _Pipeline:
         now = datetime.now(UTC)
         with _timed(self.report, "write"):
             for article in articles:
-                self.writer.add(
-                    build_document(article, known[article.content_hash], indexed_at=now)
-                )
+                entities = known[article.content_hash]
+                self.writer.add(build_document(article, entities, self.aliases, indexed_at=now))
                 self.report.indexed += 1
 
 
@@ -202,32 +218,57 @@ def _timed(report: ReindexReport, phase: str) -> Iterator[None]:
         report.timings[phase] = report.timings.get(phase, 0.0) + time.perf_counter() - started
 
 
-def merge_corpus_aliases(backend: Backend) -> int:
-    """Rewrite documents whose actors have a corpus-level canonical name; returns how many.
+def merge_corpus_aliases(
+    backend: Backend,
+    settings: Settings,
+    table: AliasTable,
+    cache: ExtractionCache,
+    revisit: Iterable[str] = (),
+) -> int:
+    """Name every document's actors by the archive-wide table; returns how many changed.
 
-    Counts come from the backend's actor facet (cached columns, about a second at Reuters
-    scale); only the documents naming an aliased actor are read and rewritten.
+    The derived part is computed anew from the actor facet's counts (see
+    :mod:`search.entities.corpus`) and the user's file wins over it. Only documents naming
+    an actor the table renames or drops are read and rewritten, plus, when the user's file
+    changed, those naming a name it mentions (now or before), which are named anew from
+    their extracted entities so that an alias the user removed is undone.
     """
     from search.entities import corpus_aliases
 
-    counts = dict(backend.facet_values("actor", "", limit=10_000_000))
-    aliases = corpus_aliases(counts)
+    counts = dict(backend.facet_values("actor", "", limit=MAX_FACET_VALUES))
+    table = table.with_corpus(corpus_aliases(counts), counts)
+    names = [n for n in counts if table.changes(n)] + sorted(n for n in revisit if n in counts)
     ids: dict[str, None] = {}
-    for name in aliases:
+    for name in names:
         ids.update(dict.fromkeys(_ids_with_actor(backend, name)))
-    if not ids:
-        return 0
-    writer = backend.writer()
-    try:
-        for doc_id in ids:
-            doc = backend.get(doc_id)
-            if doc is not None:
-                writer.add(apply_aliases(doc, aliases))
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    return len(ids)
+    changed = 0
+    if ids:
+        writer = backend.writer()
+        try:
+            for chunk in _chunks(list(ids), 256):
+                docs = [d for d in (backend.get(i) for i in chunk) if d is not None]
+                extracted = cache.get_many(d.content_hash for d in docs)
+                for doc in docs:
+                    entities = extracted.get(doc.content_hash)
+                    new = (
+                        rebuild_actors(doc, entities.actors, table)
+                        if entities is not None
+                        else apply_aliases(doc, table)
+                    )
+                    if new != doc:
+                        writer.add(new)
+                        changed += 1
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+    alias_files.save_applied(settings.index_dir, table)
+    return changed
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:

@@ -273,6 +273,7 @@ class ReindexReport:
     indexed: int = 0
     unchanged: int = 0
     removed: int = 0
+    renamed: int = 0  # documents whose actors the archive-wide alias pass renamed
     skipped: list[FileProblem] = field(default_factory=list)
     total_documents: int = 0
     seconds: float = 0.0

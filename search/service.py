@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
 from search.errors import ArticleError, DatelineError, QueryError
 from search.indexing import ProgressCallback, reindex
@@ -24,6 +25,8 @@ class SearchService:
     def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self._backend = backend
+        # The applied alias table's inverse, keyed by the file's mtime (reread after a reindex).
+        self._aliases: tuple[int, dict[str, list[str]]] | None = None
 
     @property
     def backend(self) -> Backend:
@@ -71,6 +74,17 @@ class SearchService:
         if not 1 <= limit <= 500:
             raise QueryError("limit must be between 1 and 500")
         return self.backend.facet_values(facet, prefix, limit)
+
+    def also_known_as(self, name: str) -> list[str]:
+        """Other names the archive indexes as actor ``name`` ("Reagan" for "Ronald Reagan")."""
+        path = self.settings.index_dir / APPLIED_FILE
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return []
+        if self._aliases is None or self._aliases[0] != stamp:
+            self._aliases = (stamp, load_applied(self.settings.index_dir).inverse())
+        return self._aliases[1].get(name, [])
 
     def reindex(
         self,

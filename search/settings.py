@@ -30,6 +30,17 @@ class Settings:
     # Processes running NER during a reindex: 0 = one per core, 1 = in the reindexing
     # process itself.
     extract_workers: int = 0
+    # The actor alias file users edit (see search/aliases.py); empty = index_dir/aliases.toml.
+    aliases_file: Path = Path("")
+
+    @property
+    def aliases_path(self) -> Path:
+        """The user's actor alias file (it need not exist)."""
+        return (
+            self.aliases_file
+            if str(self.aliases_file) not in ("", ".")
+            else (self.index_dir / "aliases.toml")
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

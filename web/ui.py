@@ -86,7 +86,21 @@ def article_page(doc_id: str) -> Any:
         similar=similar,
         people=[a for a, k in actor_kinds(doc) if k != "org"],
         orgs=[a for a, k in actor_kinds(doc) if k == "org"],
+        known_as={a: also_known_as(doc, a) for a in doc.actors},
     )
+
+
+def also_known_as(doc: IndexDocument, name: str) -> list[str]:
+    """Other names of actor ``name``: how this article wrote it, then the archive's aliases."""
+    text = doc.text
+    written = {
+        " ".join(text[s.start : s.end].split())
+        for s in doc.spans
+        if s.type in ("person", "org") and s.value == name
+    }
+    names = sorted(written - {name}, key=str.casefold)
+    names += [n for n in get_service().also_known_as(name) if n not in written]
+    return names[:8]
 
 
 def actor_kinds(doc: IndexDocument) -> list[tuple[str, str]]:
@@ -103,8 +117,10 @@ def facet_page(name: str) -> Any:
     prefix = (request.args.get("prefix") or "").strip()
     state = SearchState(parse_search_params(request_params()))
     values = find_facet_values(name, prefix, FACET_FINDER_LIMIT)
+    service = get_service()
     return render_template(
         "facet.html",
+        known_as={v: service.also_known_as(v)[:8] for v, _ in values} if name == "actor" else {},
         name=name,
         title=FACET_TITLES[name],
         prefix=prefix,

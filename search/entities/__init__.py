@@ -8,14 +8,21 @@ lazily), so the serving path can use :func:`corpus_aliases` and
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from search.entities import nlp
-from search.entities.actors import corpus_aliases, extract_actors
-from search.entities.countries import country_name, extract_countries, resolve_country
+from search.entities.actors import extract_actors, qualify_institutions
+from search.entities.corpus import corpus_aliases
+from search.entities.countries import (
+    body_dateline,
+    country_name,
+    dateline_country,
+    extract_countries,
+    resolve_country,
+)
 from search.entities.dates import extract_dates
 from search.entities.lines import LineIndex
-from search.models import Article, Entities
+from search.models import Article, CountryMention, Entities
 
 __all__ = [
     "VERSION",
@@ -28,17 +35,32 @@ __all__ = [
 
 # Changes whenever extraction gives different output for the same article, so a cache of
 # extracted entities (search.cache) can key on it and drop stale results.
-VERSION = "2026-11-27.4"
+VERSION = "2026-11-29.1"
 
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
     rows = [(s.label, s.start, s.end, s.text) for s in spans]
     lines = LineIndex(text)
-    actors, people_spans = extract_actors(text, rows, lines)
+    actors, people_spans = extract_actors(text, rows, lines, source=article.source)
     headings = frozenset((s, e) for _, s, e, _ in rows if lines.line_of(s).heading)
     places = extract_countries(text, rows, article.dateline, skip=people_spans, headings=headings)
+    actors = qualify_institutions(actors, text, _home_country(article, text, places))
     dates = extract_dates(text, rows, article.published)
     return Entities(actors=actors, countries=places, dates=dates)
+
+
+def _home_country(article: Article, text: str, places: Sequence[CountryMention]) -> str | None:
+    """The story's own country: its dateline's, else the one it names clearly most."""
+    given = dateline_country(article.dateline)
+    if given:
+        return given[0]
+    opening = body_dateline(text)
+    if opening:
+        return opening[2]
+    ranked = sorted(places, key=lambda p: -len(p.mentions))
+    if ranked and (len(ranked) == 1 or len(ranked[0].mentions) > len(ranked[1].mentions)):
+        return ranked[0].code
+    return None
 
 
 def extract(article: Article) -> Entities:

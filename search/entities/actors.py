@@ -4,16 +4,17 @@ Span cleaning lives in :mod:`search.entities.spans`, cross-span consistency (a n
 labelled differently elsewhere, sports clubs) in :mod:`search.entities.consistency`.
 Here: merge aliases within the article ("Putin", "Mr. Putin", "V. Putin" -> "Vladimir
 Putin"; "OPEC" -> "Organization of the Petroleum Exporting Countries") and, across a
-corpus, :func:`corpus_aliases` from actor counts alone.
+corpus, :func:`search.entities.corpus.corpus_aliases` from actor counts alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
-from search.entities import countries
+from search.entities import countries, institutions
+from search.entities.canonical import fold_key, junk_reason, key_initials
 from search.entities.consistency import (
     Ranges,
     propagate_orgs,
@@ -24,7 +25,6 @@ from search.entities.consistency import (
 from search.entities.lines import LineIndex
 from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
 from search.entities.spans import (
-    CONNECTORS,
     Candidate,
     clean_span,
     is_junk,
@@ -37,10 +37,6 @@ from search.models import Actor, ActorKind, Mention
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 # Labels NER gives to people's names it does not know ("Les Ferdinand" GPE).
 _MISLABELLED = frozenset({"GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
-
-
-def _initials(name: str) -> str:
-    return "".join(w[0] for w in name.replace("-", " ").split() if w.lower() not in CONNECTORS)
 
 
 def person_aliases(names: Iterable[str]) -> dict[str, str]:
@@ -78,32 +74,52 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
 
 
 def org_aliases(names: Iterable[str]) -> dict[str, str]:
-    """Map an acronym ("OPEC") to the one organisation name with those initials."""
+    """Map an acronym ("OPEC", "IBM") to the one organisation name with those initials,
+    and spellings of one name ("Chrysler Corp", "Chrysler") to the longest."""
     names = set(names)
     long_names = [n for n in names if len(n.split()) >= 2]
     aliases: dict[str, str] = {}
     for n in names:
         acronym = n.replace(".", "")
         if 2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha():
-            fits = [f for f in long_names if _initials(f).upper() == acronym]
-            if len(fits) == 1:
-                aliases[n] = fits[0]
+            fits = {f for f in long_names if key_initials(f) == acronym}
+            if len({fold_key(f) for f in fits}) == 1:
+                aliases[n] = max(fits, key=len)
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for n in names:
+        by_key[fold_key(n)].append(n)
+    for variants in by_key.values():
+        if len(variants) > 1:
+            best = max(variants, key=lambda v: (len(v), v))
+            aliases.update({v: aliases.get(best, best) for v in variants if v != best})
     return aliases
 
 
 def extract_actors(
-    text: str, spans: Sequence[tuple[str, int, int, str]], lines: LineIndex | None = None
+    text: str,
+    spans: Sequence[tuple[str, int, int, str]],
+    lines: LineIndex | None = None,
+    source: str | None = None,
 ) -> tuple[tuple[Actor, ...], frozenset[tuple[int, int]]]:
     """Actors of one article from its NER spans ``(label, start, end, text)``.
 
-    Also returns the offsets of non-PERSON spans that turned out to be people (a "Jordan"
-    who is Michael Jordan), so country resolution can skip them.
+    ``source`` is the article's publisher: the wire itself is no actor of its stories.
+    Generic institutions ("Finance Ministry") come back as written; :func:`qualify_institutions`
+    gives them their country once the article's countries are known. Also returns the
+    offsets of non-PERSON spans that turned out to be people (a "Jordan" who is Michael
+    Jordan), so country resolution can skip them.
     """
     lines = lines or LineIndex(text)
     cands: list[Candidate] = []
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
+    publisher = fold_key(source) if source else None
+    covered = Ranges((s, e) for _, s, e, _ in spans)
     for label, start, end, _ in spans:
+        if label == "ORG":
+            start = _joined_name_start(text, start, covered)
+        if label == "PERSON" and has_org_suffix(text[start:end].strip(" .,")):
+            label = "ORG"  # "Standard and Poor's Corp": one firm, not two people
         if label not in ("PERSON", "ORG"):
             if label in _MISLABELLED and not lines.line_of(start).all_caps:
                 pieces = clean_span(text, start, end, "PERSON")
@@ -116,11 +132,21 @@ def extract_actors(
             if is_junk(text, *piece, label, lines):
                 continue
             name = text[piece[0] : piece[1]]
+            named = institutions.named_institution(name) if label == "ORG" else None
+            if named:  # "the Fed", "the Kremlin": an institution that acts
+                cands.append(Candidate(*piece, named[0], "org"))
+                continue
             if countries.places().get(countries.normalize(name)):
-                # "the Kremlin", "White House" (ORG) or "England", "Manchester" (PERSON):
-                # places, not actors.
+                # "England", "Manchester" (PERSON), "Wall Street" (ORG): places, not actors.
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
+                continue
+            if publisher and fold_key(name) == publisher:
+                continue  # "Reuters" in a Reuters story: the wire, not an actor
+            if label == "ORG" and institutions.is_generic(name.split(" ", 1)[-1]):
+                cands.append(Candidate(*piece, name, "org"))  # qualified later
+                continue
+            if junk_reason(name) or (label == "ORG" and _common_word(text, name)):
                 continue
             if all(w.lower().strip(".,") in ORG_SUFFIXES for w in name.split()):
                 continue  # "Co Inc" left over from "Morgan Stanley and Co Inc"
@@ -162,38 +188,68 @@ def extract_actors(
     return actors, claimed
 
 
-def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
-    """Corpus-wide alias table: short name -> the full name it stands for, when unambiguous.
+# "Standard and Poor's Corp", "Procter & Gamble Co": NER often leaves the first name out.
+_JOINED = re.compile(r"(?<![\w.])([A-Z][\w'\u2019-]*) (?:and|&) $")
 
-    A one-word name maps to the multi-word name whose surname (people) or initials
-    (acronyms) it is, if that name holds at least 90% of the counts of all names that fit.
+
+def _joined_name_start(text: str, start: int, covered: Ranges) -> int:
+    """Where an ORG span really starts when NER cut "X and" off its front.
+
+    Only a capitalised word that no other span claims ("Britain and Texaco Inc" keeps
+    Britain apart: NER tagged it GPE) and that is no place.
     """
-    full = [n for n in actor_counts if len(n.split()) >= 2]
-    by_last: dict[str, list[str]] = defaultdict(list)
-    by_initials: dict[str, list[str]] = defaultdict(list)
-    for n in full:
-        by_last[surname(n)].append(n)
-        by_initials[_initials(n).upper()].append(n)
-    table: dict[str, str] = {}
-    for n in actor_counts:
-        if len(n.split()) != 1:
+    m = _JOINED.search(text, max(0, start - 40), start)
+    if not m or covered.overlaps(m.start(1), m.end(1)):
+        return start
+    if countries.places().get(countries.normalize(m.group(1))):
+        return start
+    return m.start(1)
+
+
+# Generic one-word institutions that name a national body even without a country in the
+# sentence: "the Treasury" in a Washington story is the U.S. Treasury. "House", "State",
+# "Commission" alone need the text to say which.
+_NATIONAL_ALONE = frozenset({"treasury", "parliament", "cabinet", "senate", "diet"})
+
+
+def qualify_institutions(actors: Sequence[Actor], text: str, home: str | None) -> tuple[Actor, ...]:
+    """Generic institutions renamed with their country, or dropped when none is known.
+
+    The country is the one the name holds ("U.S. Treasury"), else the one named just
+    before it ("Japan's Finance Ministry"), else the one an earlier mention of the same
+    institution had, else the story's ``home`` country (its dateline, else the one it
+    names most).
+    """
+    kept: dict[tuple[str, ActorKind], list[Mention]] = {}
+    generic: list[tuple[Mention, str | None, str]] = []
+    for actor in actors:
+        code, rest = institutions.split_country(actor.name)
+        if actor.kind != "org" or not institutions.is_generic(rest):
+            kept.setdefault((actor.name, actor.kind), []).extend(actor.mentions)
             continue
-        fits = list(by_last.get(n, ()))
-        acronym = n.replace(".", "")
-        if acronym.isupper() and len(acronym) >= 2:
-            fits += by_initials.get(acronym, [])
-        if not fits:
-            continue
-        fits.sort(key=lambda f: -actor_counts[f])
-        total = sum(actor_counts[f] for f in fits)
-        best = fits[0]
-        # One mention elsewhere is no evidence ("RCA" is not "Reichhold Chemie AG"), and a
-        # surname maps only to a name shaped like a person's ("Hills" is not "Beverly Hills").
-        evidence = actor_counts[best] >= 2 and (
-            best in by_initials.get(acronym, ())
-            or looks_like_person(best)
-            or (not has_org_suffix(best) and all(w[:1].isupper() for w in best.split()))
+        generic.extend((m, code, rest) for m in actor.mentions)
+    earlier: dict[str, str] = {}
+    for mention, code, rest in sorted(generic, key=lambda g: g[0].start):
+        key = rest.lower()
+        alone = len(rest.split()) > 1 or key in _NATIONAL_ALONE
+        code = (
+            code
+            or institutions.country_before(text, mention.start)
+            or earlier.get(key)
+            or (home if alone else None)
         )
-        if evidence and actor_counts[best] >= 0.9 * total:
-            table[n] = best
-    return table
+        if code:
+            earlier[key] = code
+            name = institutions.qualified_name(code, rest)
+            kept.setdefault((name, "org"), []).append(mention)
+    return tuple(
+        Actor(name, kind, tuple(sorted(ms, key=lambda m: m.start)))
+        for (name, kind), ms in kept.items()
+    )
+
+
+def _common_word(text: str, name: str) -> bool:
+    """A one-word name the article also writes in lower case ("Quotas" ... "quotas")."""
+    if " " in name or not name[1:].islower():
+        return False
+    return re.search(rf"\b{re.escape(name.lower())}\b", text) is not None

@@ -1,0 +1,135 @@
+"""Actor names as a reader means them: one key per spelling family, and names that are no actor.
+
+:func:`fold_key` gives every spelling of one name the same key: case, accents, punctuation,
+"&"/"and", British and American spellings, plurals and the legal form ("Corp", "Inc.",
+"plc", "AG") do not tell two organisations apart. :func:`junk_reason` says why a name is
+not a person or organisation: a currency, a unit or market term, a rating, a ticker, a
+calendar word, a bare generic word. Both look at the name alone; what the article says
+around it is for :mod:`search.entities.actors` and :mod:`search.entities.institutions`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Legal forms a company name may end with; they never tell two companies apart in news.
+LEGAL_FORMS = frozenset(
+    """inc incorporated corp corporation co cos company cie ltd limited plc llc llp lp ag
+    sa spa nv bv gmbh kg kgaa ab asa as oy oyj kk pty pte bhd nl se srl sarl sae sal""".split()
+)
+# Spellings that differ between British and American English and never between two names.
+_SPELLINGS = (
+    (re.compile(r"isation(s?)$"), r"ization\1"),
+    (re.compile(r"^defence$"), "defense"),
+    (re.compile(r"^centre(s?)$"), r"center\1"),
+    (re.compile(r"^programme(s?)$"), r"program\1"),
+)
+_PUNCT = re.compile(r"[.,'\u2019`\"()]")
+_DASHES = re.compile(r"[-\u2010-\u2015/]")
+# Currencies: a name ending in one after a place ("U.S. Dollar", "Swiss franc") is money.
+CURRENCIES = frozenset(
+    """dollar dollars dlr dlrs yen franc francs mark marks deutschemark deutschemarks pound
+    pounds sterling lira lire peseta pesetas guilder guilders schilling schillings krona
+    kronor krone kroner rand rupee rupees peso pesos rouble roubles ruble rubles yuan
+    renminbi won ringgit baht dinar dinars riyal riyals rial ecu ecus escudo escudos cruzado
+    cruzados drachma drachmas shekel shekels zloty forint""".split()
+)
+# Currencies that are never also a given name or a word of a company's name on their own.
+_BARE_CURRENCIES = frozenset(
+    "dollar dollars dlr dlrs yen sterling lira lire peseta pesetas guilder guilders ecu ecus "
+    "ringgit baht yuan renminbi rouble roubles ruble rubles cruzado cruzados drachma".split()
+)
+# Units, price terms and commodity grades of market reports: "Crude FOB", "Brent for
+# Japan", "West Texas Intermediate", "Libor". A name holding one is a price, not an actor.
+MARKET_TERMS = frozenset(
+    """fob cif cfr c&f cpt fas dap ddp libor fibor pibor hibor sibor euribor bbl bbls bpd
+    tonnes tonne bushel bushels brent wti intermediate crude""".split()
+)
+_MONTHS = frozenset(
+    """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
+    july august september october november december""".split()
+)
+# Credit ratings ("AAA", "Baa2", "P-1") and single letters: grades, not names.
+_RATING = re.compile(r"(?:A{1,3}|B{1,3}|C{1,3}|Aa|Baa|Ba|Caa|Ca)[123]?[+-]?|[A-Z]|P-?[123]")
+# A ticker with its exchange ("CAWL.L", "BP.N"), as wires print them.
+_TICKER = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
+# Bare generic words of institutions and markets: a body's kind, not its name. "The House"
+# or "the Commission" names an actor only once the text says which (see institutions.py).
+GENERIC_WORDS = frozenset(
+    """house senate state states commission finance treasury ministry government parliament
+    council committee board court bank banks exchange union party agency department office
+    bureau cabinet administration army navy police company companies group fund market
+    markets trade industry budget economy central federal national international general
+    world united assembly authority congress chamber community secretariat opposition
+    government's cooperative association federation institute""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def fold_key(name: str) -> str:
+    """The key shared by every spelling of one name.
+
+    "Moody's Investors Service Inc." and "Moodys Investor Services" -> "moodys investor
+    service"; "International Coffee Organisation" and "... Organization" agree;
+    "Drexel Burnham Lambert Inc" and "Drexel Burnham Lambert" agree. A name that is only a
+    legal form keeps it.
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = _DASHES.sub(" ", _PUNCT.sub("", text.replace("&", " and ")))
+    words = text.split()
+    if words[:1] == ["the"] and len(words) > 1:
+        words = words[1:]
+    while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):
+        words.pop()  # "Morgan Stanley and Co Inc" -> "morgan stanley"
+    return " ".join(_singular(_spelling(w)) for w in words)
+
+
+def _spelling(word: str) -> str:
+    for pattern, american in _SPELLINGS:
+        word = pattern.sub(american, word)
+    return word
+
+
+def _singular(word: str) -> str:
+    # "Investors Services" and "Investor Service" are one name; only the key changes.
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def key_initials(name: str) -> str:
+    """Upper-case initials of a name without its legal form or connectors.
+
+    "International Business Machines Corp" -> "IBM"; "Organization of the Petroleum
+    Exporting Countries" -> "OPEC"; "Bank of Japan" -> "BJ".
+    """
+    words = name.replace("-", " ").replace("&", " ").split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in LEGAL_FORMS:
+        words.pop()
+    skip = {"of", "the", "and", "for", "de", "du", "des", "la", "le", "on", "in", "&"}
+    return "".join(w[0] for w in words if w.lower() not in skip and w[:1].isalpha()).upper()
+
+
+def junk_reason(name: str) -> str | None:
+    """Why ``name`` is no person or organisation, or None when it may be one."""
+    words = name.replace("/", " / ").split()
+    if not words:
+        return "empty"
+    folded = [w.lower().strip(".,") for w in words]
+    letters = sum(c.isalpha() for c in name)
+    if letters <= 1 or _RATING.fullmatch(name.replace(" ", "")):
+        return "a rating or a single letter"
+    if _TICKER.fullmatch(name):
+        return "a ticker"
+    if any(w in MARKET_TERMS for w in folded):
+        return "a market term or unit"
+    if folded[-1] in CURRENCIES and (len(words) > 1 or folded[-1] in _BARE_CURRENCIES):
+        return "a currency"
+    if all(w in _MONTHS or w == "/" for w in folded):
+        return "a month"
+    if len(words) == 1 and folded[0] in GENERIC_WORDS:
+        return "a generic word"
+    return None

@@ -1,0 +1,93 @@
+"""The actor alias table: archive-wide aliases and the file users edit, on a real index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.aliases import AliasFileError, AliasTable, read_user_file
+from search.service import SearchService
+from search.settings import Settings
+
+ARTICLES = {
+    "a.txt": "President Ronald Reagan said on Monday that General Motors Corp would build "
+    "a plant. Reagan said the plan was good.",
+    "b.txt": "Ronald Reagan met leaders of General Motors Corp in Washington on Tuesday.",
+    "c.txt": "Reagan told reporters that GM had agreed. The Reagan Administration welcomed it.",
+}
+
+
+def write_articles(folder: Path) -> Path:
+    folder.mkdir()
+    for name, body in ARTICLES.items():
+        (folder / name).write_text(body, encoding="utf-8")
+    return folder
+
+
+def actor_counts(service: SearchService) -> dict[str, int]:
+    return dict(service.facet_values("actor", "", 500))
+
+
+def test_user_file_format(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.toml"
+    assert read_user_file(path) == ({}, frozenset())  # absent: nothing
+    path.write_text('not_actors = ["Libor"]\n[aliases]\n"Fed" = "Federal Reserve"\n')
+    assert read_user_file(path) == ({"Fed": "Federal Reserve"}, frozenset({"Libor"}))
+    for bad in ("[aliases\n", "not_actors = 3\n", "[aliases]\nFed = 3\n", "other = 1\n"):
+        path.write_text(bad)
+        with pytest.raises(AliasFileError, match=str(path)):
+            read_user_file(path)
+
+
+def test_table_order() -> None:
+    table = AliasTable(
+        corpus={"Reagan": "Ronald Reagan", "GM": "General Motors Corp"},
+        user={"General Motors Corp": "General Motors", "g.m.": "General Motors"},
+        never=frozenset({"Libor"}),
+    )
+    assert table.canonical("Reagan") == "Ronald Reagan"
+    assert table.canonical("GM") == "General Motors"  # the user's name wins, through the chain
+    assert table.canonical("G.M.") == "General Motors"  # any spelling of a user's name
+    assert table.canonical("LIBOR") is None
+    assert set(table.inverse()["General Motors"]) == {"General Motors Corp", "g.m.", "GM"}
+
+
+def test_archive_aliases_and_user_file_without_ner(tmp_path: Path) -> None:
+    folder = write_articles(tmp_path / "articles")
+    index_dir = tmp_path / "index"
+    service = SearchService(Settings(index_dir=index_dir, extract_workers=1))
+    report = service.reindex([folder])
+    counts = actor_counts(service)
+    assert counts["Ronald Reagan"] == 3 and counts["General Motors Corp"] == 3
+    assert not {"Reagan", "GM", "Reagan Administration"} & set(counts)
+    assert report.renamed == 1
+    assert "Reagan" in service.also_known_as("Ronald Reagan")
+
+    # The user's file is applied by the next reindex from the extracted entities: no NER.
+    (index_dir / "aliases.toml").write_text(
+        'not_actors = ["Reagan"]\n[aliases]\n"GM" = "G.M. Corp"\n'
+    )
+    report = service.reindex([folder])
+    assert (report.indexed, report.unchanged) == (0, 3)
+    counts = actor_counts(service)
+    assert counts["G.M. Corp"] == 1 and counts["General Motors Corp"] == 2
+    doc = service.article(service.search_params({"q": ["told"]}).hits[0].id)
+    assert "G.M. Corp" in doc.actors and "GM" not in doc.actors
+    assert any(s.value == "G.M. Corp" for s in doc.spans)
+
+    # Removing the entries undoes them.
+    (index_dir / "aliases.toml").unlink()
+    service.reindex([folder])
+    assert actor_counts(service)["General Motors Corp"] == 3
+
+
+def test_bad_alias_file_is_a_clear_error_and_keeps_the_index(tmp_path: Path) -> None:
+    folder = write_articles(tmp_path / "articles")
+    index_dir = tmp_path / "index"
+    service = SearchService(Settings(index_dir=index_dir, extract_workers=1))
+    service.reindex([folder])
+    (index_dir / "aliases.toml").write_text("[aliases\n")
+    with pytest.raises(AliasFileError, match="not valid TOML"):
+        service.reindex([folder], full=True)
+    assert service.backend.count() == 3
