@@ -16,10 +16,12 @@ The ``evaluate_*`` functions return dicts; tests/test_entities_quality.py pins f
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -34,14 +36,15 @@ PROSE_MIN_TOKENS = 10
 REUTERS_SAMPLE = 2000
 SAMPLE_SEED = 1987
 
-# Reuters place codes whose ISO code is not found by name. Historical states map to their
-# successor's code, the way the search facet shows them today: "ussr" -> RU (Russia),
-# "west-germany" and "east-germany" -> DE, "czechoslovakia" -> CZ, "yugoslavia" -> RS,
-# "zaire" -> CD, "burma" -> MM, "kampuchea" -> KH, both Yemens -> YE,
-# "netherlands-antilles" -> CW (Curacao, its former seat of government).
+# Reuters place codes whose ISO code is not found by name. The archive is from 1987, so
+# states that have since ended take their ISO 3166-3 codes, as the facet shows them for
+# articles of that year: "ussr" -> SU, "yugoslavia" -> YU, "czechoslovakia" -> CS,
+# "east-germany" -> DD. Renamed ones map to today's code: "west-germany" -> DE, "zaire" ->
+# CD, "burma" -> MM, "kampuchea" -> KH, both Yemens -> YE, "netherlands-antilles" -> CW
+# (Curacao, its former seat of government).
 REUTERS_ISO = {
-    "usa": "US", "uk": "GB", "ussr": "RU", "west-germany": "DE", "east-germany": "DE",
-    "czechoslovakia": "CZ", "yugoslavia": "RS", "zaire": "CD", "burma": "MM",
+    "usa": "US", "uk": "GB", "ussr": "SU", "west-germany": "DE", "east-germany": "DD",
+    "czechoslovakia": "CS", "yugoslavia": "YU", "zaire": "CD", "burma": "MM",
     "kampuchea": "KH", "yemen-arab-republic": "YE", "yemen-demo-republic": "YE",
     "netherlands-antilles": "CW", "uae": "AE", "ivory-coast": "CI", "south-korea": "KR",
     "north-korea": "KP", "hong-kong": "HK", "macao": "MO", "taiwan": "TW", "vatican": "VA",
@@ -200,9 +203,8 @@ def reuters_iso(code: str) -> str | None:
     return REUTERS_ISO.get(code) or resolve_country(code.replace("-", " "))
 
 
-def reuters_sample(size: int = REUTERS_SAMPLE) -> list[tuple[Article, ReutersGold]]:
-    """A fixed random sample of cleaned TRAIN articles with non-empty PLACES."""
-    from search.cleaning import clean
+def _reuters_raw_sample(size: int) -> Iterator[tuple[RawArticle, ReutersGold]]:
+    """Raw TRAIN articles of the fixed random sample (seed 1987) with non-empty PLACES."""
     from search.settings import Settings
     from search.sources.reuters import read_reuters_file
 
@@ -210,16 +212,24 @@ def reuters_sample(size: int = REUTERS_SAMPLE) -> list[tuple[Article, ReutersGol
     gold = {k: g for k, g in _reuters_gold(root).items() if g.places}
     chosen = set(random.Random(SAMPLE_SEED).sample(sorted(gold, key=int), min(size, len(gold))))
     settings = Settings()
-    out: list[tuple[Article, ReutersGold]] = []
     for path in sorted(root.glob("reut2-*.sgm")):
         for raw in read_reuters_file(path, settings):
-            if not isinstance(raw, RawArticle) or raw.key.rsplit("#", 1)[-1] not in chosen:
-                continue
-            try:
-                article = clean(raw)
-            except ValueError:  # EmptyArticle: an article with no text is not sampled
-                continue
-            out.append((article, gold[raw.key.rsplit("#", 1)[-1]]))
+            newid = raw.key.rsplit("#", 1)[-1] if isinstance(raw, RawArticle) else ""
+            if isinstance(raw, RawArticle) and newid in chosen:
+                yield raw, gold[newid]
+
+
+def reuters_sample(size: int = REUTERS_SAMPLE) -> list[tuple[Article, ReutersGold]]:
+    """A fixed random sample of cleaned TRAIN articles with non-empty PLACES."""
+    from search.cleaning import clean
+
+    out: list[tuple[Article, ReutersGold]] = []
+    for raw, g in _reuters_raw_sample(size):
+        try:
+            article = clean(raw)
+        except ValueError:  # EmptyArticle: an article with no text is not sampled
+            continue
+        out.append((article, g))
     return sorted(out, key=lambda pair: int(pair[1].newid))
 
 
@@ -228,6 +238,10 @@ def evaluate_countries(
 ) -> dict[str, float]:
     """Country P/R/F1 against Reuters PLACES (micro-averaged over article-country pairs)."""
     sample = sample if sample is not None else reuters_sample()
+    return _score_countries(sample)
+
+
+def _score_countries(sample: Sequence[tuple[Article, ReutersGold]]) -> dict[str, float]:
     tp = fp = fn = 0
     for (_, g), ents in zip(sample, extract_many(a for a, _ in sample), strict=True):
         truth = {c for c in (reuters_iso(p) for p in g.places) if c}
@@ -236,6 +250,50 @@ def evaluate_countries(
         fp += len(pred - truth)
         fn += len(truth - pred)
     return {**_prf(tp, fp, fn), "articles": len(sample)}
+
+
+def wire_text(raw: RawArticle) -> str:
+    """A Reuters story as a plain-text wire file: headline line, blank line, then the body
+    opening with its dateline ("NEW YORK, Oct 19 - The ..."), as the wire prints it."""
+    dateline = " ".join((raw.dateline or "").split()).rstrip(" -\u2013\u2014")
+    body = (raw.text or "").strip()
+    opening = f"{dateline} - {body}" if dateline else body
+    return f"{raw.title or ''}\n\n{opening}\n" if raw.title else f"{opening}\n"
+
+
+def plaintext_sample(
+    size: int = REUTERS_SAMPLE, dated: bool = True
+) -> list[tuple[Article, ReutersGold]]:
+    """The TRAIN sample written as .txt files (:func:`wire_text`) and read back through the
+    real path (``search.sources.text_files`` and ``search.cleaning``). With ``dated``, each
+    file has a ``<stem>.json`` sidecar giving the publication date, as an archive would."""
+    from search.cleaning import clean
+    from search.settings import Settings
+    from search.sources.text_files import read_text_file
+
+    settings = Settings()
+    out: list[tuple[Article, ReutersGold]] = []
+    with tempfile.TemporaryDirectory(prefix="dateline-wire-") as tmp:
+        for raw, g in _reuters_raw_sample(size):
+            path = Path(tmp) / f"{g.newid}.txt"
+            path.write_text(wire_text(raw), encoding="utf-8")
+            if dated and raw.published:
+                sidecar = {"published": raw.published}
+                path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+            for item in read_text_file(path, settings):
+                if isinstance(item, RawArticle):
+                    try:
+                        out.append((clean(item), g))
+                    except ValueError:  # EmptyArticle, as in reuters_sample
+                        continue
+    return sorted(out, key=lambda pair: int(pair[1].newid))
+
+
+def evaluate_countries_plaintext(
+    sample: Sequence[tuple[Article, ReutersGold]] | None = None,
+) -> dict[str, float]:
+    """Country P/R/F1 against PLACES for the TRAIN sample read as plain-text wire files."""
+    return _score_countries(sample if sample is not None else plaintext_sample())
 
 
 def evaluate_pubdates(
@@ -297,11 +355,16 @@ def _print(title: str, result: object) -> None:
 
 def main(argv: Sequence[str] = ()) -> None:
     """Print every evaluation (or those named on the command line)."""
-    wanted = set(argv) or {"conll", "countries", "dates", "speed"}
+    wanted = set(argv) or {"conll", "countries", "plaintext", "dates", "speed"}
     if "conll" in wanted:
         for subset, kinds in evaluate_conll().items():
             for kind, r in kinds.items():
                 _print(f"CoNLL dev {subset} {kind}", r)
+    if "plaintext" in wanted:
+        for dated in (True, False):
+            result = evaluate_countries_plaintext(plaintext_sample(dated=dated))
+            how = "with" if dated else "without"
+            _print(f"Reuters TRAIN countries, plain-text files {how} a date sidecar", result)
     if wanted & {"countries", "dates", "speed"}:
         sample = reuters_sample()
         if "countries" in wanted:

@@ -285,7 +285,7 @@ def test_actors_in_articles(body: str, present: set[str], absent: set[str]) -> N
         ("U.S.", "US"),
         ("U.K.", "GB"),
         ("Britain", "GB"),
-        ("USSR", "RU"),
+        ("USSR", "SU"),
         ("West Germany", "DE"),
         ("Texas", "US"),
         ("Georgia", "GE"),

