@@ -135,6 +135,12 @@ def test_institutions() -> None:
             {"Treasury", "Fed"},
         ),
         (
+            "The Soviet Foreign Ministry said talks would go on. Moscow wants a deal.",
+            None,
+            {"Soviet Foreign Ministry"},  # 1987: the Soviet Union, not Russia
+            {"Russia Foreign Ministry", "Foreign Ministry"},
+        ),
+        (
             "The Finance Ministry said it would act.",  # which country? none is named
             None,
             set(),

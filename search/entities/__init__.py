@@ -46,17 +46,18 @@ def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entit
     places = extract_countries(
         text, rows, article.dateline, people_spans, headings, published=article.published
     )
-    actors = qualify_institutions(actors, text, _home_country(article, text, places))
+    home = _home_country(article, text, places)
+    actors = qualify_institutions(actors, text, home, article.published)
     dates = extract_dates(text, rows, article.published)
     return Entities(actors=actors, countries=places, dates=dates)
 
 
 def _home_country(article: Article, text: str, places: Sequence[CountryMention]) -> str | None:
     """The story's own country: its dateline's, else the one it names clearly most."""
-    given = dateline_country(article.dateline)
+    given = dateline_country(article.dateline, article.published)
     if given:
         return given[0]
-    opening = body_dateline(text)
+    opening = body_dateline(text, article.published)
     if opening:
         return opening[2]
     ranked = sorted(places, key=lambda p: -len(p.mentions))

@@ -212,7 +212,9 @@ def _joined_name_start(text: str, start: int, covered: Ranges) -> int:
 _NATIONAL_ALONE = frozenset({"treasury", "parliament", "cabinet", "senate", "diet"})
 
 
-def qualify_institutions(actors: Sequence[Actor], text: str, home: str | None) -> tuple[Actor, ...]:
+def qualify_institutions(
+    actors: Sequence[Actor], text: str, home: str | None, published: institutions.Day = None
+) -> tuple[Actor, ...]:
     """Generic institutions renamed with their country, or dropped when none is known.
 
     The country is the one the name holds ("U.S. Treasury"), else the one named just
@@ -223,7 +225,7 @@ def qualify_institutions(actors: Sequence[Actor], text: str, home: str | None) -
     kept: dict[tuple[str, ActorKind], list[Mention]] = {}
     generic: list[tuple[Mention, str | None, str]] = []
     for actor in actors:
-        code, rest = institutions.split_country(actor.name)
+        code, rest = institutions.split_country(actor.name, published)
         if actor.kind != "org" or not institutions.is_generic(rest):
             kept.setdefault((actor.name, actor.kind), []).extend(actor.mentions)
             continue
@@ -234,7 +236,7 @@ def qualify_institutions(actors: Sequence[Actor], text: str, home: str | None) -
         alone = len(rest.split()) > 1 or key in _NATIONAL_ALONE
         code = (
             code
-            or institutions.country_before(text, mention.start)
+            or institutions.country_before(text, mention.start, published)
             or earlier.get(key)
             or (home if alone else None)
         )

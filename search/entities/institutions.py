@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from search.entities import countries
 
 DATA = Path(__file__).resolve().parent / "data"
+Day = datetime | date | None
 # Words a generic institution's name is made of; at least one must be a head noun.
 _HEADS = frozenset(
     """treasury ministry department bank parliament senate house cabinet government court
@@ -67,7 +69,7 @@ def is_generic(name: str) -> bool:
     )
 
 
-def split_country(name: str) -> tuple[str | None, str]:
+def split_country(name: str, published: Day = None) -> tuple[str | None, str]:
     """A country named at the start or end of an institution's name, and the rest.
 
     "U.S. Treasury" -> ("US", "Treasury"); "Japanese Finance Ministry" -> ("JP", "Finance
@@ -75,25 +77,25 @@ def split_country(name: str) -> tuple[str | None, str]:
     """
     words = name.split()
     for n in range(min(3, len(words) - 1), 0, -1):
-        place = _country_of(" ".join(words[:n]))
+        place = _country_of(" ".join(words[:n]), published)
         if place:
             return place, " ".join(words[n:])
     m = re.match(r"^(.+?) of (?:the )?(.+)$", name)
-    if m and is_generic(m.group(1)):
-        place = _country_of(m.group(2))
+    if m and is_generic(m.group(1)) and " " in m.group(1):  # not "Bank of France"
+        place = _country_of(m.group(2), published)
         if place:
             return place, m.group(1)
     return None, name
 
 
-def country_before(text: str, start: int) -> str | None:
+def country_before(text: str, start: int, published: Day = None) -> str | None:
     """The country named just before ``start`` ("Japan's Finance Ministry", "the Iranian ...")."""
     words = re.findall(r"[\w.'\u2019-]+", text[max(0, start - 40) : start])
     if words and words[-1].lower() == "the":
         words.pop()
     for n in (3, 2, 1):
         if len(words) >= n:
-            code = _country_of(" ".join(words[-n:]))
+            code = _country_of(" ".join(words[-n:]), published)
             if code:
                 return code
     return None
@@ -110,8 +112,8 @@ def qualified_name(code: str, name: str) -> str:
     return f"{_SHORT.get(code) or countries.country_name(code)} {name}"
 
 
-def _country_of(words: str) -> str | None:
+def _country_of(words: str, published: Day) -> str | None:
     place = countries.places().get(countries.normalize(_POSSESSIVE.sub("", words)))
     if place and place.kind in ("name", "demonym", "abbr", "code") and len(place.code) == 2:
-        return place.code
+        return countries.code_on(place, published)  # "Soviet" in 1987 is SU
     return None
