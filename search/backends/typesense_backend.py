@@ -10,9 +10,11 @@ One search is one HTTP round trip (``multi_search``) of three searches over the 
 filtered result: the page with actor/country/source facet counts, the ``day_n`` span of
 its dated part (which picks the histogram interval, as in Whoosh) and its years; short
 spans fetch month or day buckets, facet ties at the cut and uncached display spellings
-cost one more request each (see ``typesense_facets``). See ``typesense_query`` for the
-query language mapping, ``typesense_writer`` for rebuilds and incremental updates,
-docs/operations.md for running a cluster.
+cost one more request each (see ``typesense_facets``). Whole-index value lists and exports
+are read in bounded parts, and every search goes in a POST body, so no request grows with
+the archive (``typesense_listing``). See ``typesense_query`` for the query language
+mapping, ``typesense_writer`` for rebuilds and incremental updates, docs/operations.md
+for running a cluster.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 from typesense import exceptions as ts_errors
 
 from search.backends import typesense_facets as facets
+from search.backends import typesense_listing as listing
 from search.backends import typesense_results as results
 from search.backends.typesense_client import Api, confirmed, guarded, make_client, path
 from search.backends.typesense_query import quote, request_filters, translate
@@ -72,6 +75,9 @@ SORTS = {
 # Years fetched for the histogram (every year of a long archive).
 YEAR_VALUES = 200
 MORE_LIKE_CANDIDATES = 100
+# Searches per multi_search POST when a caller has many (spelling chunks, listing parts):
+# Typesense 0.24 refuses more than 50, and a small batch keeps each answer quick.
+SEARCHES_PER_POST = 10
 
 
 class TypesenseBackend:
@@ -140,14 +146,19 @@ class TypesenseBackend:
 
     def count(self) -> int:
         """Number of live documents (0 when there is no index yet)."""
-        with guarded(self.settings, "count"):
+        info = self._collection_info("count")
+        return int(info["num_documents"]) if info else 0
+
+    def _collection_info(self, what: str) -> dict[str, Any] | None:
+        """The live collection's description (count, fields), or ``None`` if none."""
+        with guarded(self.settings, what):
             try:
                 info = confirmed(
                     self.reader, lambda: self.reader.get(path("collections", self.alias))
                 )
             except ts_errors.ObjectNotFound:
-                return 0
-            return int(info["num_documents"])
+                return None
+        return dict(info)
 
     def get(self, doc_id: str) -> IndexDocument | None:
         """One stored document, or ``None``."""
@@ -160,16 +171,33 @@ class TypesenseBackend:
         return from_typesense(dict(doc))
 
     def _export(self, fields: str | None = None) -> Iterator[dict[str, Any]]:
-        params = {"include_fields": fields} if fields else {}
+        """Every document (only ``fields`` when given), one bounded export request (a
+        range of shards, ``listing.EXPORT_DOCS`` documents) at a time."""
+        info = self._collection_info("export")
+        if info is None:
+            return
+        collection = listing.Collection.from_info(info)
+        if not collection.sharded and collection.documents > listing.EXPORT_DOCS:
+            log.warning(
+                "exporting %d documents in one request: the collection predates `shard`; "
+                "`dateline reindex --full` rebuilds it to be read in bounded parts",
+                collection.documents,
+            )
+        # The collection itself, not the alias: a rebuild swapping the alias mid-way must
+        # not mix two collections in one listing.
+        export = path("collections", str(info.get("name") or self.alias), "documents", "export")
+        for part in listing.export_filters(collection):
+            params = {"include_fields": fields} if fields else {}
+            if part:
+                params["filter_by"] = part
+            for line in self._export_part(export, params).splitlines():
+                if line.strip():
+                    yield json.loads(line)
+
+    def _export_part(self, export: str, params: dict[str, Any]) -> str:
+        """One export request's JSONL (``IndexMissingError`` when the collection is gone)."""
         with guarded(self.settings, "export"):
-            try:
-                export = path("collections", self.alias, "documents", "export")
-                text = confirmed(self.reader, lambda: self.reader.get_text(export, params))
-            except ts_errors.ObjectNotFound:
-                return
-        for line in text.splitlines():
-            if line.strip():
-                yield json.loads(line)
+            return str(confirmed(self.reader, lambda: self.reader.get_text(export, params)))
 
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """``{id: (key, content_hash)}`` of every live document (export of three fields)."""
@@ -179,14 +207,17 @@ class TypesenseBackend:
         }
 
     def iter_documents(self) -> Iterator[IndexDocument]:
-        """Every live document (one export; the whole archive passes through memory)."""
-        return iter([from_typesense(d) for d in self._export()])
+        """Every live document, read in exports of about ``EXPORT_DOCS`` documents."""
+        return (from_typesense(d) for d in self._export())
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
+        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case),
+        most frequent first (ties by value), at most ``limit``: all of them when ``limit``
+        exceeds their number, read in bounded requests (see ``typesense_listing``)."""
         if facet not in facets.FACET_FIELDS:
             raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
-        return facets.values(self._run("facet values"), self._spellings, facet, prefix, limit)
+        many = self._many("facet values")
+        return facets.values(many, self._export, self._spellings, facet, prefix, limit)
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents sharing the most actors and countries with ``doc_id`` (newest first
@@ -222,14 +253,30 @@ class TypesenseBackend:
             found[other.id] = other
         return [found[i] for i, _ in scored.most_common(limit)]
 
-    def _run(self, what: str) -> facets.Run:
-        """``_search_one`` with ``what`` bound (for the facets module)."""
-        return lambda params: self._search_one(params, what)
+    def _many(self, what: str) -> facets.Many:
+        """``_search_many`` with ``what`` bound (for the facets and listing modules)."""
+        return lambda searches: self._search_many(searches, what)
 
     def _search_one(self, params: dict[str, Any], what: str) -> dict[str, Any]:
+        """One search of the live collection (in a POST body: filters never go in a URL)."""
+        return self._search_many([params], what)[0]
+
+    def _search_many(self, searches: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+        """Answers to ``searches`` in order, ``SEARCHES_PER_POST`` per multi_search POST."""
+        answers: list[dict[str, Any]] = []
+        for start in range(0, len(searches), SEARCHES_PER_POST):
+            batch = [
+                {"collection": self.alias, **params}
+                for params in searches[start : start + SEARCHES_PER_POST]
+            ]
+            answers += self._post_searches(batch, what)
+        return answers
+
+    def _post_searches(self, batch: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+        """One multi_search POST of ``batch``; its answers checked, in order."""
         with guarded(self.settings, what):
-            search = path("collections", self.alias, "documents", "search")
-            return dict(confirmed(self.reader, lambda: self.reader.get(search, params)))
+            answer = confirmed(self.reader, lambda: self._multi_search(batch))
+        return [self._checked(r) for r in answer["results"]]
 
     # -- searching --------------------------------------------------------------------
 
@@ -271,8 +318,8 @@ class TypesenseBackend:
         if filters:
             base["filter_by"] = main["filter_by"]
         chosen = {"actor": request.actors, "source": request.sources}
-        run = self._run("facet counts")
-        table = facets.tables(page_r, size, base, run, self._spellings, chosen)
+        many = self._many("facet counts")
+        table = facets.tables(page_r, size, base, many, self._spellings, chosen)
         actor_counts, actor_n = table["actor"]
         country_counts, country_n = table["country"]
         source_counts, source_n = table["source"]
@@ -285,7 +332,7 @@ class TypesenseBackend:
                 country_counts, country_n, size, request.countries, total
             ),
             source_facet=results.top_facet(source_counts, source_n, size, request.sources),
-            dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, run)),
+            dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, many)),
             suggestion=None,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -313,12 +360,14 @@ class TypesenseBackend:
         raise BackendError(f"Typesense search failed ({code}): {message}")
 
 
-def _bucket_fetcher(dated: dict[str, Any], run: facets.Run) -> Callable[[str, int], dict[str, Any]]:
+def _bucket_fetcher(
+    dated: dict[str, Any], many: facets.Many
+) -> Callable[[str, int], dict[str, Any]]:
     """Month or day buckets of the dated result (only narrow spans need them)."""
 
     def fetch(field_name: str, values: int) -> dict[str, Any]:
         params = {k: v for k, v in dated.items() if k != "collection"}
-        return run({**params, "facet_by": field_name, "max_facet_values": values})
+        return many([{**params, "facet_by": field_name, "max_facet_values": values}])[0]
 
     return fetch
 

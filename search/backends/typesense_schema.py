@@ -10,6 +10,7 @@ Pure functions: no I/O, no ``typesense`` import.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,17 @@ from search.models import IndexDocument, MarkedSpan
 
 NO_DAY = -1
 LEAD_CHARS = 600
+# ``shard`` is a 16-bit hash of the id: ranges of it split the archive into parts of
+# about equal size, so whole-index value lists and exports are read in bounded requests
+# (see typesense_listing). Typesense 0.24 cannot range over ids or page deep cheaply.
+SHARDS = 1 << 16
+# Typesense 0.24 cuts a token at ~100 characters (measured: a hex key of a 52-byte name
+# matched no filter, and long names sharing their first 50 bytes counted as one facet
+# value), so keys of longer values are a hash, marked by a letter hex never contains.
+MAX_KEY_CHARS = 96
+HASHED_KEY = "z"
+# ``from_key`` of a hashed key: no cleaned value contains NUL, so none looks like this.
+UNRESOLVED = "\x00"
 # Characters that glue words in news text ("oil-producing", "Putin's", "a/b"). Typesense
 # would otherwise drop them and index "oilproducing"; Whoosh splits there, and so must we
 # for the same words to match. "." stays: Whoosh keeps "U.S." together as well.
@@ -32,8 +44,12 @@ def exact_key(value: str) -> str:
     Typesense 0.24 facets and filters strings by their *tokens*, so "Boeing Co",
     "Boeing Co." and "boeing co>" would count as one value; Dateline (and the Whoosh
     backend) keep them apart. A hex token has no punctuation or case to normalise.
+    Values over ``MAX_KEY_CHARS // 2`` bytes get a hash instead (see ``MAX_KEY_CHARS``).
     """
-    return value.encode("utf-8").hex()
+    key = value.encode("utf-8").hex()
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return HASHED_KEY + hashlib.blake2b(value.encode("utf-8"), digest_size=20).hexdigest()
 
 
 def fold_key(value: str) -> str:
@@ -41,9 +57,27 @@ def fold_key(value: str) -> str:
     return exact_key(value.casefold())
 
 
+def shard_of(doc_id: str) -> int:
+    """The ``shard`` of a document id (uniform over ``0..SHARDS-1`` whatever the id looks like)."""
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=2).digest(), "big")
+
+
 def from_key(key: str) -> str:
-    """The value of an ``exact_key``."""
+    """The value of an ``exact_key``; for a hashed key, a stand-in that ``is_unresolved``
+    recognises (its value is found from a document holding it)."""
+    if key.startswith(HASHED_KEY):
+        return UNRESOLVED + key
     return bytes.fromhex(key).decode("utf-8")
+
+
+def is_unresolved(value: str) -> bool:
+    """Whether ``value`` is ``from_key``'s stand-in for a hashed key."""
+    return value.startswith(UNRESOLVED)
+
+
+def key_of(value: str) -> str:
+    """The key that ``from_key`` decoded to ``value`` (its inverse)."""
+    return value[len(UNRESOLVED) :] if is_unresolved(value) else exact_key(value)
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -69,6 +103,7 @@ def schema(name: str) -> dict[str, Any]:
             {"name": "stamp", "type": "int64"},
             {"name": "dated", "type": "int32"},
             {"name": "day_n", "type": "int32", "facet": True},
+            {"name": "shard", "type": "int32"},
             {"name": "year", "type": "string", "facet": True, "optional": True},
             {"name": "month", "type": "string", "facet": True, "optional": True},
             {"name": "day", "type": "string", "facet": True, "optional": True},
@@ -109,6 +144,7 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
         "stamp": 0,
         "dated": 0,
         "day_n": NO_DAY,
+        "shard": shard_of(doc.id),
     }
     if doc.url:
         out["url"] = doc.url
