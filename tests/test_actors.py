@@ -161,6 +161,19 @@ def test_institutions() -> None:
             {"Reuters", "Crude FOB", "U.S. Dollar", "Libor"},
         ),
         (
+            "Shares rose in Britain, France and Hong Kong.\nAttendance : 2,000\nWomen 's 800 metres",
+            None,
+            set(),
+            {"Hong Kong", "Attendance", "Women"},
+        ),
+        (
+            "American Telephone and Telegraph Co said it cut prices. Industrial Equity "
+            "(Pacific) Ltd raised its stake.",
+            None,
+            {"American Telephone and Telegraph Co", "Industrial Equity (Pacific) Ltd"},
+            {"American Telephone", "Pacific"},
+        ),
+        (
             "Import Quotas were raised. The government said quotas would stay high.",
             None,
             set(),
@@ -201,6 +214,15 @@ def test_actors_named_canonically(
             {"International Coffee Organization": 20, "International Coffee Organisation": 10},
             {"International Coffee Organisation": "International Coffee Organization"},
         ),
+        ({"Dole": 1, "Bob Dole": 1}, {"Dole": "Bob Dole"}),  # rare, and the only Dole
+        ({"Miller": 50, "Nate Miller": 1}, {}),  # one full name is no evidence for 50
+        ({"Jansher": 4, "Jansher Khan": 3}, {"Jansher": "Jansher Khan"}),  # a given name
+        (
+            {"Continental": 9, "Continental Corp": 5, "Continental Airlines": 30},
+            {"Continental Corp": "Continental"},
+        ),  # the bare name is a firm of its own: not short for the airline
+        ({"S&P": 9, "Standard and Poor's Corp": 40}, {"S&P": "Standard and Poor's Corp"}),
+        ({"J.B.": 5, "James Baker": 40}, {}),  # initials of a person are no acronym
         # Too weak to merge: two companies share the first word, one mention, a place after.
         ({"Texaco": 30, "Texaco Canada": 20}, {}),
         ({"RCA": 5, "Reichhold Chemie AG": 1}, {}),

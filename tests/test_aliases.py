@@ -15,6 +15,7 @@ ARTICLES = {
     "a plant. Reagan said the plan was good.",
     "b.txt": "Ronald Reagan met leaders of General Motors Corp in Washington on Tuesday.",
     "c.txt": "Reagan told reporters that GM had agreed. The Reagan Administration welcomed it.",
+    "d.txt": "Shares of GM rose on Wednesday in New York.",
 }
 
 
@@ -59,9 +60,9 @@ def test_archive_aliases_and_user_file_without_ner(tmp_path: Path) -> None:
     service = SearchService(Settings(index_dir=index_dir, extract_workers=1))
     report = service.reindex([folder])
     counts = actor_counts(service)
-    assert counts["Ronald Reagan"] == 3 and counts["General Motors Corp"] == 3
+    assert counts["Ronald Reagan"] == 3 and counts["General Motors Corp"] == 4
     assert not {"Reagan", "GM", "Reagan Administration"} & set(counts)
-    assert report.renamed == 1
+    assert report.renamed == 2
     assert "Reagan" in service.also_known_as("Ronald Reagan")
 
     # The user's file is applied by the next reindex from the extracted entities: no NER.
@@ -69,9 +70,9 @@ def test_archive_aliases_and_user_file_without_ner(tmp_path: Path) -> None:
         'not_actors = ["Reagan"]\n[aliases]\n"GM" = "G.M. Corp"\n'
     )
     report = service.reindex([folder])
-    assert (report.indexed, report.unchanged) == (0, 3)
+    assert (report.indexed, report.unchanged) == (0, 4)
     counts = actor_counts(service)
-    assert counts["G.M. Corp"] == 1 and counts["General Motors Corp"] == 2
+    assert counts["G.M. Corp"] == 2 and counts["General Motors Corp"] == 2
     doc = service.article(service.search_params({"q": ["told"]}).hits[0].id)
     assert "G.M. Corp" in doc.actors and "GM" not in doc.actors
     assert any(s.value == "G.M. Corp" for s in doc.spans)
@@ -79,7 +80,7 @@ def test_archive_aliases_and_user_file_without_ner(tmp_path: Path) -> None:
     # Removing the entries undoes them.
     (index_dir / "aliases.toml").unlink()
     service.reindex([folder])
-    assert actor_counts(service)["General Motors Corp"] == 3
+    assert actor_counts(service)["General Motors Corp"] == 4
 
 
 def test_bad_alias_file_is_a_clear_error_and_keeps_the_index(tmp_path: Path) -> None:
@@ -90,4 +91,4 @@ def test_bad_alias_file_is_a_clear_error_and_keeps_the_index(tmp_path: Path) -> 
     (index_dir / "aliases.toml").write_text("[aliases\n")
     with pytest.raises(AliasFileError, match="not valid TOML"):
         service.reindex([folder], full=True)
-    assert service.backend.count() == 3
+    assert service.backend.count() == 4

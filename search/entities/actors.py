@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from search.entities import countries, institutions
-from search.entities.canonical import fold_key, junk_reason, key_initials
+from search.entities.canonical import LEGAL_FORMS, fold_key, junk_reason, key_initials
 from search.entities.consistency import (
     Ranges,
     propagate_orgs,
@@ -114,6 +114,7 @@ def extract_actors(
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
     publisher = fold_key(source) if source else None
+    spans = _join_split_firms(text, spans)
     covered = Ranges((s, e) for _, s, e, _ in spans)
     for label, start, end, _ in spans:
         if label == "ORG":
@@ -124,11 +125,13 @@ def extract_actors(
             if label in _MISLABELLED and not lines.line_of(start).all_caps:
                 pieces = clean_span(text, start, end, "PERSON")
                 for a, b in pieces:
+                    if _is_place(text[a:b]):
+                        continue  # "Hong Kong" (GPE): "Hong" is also a given name
                     if looks_like_person(text[a:b]):  # "Ines Gorrochategui" (LOC)
                         cands.append(Candidate(a, b, text[a:b], "person"))
                         renamed.add((start, end))
             continue
-        for piece in clean_span(text, start, end, label):
+        for piece in _name_pieces(text, start, end, label):
             if is_junk(text, *piece, label, lines):
                 continue
             name = text[piece[0] : piece[1]]
@@ -136,7 +139,7 @@ def extract_actors(
             if named:  # "the Fed", "the Kremlin": an institution that acts
                 cands.append(Candidate(*piece, named[0], "org"))
                 continue
-            if countries.places().get(countries.normalize(name)):
+            if _is_place(name):
                 # "England", "Manchester" (PERSON), "Wall Street" (ORG): places, not actors.
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
@@ -178,6 +181,9 @@ def extract_actors(
             cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}
     cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
+    # Names that reached here another way (repeats, relabelled spans) pass the same tests.
+    club_spans = {(c[0], c[1]) for c in clubs}  # "Newcastle have won": a club, not a place
+    cands = [c for c in cands if not _no_actor(text, c, lines, club_spans)]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
@@ -186,6 +192,73 @@ def extract_actors(
         merged.setdefault((name, c.kind), []).append(Mention(c.start, c.end, text[c.start : c.end]))
     actors = tuple(Actor(name, kind, tuple(ms)) for (name, kind), ms in merged.items())
     return actors, claimed
+
+
+# A company name with a bracketed part inside: "Industrial Equity (Pacific) Ltd".
+_BRACKETED_FIRM = re.compile(r"[A-Z][^()\n]*\([A-Z][\w. ]*\)(?: [A-Z][\w.&]*)+")
+
+
+def _name_pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """The names in a span; a firm's bracketed middle ("(Pacific)") does not split it."""
+    if label == "ORG" and _BRACKETED_FIRM.fullmatch(text, start, end):
+        words = text[start:end].split()
+        if has_org_suffix(" ".join(words[-2:])):
+            return [(start, end)]
+    return clean_span(text, start, end, label)
+
+
+def _join_split_firms(
+    text: str, spans: Sequence[tuple[str, int, int, str]]
+) -> list[tuple[str, int, int, str]]:
+    """One ORG span for a firm NER cut at its "and": "American Telephone" + "Telegraph Co".
+
+    Only when the first part has two or more words and no legal form, and the second is one
+    word and a legal form: "Exxon and Mobil Corp" and "General Motors and Ford Motor Co"
+    stay two firms.
+    """
+    out: list[tuple[str, int, int, str]] = []
+    for span in spans:
+        if out and span[0] in ("ORG", "PRODUCT") and out[-1][0] == "ORG":
+            label, start, end, first = out[-1]
+            between = text[end : span[1]]
+            second = span[3].split()
+            if (
+                between in (" and ", " & ")
+                and len(first.split()) >= 2
+                and not has_org_suffix(first)
+                and len(second) == 2
+                and second[1].lower().strip(".") in LEGAL_FORMS
+            ):
+                out[-1] = ("ORG", start, span[2], text[start : span[2]])
+                continue
+        out.append(span)
+    return out
+
+
+# A one-word field label opening a line of a table or list: "Attendance : 2,000".
+_FIELD_LABEL = re.compile(r"\s*:")
+
+
+def _no_actor(text: str, cand: Candidate, lines: LineIndex, clubs: set[tuple[int, int]]) -> bool:
+    """A candidate that is a place, a junk name or a field label, whatever found it."""
+    if (cand.start, cand.end) in clubs:
+        return False
+    if institutions.named_institution(cand.name) or (
+        cand.kind == "org" and institutions.is_generic(cand.name.split(" ", 1)[-1])
+    ):
+        return False  # an institution: named, or qualified by its country later
+    if (cand.kind == "org" and _is_place(cand.name)) or junk_reason(cand.name):
+        return True  # a person may bear a place's name: "Jordan" after "Michael Jordan"
+    line = lines.line_of(cand.start)
+    return (
+        " " not in cand.name
+        and not text[line.start : cand.start].strip()
+        and _FIELD_LABEL.match(text, cand.end) is not None
+    )
+
+
+def _is_place(name: str) -> bool:
+    return countries.places().get(countries.normalize(name)) is not None
 
 
 # "Standard and Poor's Corp", "Procter & Gamble Co": NER often leaves the first name out.
@@ -206,10 +279,12 @@ def _joined_name_start(text: str, start: int, covered: Ranges) -> int:
     return m.start(1)
 
 
-# Generic one-word institutions that name a national body even without a country in the
-# sentence: "the Treasury" in a Washington story is the U.S. Treasury. "House", "State",
-# "Commission" alone need the text to say which.
-_NATIONAL_ALONE = frozenset({"treasury", "parliament", "cabinet", "senate", "diet"})
+# One-word institutions that name one national body, even without a country in the
+# sentence: "the Treasury" in a Washington story is the U.S. Treasury. Other one-word heads
+# ("House", "Bank", "Commission", "U.S. banks") name a kind of body, not one.
+_NATIONAL_ALONE = frozenset(
+    {"treasury", "parliament", "cabinet", "senate", "diet", "congress", "government"}
+)
 
 
 def qualify_institutions(
@@ -233,12 +308,13 @@ def qualify_institutions(
     earlier: dict[str, str] = {}
     for mention, code, rest in sorted(generic, key=lambda g: g[0].start):
         key = rest.lower()
-        alone = len(rest.split()) > 1 or key in _NATIONAL_ALONE
+        if " " not in key and key not in _NATIONAL_ALONE:
+            continue  # "U.S. banks", "the Bank", "the House": a kind of body, not one body
         code = (
             code
             or institutions.country_before(text, mention.start, published)
             or earlier.get(key)
-            or (home if alone else None)
+            or home
         )
         if code:
             earlier[key] = code

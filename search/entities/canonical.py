@@ -63,7 +63,8 @@ GENERIC_WORDS = frozenset(
     bureau cabinet administration army navy police company companies group fund market
     markets trade industry budget economy central federal national international general
     world united assembly authority congress chamber community secretariat opposition
-    government's cooperative association federation institute""".split()
+    government's cooperative association federation institute commerce agriculture energy
+    defense defence interior justice health men women""".split()
 )
 
 
@@ -84,7 +85,8 @@ def fold_key(name: str) -> str:
         words = words[1:]
     while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):
         words.pop()  # "Morgan Stanley and Co Inc" -> "morgan stanley"
-    return " ".join(_singular(_spelling(w)) for w in words)
+    # The first word keeps its plural: "Dixons" (a firm) is not "Dixon" (a surname).
+    return " ".join([_spelling(words[0]), *(_singular(_spelling(w)) for w in words[1:])])
 
 
 def _spelling(word: str) -> str:

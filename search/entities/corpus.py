@@ -18,21 +18,35 @@ wrong merge is worse than a duplicate:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
+from search.entities import countries
 from search.entities.canonical import LEGAL_FORMS, fold_key, key_initials
-from search.entities.names import has_org_suffix, looks_like_person
+from search.entities.names import (
+    NOT_PERSON_WORDS,
+    first_names,
+    has_org_suffix,
+    looks_like_person,
+)
 from search.entities.spans import surname
 
-# Share of all the names a short name could stand for that the chosen one must hold.
+# Share of all the names a short name could stand for that the chosen one must hold. An
+# acronym is read against fewer rivals (only names with those initials that are not
+# people), so a lower share is as strong: "EC" is the European Community (84% on Reuters).
 DOMINANCE = 0.9
+ACRONYM_DOMINANCE = 0.8
+# A short name used in at most this many articles may take the only full name that fits it
+# even when that full name is in one article (a small archive, a person named once in full).
+RARE = 3
 # Words naming a firm's trade after its name: "Ford Motor Co" is what "Ford" stands for,
 # "Texaco Canada" (a place after the name) is another company.
 _TRADES = frozenset(
     """motor motors oil petroleum airlines airways chemical chemicals steel electric
     electronics computer computers industries holdings group""".split()
 )
+_ACRONYM = re.compile(r"[A-Z](?:\.?(?: ?(?:&|and) ?)?[A-Z])+\.?")
 # Words that make a person's name stand for their government ("Reagan Administration").
 _GOVERNMENT = frozenset({"administration", "government", "cabinet"})
 
@@ -40,7 +54,10 @@ _GOVERNMENT = frozenset({"administration", "government", "cabinet"})
 def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
     """Archive-wide alias table: each name that has a better canonical name -> that name."""
     spelling, totals = _spelling_families(actor_counts)
-    short = _short_names(totals)
+    # A family with a legal form ("Continental Corp") is a firm in its own right: its bare
+    # name is not short for another firm that starts with it ("Continental Airlines").
+    firms = {rep for name, rep in spelling.items() if fold_key(name) != _bare_key(name)}
+    short = _short_names(totals, firms)
     table: dict[str, str] = {}
     for name in actor_counts:
         target = _follow(spelling[name], short)
@@ -70,18 +87,25 @@ def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[
     return spelling, totals
 
 
-def _short_names(counts: Mapping[str, int]) -> dict[str, str]:
+def _bare_key(name: str) -> str:
+    return " ".join(name.casefold().replace(".", "").replace(",", "").split())
+
+
+def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
     """One-word names -> the full name they stand for, when one dominates."""
     by_last: dict[str, list[str]] = defaultdict(list)
     by_initials: dict[str, list[str]] = defaultdict(list)
     by_first: dict[str, list[str]] = defaultdict(list)
+    by_given: dict[str, list[str]] = defaultdict(list)
     for name in counts:
         words = name.split()
         if len(words) < 2:
             continue
         by_last[surname(name)].append(name)
-        if not any(w.replace(".", "").isupper() for w in words):  # not "EC Commission"
-            by_initials[key_initials(name)].append(name)
+        if _given_name_of(words):
+            by_given[words[0]].append(name)  # "Jansher" for "Jansher Khan"
+        if not any(w.replace(".", "").isupper() for w in words) and not looks_like_person(name):
+            by_initials[key_initials(name)].append(name)  # not "EC Commission", "James Baker"
         first = words[0]
         if first.endswith(("'s", "\u2019s")):
             by_first[first[:-2]].append(name)  # "Moody's Investors Service"
@@ -89,22 +113,61 @@ def _short_names(counts: Mapping[str, int]) -> dict[str, str]:
             by_first[first].append(name)  # "Ford Motor Co"
     table: dict[str, str] = {}
     for name in counts:
-        if " " in name:
+        acronym = _acronym(name)
+        if " " in name and not acronym:
             continue
-        acronym = name.replace(".", "")
-        is_acronym = acronym.isupper() and len(acronym) >= 2
-        people = [f for f in by_last.get(name, ()) if _person_shaped(f)]
-        fits = set(people) | set(by_first.get(name, ()))
-        if is_acronym:
+        people = [f for f in by_last.get(name, ()) if _person_shaped(f)] + by_given.get(name, [])
+        fits = set(people) | (set() if name in firms else set(by_first.get(name, ())))
+        if acronym:
             fits |= set(by_initials.get(acronym, ()))
-        if not fits:
-            continue
-        best = max(fits, key=lambda f: (counts[f], f))
-        total = sum(counts[f] for f in fits)
-        # One mention elsewhere is no evidence ("RCA" is not "Reichhold Chemie AG").
-        if counts[best] >= 2 and counts[best] >= DOMINANCE * total:
+        if acronym and len(acronym) == 2 and counts[name] < 2:
+            continue  # "K.M." once is too little to say whose initials they are
+        best = _dominant(name, fits, counts, set(people), acronym is not None)
+        if best:
             table[name] = best
     return table
+
+
+def _dominant(
+    name: str, fits: set[str], counts: Mapping[str, int], people: set[str], acronym: bool
+) -> str | None:
+    """The one of ``fits`` that ``name`` stands for, or None when the evidence is weak.
+
+    Names seen once neither win nor count as rivals ("Athough Reagan"), with one
+    exception: a rare short name and the only full name of a person it fits ("Dole" and
+    "Bob Dole", each in one article); "RCA" once is not "Reichhold Chemie AG".
+    """
+    strong = {f for f in fits if counts[f] >= 2}
+    if not strong:
+        only = next(iter(fits)) if len(fits) == 1 else None
+        rare = counts[name] <= RARE
+        return only if only in people and rare and not acronym else None
+    best = max(strong, key=lambda f: (counts[f], f))
+    share = ACRONYM_DOMINANCE if acronym and best not in people else DOMINANCE
+    return best if counts[best] >= share * sum(counts[f] for f in strong) else None
+
+
+def _given_name_of(words: list[str]) -> bool:
+    """True when a two-word name's first word may stand for it alone ("Jansher" Khan).
+
+    A common given name never does ("George", "Alan", "Pedro": many people bear it), nor
+    the first word of an institution ("EC Commission", "Reagan Administration").
+    """
+    return (
+        len(words) == 2
+        and words[0][:1].isupper()
+        and not words[0].isupper()
+        and words[0] not in first_names()
+        and words[1][:1].isupper()
+        and words[1].lower() not in NOT_PERSON_WORDS | _GOVERNMENT
+        and countries.places().get(countries.normalize(words[1])) is None  # "Texaco Canada"
+    )
+
+
+def _acronym(name: str) -> str | None:
+    """The letters of an acronym ("EC", "E.C.", "S&P", "S and P"), or None."""
+    m = _ACRONYM.fullmatch(name)
+    return re.sub(r"[^A-Z]", "", name) if m else None
 
 
 def _person_shaped(name: str) -> bool:
@@ -131,7 +194,7 @@ def _composite(name: str, counts: Mapping[str, int], canonical: Callable[[str], 
         person = canonical(" ".join(words[:-1]))
         if person in counts and looks_like_person(person):
             return person
-    if len(words) == 2 and words[0].replace(".", "").isupper():
+    if len(words) == 2 and _acronym(words[0]):
         expansion = canonical(words[0])
         if expansion != words[0] and " " in expansion:
             for candidate in (f"{expansion.split()[0]} {words[1]}", f"{expansion} {words[1]}"):
