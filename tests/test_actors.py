@@ -161,7 +161,8 @@ def test_institutions() -> None:
             {"Reuters", "Crude FOB", "U.S. Dollar", "Libor"},
         ),
         (
-            "Shares rose in Britain, France and Hong Kong.\nAttendance : 2,000\nWomen 's 800 metres",
+            "Shares rose in Britain, France and Hong Kong.\nAttendance : 2,000\n"
+            "Women 's 800 metres",
             None,
             set(),
             {"Hong Kong", "Attendance", "Women"},

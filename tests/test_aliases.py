@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from search.aliases import AliasFileError, AliasTable, read_user_file
 from search.service import SearchService
 from search.settings import Settings
+from search.typesense_server import Cluster
+from tests.typesense_helpers import start_cluster, ts_settings
 
 ARTICLES = {
     "a.txt": "President Ronald Reagan said on Monday that General Motors Corp would build "
@@ -54,10 +58,33 @@ def test_table_order() -> None:
     assert set(table.inverse()["General Motors"]) == {"General Motors Corp", "g.m.", "GM"}
 
 
-def test_archive_aliases_and_user_file_without_ner(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def node() -> Iterator[Cluster]:
+    cluster = start_cluster(1)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["whoosh", "typesense"])
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make(engine: str, index_dir: Path, request: pytest.FixtureRequest) -> SearchService:
+    """A service on either engine (a Typesense node only when that engine is asked for)."""
+    if engine == "whoosh":
+        return SearchService(Settings(index_dir=index_dir, extract_workers=1))
+    node: Cluster = request.getfixturevalue("node")
+    settings = ts_settings(node, index_dir, f"aliases_{index_dir.parent.name[-12:]}")
+    return SearchService(replace(settings, extract_workers=1))
+
+
+def test_archive_aliases_and_user_file_without_ner(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     folder = write_articles(tmp_path / "articles")
     index_dir = tmp_path / "index"
-    service = SearchService(Settings(index_dir=index_dir, extract_workers=1))
+    service = make(engine, index_dir, request)
     report = service.reindex([folder])
     counts = actor_counts(service)
     assert counts["Ronald Reagan"] == 3 and counts["General Motors Corp"] == 4
