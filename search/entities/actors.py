@@ -183,7 +183,10 @@ def extract_actors(
     cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
     # Names that reached here another way (repeats, relabelled spans) pass the same tests.
     club_spans = {(c[0], c[1]) for c in clubs}  # "Newcastle have won": a club, not a place
-    cands = [c for c in cands if not _no_actor(text, c, lines, club_spans)]
+    # A person may bear a place's name when the article names them in full ("Jordan" after
+    # "Michael Jordan"); otherwise a place is no person ("LONDON" on a dateline line).
+    surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
+    cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
@@ -239,7 +242,13 @@ def _join_split_firms(
 _FIELD_LABEL = re.compile(r"\s*:")
 
 
-def _no_actor(text: str, cand: Candidate, lines: LineIndex, clubs: set[tuple[int, int]]) -> bool:
+def _no_actor(
+    text: str,
+    cand: Candidate,
+    lines: LineIndex,
+    clubs: set[tuple[int, int]],
+    surnames: set[str],
+) -> bool:
     """A candidate that is a place, a junk name or a field label, whatever found it."""
     if (cand.start, cand.end) in clubs:
         return False
@@ -247,8 +256,10 @@ def _no_actor(text: str, cand: Candidate, lines: LineIndex, clubs: set[tuple[int
         cand.kind == "org" and institutions.is_generic(cand.name.split(" ", 1)[-1])
     ):
         return False  # an institution: named, or qualified by its country later
-    if (cand.kind == "org" and _is_place(cand.name)) or junk_reason(cand.name):
-        return True  # a person may bear a place's name: "Jordan" after "Michael Jordan"
+    if _is_place(cand.name) and (cand.kind == "org" or cand.name not in surnames):
+        return True
+    if junk_reason(cand.name):
+        return True
     line = lines.line_of(cand.start)
     return (
         " " not in cand.name

@@ -45,7 +45,14 @@ _BARE_CURRENCIES = frozenset(
 # Japan", "West Texas Intermediate", "Libor". A name holding one is a price, not an actor.
 MARKET_TERMS = frozenset(
     """fob cif cfr c&f cpt fas dap ddp libor fibor pibor hibor sibor euribor bbl bbls bpd
-    tonnes tonne bushel bushels brent wti intermediate crude""".split()
+    tonnes tonne bushel bushels brent wti intermediate crude eurodollar eurodollars bund
+    bunds gilt gilts pmi ftse""".split()
+)
+# Last words of events, contests and prizes ("PGA Tour", "Fed Cup", "World Series",
+# "British Masters", "U.S. Labor Day"): things that happen, not people or organisations.
+EVENT_ENDINGS = frozenset(
+    """cup tour series final finals masters championship championships games trophy prize
+    award awards marathon rally olympics olympiad classic festival day""".split()
 )
 _MONTHS = frozenset(
     """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
@@ -132,6 +139,8 @@ def junk_reason(name: str) -> str | None:
         return "a currency"
     if all(w in _MONTHS or w == "/" for w in folded):
         return "a month"
+    if len(words) > 1 and folded[-1] in EVENT_ENDINGS:
+        return "an event"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:
         return "a generic word"
     return None
