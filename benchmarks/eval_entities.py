@@ -245,7 +245,7 @@ def _score_countries(sample: Sequence[tuple[Article, ReutersGold]]) -> dict[str,
     tp = fp = fn = 0
     for (_, g), ents in zip(sample, extract_many(a for a, _ in sample), strict=True):
         truth = {c for c in (reuters_iso(p) for p in g.places) if c}
-        pred = {c.code for c in ents.countries}
+        pred = {c.code for c in ents.countries if c.salient}  # what the facet shows
         tp += len(pred & truth)
         fp += len(pred - truth)
         fn += len(truth - pred)

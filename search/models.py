@@ -105,11 +105,17 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class CountryMention:
-    """A country (ISO 3166-1 alpha-2) and the spans that referred to it."""
+    """A country (ISO 3166-1 alpha-2) and the spans that referred to it.
+
+    ``salient`` is False for a country the article only mentions in passing (see
+    ``search.entities.salience``): its mentions stay for highlighting, but the article is
+    not filed under it.
+    """
 
     code: str
     name: str
     mentions: tuple[Mention, ...] = ()
+    salient: bool = True
 
 
 @dataclass(frozen=True, slots=True)

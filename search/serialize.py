@@ -147,6 +147,7 @@ def entities_json(entities: Entities, text: str | None = None) -> dict[str, Any]
             {
                 "code": c.code,
                 "name": c.name,
+                "salient": c.salient,
                 "mentions": [
                     {"start": m.start, "end": m.end, "surface": m.surface} for m in c.mentions
                 ],
@@ -174,7 +175,10 @@ def encode_entities(entities: Entities) -> str:
     return json.dumps(
         {
             "a": [[a.name, a.kind, [_mention(m) for m in a.mentions]] for a in entities.actors],
-            "c": [[c.code, c.name, [_mention(m) for m in c.mentions]] for c in entities.countries],
+            "c": [
+                [c.code, c.name, [_mention(m) for m in c.mentions], c.salient]
+                for c in entities.countries
+            ],
             "d": [
                 [
                     _mention(d.mention),
@@ -197,8 +201,9 @@ def decode_entities(payload: str) -> Entities:
             Actor(name, kind, tuple(_unmention(m) for m in ms)) for name, kind, ms in raw["a"]
         ),
         countries=tuple(
-            CountryMention(code, name, tuple(_unmention(m) for m in ms))
-            for code, name, ms in raw["c"]
+            # Entries written before salience have three fields: all countries were salient.
+            CountryMention(c[0], c[1], tuple(_unmention(m) for m in c[2]), *c[3:4])
+            for c in raw["c"]
         ),
         dates=tuple(
             DateMention(

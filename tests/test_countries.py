@@ -6,13 +6,15 @@ functions; the corpus-level figures are in tests/test_entities_quality.py.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
 from search.entities import country_name, extract, resolve_country
 from search.entities.countries import body_dateline, dateline_country, resolve_span
-from search.models import Article
+from search.entities.salience import mark_salient, passing_use
+from search.models import Article, CountryMention, Mention
 
 IN_1987 = datetime(1987, 3, 3, 12, tzinfo=UTC)
 IN_1995 = datetime(1995, 6, 1, 12, tzinfo=UTC)
@@ -131,3 +133,105 @@ def test_dateline_dates() -> None:
 def test_plain_text_wire_story_keeps_its_dateline() -> None:
     body = "Steel output up\n\nPITTSBURGH, Pa., March 3 - Output rose 5 pct, the firm said."
     assert codes(body, title="Steel output up") == {"US"}
+
+
+# ---------------------------------------------------------------- salience
+
+LONG_STORY = (
+    "Steel output rises\n\n"
+    "TOKYO, March 3 - Japanese crude steel output rose 5 pct in February, the Japan Iron "
+    "and Steel Federation said.\n"
+    "Output reached 8.5 mln tonnes, against 8.1 mln a year earlier.\n"
+    "Exports fell because of the strong yen, the federation said.\n"
+    "Steelmakers expect demand from shipbuilders to recover slowly.\n"
+    "Prices of plate were quoted at 600 U.S. Dlrs a tonne.\n"
+    "Domestic demand from builders was steady, it said.\n"
+    "The federation's chairman hopes to visit Canada next month.\n"
+)
+
+
+def salient_codes(text: str, published: datetime | None = IN_1987) -> dict[str, bool]:
+    """Country code -> salient, for one article through the real pipeline."""
+    article = Article(id="t", key="t", title="", body=text, published=published)
+    return {c.code: c.salient for c in extract(article).countries}
+
+
+def test_passing_mention_late_in_a_long_story_is_not_salient() -> None:
+    found = salient_codes(LONG_STORY)
+    assert found["JP"] is True  # dateline and first paragraph
+    assert found.get("CA") is False  # one mention, last paragraph
+    assert found.get("US", False) is False  # only in "U.S. Dlrs", a currency
+
+
+def test_passing_mentions_stay_highlighted_but_leave_the_facet() -> None:
+    from search.documents import build_document
+
+    article = Article(id="t", key="t", title="", body=LONG_STORY, published=IN_1987)
+    doc = build_document(article, extract(article))
+    assert doc.countries == ("JP",)
+    assert "CA" in {s.value for s in doc.spans if s.type == "country"}
+
+
+@pytest.mark.parametrize(
+    ("after", "demonym", "expected"),
+    [
+        (" dollars a tonne", False, True),
+        (" Dlrs a tonne", False, True),
+        (" marks, up from 1.80", True, True),  # "German marks"
+        (" marks the anniversary", False, False),  # "Japan marks ...": a verb
+        (" won the vote", False, False),  # "South Korea won ..."
+        (" said on Monday", False, False),
+    ],
+)
+def test_currency_phrases(after: str, demonym: bool, expected: bool) -> None:
+    text = "X" + after
+    assert passing_use(text, Mention(0, 1, "X"), demonym) is expected
+
+
+def test_listing_place() -> None:
+    text = "The bonds will be listed in Luxembourg."
+    start = text.index("Luxembourg")
+    assert passing_use(text, Mention(start, start + 10, "Luxembourg"))
+    assert not passing_use("Luxembourg's bankers met.", Mention(0, 10, "Luxembourg"))
+
+
+def _country(text: str, code: str, *surfaces: str) -> CountryMention:
+    """A CountryMention for every occurrence of each surface in ``text``."""
+    mentions = [
+        Mention(m.start(), m.end(), s) for s in surfaces for m in re.finditer(re.escape(s), text)
+    ]
+    return CountryMention(code, code, tuple(sorted(mentions, key=lambda m: m.start)))
+
+
+def _flags(
+    text: str, *countries: CountryMention, dateline: tuple[str, ...] = ()
+) -> dict[str, bool]:
+    body_start = text.index("\n\n") + 2 if "\n\n" in text else 0
+    return {c.code: c.salient for c in mark_salient(text, countries, dateline, body_start)}
+
+
+LONG = "Headline about Norway\n\n" + "".join(f"Paragraph {i} says little.\n" for i in range(8))
+
+
+def test_salience_rules_on_positions() -> None:
+    text = LONG.replace("Paragraph 1 says", "Paragraph 1 names Chile") + (
+        "Late, Peru is named once, and Brazil twice: Brazil.\n"
+    )
+    flags = _flags(
+        text,
+        _country(text, "NO", "Norway"),  # headline
+        _country(text, "CL", "Chile"),  # second paragraph: the top of the story
+        _country(text, "PE", "Peru"),  # once, in the last paragraph
+        _country(text, "BR", "Brazil"),  # twice
+        CountryMention("GB", "GB"),  # the dateline alone (no mention in the text)
+        dateline=("GB",),
+    )
+    assert flags == {"NO": True, "CL": True, "PE": False, "BR": True, "GB": True}
+
+
+def test_a_brief_keeps_every_country_it_names() -> None:
+    text = "Pay date set\n\nThe company set its pay date.\nIt also sells in Peru.\n"
+    assert _flags(text, _country(text, "PE", "Peru")) == {"PE": True}
+    # A currency is not a mention of the country, even in a brief.
+    text = "Pay date set\n\nThe dividend is 10 U.S. dollars.\n"
+    assert _flags(text, _country(text, "US", "U.S.")) == {"US": False}

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
+from search.entities.salience import mark_salient
 from search.models import CountryMention, Mention
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -338,11 +339,13 @@ def extract_countries(
     ``skip`` holds span offsets already claimed as people or clubs (a "Jordan" who is
     Michael Jordan); ``headings`` spans that are heading text, resolved only if whole.
     The dateline (given, or an upper-case one opening the text) counts too. ``published``
-    dates the article, so places of a state that has since ended take its code.
+    dates the article, so places of a state that has since ended take its code. Countries
+    mentioned only in passing come back with ``salient=False`` (:mod:`.salience`).
     """
     found: dict[str, list[Mention]] = {}
     shared: list[tuple[Place, Mention]] = []
     minor: list[tuple[str, Mention]] = []
+    demonyms: set[int] = set()
     us_evidence = False
     for label, start, end, surface in spans:
         if (start, end) in skip or _compound_name(text, end):
@@ -351,6 +354,8 @@ def extract_countries(
         if place is None or (place.kind in _TOWN_KINDS and surface.isupper()):
             continue  # an upper-case "SALE" in a headline is not Sale, Morocco
         mention = Mention(start, end, text[start:end])
+        if place.kind == "demonym":
+            demonyms.add(start)  # "German marks" is a currency, "Japan marks" a verb
         if place.kind == "shared":
             shared.append((place, mention))
         elif place.kind == "minor":
@@ -374,10 +379,12 @@ def extract_countries(
     for code, mention in minor:
         if code in found:
             found[code].append(mention)
-    return tuple(
+    countries = (
         CountryMention(code, country_name(code), tuple(sorted(mentions, key=lambda m: m.start)))
         for code, mentions in found.items()
     )
+    datelines = {c for c in (given and given[0], opening and opening[2]) if c}
+    return mark_salient(text, countries, datelines, _opening_offsets(text)[-1], demonyms)
 
 
 def _add_shared(
