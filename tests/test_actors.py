@@ -61,6 +61,10 @@ def test_key_initials() -> None:
 @pytest.mark.parametrize(
     "name",
     [
+        "PGA Tour",
+        "Fed Cup",
+        "World Series",
+        "Eurodollars",
         "AAA",
         "BBB",
         "P",
