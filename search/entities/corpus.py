@@ -22,11 +22,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from search.entities import countries
 from search.entities.canonical import LEGAL_FORMS, fold_key, key_initials
 from search.entities.names import (
-    NOT_PERSON_WORDS,
-    first_names,
     has_org_suffix,
     looks_like_person,
 )
@@ -56,7 +53,11 @@ def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
     spelling, totals = _spelling_families(actor_counts)
     # A family with a legal form ("Continental Corp") is a firm in its own right: its bare
     # name is not short for another firm that starts with it ("Continental Airlines").
-    firms = {rep for name, rep in spelling.items() if fold_key(name) != _bare_key(name)}
+    firms = {
+        rep
+        for name, rep in spelling.items()
+        if actor_counts[name] >= 2 and name.split()[-1].lower().strip(".,") in LEGAL_FORMS
+    }
     short = _short_names(totals, firms)
     table: dict[str, str] = {}
     for name in actor_counts:
@@ -87,23 +88,16 @@ def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[
     return spelling, totals
 
 
-def _bare_key(name: str) -> str:
-    return " ".join(name.casefold().replace(".", "").replace(",", "").split())
-
-
 def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
     """One-word names -> the full name they stand for, when one dominates."""
     by_last: dict[str, list[str]] = defaultdict(list)
     by_initials: dict[str, list[str]] = defaultdict(list)
     by_first: dict[str, list[str]] = defaultdict(list)
-    by_given: dict[str, list[str]] = defaultdict(list)
     for name in counts:
         words = name.split()
         if len(words) < 2:
             continue
         by_last[surname(name)].append(name)
-        if _given_name_of(words):
-            by_given[words[0]].append(name)  # "Jansher" for "Jansher Khan"
         if not any(w.replace(".", "").isupper() for w in words) and not looks_like_person(name):
             by_initials[key_initials(name)].append(name)  # not "EC Commission", "James Baker"
         first = words[0]
@@ -116,7 +110,7 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
         acronym = _acronym(name)
         if " " in name and not acronym:
             continue
-        people = [f for f in by_last.get(name, ()) if _person_shaped(f)] + by_given.get(name, [])
+        people = [f for f in by_last.get(name, ()) if _person_shaped(f)]
         fits = set(people) | (set() if name in firms else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()))
@@ -145,23 +139,6 @@ def _dominant(
     best = max(strong, key=lambda f: (counts[f], f))
     share = ACRONYM_DOMINANCE if acronym and best not in people else DOMINANCE
     return best if counts[best] >= share * sum(counts[f] for f in strong) else None
-
-
-def _given_name_of(words: list[str]) -> bool:
-    """True when a two-word name's first word may stand for it alone ("Jansher" Khan).
-
-    A common given name never does ("George", "Alan", "Pedro": many people bear it), nor
-    the first word of an institution ("EC Commission", "Reagan Administration").
-    """
-    return (
-        len(words) == 2
-        and words[0][:1].isupper()
-        and not words[0].isupper()
-        and words[0] not in first_names()
-        and words[1][:1].isupper()
-        and words[1].lower() not in NOT_PERSON_WORDS | _GOVERNMENT
-        and countries.places().get(countries.normalize(words[1])) is None  # "Texaco Canada"
-    )
 
 
 def _acronym(name: str) -> str | None:
