@@ -139,6 +139,18 @@ def test_institutions() -> None:
             {"Treasury", "Fed"},
         ),
         (
+            "The Senate backed the strike, and Congress may get a larger role.",
+            "WASHINGTON",
+            {"U.S. Senate", "U.S. Congress"},
+            {"Senate", "Congress"},
+        ),
+        (
+            "Brazil's Congress rejected the plan. Congress will vote again in May.",
+            None,
+            {"Brazil Congress"},
+            {"U.S. Congress", "Congress"},
+        ),
+        (
             "The Soviet Foreign Ministry said talks would go on. Moscow wants a deal.",
             None,
             {"Soviet Foreign Ministry"},  # 1987: the Soviet Union, not Russia

@@ -139,6 +139,10 @@ def extract_actors(
             if named:  # "the Fed", "the Kremlin": an institution that acts
                 cands.append(Candidate(*piece, named[0], "org"))
                 continue
+            if label == "ORG" and institutions.is_generic(name.split(" ", 1)[-1]):
+                # Qualified by its country later; "Congress" is also a metonym of the US.
+                cands.append(Candidate(*piece, name, "org"))
+                continue
             if _is_place(name):
                 # "England", "Manchester" (PERSON), "Wall Street" (ORG): places, not actors.
                 continue
@@ -146,9 +150,6 @@ def extract_actors(
                 continue
             if publisher and fold_key(name) == publisher:
                 continue  # "Reuters" in a Reuters story: the wire, not an actor
-            if label == "ORG" and institutions.is_generic(name.split(" ", 1)[-1]):
-                cands.append(Candidate(*piece, name, "org"))  # qualified later
-                continue
             if junk_reason(name) or (label == "ORG" and _common_word(text, name)):
                 continue
             if all(w.lower().strip(".,") in ORG_SUFFIXES for w in name.split()):
