@@ -23,6 +23,7 @@ from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document, rebuild_actors
+from search.entities import corpus_aliases
 from search.errors import IndexMissingError, IndexVersionError
 from search.models import (
     Article,
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 256
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
+ALIAS_ROUNDS = 3
 # Called after each batch with the source bytes finished so far and the report.
 ProgressCallback = Callable[[int, ReindexReport], None]
 
@@ -233,36 +235,52 @@ def merge_corpus_aliases(
     changed, those naming a name it mentions (now or before), which are named anew from
     their extracted entities so that an alias the user removed is undone.
     """
-    from search.entities import corpus_aliases
+    changed = 0
+    revisit = set(revisit)
+    # A rename can settle another name's evidence (a rival spelling merged away), so the
+    # table is derived again from the new counts until it stops changing (at most 3 rounds).
+    for _ in range(ALIAS_ROUNDS):
+        counts = dict(backend.facet_values("actor", "", limit=MAX_FACET_VALUES))
+        table = table.with_corpus(corpus_aliases(counts), counts)
+        names = [n for n in counts if table.changes(n)] + sorted(revisit & set(counts))
+        revisit = set()
+        renamed = _rename(backend, table, cache, names)
+        changed += renamed
+        if not renamed:
+            break
+    alias_files.save_applied(settings.index_dir, table)
+    return changed
 
-    counts = dict(backend.facet_values("actor", "", limit=MAX_FACET_VALUES))
-    table = table.with_corpus(corpus_aliases(counts), counts)
-    names = [n for n in counts if table.changes(n)] + sorted(n for n in revisit if n in counts)
+
+def _rename(
+    backend: Backend, table: AliasTable, cache: ExtractionCache, names: Iterable[str]
+) -> int:
+    """Rewrite the documents naming ``names`` by ``table``; returns how many changed."""
     ids: dict[str, None] = {}
     for name in names:
         ids.update(dict.fromkeys(_ids_with_actor(backend, name)))
+    if not ids:
+        return 0
     changed = 0
-    if ids:
-        writer = backend.writer()
-        try:
-            for chunk in _chunks(list(ids), 256):
-                docs = [d for d in (backend.get(i) for i in chunk) if d is not None]
-                extracted = cache.get_many(d.content_hash for d in docs)
-                for doc in docs:
-                    entities = extracted.get(doc.content_hash)
-                    new = (
-                        rebuild_actors(doc, entities.actors, table)
-                        if entities is not None
-                        else apply_aliases(doc, table)
-                    )
-                    if new != doc:
-                        writer.add(new)
-                        changed += 1
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
-    alias_files.save_applied(settings.index_dir, table)
+    writer = backend.writer()
+    try:
+        for chunk in _chunks(list(ids), 256):
+            docs = [d for d in (backend.get(i) for i in chunk) if d is not None]
+            extracted = cache.get_many(d.content_hash for d in docs)
+            for doc in docs:
+                entities = extracted.get(doc.content_hash)
+                new = (
+                    rebuild_actors(doc, entities.actors, table)
+                    if entities is not None
+                    else apply_aliases(doc, table)
+                )
+                if new != doc:
+                    writer.add(new)
+                    changed += 1
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
     return changed
 
 
