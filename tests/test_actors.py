@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from search.entities import corpus_aliases, extract
+from search.entities.actors import person_aliases
 from search.entities.canonical import fold_key, junk_reason, key_initials
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.models import Article
@@ -105,6 +106,12 @@ def test_actor_names_are_not_junk(name: str) -> None:
     assert junk_reason(name) is None
 
 
+def test_given_name_alone_after_the_full_name() -> None:
+    assert person_aliases(["Saddam Hussein", "Saddam"]) == {"Saddam": "Saddam Hussein"}
+    assert person_aliases(["George Bush", "George Shultz", "George"]) == {}  # which George?
+    assert person_aliases(["Jordan Henderson", "Michael Jordan", "Jordan"]) == {}
+
+
 def test_institutions() -> None:
     assert is_generic("Finance Ministry") and is_generic("Treasury")
     assert not is_generic("Bank of Japan") and not is_generic("General Motors")
@@ -113,6 +120,7 @@ def test_institutions() -> None:
     assert split_country("Central Bank of Brazil") == ("BR", "Central Bank")
     assert qualified_name("JP", "Ministry of Finance") == "Japan Finance Ministry"
     assert qualified_name("US", "House of Representatives") == "U.S. House of Representatives"
+    assert qualified_name("US", "Treasury Department") == "U.S. Treasury"
 
 
 @pytest.mark.parametrize(

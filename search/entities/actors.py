@@ -42,14 +42,18 @@ _MISLABELLED = frozenset({"GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART",
 def person_aliases(names: Iterable[str]) -> dict[str, str]:
     """Map each short person name to the one full name it abbreviates in this article.
 
-    "Putin" (surname), "V. Putin" / "V Putin" (initials) -> "Vladimir Putin", only when
-    exactly one full name fits; variants of one full name go to the most frequent.
+    "Putin" (surname), "V. Putin" / "V Putin" (initials) -> "Vladimir Putin", and a given
+    name used alone once the article named the person in full ("Saddam" -> "Saddam
+    Hussein", "Jansher" -> "Jansher Khan"), only when exactly one full name fits; variants
+    of one full name go to the most frequent.
     """
     counts = Counter(names)
     full = [n for n in counts if len(n.split()) >= 2 and not _INITIAL.match(n.split()[0])]
     by_surname: dict[str, list[str]] = defaultdict(list)
+    by_given: dict[str, list[str]] = defaultdict(list)
     for n in full:
         by_surname[surname(n)].append(n)
+        by_given[n.split()[0]].append(n)
     # Same first and last word ("Vladimir V. Putin", "Vladimir Putin"): keep the commonest.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for n in full:
@@ -61,7 +65,8 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
     for n in counts:
         parts = n.split()
         if len(parts) == 1:
-            candidates = {aliases.get(f, f) for f in by_surname.get(parts[0], ())}
+            fits = by_surname.get(parts[0], []) + by_given.get(parts[0], [])
+            candidates = {aliases.get(f, f) for f in fits}
         elif _INITIAL.match(parts[0]):
             candidates = {
                 aliases.get(f, f) for f in by_surname.get(surname(n), ()) if f[0] == parts[0][0]

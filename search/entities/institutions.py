@@ -106,6 +106,8 @@ def qualified_name(code: str, name: str) -> str:
     m = _OF_FORM.match(name)
     if m:  # "Ministry of Finance" and "Finance Ministry" are one name
         name = f"{m.group(2)} {m.group(1)}"
+    if name.lower() in ("treasury department", "department of the treasury"):
+        name = "Treasury"  # "U.S. Treasury Department" is the U.S. Treasury
     name = " ".join(
         w if w.isupper() or w in _CONNECTORS else w[:1].upper() + w[1:] for w in name.split()
     )
