@@ -242,14 +242,21 @@ def evaluate_countries(
 
 
 def _score_countries(sample: Sequence[tuple[Article, ReutersGold]]) -> dict[str, float]:
-    tp = fp = fn = 0
+    """P/R/F1 of the salient countries (what the story is about, as PLACES lists), and
+    ``mentioned_*`` of every country named (what the country facet holds)."""
+    main = [0, 0, 0]
+    mentioned = [0, 0, 0]
     for (_, g), ents in zip(sample, extract_many(a for a, _ in sample), strict=True):
         truth = {c for c in (reuters_iso(p) for p in g.places) if c}
-        pred = {c.code for c in ents.countries if c.salient}  # what the facet shows
-        tp += len(pred & truth)
-        fp += len(pred - truth)
-        fn += len(truth - pred)
-    return {**_prf(tp, fp, fn), "articles": len(sample)}
+        for tally, pred in (
+            (main, {c.code for c in ents.countries if c.salient}),
+            (mentioned, {c.code for c in ents.countries}),
+        ):
+            tally[0] += len(pred & truth)
+            tally[1] += len(pred - truth)
+            tally[2] += len(truth - pred)
+    every = {f"mentioned_{k}": v for k, v in _prf(*mentioned).items()}
+    return {**_prf(*main), **every, "articles": len(sample)}
 
 
 def wire_text(raw: RawArticle) -> str:

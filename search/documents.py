@@ -21,9 +21,10 @@ def build_document(
 ) -> IndexDocument:
     """The index document of one article; ``aliases`` names actors across the archive."""
     actors, kinds, spans = _actor_fields(entities.actors, aliases or AliasTable())
-    # The facet holds the countries the story is about; passing mentions stay highlighted.
-    salient = [c for c in entities.countries if c.salient]
-    countries = [c.code for c in sorted(salient, key=lambda c: -len(c.mentions))]
+    # The facet holds every country the story names, passing mentions included: issue 2's
+    # acceptance files the seed under SY for one late "in Syria". Which ones the story is
+    # about (CountryMention.salient) is kept in the extraction for a facet of its own.
+    countries = [c.code for c in sorted(entities.countries, key=lambda c: -len(c.mentions))]
     for c in entities.countries:
         spans.extend(MarkedSpan(m.start, m.end, "country", c.code) for m in c.mentions)
     days: dict[str, None] = {}

@@ -163,12 +163,14 @@ def test_passing_mention_late_in_a_long_story_is_not_salient() -> None:
     assert found.get("US", False) is False  # only in "U.S. Dlrs", a currency
 
 
-def test_passing_mentions_stay_highlighted_but_leave_the_facet() -> None:
+def test_passing_mentions_stay_in_the_facet_and_highlighted() -> None:
+    # The country facet holds every country named (issue 2's acceptance: the seed's one
+    # late "in Syria" files it under SY); salience is kept on the extraction.
     from search.documents import build_document
 
     article = Article(id="t", key="t", title="", body=LONG_STORY, published=IN_1987)
     doc = build_document(article, extract(article))
-    assert doc.countries == ("JP",)
+    assert doc.countries[0] == "JP" and "CA" in doc.countries
     assert "CA" in {s.value for s in doc.spans if s.type == "country"}
 
 
