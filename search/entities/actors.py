@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from search.entities import countries, institutions
 from search.entities.canonical import LEGAL_FORMS, fold_key, junk_reason, key_initials
@@ -347,4 +348,13 @@ def _common_word(text: str, name: str) -> bool:
     """A one-word name the article also writes in lower case ("Quotas" ... "quotas")."""
     if " " in name or not name[1:].islower():
         return False
-    return re.search(rf"\b{re.escape(name.lower())}\b", text) is not None
+    return name.lower() in _lower_case_words(text)
+
+
+@lru_cache(maxsize=4)
+def _lower_case_words(text: str) -> frozenset[str]:
+    # One pass per article: a pattern per name filled re's cache (2.8 of 16 s of rules).
+    return frozenset(_LOWER_WORD.findall(text))
+
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
