@@ -11,7 +11,7 @@ user's file (``Settings.aliases_path``, TOML) wins over it::
     "Reagan Administration" = "Ronald Reagan"
     "Fed" = "Federal Reserve"
 
-Names in the file match any spelling with the same :func:`~search.entities.canonical.fold_key`
+Names in the file match any spelling with the same :func:`~search.entities.canonical.spelling_key`
 ("GM", "G.M."). The table applied last is kept in the index folder
 (``actor-aliases.json``), so the next reindex names new articles' actors the same way at
 once, and the site can say which names an actor is also known as.
@@ -25,9 +25,10 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from search.entities.canonical import fold_key
+from search.entities.canonical import spelling_key
 from search.errors import SourceError
 
 APPLIED_FILE = "actor-aliases.json"
@@ -47,18 +48,21 @@ class AliasTable:
     user: Mapping[str, str] = field(default_factory=dict)  # name as the user wrote it
     never: frozenset[str] = frozenset()  # as written
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_user_keys", {fold_key(k): v for k, v in self.user.items()})
-        object.__setattr__(self, "_never_keys", frozenset(fold_key(n) for n in self.never))
+    @cached_property
+    def _user_keys(self) -> dict[str, str]:
+        return {spelling_key(k): v for k, v in self.user.items()}
+
+    @cached_property
+    def _never_keys(self) -> frozenset[str]:
+        return frozenset(spelling_key(n) for n in self.never)
 
     def canonical(self, name: str) -> str | None:
         """The name ``name`` is indexed under, or None when it is no actor."""
-        user_keys: dict[str, str] = self._user_keys  # type: ignore[attr-defined]
-        never: frozenset[str] = self._never_keys  # type: ignore[attr-defined]
+        user_keys, never = self._user_keys, self._never_keys
         seen: set[str] = set()
         while name not in seen:
             seen.add(name)
-            key = fold_key(name)
+            key = spelling_key(name)
             if key in never:
                 return None
             if key in user_keys:

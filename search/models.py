@@ -108,8 +108,7 @@ class CountryMention:
     """A country (ISO 3166-1 alpha-2) and the spans that referred to it.
 
     ``salient`` is False for a country the article only mentions in passing (see
-    ``search.entities.salience``): its mentions stay for highlighting, but the article is
-    not filed under it.
+    ``search.entities.salience``); the country facet still holds it (every country named).
     """
 
     code: str

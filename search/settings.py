@@ -36,11 +36,7 @@ class Settings:
     @property
     def aliases_path(self) -> Path:
         """The user's actor alias file (it need not exist)."""
-        return (
-            self.aliases_file
-            if str(self.aliases_file) not in ("", ".")
-            else (self.index_dir / "aliases.toml")
-        )
+        return self.aliases_file if self.aliases_file != Path() else self.index_dir / "aliases.toml"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -11,7 +11,7 @@ import pytest
 
 from search.entities import corpus_aliases, extract
 from search.entities.actors import person_aliases
-from search.entities.canonical import fold_key, junk_reason, key_initials
+from search.entities.canonical import junk_reason, key_initials, spelling_key
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.models import Article
 
@@ -38,7 +38,7 @@ def actors(body: str, dateline: str | None = None, source: str | None = "Reuters
     ],
 )
 def test_spellings_of_one_name_share_a_key(a: str, b: str) -> None:
-    assert fold_key(a) == fold_key(b)
+    assert spelling_key(a) == spelling_key(b)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_spellings_of_one_name_share_a_key(a: str, b: str) -> None:
     ],
 )
 def test_different_names_keep_different_keys(a: str, b: str) -> None:
-    assert fold_key(a) != fold_key(b)
+    assert spelling_key(a) != spelling_key(b)
 
 
 def test_key_initials() -> None:

@@ -86,21 +86,24 @@ def article_page(doc_id: str) -> Any:
         similar=similar,
         people=[a for a, k in actor_kinds(doc) if k != "org"],
         orgs=[a for a, k in actor_kinds(doc) if k == "org"],
-        known_as={a: also_known_as(doc, a) for a in doc.actors},
+        known_as=also_known_as(doc),
     )
 
 
-def also_known_as(doc: IndexDocument, name: str) -> list[str]:
-    """Other names of actor ``name``: how this article wrote it, then the archive's aliases."""
+def also_known_as(doc: IndexDocument) -> dict[str, list[str]]:
+    """Other names of each actor: how this article wrote it, then the archive's aliases."""
     text = doc.text
-    written = {
-        " ".join(text[s.start : s.end].split())
-        for s in doc.spans
-        if s.type in ("person", "org") and s.value == name
-    }
-    names = sorted(written - {name}, key=str.casefold)
-    names += [n for n in get_service().also_known_as(name) if n not in written]
-    return names[:8]
+    written: dict[str, set[str]] = {name: set() for name in doc.actors}
+    for s in doc.spans:
+        if s.type in ("person", "org") and s.value in written:
+            written[s.value].add(" ".join(text[s.start : s.end].split()))
+    service = get_service()
+    known: dict[str, list[str]] = {}
+    for name, forms in written.items():
+        names = sorted(forms - {name}, key=str.casefold)
+        names += [n for n in service.also_known_as(name) if n not in forms]
+        known[name] = names[:8]
+    return known
 
 
 def actor_kinds(doc: IndexDocument) -> list[tuple[str, str]]:

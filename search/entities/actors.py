@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from search.entities import countries, institutions
-from search.entities.canonical import LEGAL_FORMS, fold_key, junk_reason, key_initials
+from search.entities.canonical import LEGAL_FORMS, junk_reason, key_initials, spelling_key
 from search.entities.consistency import (
     Ranges,
     propagate_orgs,
@@ -89,11 +89,11 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
         acronym = n.replace(".", "")
         if 2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha():
             fits = {f for f in long_names if key_initials(f) == acronym}
-            if len({fold_key(f) for f in fits}) == 1:
+            if len({spelling_key(f) for f in fits}) == 1:
                 aliases[n] = max(fits, key=len)
     by_key: dict[str, list[str]] = defaultdict(list)
     for n in names:
-        by_key[fold_key(n)].append(n)
+        by_key[spelling_key(n)].append(n)
     for variants in by_key.values():
         if len(variants) > 1:
             best = max(variants, key=lambda v: (len(v), v))
@@ -119,7 +119,7 @@ def extract_actors(
     cands: list[Candidate] = []
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
-    publisher = fold_key(source) if source else None
+    publisher = spelling_key(source) if source else None
     spans = _join_split_firms(text, spans)
     covered = Ranges((s, e) for _, s, e, _ in spans)
     for label, start, end, _ in spans:
@@ -154,7 +154,7 @@ def extract_actors(
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
                 continue
-            if publisher and fold_key(name) == publisher:
+            if publisher and spelling_key(name) == publisher:
                 continue  # "Reuters" in a Reuters story: the wire, not an actor
             if junk_reason(name) or (label == "ORG" and _common_word(text, name)):
                 continue
@@ -290,9 +290,7 @@ def _joined_name_start(text: str, start: int, covered: Ranges) -> int:
     Britain apart: NER tagged it GPE) and that is no place.
     """
     m = _JOINED.search(text, max(0, start - 40), start)
-    if not m or covered.overlaps(m.start(1), m.end(1)):
-        return start
-    if countries.places().get(countries.normalize(m.group(1))):
+    if not m or covered.overlaps(m.start(1), m.end(1)) or _is_place(m.group(1)):
         return start
     return m.start(1)
 

@@ -1,6 +1,6 @@
 """Actor names as a reader means them: one key per spelling family, and names that are no actor.
 
-:func:`fold_key` gives every spelling of one name the same key: case, accents, punctuation,
+:func:`spelling_key` gives every spelling of one name the same key: case, accents, punctuation,
 "&"/"and", British and American spellings, plurals and the legal form ("Corp", "Inc.",
 "plc", "AG") do not tell two organisations apart. :func:`junk_reason` says why a name is
 not a person or organisation: a currency, a unit or market term, a rating, a ticker, a
@@ -76,7 +76,7 @@ GENERIC_WORDS = frozenset(
 
 
 @lru_cache(maxsize=65536)
-def fold_key(name: str) -> str:
+def spelling_key(name: str) -> str:
     """The key shared by every spelling of one name.
 
     "Moody's Investors Service Inc." and "Moodys Investor Services" -> "moodys investor

@@ -4,7 +4,7 @@ Runs after every reindex over the actor facet (see ``search.indexing``), so it s
 whole archive but no text. A name is merged into another only on evidence, because a
 wrong merge is worse than a duplicate:
 
-* spellings of one name (:func:`~search.entities.canonical.fold_key`: case, punctuation,
+* spellings of one name (:func:`~search.entities.canonical.spelling_key`: case, punctuation,
   legal form, British/American spelling) become the archive's most used spelling;
 * a one-word name becomes the full name it abbreviates when that name holds at least 90%
   of the counts of every name it could abbreviate: a surname ("Reagan" -> "Ronald
@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from search.entities.canonical import LEGAL_FORMS, fold_key, key_initials
+from search.entities.canonical import LEGAL_FORMS, key_initials, spelling_key
 from search.entities.names import (
     has_org_suffix,
     looks_like_person,
@@ -71,14 +71,14 @@ def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
         composite = _composite(rep, totals, lambda n: _follow(spelling.get(n, n), short))
         if composite:
             table.update(dict.fromkeys(members[rep], composite))
-    return {k: v for k, v in table.items() if k != v}
+    return table
 
 
 def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, int]]:
     """Each name -> its family's most used spelling; each such spelling -> family total."""
     families: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        families[fold_key(name)].append(name)
+        families[spelling_key(name)].append(name)
     spelling: dict[str, str] = {}
     totals: dict[str, int] = {}
     for members in families.values():
@@ -110,12 +110,12 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
         acronym = _acronym(name)
         if " " in name and not acronym:
             continue
+        if acronym and len(acronym) == 2 and counts[name] < 2:
+            continue  # "K.M." once is too little to say whose initials they are
         people = [f for f in by_last.get(name, ()) if _person_shaped(f)]
         fits = set(people) | (set() if name in firms else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()))
-        if acronym and len(acronym) == 2 and counts[name] < 2:
-            continue  # "K.M." once is too little to say whose initials they are
         best = _dominant(name, fits, counts, set(people), acronym is not None)
         if best:
             table[name] = best
