@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from search.backends.whoosh_backend import WhooshBackend
+from search.backends.whoosh.backend import WhooshBackend
 from search.models import IndexDocument, SearchRequest
 from search.settings import Settings, corpora_dir
 
@@ -110,8 +110,8 @@ def _tags(path: Path) -> dict[str, dict[str, list[str]]]:
 def reuters_documents(corpus: Path) -> Iterator[IndexDocument]:
     """Reuters articles cleaned by Dateline, entities from the corpus's own tags."""
     from search.cleaning import clean
-    from search.entities.countries import resolve_country
     from search.models import RawArticle
+    from search.places import resolve_country
     from search.sources.reuters import read_reuters_file
 
     settings = Settings()

@@ -28,10 +28,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from search.backends.typesense.server import Cluster
 from search.models import IndexDocument, SearchRequest
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings
-from search.typesense_server import Cluster
 
 DEFAULT_INDEX = PROJECT_ROOT / "tests" / "artifacts" / "bench-whoosh"
 TERMS = ("oil", "bank", "trade", "wheat", "dollar", "coffee", "gold", "profit", "tax", "shares")

@@ -8,6 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
-if ! "$PYTHON" -m search.typesense_server install; then
+if ! "$PYTHON" -m search.backends.typesense.server install; then
   echo "install-typesense: no server binary; the Typesense tests will be skipped" >&2
 fi

@@ -261,6 +261,15 @@ class SearchPage:
     took_ms: float = 0.0
     suggestion: str | None = None
 
+    @property
+    def facets(self) -> dict[str, Facet]:
+        """The value facets by name (a step towards the facet registry of issue 12)."""
+        return {
+            "actor": self.actor_facet,
+            "country": self.country_facet,
+            "source": self.source_facet,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class FileProblem:

@@ -93,7 +93,7 @@ def parse_date_bound(text: str | None, name: str, *, end: bool) -> date | None:
 
 def normalize_country(value: str) -> str:
     """An ISO alpha-2 code or a country name/demonym -> upper-case ISO alpha-2."""
-    from search.entities.countries import resolve_country
+    from search.places import resolve_country
 
     code = resolve_country(value)
     if code is None:

@@ -22,7 +22,7 @@ from search.models import (
 
 def country_label(code: str) -> str:
     """Display name of an ISO alpha-2 code ("RU" -> "Russia")."""
-    from search.entities.countries import country_name
+    from search.places import country_name
 
     return country_name(code) or code
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from search.aliases import AliasFileError, AliasTable, read_user_file
+from search.backends.typesense.server import Cluster
 from search.service import SearchService
 from search.settings import Settings
-from search.typesense_server import Cluster
 from tests.typesense_helpers import start_cluster, ts_settings
 
 ARTICLES = {

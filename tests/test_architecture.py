@@ -12,8 +12,8 @@ from search.settings import PROJECT_ROOT
 
 # Which third-party package may be imported by which modules (path prefixes).
 ALLOWED = {
-    "whoosh": ("search/backends/whoosh_",),
-    "typesense": ("search/backends/typesense_",),
+    "whoosh": ("search/backends/whoosh/",),
+    "typesense": ("search/backends/typesense/",),
     "spacy": ("search/entities/nlp.py",),
     "flask": ("web/",),
 }

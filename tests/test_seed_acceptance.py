@@ -64,7 +64,7 @@ def test_reindex_twice_keeps_one_document(seed_index: Path) -> None:
 def test_reindex_over_an_index_of_another_version_rebuilds_it(tmp_path: Path) -> None:
     from whoosh import index  # only to fake an index written by an older Dateline
 
-    from search.backends.whoosh_schema import WORDS_FIELD, build_schema, to_fields
+    from search.backends.whoosh.schema import WORDS_FIELD, build_schema, to_fields
     from search.models import IndexDocument
 
     gen = tmp_path / "index" / "gen-000001"

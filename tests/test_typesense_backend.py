@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from search.backends.typesense.server import Cluster
 from search.errors import BackendError, IndexBusyError, IndexMissingError, QueryError
 from search.models import SearchRequest
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings
-from search.typesense_server import Cluster
 from tests.typesense_helpers import (
     page_summary,
     reuters_subset,
@@ -142,7 +142,7 @@ def test_reuters_facet_values_agree(reuters_pair) -> None:
         w = whoosh.facet_values(facet, prefix, 15)
         t = typesense.facet_values(facet, prefix, 15)
         # Counts agree; values tied at the last count may be any of the run (see
-        # typesense_facets.TIE_FACET_VALUES), and case variants may show another spelling.
+        # typesense.facets.TIE_FACET_VALUES), and case variants may show another spelling.
         assert [c for _, c in t] == [c for _, c in w], (facet, prefix)
         last = w[-1][1] if w else 0
         above = sorted((v.casefold(), c) for v, c in w if c > last)

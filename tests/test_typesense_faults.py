@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from search.backends.typesense.server import Cluster, Node
 from search.errors import BackendError, DatelineError
 from search.models import SearchRequest
 from search.service import SearchService
-from search.typesense_server import Cluster, Node
 from tests.typesense_helpers import start_cluster, synthetic_docs, ts_settings
 
 pytestmark = pytest.mark.slow

@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from search.backends.typesense_client import Api
-from search.backends.typesense_listing import EXPORT_DOCS, shard_ranges
-from search.backends.typesense_schema import SHARDS
+from search.backends.typesense.client import Api
+from search.backends.typesense.listing import EXPORT_DOCS, shard_ranges
+from search.backends.typesense.schema import SHARDS
+from search.backends.typesense.server import Cluster
 from search.models import IndexDocument, SearchRequest
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings, corpora_dir
-from search.typesense_server import Cluster
 from tests.typesense_helpers import start_cluster, ts_settings
 
 pytestmark = pytest.mark.slow

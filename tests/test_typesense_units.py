@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from search.backends import typesense_results as results
-from search.backends.typesense_query import request_filters, translate
-from search.backends.typesense_schema import fold_key, from_typesense, to_typesense
+from search.backends import shared
+from search.backends.typesense import results as results
+from search.backends.typesense.query import request_filters, translate
+from search.backends.typesense.schema import fold_key, from_typesense, to_typesense
 from search.errors import BackendError, QueryError
 from search.models import (
     DateBucket,
@@ -110,18 +111,18 @@ def test_snippet_escapes_everything_but_mark() -> None:
 
 def test_snippet_without_match_is_the_escaped_lead() -> None:
     body = "A <b>bold</b> start. " + "word " * 100
-    assert results.snippet(body, "no marks here") == results.lead(body)
-    assert results.lead(body).startswith("A &lt;b&gt;bold&lt;/b&gt; start.")
-    assert results.lead(body).endswith(" …")
+    assert results.snippet(body, "no marks here") == shared.lead(body)
+    assert shared.lead(body).startswith("A &lt;b&gt;bold&lt;/b&gt; start.")
+    assert shared.lead(body).endswith(" …")
 
 
 def test_snippet_with_a_stray_control_character_falls_back_to_the_lead() -> None:
-    assert results.snippet("oil body", "\x02oil body") == results.lead("oil body")
+    assert results.snippet("oil body", "\x02oil body") == shared.lead("oil body")
 
 
 def test_top_facet_sorts_ties_by_value_and_keeps_selected() -> None:
     counts = {"b": 3, "a": 3, "c": 5, "d": 1}
-    facet = results.top_facet(counts, 4, 2, selected=("D", "zz"), total=7)
+    facet = shared.top_facet(counts, 2, ("D", "zz"), distinct=4, selected_count=7)
     assert facet == Facet(
         values=(
             FacetValue("c", 5),
@@ -198,7 +199,7 @@ def _fields(doc: IndexDocument) -> dict:
 
 
 def test_missing_key_and_bad_nodes_are_clear_errors() -> None:
-    from search.backends.typesense_client import make_client, parse_nodes
+    from search.backends.typesense.client import make_client, parse_nodes
 
     with pytest.raises(BackendError, match="DATELINE_TYPESENSE_API_KEY"):
         make_client(Settings(backend="typesense"), write=False)
@@ -211,7 +212,7 @@ def test_missing_key_and_bad_nodes_are_clear_errors() -> None:
 
 
 def test_facet_keys_decode_exactly() -> None:
-    from search.backends.typesense_schema import exact_key, fold_key
+    from search.backends.typesense.schema import exact_key, fold_key
 
     def response(field: str, counts: dict[str, int]) -> dict:
         rows = [{"value": k, "count": v} for k, v in counts.items()]

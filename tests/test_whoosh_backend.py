@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.backends.whoosh_backend import WhooshBackend
-from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
-from search.backends.whoosh_snippets import snippet
+from search.backends.whoosh.backend import WhooshBackend
+from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.snippets import snippet
 from search.errors import (
     BackendError,
     DatelineError,
@@ -809,7 +809,7 @@ def test_full_build_in_merged_segments(tmp_path: Path, monkeypatch: pytest.Monke
     MERGE_FANOUT segments; nothing shows before the final commit, nothing is lost."""
     from whoosh import index
 
-    from search.backends import whoosh_writer
+    from search.backends.whoosh import writer as whoosh_writer
 
     monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 2)
     monkeypatch.setattr(whoosh_writer, "MERGE_FANOUT", 2)
@@ -857,10 +857,10 @@ def _generations(index_dir: Path) -> list[str]:
 
 _HOLD_LOCK = """
 import sys, time
-from search.backends.whoosh_backend import WhooshBackend
-from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
-from search.backends.whoosh_snippets import snippet
+from search.backends.whoosh.backend import WhooshBackend
+from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
 with backend.lock():
@@ -892,7 +892,10 @@ def test_second_reindex_gets_busy_error(tmp_path: Path) -> None:
     try:
         assert child.stdout is not None and child.stdout.readline() == "locked\n"
         backend = WhooshBackend(Settings(index_dir=index_dir))
-        message = f"another reindex is running (lock: {index_dir / 'reindex.lock'})"
+        message = (
+            f"another reindex is running (lock: {index_dir / 'reindex.lock'}); "
+            "try again when it has finished"
+        )
         with pytest.raises(IndexBusyError) as info, backend.lock():
             pass
         assert str(info.value) == message
@@ -912,10 +915,10 @@ def test_second_reindex_gets_busy_error(tmp_path: Path) -> None:
 _WRITE_UNTIL_KILLED = """
 import sys, time
 from datetime import UTC, datetime
-from search.backends.whoosh_backend import WhooshBackend
-from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
-from search.backends.whoosh_snippets import snippet
+from search.backends.whoosh.backend import WhooshBackend
+from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
 
@@ -979,10 +982,10 @@ def test_sigkill_leaves_the_previous_index_serving(tmp_path: Path, mode: str, po
 
 _FILL_DISK = """
 import resource, signal, sys
-from search.backends.whoosh_backend import WhooshBackend
-from search.backends.whoosh_docsets import matching_docs
-from search.backends.whoosh_search import _numpy_ranked_page, _score_docs, parse_query
-from search.backends.whoosh_snippets import snippet
+from search.backends.whoosh.backend import WhooshBackend
+from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument
 from search.settings import Settings

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from search.backends.typesense.server import Cluster, ServerUnavailable, find_binary
 from search.models import Facet, IndexDocument, SearchPage
 from search.settings import Settings
-from search.typesense_server import Cluster, ServerUnavailable, find_binary
 
 
 def start_cluster(size: int) -> Cluster:
@@ -79,7 +79,7 @@ def page_summary(page: SearchPage) -> dict[str, object]:
 
     def facet(f: Facet) -> tuple[object, ...]:
         # Values tied at the lowest count shown may be any of the run when the facet has
-        # more than TIE_FACET_VALUES values (see search/backends/typesense_facets.py): the
+        # more than TIE_FACET_VALUES values (see search/backends/typesense/facets.py): the
         # counts must agree, and the values above the last count.
         counts = tuple(v.count for v in f.values if not v.selected)
         last = min(counts, default=0)

@@ -12,11 +12,11 @@ __all__ = ["Backend", "IndexWriter", "make_backend"]
 def make_backend(settings: Settings) -> Backend:
     """The backend named by ``settings.backend`` (imported only when chosen)."""
     if settings.backend == "whoosh":
-        from search.backends.whoosh_backend import WhooshBackend
+        from search.backends.whoosh.backend import WhooshBackend
 
         return WhooshBackend(settings)
     if settings.backend == "typesense":
-        from search.backends.typesense_backend import TypesenseBackend
+        from search.backends.typesense.backend import TypesenseBackend
 
         return TypesenseBackend(settings)
     raise DatelineError(f"unknown backend {settings.backend!r}: use whoosh or typesense")

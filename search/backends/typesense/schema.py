@@ -21,7 +21,7 @@ NO_DAY = -1
 LEAD_CHARS = 600
 # ``shard`` is a 16-bit hash of the id: ranges of it split the archive into parts of
 # about equal size, so whole-index value lists and exports are read in bounded requests
-# (see typesense_listing). Typesense 0.24 cannot range over ids or page deep cheaply.
+# (see listing.py). Typesense 0.24 cannot range over ids or page deep cheaply.
 SHARDS = 1 << 16
 # Typesense 0.24 cuts a token at ~100 characters (measured: a hex key of a 52-byte name
 # matched no filter, and long names sharing their first 50 bytes counted as one facet

@@ -28,8 +28,8 @@ from typing import IO, Any
 
 from typesense import exceptions as ts_errors
 
-from search.backends.typesense_client import Api, guarded, path, retry_write
-from search.backends.typesense_schema import schema, to_typesense
+from search.backends.typesense.client import Api, guarded, path, retry_write
+from search.backends.typesense.schema import schema, to_typesense
 from search.errors import BackendError
 from search.models import IndexDocument
 from search.settings import Settings

@@ -16,7 +16,7 @@ from typing import Any
 
 from whoosh import analysis, columns, fields, formats
 
-from search.backends import whoosh_patches  # noqa: F401  (every Whoosh index goes through here)
+from search.backends.whoosh import patches  # noqa: F401  (every Whoosh index goes through here)
 from search.models import IndexDocument, MarkedSpan
 from search.query import STOP_WORDS
 

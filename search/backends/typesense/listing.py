@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from search.backends.typesense_schema import SHARDS
+from search.backends.typesense.schema import SHARDS
 
 # Documents per export request (a full document is ~7 KB on Reuters: ~7 MB an answer; an
 # export of one field, e.g. the actors, ~0.1 MB).

@@ -10,7 +10,7 @@ children, a Not adds 1 where it matches, the right side of AndNot adds nothing).
 
 Query shapes this module does not know raise ``Unsupported`` and the caller falls back
 to Whoosh's own collector. Phrases score as the AND of their words (as in
-``whoosh_search._without_phrases``).
+``searching._without_phrases``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query, scoring
 
-from search.backends.columns import BoolArray, IntArray
-from search.backends.whoosh_docsets import Memo, postings
+from search.backends.whoosh.columns import BoolArray, IntArray
+from search.backends.whoosh.docsets import Memo, postings
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -29,12 +29,12 @@ from typing import Any, TypeVar
 from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 
-from search.backends import columns as cols_mod
-from search.backends.columns import DocColumns
-from search.backends.whoosh_schema import decode_facets, from_stored
-from search.backends.whoosh_search import run_search
-from search.backends.whoosh_store import GenerationStore
-from search.backends.whoosh_writer import WhooshIndexWriter
+from search.backends.whoosh import columns as cols_mod
+from search.backends.whoosh.columns import DocColumns
+from search.backends.whoosh.schema import decode_facets, from_stored
+from search.backends.whoosh.searching import run_search
+from search.backends.whoosh.store import GenerationStore
+from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.query import validate_query
@@ -88,7 +88,7 @@ class WhooshBackend:
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """Hold the one-reindex-at-a-time lock; raises ``IndexBusyError`` if taken."""
-        return self.store.locked()
+        return self.store.lock().locked()
 
     # -- reading ----------------------------------------------------------------------
 

@@ -15,13 +15,15 @@ from typing import Any
 import numpy as np
 from whoosh import qparser, query
 
-from search.backends import columns as cols_mod
-from search.backends.columns import DocColumns, IntArray
-from search.backends.whoosh_docsets import Memo, matching_docs
-from search.backends.whoosh_schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FIELD, from_stored
-from search.backends.whoosh_scoring import Unsupported, bm25_scores, field_lengths
-from search.backends.whoosh_snippets import lead, snippet
+from search.backends.shared import lead
+from search.backends.whoosh import columns as cols_mod
+from search.backends.whoosh.columns import DocColumns, IntArray
+from search.backends.whoosh.docsets import Memo, matching_docs
+from search.backends.whoosh.schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FIELD, from_stored
+from search.backends.whoosh.scoring import Unsupported, bm25_scores, field_lengths
+from search.backends.whoosh.snippets import snippet
 from search.models import Hit, SearchPage, SearchRequest
+from search.places import resolve_country
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def parse_query(q_text: str, schema: Any) -> Any:
 
 
 def _resolve_countries(q: Any) -> Any:
-    """``country:russia`` -> ``country:ru`` when the entities package can resolve names."""
+    """``country:russia`` -> ``country:ru`` (names, demonyms and capitals resolve)."""
 
     def fix(node: Any) -> Any:
         if isinstance(node, query.Term) and node.fieldname == "countries":
@@ -65,23 +67,6 @@ def _resolve_countries(q: Any) -> Any:
         return node
 
     return q.accept(fix)
-
-
-def resolve_country(text: str) -> str | None:
-    """ISO code for a country name, when the entities package can resolve it."""
-    try:
-        from search.entities.countries import resolve_country as resolve  # another module
-    except ImportError:
-        return None
-    try:
-        code = resolve(text)
-    except Exception:  # a resolver bug must not fail the search
-        log.debug("resolve_country(%r) failed", text, exc_info=True)
-        return None
-    if isinstance(code, str):
-        return code
-    found = getattr(code, "code", None)
-    return found if isinstance(found, str) else None
 
 
 def run_search(

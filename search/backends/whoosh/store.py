@@ -18,40 +18,19 @@ run and is removed by the next writer (which holds the lock, so nobody is buildi
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import logging
 import os
 import re
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-from search.errors import BackendError, IndexBusyError
+from search.backends.shared import ReindexLock
 
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 LOCK_NAME = "reindex.lock"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
-
-# Lock files this process holds (path -> fd): flock() conflicts between two descriptors
-# of one process too, so a writer opened inside ``lock()`` must know not to lock again.
-_held: dict[str, int] = {}
-_held_guard = threading.Lock()
-
-
-def writable_error(root: Path, err: OSError) -> BackendError:
-    """The message for an index folder we cannot write to (read-only, full, no rights)."""
-    reason = err.strerror or str(err)
-    if err.errno == errno.ENOSPC:
-        hint = "the disk is full; free space and run the reindex again"
-    elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        hint = "reindexing needs write access to it; searching still works"
-    else:
-        hint = "the live index is untouched"
-    return BackendError(f"cannot write the index folder {root}: {reason} ({hint})")
 
 
 class GenerationStore:
@@ -134,48 +113,9 @@ class GenerationStore:
         """Delete a generation directory (a failed or aborted build)."""
         shutil.rmtree(path, ignore_errors=True)
 
-    def holds_lock(self) -> bool:
-        """True when this process holds the reindex lock."""
-        with _held_guard:
-            return str(self.lock_path) in _held
-
-    def acquire(self) -> None:
-        """Take the reindex lock or raise ``IndexBusyError``."""
-        path = str(self.lock_path)
-        with _held_guard:
-            if path in _held:
-                raise IndexBusyError(f"another reindex is running (lock: {path})")
-            try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as e:
-                raise writable_error(self.root, e) from e
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as e:
-                os.close(fd)
-                if e.errno in (errno.EAGAIN, errno.EACCES):
-                    raise IndexBusyError(f"another reindex is running (lock: {path})") from e
-                raise BackendError(f"cannot lock {path}: {e.strerror}") from e
-            _held[path] = fd
-
-    def release(self) -> None:
-        """Release the reindex lock (no error when not held)."""
-        with _held_guard:
-            fd = _held.pop(str(self.lock_path), None)
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the reindex lock for the duration of the block."""
-        self.acquire()
-        try:
-            yield
-        finally:
-            self.release()
+    def lock(self) -> ReindexLock:
+        """The one-reindex-at-a-time lock of this folder."""
+        return ReindexLock(self.lock_path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -286,10 +286,10 @@ class Cluster:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m search.typesense_server install`` (used by scripts/install-typesense.sh)."""
+    """``python -m search.backends.typesense.server install`` (scripts/install-typesense.sh)."""
     args = sys.argv[1:] if argv is None else argv
     if args[:1] != ["install"]:
-        print("usage: python -m search.typesense_server install", file=sys.stderr)
+        print("usage: python -m search.backends.typesense.server install", file=sys.stderr)
         return 2
     try:
         path = install()

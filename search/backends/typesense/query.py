@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.backends.typesense_schema import fold_key
+from search.backends.typesense.schema import fold_key
 from search.errors import QueryError
 from search.models import SearchRequest
 from search.query import STOP_WORDS

@@ -10,20 +10,18 @@ One search is one HTTP round trip (``multi_search``) of three searches over the 
 filtered result: the page with actor/country/source facet counts, the ``day_n`` span of
 its dated part (which picks the histogram interval, as in Whoosh) and its years; short
 spans fetch month or day buckets, facet ties at the cut and uncached display spellings
-cost one more request each (see ``typesense_facets``). Whole-index value lists and exports
+cost one more request each (see ``facets``). Whole-index value lists and exports
 are read in bounded parts, and every search goes in a POST body, so no request grows with
-the archive (``typesense_listing``). See ``typesense_query`` for the query language
-mapping, ``typesense_writer`` for rebuilds and incremental updates, docs/operations.md
+the archive (``listing``). See ``query`` for the query language
+mapping, ``writer`` for rebuilds and incremental updates, docs/operations.md
 for running a cluster.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,15 +31,17 @@ from typing import Any
 
 from typesense import exceptions as ts_errors
 
-from search.backends import typesense_facets as facets
-from search.backends import typesense_listing as listing
-from search.backends import typesense_results as results
-from search.backends.typesense_client import Api, confirmed, guarded, make_client, path
-from search.backends.typesense_query import quote, request_filters, translate
-from search.backends.typesense_schema import fold_key, from_typesense
-from search.backends.typesense_writer import FullRebuild, IncrementalWriter
-from search.errors import BackendError, IndexBusyError, IndexMissingError, QueryError
+from search.backends.shared import ReindexLock, top_facet
+from search.backends.typesense import facets as facets
+from search.backends.typesense import listing as listing
+from search.backends.typesense import results as results
+from search.backends.typesense.client import Api, confirmed, guarded, make_client, path
+from search.backends.typesense.query import quote, request_filters, translate
+from search.backends.typesense.schema import fold_key, from_typesense
+from search.backends.typesense.writer import FullRebuild, IncrementalWriter
+from search.errors import BackendError, IndexMissingError, QueryError
 from search.models import IndexDocument, SearchPage, SearchRequest
+from search.places import resolve_country
 from search.query import validate_query
 from search.settings import Settings
 
@@ -114,33 +114,14 @@ class TypesenseBackend:
             return FullRebuild(self.write_client, self.settings)
         return IncrementalWriter(self.write_client, self.settings)
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """One reindex at a time: an ``fcntl`` lock on ``index_dir/typesense.lock``.
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """One reindex at a time: an ``flock`` on ``index_dir/typesense.lock``.
 
-        Local on purpose: the kernel releases it when the holder dies (even by SIGKILL),
-        so there is no stale lock or lease to expire, and the reindex pipeline already
-        keeps machine-local state in ``index_dir`` (the extraction cache). Run reindexes
-        from one host (docs/operations.md); a lock document in the cluster would be
-        needed for several.
+        Local on purpose (``shared.ReindexLock``): the reindex pipeline already keeps
+        machine-local state in ``index_dir`` (the extraction cache). Run reindexes from one
+        host (docs/operations.md); a lock document in the cluster would be needed for several.
         """
-        folder = Path(self.settings.index_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "typesense.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexBusyError(
-                    "another reindex of the Typesense index is running "
-                    f"(lock {path}); try again when it has finished"
-                ) from None
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+        return ReindexLock(Path(self.settings.index_dir) / "typesense.lock").locked()
 
     # -- reading ----------------------------------------------------------------------
 
@@ -213,7 +194,7 @@ class TypesenseBackend:
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
         """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case),
         most frequent first (ties by value), at most ``limit``: all of them when ``limit``
-        exceeds their number, read in bounded requests (see ``typesense_listing``)."""
+        exceeds their number, read in bounded requests (see ``listing``)."""
         if facet not in facets.FACET_FIELDS:
             raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
         many = self._many("facet values")
@@ -284,12 +265,12 @@ class TypesenseBackend:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
         started = time.perf_counter()
         q_text = validate_query(request.q)
-        tq = translate(q_text, _resolve_country) if q_text else translate("")
+        tq = translate(q_text, resolve_country) if q_text else translate("")
         filters = request_filters(request) + tq.filters
         common: dict[str, Any] = {"collection": self.alias, "q": tq.q, **TEXT_PARAMS}
         common["prefix"] = "true" if tq.prefix else "false"
         fetch = request.facet_size + results.FACET_SLACK
-        # Typesense's facet cost grows with the values it returns (see typesense_facets),
+        # Typesense's facet cost grows with the values it returns (see facets.py),
         # and max_facet_values is per search: so each group of facets gets its own search
         # with its own bound, all in one round trip.
         main: dict[str, Any] = {
@@ -327,11 +308,13 @@ class TypesenseBackend:
             request=request,
             total=total,
             hits=tuple(results.hit(h) for h in page_r.get("hits") or ()),
-            actor_facet=results.top_facet(actor_counts, actor_n, size, request.actors, total),
-            country_facet=results.top_facet(
-                country_counts, country_n, size, request.countries, total
+            actor_facet=top_facet(
+                actor_counts, size, request.actors, distinct=actor_n, selected_count=total
             ),
-            source_facet=results.top_facet(source_counts, source_n, size, request.sources),
+            country_facet=top_facet(
+                country_counts, size, request.countries, distinct=country_n, selected_count=total
+            ),
+            source_facet=top_facet(source_counts, size, request.sources, distinct=source_n),
             dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, many)),
             suggestion=None,
         )
@@ -375,17 +358,3 @@ def _bucket_fetcher(
 def _browse(request: SearchRequest) -> str:
     """Without words, "relevance" means newest first (as in the Whoosh backend)."""
     return "oldest" if request.sort == "oldest" else "newest"
-
-
-def _resolve_country(text: str) -> str | None:
-    """ISO code for a country name, when the entities package can resolve it."""
-    try:
-        from search.entities.countries import resolve_country
-    except ImportError:
-        return None
-    try:
-        code = resolve_country(text)
-    except Exception:  # a resolver bug must not fail the search
-        log.debug("resolve_country(%r) failed", text, exc_info=True)
-        return None
-    return code if isinstance(code, str) else None

@@ -1,7 +1,7 @@
 """Typesense search responses -> ``SearchPage``: hits, snippets, facets and the histogram.
 
 Kept identical in meaning to the Whoosh backend (``columns.top_facet``/``histogram`` and
-``whoosh_snippets``): facet values sorted by count then value, selected values always
+``whoosh.snippets``): facet values sorted by count then value, selected values always
 shown, the same histogram intervals, snippets that are escaped text with only ``<mark>``.
 Pure functions: no I/O, no ``typesense`` import.
 """
@@ -10,34 +10,22 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
-from search.backends.typesense_schema import LEAD_CHARS, from_key, from_typesense
-from search.models import DateBucket, DateHistogram, Facet, FacetValue, Hit
+from search.backends.shared import MONTH_SPAN_DAYS, choose_interval, lead
+from search.backends.typesense.schema import LEAD_CHARS, from_key, from_typesense
+from search.models import DateBucket, DateHistogram, Hit
 
 # Typesense marks matches with these control characters (it keeps them as given); they
 # cannot come from cleaned article text, so after HTML-escaping they are the only places
 # to put <mark> tags.
 MARK_START = "\x02"
 MARK_END = "\x03"
-SNIPPET_CHARS = 200
-# Same thresholds as search/backends/columns.py (span in days).
-YEAR_SPAN_DAYS = 731
-MONTH_SPAN_DAYS = 62
 # Extra facet values fetched beyond ``facet_size`` so ties at the cut are broken by value
 # here, as the Whoosh backend does, rather than by Typesense's internal order.
 FACET_SLACK = 25
 _ADJACENT_MARKS = re.compile(r"</mark>(\s+)<mark>")
-
-
-def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
-    """The first ``chars`` characters, cut at a word boundary, escaped (as in Whoosh)."""
-    text = " ".join(text[: chars * 2].split())
-    if len(text) > chars:
-        cut = text.rfind(" ", 0, chars)
-        text = text[: cut if cut > chars // 2 else chars] + " …"
-    return html.escape(text, quote=False)
 
 
 def snippet(body: str, highlight: str | None) -> str:
@@ -112,46 +100,6 @@ def cut_in_tie(counts: dict[str, int], distinct: int, size: int) -> bool:
         return False
     ordered = sorted(counts.values(), reverse=True)
     return ordered[size - 1] == ordered[-1] if size > 0 else False
-
-
-def top_facet(
-    counts: dict[str, int],
-    distinct: int,
-    size: int,
-    selected: Sequence[str] = (),
-    total: int | None = None,
-) -> Facet:
-    """The ``size`` most frequent values (ties by value), plus every selected value.
-
-    A selected actor or country is in every hit (they narrow), so when it is not among the
-    values Typesense returned its count is ``total`` (pass None for sources, which widen);
-    a selected value with no document still shows, with 0, so the user can unselect it.
-    """
-    order = sorted((v for v, c in counts.items() if c), key=lambda v: (-counts[v], v))
-    chosen = order[:size]
-    folded = {v.casefold(): v for v in order}
-    flags = set()
-    extra: list[FacetValue] = []
-    for value in selected:
-        found = folded.get(value.casefold())
-        if found is not None:
-            flags.add(found)
-            if found not in chosen:
-                chosen.append(found)
-        else:
-            extra.append(FacetValue(value, total or 0, True))
-    values = [FacetValue(v, counts[v], v in flags) for v in chosen] + extra
-    return Facet(values=tuple(values), truncated=max(distinct, len(order)) > size)
-
-
-def choose_interval(first_day: int, last_day: int) -> Literal["year", "month", "day"]:
-    """Histogram interval for a span of day ordinals (same rule as the Whoosh backend)."""
-    span = last_day - first_day
-    if span > YEAR_SPAN_DAYS:
-        return "year"
-    if span > MONTH_SPAN_DAYS:
-        return "month"
-    return "day"
 
 
 def histogram(

@@ -16,8 +16,9 @@ from whoosh import index
 from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
-from search.backends.whoosh_schema import build_schema, to_fields
-from search.backends.whoosh_store import GenerationStore, writable_error
+from search.backends.shared import writable_error
+from search.backends.whoosh.schema import build_schema, to_fields
+from search.backends.whoosh.store import GenerationStore
 from search.errors import BackendError, IndexBusyError, IndexMissingError, IndexVersionError
 from search.models import IndexDocument
 
@@ -73,12 +74,12 @@ class WhooshIndexWriter:
     def __init__(self, store: GenerationStore, *, full: bool) -> None:
         self._store = store
         self._full = full
-        self._owns_lock = not store.holds_lock()
+        self._owns_lock = not store.lock().held()
         if self._owns_lock:
-            store.acquire()
+            store.lock().acquire()
         self._new_gen: Path | None = None
         self._seen: set[str] = set()
-        # Vocabulary words a full build has indexed (see whoosh_schema.WORDS_FIELD). In
+        # Vocabulary words a full build has indexed (see schema.WORDS_FIELD). In
         # place updates give every document all its words: a word whose only carrier is
         # deleted or replaced later would otherwise leave the vocabulary.
         self._words: set[str] = set()
@@ -201,4 +202,4 @@ class WhooshIndexWriter:
     def _release(self) -> None:
         if self._owns_lock:
             self._owns_lock = False
-            self._store.release()
+            self._store.lock().release()

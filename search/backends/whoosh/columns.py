@@ -12,23 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from search.models import DateBucket, DateHistogram, Facet, FacetValue
+from search.backends import shared
+from search.models import DateBucket, DateHistogram, Facet
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-Interval = Literal["year", "month", "day"]
 
 NO_DATE = -1
-# Span thresholds of the date histogram (in days): more than two years -> yearly buckets,
-# more than about two months -> monthly, else daily. Keeps bucket counts readable (<= ~62
-# daily bars, <= ~25 monthly bars below the year switch).
-YEAR_SPAN_DAYS = 731
-MONTH_SPAN_DAYS = 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,36 +205,8 @@ def top_facet(
     column: MultiColumn, counts: IntArray, size: int, selected: Sequence[str] = ()
 ) -> Facet:
     """The ``size`` most frequent values (ties by value), plus every selected value."""
-    nonzero = np.flatnonzero(counts)
-    order = sorted(nonzero.tolist(), key=lambda vid: (-int(counts[vid]), column.values[vid]))
-    chosen = order[:size]
-    selected_ids: dict[int, str] = {}
-    missing: list[str] = []
-    for value in selected:
-        vid = column.value_id(value)
-        if vid is None:
-            missing.append(value)
-        else:
-            selected_ids[vid] = value
-    for vid in selected_ids:
-        if vid not in chosen:
-            chosen.append(vid)
-    values = [
-        FacetValue(column.values[vid], int(counts[vid]), vid in selected_ids) for vid in chosen
-    ]
-    # A selected value no document has still shows (with 0) so the user can unselect it.
-    values += [FacetValue(value, 0, True) for value in missing]
-    return Facet(values=tuple(values), truncated=len(order) > size)
-
-
-def choose_interval(first_day: int, last_day: int) -> Interval:
-    """Histogram interval for a span of day ordinals."""
-    span = last_day - first_day
-    if span > YEAR_SPAN_DAYS:
-        return "year"
-    if span > MONTH_SPAN_DAYS:
-        return "month"
-    return "day"
+    found = {column.values[vid]: int(counts[vid]) for vid in np.flatnonzero(counts).tolist()}
+    return shared.top_facet(found, size, selected)
 
 
 def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
@@ -250,7 +217,7 @@ def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
     if not dated.any():
         return DateHistogram(interval="day", buckets=(), undated=undated)
     days = days[dated]
-    interval = choose_interval(int(days.min()), int(days.max()))
+    interval = shared.choose_interval(int(days.min()), int(days.max()))
     if interval == "year":
         keys, counts = np.unique(cols.year[docs][dated], return_counts=True)
         labels = [f"{int(k):04d}" for k in keys]

@@ -21,6 +21,8 @@ from functools import lru_cache
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.lang.porter import stem
 
+from search.backends.shared import lead
+
 SNIPPET_CHARS = 200  # per fragment
 SURROUND = 60  # context before the first / after the last match of a fragment
 FRAGMENTS = 2
@@ -33,15 +35,6 @@ _BETWEEN = " "  # a cut fragment already ends or starts with an ellipsis
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     return stem(word)
-
-
-def lead(text: str, chars: int = SNIPPET_CHARS) -> str:
-    """The first ``chars`` characters, cut at a word boundary, escaped."""
-    text = " ".join(text[: chars * 2].split())
-    if len(text) > chars:
-        cut = text.rfind(" ", 0, chars)
-        text = text[: cut if cut > chars // 2 else chars] + " …"
-    return html.escape(text, quote=False)
 
 
 def snippet(text: str, words: Iterable[str]) -> str:

@@ -8,7 +8,7 @@ keys (hex of the casefolded value, one opaque token), spellings for display come
 counts the whole run is fetched (up to ``TIE_FACET_VALUES``). ``many`` is the backend's
 "several searches in multi_search POSTs" callable, so this module does no I/O of its own
 and no list of values ever goes into a URL; ``export`` yields stored documents in bounded
-parts, from which lists longer than ``SMALL_LIMIT`` are counted (``typesense_listing``).
+parts, from which lists longer than ``SMALL_LIMIT`` are counted (``listing``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from search.backends import typesense_listing as listing
-from search.backends import typesense_results as results
-from search.backends.typesense_schema import fold_key, from_key, is_unresolved, key_of
+from search.backends.typesense import listing as listing
+from search.backends.typesense import results as results
+from search.backends.typesense.schema import fold_key, from_key, is_unresolved, key_of
 
 # Several searches (multi_search POSTs), answers in order.
 Many = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]

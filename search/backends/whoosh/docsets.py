@@ -22,8 +22,8 @@ import numpy.typing as npt
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from search.backends.columns import IntArray
-from search.backends.whoosh_schema import PAIRS_FIELD
+from search.backends.whoosh.columns import IntArray
+from search.backends.whoosh.schema import PAIRS_FIELD
 
 log = logging.getLogger(__name__)
 

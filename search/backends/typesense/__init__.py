@@ -1,0 +1,1 @@
+"""The Typesense engine: a one-node or clustered ``typesense-server`` over HTTP."""

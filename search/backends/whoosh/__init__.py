@@ -1,0 +1,1 @@
+"""The embedded Whoosh engine (the default): an index in ``index/`` on this machine."""
