@@ -151,3 +151,18 @@ DOCS = (
     ),
 )
 BY_ID = {d.id: d for d in DOCS}
+# Every article, newest first; the undated one comes last in either date order.
+NEWEST = (
+    "alaska",
+    "wheat",
+    "interview",
+    "kremlin",
+    "syria",
+    "iran",
+    "opec",
+    "xi",
+    "xss",
+    "tariffs",
+    "merkel",
+    "undated",
+)

@@ -36,7 +36,7 @@ from search.models import (
 )
 from search.service import SearchService
 from search.settings import Settings
-from tests.backend_docs import BY_ID, DOCS
+from tests.backend_docs import BY_ID, DOCS, NEWEST
 from tests.typesense_helpers import start_cluster, ts_settings
 
 ENGINES = ["whoosh", pytest.param("typesense", marks=pytest.mark.slow)]
@@ -306,27 +306,11 @@ def test_hit_fields_are_the_stored_values(service: SearchService) -> None:
     assert (hit.actors, hit.countries) == (BY_ID["alaska"].actors, BY_ID["alaska"].countries)
 
 
-NEWEST = [
-    "alaska",
-    "wheat",
-    "interview",
-    "kremlin",
-    "syria",
-    "iran",
-    "opec",
-    "xi",
-    "xss",
-    "tariffs",
-    "merkel",
-    "undated",
-]
-
-
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({}, NEWEST),  # browsing (no words): newest first
-        ({"sort": "newest"}, NEWEST),
+        ({}, list(NEWEST)),  # browsing (no words): newest first
+        ({"sort": "newest"}, list(NEWEST)),
         ({"sort": "oldest"}, [*reversed(NEWEST[:-1]), "undated"]),  # undated last both ways
         ({"q": "sanctions", "sort": "newest"}, ["alaska", "kremlin", "undated"]),
         ({"q": "sanctions", "sort": "oldest"}, ["kremlin", "alaska", "undated"]),
@@ -583,6 +567,24 @@ def test_every_snippet_holds_only_mark_tags(service: SearchService, q: str) -> N
         assert "<script>" not in hit.snippet
         if q:
             assert "<mark>" in hit.snippet or q not in hit.snippet.lower(), hit.snippet
+
+
+def test_wildcard_marks_whole_words(service: SearchService, request: pytest.FixtureRequest) -> None:
+    """``sanct*`` finds "sanctions" and marks the word it found, not the prefix typed."""
+    if service.backend.name == "typesense":
+        # Found by this suite: Typesense 0.24 highlights the matched prefix only.
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="Typesense marks the typed prefix: <mark>Sanct</mark>ions", strict=True
+            )
+        )
+    page = search(service, q="sanct*")
+    assert {h.id for h in page.hits} == {"alaska", "kremlin", "undated"}
+    for hit in page.hits:
+        assert re.findall(r"<mark>([^<]*)</mark>(\w?)", hit.snippet) in (
+            [("sanctions", "")],
+            [("Sanctions", "")],
+        ), hit.snippet
 
 
 # -- value lists, similar articles ------------------------------------------------------

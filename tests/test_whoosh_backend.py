@@ -1,5 +1,11 @@
-"""The Whoosh backend on a real index in tmp_path: search, filters, facets, snippets,
-generations, locking and crash safety (real subprocesses killed with SIGKILL)."""
+"""What only the Whoosh backend does, on a real index in tmp_path: its query language,
+numpy docsets and BM25 scoring against Whoosh's own, snippet fragments, suggestions,
+generations and merged segments, the lock's holder dying, crash safety (real subprocesses
+killed with SIGKILL) and broken or read-only index folders.
+
+The behaviour every engine shares (writes, filters, sorts, paging, facets, the histogram,
+snippets, value lists, the three errors) is tests/test_backend_contract.py, run here too.
+"""
 
 from __future__ import annotations
 
@@ -10,178 +16,22 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
 from search.backends.whoosh.snippets import snippet
-from search.errors import (
-    BackendError,
-    DatelineError,
-    IndexBusyError,
-    IndexMissingError,
-    QueryError,
-)
-from search.models import (
-    DateBucket,
-    DateHistogram,
-    Facet,
-    FacetValue,
-    IndexDocument,
-    MarkedSpan,
-    SearchRequest,
-)
+from search.errors import BackendError, IndexBusyError, IndexMissingError
+from search.models import IndexDocument, SearchRequest
 from search.query import validate_query
 from search.settings import Settings
-
-
-def _doc(
-    doc_id: str,
-    title: str,
-    body: str,
-    *,
-    source: str | None,
-    published: tuple[int, int, int] | None,
-    actors: tuple[str, ...] = (),
-    countries: tuple[str, ...] = (),
-    mentioned: tuple[str, ...] = (),
-) -> IndexDocument:
-    return IndexDocument(
-        id=doc_id,
-        key=f"seeds/{doc_id}.txt",
-        title=title,
-        body=body,
-        content_hash=f"hash-{doc_id}",
-        url=f"https://news.example/{doc_id}",
-        source=source,
-        published=datetime(*published, 12, 0, tzinfo=UTC) if published else None,
-        actors=actors,
-        actor_kinds=tuple("org" if a == "OPEC" else "person" for a in actors),
-        countries=countries,
-        dates_mentioned=mentioned,
-        spans=tuple(MarkedSpan(0, 3, "country", c) for c in countries[:1]),
-        indexed_at=datetime(2025, 9, 1, 8, 30, tzinfo=UTC),
-    )
-
-
-DOCS = (
-    _doc(
-        "alaska",
-        "Putin and Trump meet in Alaska",
-        "Vladimir Putin met Donald Trump in Anchorage, Alaska, to talk about Ukraine "
-        "and sanctions.",
-        source="Reuters",
-        published=(2025, 8, 15),
-        actors=("Vladimir Putin", "Donald Trump"),
-        countries=("RU", "US", "UA"),
-    ),
-    _doc(
-        "kremlin",
-        "Kremlin defends oil exports",
-        "The Kremlin said Russian oil exports would continue despite sanctions. "
-        "Dmitry Peskov spoke to reporters.",
-        source="Reuters",
-        published=(2025, 6, 23),
-        actors=("Dmitry Peskov",),
-        countries=("RU",),
-    ),
-    _doc(
-        "opec",
-        "OPEC agrees output cut",
-        "OPEC and Russia agreed to cut oil output, lifting prices.",
-        source="AP",
-        published=(2024, 11, 30),
-        actors=("OPEC",),
-        countries=("RU", "SA"),
-    ),
-    _doc(
-        "iran",
-        "Iran nuclear talks resume",
-        "Abbas Araghchi said Iran was ready to resume nuclear talks with the United States.",
-        source="AP",
-        published=(2025, 6, 20),
-        actors=("Abbas Araghchi",),
-        countries=("IR", "US"),
-        mentioned=("2025-06-19",),
-    ),
-    _doc(
-        "syria",
-        "Strikes hit Syria",
-        "Israeli strikes hit targets in Syria, officials said. Russia condemned the strikes.",
-        source="The Guardian",
-        published=(2025, 6, 22),
-        countries=("IL", "SY", "RU"),
-    ),
-    _doc(
-        "xss",
-        "<script>alert(1)</script> oil report",
-        "Oil report <script>alert(1)</script> with markup & ampersands.",
-        source="Blog",
-        published=(2023, 3, 1),
-    ),
-    _doc(
-        "undated",
-        "Note on sanctions",
-        "Sanctions against Russia were widened, the note says.",
-        source=None,
-        published=None,
-        countries=("RU",),
-    ),
-    _doc(
-        "tariffs",
-        "Trump announces tariffs",
-        "Donald Trump announced tariffs on steel imports from China.",
-        source="Reuters",
-        published=(2019, 5, 10),
-        actors=("Donald Trump",),
-        countries=("US", "CN"),
-    ),
-    _doc(
-        "xi",
-        "Putin hosts Xi",
-        "Vladimir Putin hosted Xi Jinping in Moscow; they discussed oil and gas.",
-        source="Reuters",
-        published=(2023, 3, 21),
-        actors=("Vladimir Putin", "Xi Jinping"),
-        countries=("RU", "CN"),
-    ),
-    _doc(
-        "wheat",
-        "Wheat prices climb",
-        "Wheat prices climbed on drought in Ukraine and Russia.",
-        source="AP",
-        published=(2025, 7, 1),
-        countries=("UA", "RU"),
-    ),
-    _doc(
-        "interview",
-        "Putin interview",
-        "In an interview, putin spoke about the economy.",
-        source="Reuters",
-        published=(2025, 6, 25),
-        actors=("vladimir putin",),  # another spelling of the same canonical name
-        countries=("RU",),
-    ),
-    _doc(
-        "merkel",
-        "Merkel visits Paris",
-        "Angela Merkel visited Paris for talks with Emmanuel Macron.",
-        source="The Guardian",
-        published=(2015, 2, 1),
-        actors=("Angela Merkel", "Emmanuel Macron"),
-        countries=("DE", "FR"),
-    ),
-)
-BY_ID = {d.id: d for d in DOCS}
+from tests.backend_docs import BY_ID, DOCS, NEWEST
 
 
 def build(index_dir: Path, docs: tuple[IndexDocument, ...] = DOCS, full: bool = True) -> None:
@@ -206,17 +56,7 @@ def ids(backend: WhooshBackend, **kwargs: object) -> list[str]:
     return [h.id for h in page.hits]
 
 
-# -- no index, broken index ------------------------------------------------------------
-
-
-def test_no_index_yet(tmp_path: Path) -> None:
-    backend = WhooshBackend(Settings(index_dir=tmp_path / "index"))
-    with pytest.raises(IndexMissingError) as info:
-        backend.search(SearchRequest(q="putin"))
-    assert str(info.value) == f"no index at {tmp_path / 'index'}: run `dateline reindex`"
-    assert (backend.count(), backend.fingerprints(), list(backend.iter_documents())) == (0, {}, [])
-    with pytest.raises(IndexMissingError):
-        backend.get("alaska")
+# -- broken index ----------------------------------------------------------------------
 
 
 def _garble(path: Path) -> None:
@@ -395,260 +235,24 @@ def test_direct_scoring_equals_whoosh_filtered_search(backend: WhooshBackend) ->
     assert ours == whoosh
 
 
-def test_title_matches_rank_first(backend: WhooshBackend) -> None:
-    ranked = ids(backend, q="oil")
-    assert set(ranked[:2]) == {"kremlin", "xss"}  # title^2: oil in title and body
-    assert set(ranked) == {"kremlin", "xss", "opec", "xi"}
-    scores = [h.score for h in backend.search(SearchRequest(q="oil")).hits]
-    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
-
-
-def test_invalid_query_is_a_query_error(backend: WhooshBackend) -> None:
-    with pytest.raises(QueryError, match="AND needs a word on each side"):
-        backend.search(SearchRequest(q="putin AND"))
-
-
-# -- filters, sorting, paging ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "expected"),
-    [
-        ({"actors": ("Vladimir Putin",)}, {"alaska", "xi", "interview"}),
-        ({"actors": ("vladimir PUTIN",)}, {"alaska", "xi", "interview"}),
-        ({"actors": ("Vladimir Putin", "Donald Trump")}, {"alaska"}),
-        ({"actors": ("Nobody",)}, set()),
-        ({"countries": ("RU", "UA")}, {"alaska", "wheat"}),
-        ({"countries": ("SY",)}, {"syria"}),
-        ({"sources": ("AP", "The Guardian")}, {"opec", "iran", "syria", "wheat", "merkel"}),
-        (
-            {"date_from": date(2025, 6, 20), "date_to": date(2025, 6, 23)},
-            {"iran", "syria", "kremlin"},
-        ),
-        ({"date_from": date(2025, 7, 1)}, {"alaska", "wheat"}),
-        ({"date_to": date(2016, 1, 1)}, {"merkel"}),
-        ({"q": "oil", "countries": ("RU",)}, {"kremlin", "opec", "xi"}),
-        (
-            {"q": "putin", "date_from": date(2025, 1, 1), "sources": ("Reuters",)},
-            {"alaska", "interview"},
-        ),
-    ],
-)
-def test_filters(backend: WhooshBackend, kwargs: dict[str, object], expected: set[str]) -> None:
-    assert set(ids(backend, **kwargs)) == expected
-
-
-NEWEST = [
-    "alaska",
-    "wheat",
-    "interview",
-    "kremlin",
-    "syria",
-    "iran",
-    "opec",
-    "xi",
-    "xss",
-    "tariffs",
-    "merkel",
-    "undated",
-]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "expected"),
-    [
-        ({}, NEWEST),  # browse: newest first
-        ({"sort": "newest"}, NEWEST),
-        ({"sort": "oldest"}, [*reversed(NEWEST[:-1]), "undated"]),
-        ({"q": "sanctions", "sort": "newest"}, ["alaska", "kremlin", "undated"]),
-        ({"q": "sanctions", "sort": "oldest"}, ["kremlin", "alaska", "undated"]),
-    ],
-)
-def test_sort_orders(
-    backend: WhooshBackend, kwargs: dict[str, object], expected: list[str]
-) -> None:
-    assert ids(backend, **kwargs) == expected
-
-
-@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
-def test_paging_covers_the_whole_result_once(backend: WhooshBackend, sort: str) -> None:
-    q = "russia OR putin OR oil"
-    whole = ids(backend, q=q, sort=sort)
-    pages = []
-    for page_no in range(1, 5):
-        page = backend.search(SearchRequest(q=q, sort=sort, page=page_no, per_page=3))  # type: ignore[arg-type]
-        assert page.total == len(whole)
-        pages.extend(h.id for h in page.hits)
-    assert pages == whole
+# -- paging below the request parameters ----------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("page", "per_page", "expected"),
-    [(0, 5, NEWEST[:5]), (-3, 2, NEWEST[:2]), (1, 0, []), (99, 10, []), (1, 1000, NEWEST)],
+    [(0, 5, NEWEST[:5]), (-3, 2, NEWEST[:2]), (1, 0, ()), (99, 10, ()), (1, 1000, NEWEST)],
 )
 def test_odd_paging_values_do_not_crash(
-    backend: WhooshBackend, page: int, per_page: int, expected: list[str]
+    backend: WhooshBackend, page: int, per_page: int, expected: tuple[str, ...]
 ) -> None:
+    """Values parse_search_params refuses still page sensibly when a caller skips it (the
+    Typesense server refuses some of them: the contract is what the parameters allow)."""
     for q in ("", "NOT nonexistentword"):
         result = backend.search(SearchRequest(q=q, page=page, per_page=per_page, sort="newest"))
-        assert ([h.id for h in result.hits], result.total) == (expected, len(DOCS))
-
-
-# -- facets and histogram --------------------------------------------------------------
-
-
-def _brute_force(hit_ids: list[str], attr: str) -> Counter[str]:
-    canonical: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    for doc in DOCS:  # first spelling seen (index order) is the canonical one
-        values = getattr(doc, attr) if attr != "source" else ((doc.source,) if doc.source else ())
-        for v in values:
-            canonical.setdefault(v.casefold(), v)
-    for i in hit_ids:
-        doc = BY_ID[i]
-        values = getattr(doc, attr) if attr != "source" else ((doc.source,) if doc.source else ())
-        for v in {canonical[v.casefold()] for v in values}:
-            counts[v] += 1
-    return counts
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {},
-        {"q": "russia OR oil"},
-        {"q": "putin"},
-        {"countries": ("RU",)},
-        {"q": "sanctions OR strikes", "sources": ("Reuters", "The Guardian")},
-        {"date_from": date(2025, 1, 1)},
-    ],
-)
-def test_facet_counts_cover_the_whole_result(
-    backend: WhooshBackend, kwargs: dict[str, object]
-) -> None:
-    hit_ids = ids(backend, **kwargs)
-    page = backend.search(SearchRequest(per_page=1, facet_size=100, **kwargs))  # type: ignore[arg-type]
-    for facet, attr in (
-        (page.actor_facet, "actors"),
-        (page.country_facet, "countries"),
-        (page.source_facet, "source"),
-    ):
-        expected = _brute_force(hit_ids, attr)
-        assert {v.value: v.count for v in facet.values} == dict(expected)
-        assert [v.count for v in facet.values] == sorted(
-            (v.count for v in facet.values), reverse=True
-        )
-
-
-def test_facet_top_values_truncation_and_selection(backend: WhooshBackend) -> None:
-    page = backend.search(SearchRequest(facet_size=2, actors=("Angela Merkel",)))
-    assert page.actor_facet == Facet(
-        values=(
-            FacetValue("Angela Merkel", 1, True),
-            FacetValue("Emmanuel Macron", 1, False),
-        ),
-        truncated=False,
-    )
-    page = backend.search(SearchRequest(facet_size=2, sources=("Blog",), countries=("RU",)))
-    assert page.total == 0
-    assert page.source_facet == Facet(values=(FacetValue("Blog", 0, True),), truncated=False)
-    assert page.country_facet == Facet(values=(FacetValue("RU", 0, True),), truncated=False)
-    page = backend.search(SearchRequest(facet_size=2))
-    assert page.country_facet == Facet(
-        values=(FacetValue("RU", 8, False), FacetValue("US", 3, False)), truncated=True
-    )
-    page = backend.search(SearchRequest(facet_size=2, countries=("DE",)))
-    assert page.country_facet == Facet(
-        values=(FacetValue("DE", 1, True), FacetValue("FR", 1, False)), truncated=False
-    )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "expected"),
-    [
-        (
-            {},
-            DateHistogram(
-                interval="year",
-                buckets=(
-                    DateBucket("2015", 1),
-                    DateBucket("2019", 1),
-                    DateBucket("2023", 2),
-                    DateBucket("2024", 1),
-                    DateBucket("2025", 6),
-                ),
-                undated=1,
-            ),
-        ),
-        (
-            {"date_from": date(2024, 1, 1), "date_to": date(2025, 12, 31)},
-            DateHistogram(
-                interval="month",
-                buckets=(
-                    DateBucket("2024-11", 1),
-                    DateBucket("2025-06", 4),
-                    DateBucket("2025-07", 1),
-                    DateBucket("2025-08", 1),
-                ),
-            ),
-        ),
-        (
-            {"date_from": date(2025, 6, 1), "date_to": date(2025, 6, 30)},
-            DateHistogram(
-                interval="day",
-                buckets=(
-                    DateBucket("2025-06-20", 1),
-                    DateBucket("2025-06-22", 1),
-                    DateBucket("2025-06-23", 1),
-                    DateBucket("2025-06-25", 1),
-                ),
-            ),
-        ),
-        ({"q": "note"}, DateHistogram(interval="day", buckets=(), undated=1)),
-    ],
-)
-def test_date_histogram(
-    backend: WhooshBackend, kwargs: dict[str, object], expected: DateHistogram
-) -> None:
-    assert backend.search(SearchRequest(**kwargs)).dates == expected  # type: ignore[arg-type]
+        assert (tuple(h.id for h in result.hits), result.total) == (expected, len(DOCS))
 
 
 # -- snippets, suggestions -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("q", "doc_id", "snippet"),
-    [
-        (
-            "report",
-            "xss",
-            "Oil <mark>report</mark> &lt;script&gt;alert(1)&lt;/script&gt; with markup "
-            "&amp; ampersands.",
-        ),
-        (
-            "",
-            "xss",
-            "Oil report &lt;script&gt;alert(1)&lt;/script&gt; with markup &amp; ampersands.",
-        ),
-        (
-            '"Vladimir Putin" moscow',
-            "xi",
-            "<mark>Vladimir Putin</mark> hosted Xi Jinping in <mark>Moscow</mark>; "
-            "they discussed oil and gas.",
-        ),
-        (
-            "sanct*",
-            "undated",
-            "<mark>Sanctions</mark> against Russia were widened, the note says.",
-        ),
-    ],
-)
-def test_snippets_escape_everything_but_mark(
-    backend: WhooshBackend, q: str, doc_id: str, snippet: str
-) -> None:
-    hits = {h.id: h for h in backend.search(SearchRequest(q=q, per_page=100)).hits}
-    assert hits[doc_id].snippet == snippet
-    assert "<script>" not in hits[doc_id].snippet
 
 
 _LONG = " ".join(f"filler{i}" for i in range(1500))
@@ -681,19 +285,6 @@ def test_snippet_fragments(text: str, words: set[str], expected: str) -> None:
     assert snippet(text, words) == expected
 
 
-def test_hit_fields(backend: WhooshBackend) -> None:
-    (hit,) = backend.search(SearchRequest(q="title:report")).hits
-    assert (hit.id, hit.title, hit.url, hit.source, hit.published, hit.actors, hit.countries) == (
-        "xss",
-        "<script>alert(1)</script> oil report",  # plain text: front doors escape titles
-        "https://news.example/xss",
-        "Blog",
-        datetime(2023, 3, 1, 12, 0, tzinfo=UTC),
-        (),
-        (),
-    )
-
-
 @pytest.mark.parametrize(
     ("q", "suggestion"),
     [("sanctoins", "sanctions"), ("wheet prices", "wheat prices"), ("putin", None)],
@@ -704,77 +295,7 @@ def test_did_you_mean(backend: WhooshBackend, q: str, suggestion: str | None) ->
     assert page.took_ms > 0
 
 
-# -- the other read methods ------------------------------------------------------------
-
-
-def test_get_and_iter_round_trip(backend: WhooshBackend) -> None:
-    assert backend.get("merkel") == BY_ID["merkel"]
-    assert backend.get("missing") is None
-    assert sorted(backend.iter_documents(), key=lambda d: d.id) == sorted(DOCS, key=lambda d: d.id)
-    assert backend.count() == len(DOCS)
-    assert backend.fingerprints() == {d.id: (d.key, d.content_hash) for d in DOCS}
-
-
-@pytest.mark.parametrize(
-    ("facet", "prefix", "limit", "expected"),
-    [
-        ("actor", "v", 50, [("Vladimir Putin", 3)]),
-        ("actor", "D", 1, [("Donald Trump", 2)]),
-        ("country", "", 3, [("RU", 8), ("US", 3), ("CN", 2)]),
-        ("source", "the", 50, [("The Guardian", 2)]),
-        ("source", "zzz", 50, []),
-    ],
-)
-def test_facet_values(
-    backend: WhooshBackend, facet: str, prefix: str, limit: int, expected: list[tuple[str, int]]
-) -> None:
-    assert backend.facet_values(facet, prefix, limit) == expected
-
-
-def test_more_like(backend: WhooshBackend) -> None:
-    similar = backend.more_like("alaska", limit=3)
-    assert 0 < len(similar) <= 3
-    assert "alaska" not in {d.id for d in similar}
-    assert backend.more_like("missing") == []
-
-
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(st.text(max_size=60))
-def test_validated_queries_never_break_the_backend(backend: WhooshBackend, q: str) -> None:
-    try:
-        validate_query(q)
-        backend.search(SearchRequest(q=q, per_page=5))
-    except DatelineError as e:
-        assert isinstance(e, QueryError), e
-
-
-# -- writing: incremental, full rebuild, readers picking it up ------------------------
-
-
-def test_incremental_reindex_updates_instead_of_duplicating(tmp_path: Path) -> None:
-    index_dir = tmp_path / "index"
-    build(index_dir, full=False)
-    build(index_dir, full=False)
-    backend = WhooshBackend(Settings(index_dir=index_dir))
-    assert backend.count() == len(DOCS)
-    writer = backend.writer()
-    changed = IndexDocument(
-        **{**_fields(BY_ID["wheat"]), "body": "Barley now.", "content_hash": "x"}
-    )
-    writer.add(changed)
-    writer.delete("merkel")
-    writer.delete("never-indexed")
-    writer.commit()
-    assert backend.count() == len(DOCS) - 1
-    assert ids(backend, q="barley") == ["wheat"]
-    assert ids(backend, q="merkel") == []
-    assert backend.fingerprints()["wheat"] == ("seeds/wheat.txt", "x")
-
-
-def _fields(doc: IndexDocument) -> dict[str, object]:
-    return {name: getattr(doc, name) for name in IndexDocument.__slots__}
+# -- writing: other versions, aborts, segments, generations ----------------------------
 
 
 def test_incremental_write_into_an_index_of_another_version(tmp_path: Path) -> None:
@@ -791,16 +312,15 @@ def test_incremental_write_into_an_index_of_another_version(tmp_path: Path) -> N
     assert backend.count() == 2
 
 
-def test_abort_leaves_the_live_index(tmp_path: Path) -> None:
+def test_abort_leaves_no_generation_behind(tmp_path: Path) -> None:
+    """An aborted full build removes its half-built generation folder."""
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:4])
     backend = WhooshBackend(Settings(index_dir=index_dir))
     for full in (False, True):
         writer = backend.writer(full=full)
         writer.add(BY_ID["merkel"])
-        writer.delete("alaska")
         writer.abort()
-        assert (backend.count(), ids(backend, q="merkel")) == (4, [])
     assert _generations(index_dir) == ["gen-000001"]
 
 
@@ -886,6 +406,8 @@ def _kill(child: subprocess.Popen[str]) -> None:
 
 
 def test_second_reindex_gets_busy_error(tmp_path: Path) -> None:
+    """The lock held by another process is busy (flock); the kernel frees it when that
+    process dies, even by SIGKILL."""
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:2])
     child = _spawn(tmp_path, _HOLD_LOCK, str(index_dir))
