@@ -529,9 +529,9 @@ def test_facet_counts_cover_the_whole_result(
     hit_ids = ids(backend, **kwargs)
     page = backend.search(SearchRequest(per_page=1, facet_size=100, **kwargs))  # type: ignore[arg-type]
     for facet, attr in (
-        (page.actor_facet, "actors"),
-        (page.country_facet, "countries"),
-        (page.source_facet, "source"),
+        (page.facets["actor"], "actors"),
+        (page.facets["country"], "countries"),
+        (page.facets["source"], "source"),
     ):
         expected = _brute_force(hit_ids, attr)
         assert {v.value: v.count for v in facet.values} == dict(expected)
@@ -542,7 +542,7 @@ def test_facet_counts_cover_the_whole_result(
 
 def test_facet_top_values_truncation_and_selection(backend: WhooshBackend) -> None:
     page = backend.search(SearchRequest(facet_size=2, actors=("Angela Merkel",)))
-    assert page.actor_facet == Facet(
+    assert page.facets["actor"] == Facet(
         values=(
             FacetValue("Angela Merkel", 1, True),
             FacetValue("Emmanuel Macron", 1, False),
@@ -551,14 +551,14 @@ def test_facet_top_values_truncation_and_selection(backend: WhooshBackend) -> No
     )
     page = backend.search(SearchRequest(facet_size=2, sources=("Blog",), countries=("RU",)))
     assert page.total == 0
-    assert page.source_facet == Facet(values=(FacetValue("Blog", 0, True),), truncated=False)
-    assert page.country_facet == Facet(values=(FacetValue("RU", 0, True),), truncated=False)
+    assert page.facets["source"] == Facet(values=(FacetValue("Blog", 0, True),), truncated=False)
+    assert page.facets["country"] == Facet(values=(FacetValue("RU", 0, True),), truncated=False)
     page = backend.search(SearchRequest(facet_size=2))
-    assert page.country_facet == Facet(
+    assert page.facets["country"] == Facet(
         values=(FacetValue("RU", 8, False), FacetValue("US", 3, False)), truncated=True
     )
     page = backend.search(SearchRequest(facet_size=2, countries=("DE",)))
-    assert page.country_facet == Facet(
+    assert page.facets["country"] == Facet(
         values=(FacetValue("DE", 1, True), FacetValue("FR", 1, False)), truncated=False
     )
 
