@@ -55,10 +55,10 @@ def query_set(service: SearchService) -> list[tuple[str, SearchRequest]]:
     browse = service.search(SearchRequest(facet_size=5))
     out = [("term", SearchRequest(q=t)) for t in TERMS]
     out += [("phrase", SearchRequest(q=p)) for p in PHRASES]
-    out += [("facet", SearchRequest(actors=(v.value,))) for v in browse.actor_facet.values]
-    out += [("facet", SearchRequest(countries=(v.value,))) for v in browse.country_facet.values]
+    out += [("facet", SearchRequest(actors=(v.value,))) for v in browse.facets["actor"].values]
+    out += [("facet", SearchRequest(countries=(v.value,))) for v in browse.facets["country"].values]
     months = [b.key for b in browse.dates.buckets if len(b.key) == 7][:3]
-    for v, month in zip(browse.country_facet.values, months, strict=False):
+    for v, month in zip(browse.facets["country"].values, months, strict=False):
         first = date.fromisoformat(month + "-01")
         out.append(
             (

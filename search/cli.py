@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from search.errors import DatelineError
+from search.facets import FACETS
 from search.indexing import source_bytes
 from search.models import ReindexReport
 from search.serialize import iso_date, page_json
@@ -134,11 +135,16 @@ def report_text(report: ReindexReport) -> str:
     return "\n".join(lines)
 
 
+def facet_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A repeatable ``--<facet>`` option per facet of the registry, in its order."""
+    for spec in reversed(list(FACETS.values())):
+        command = click.option(f"--{spec.name}", multiple=True, help=spec.description)(command)
+    return command
+
+
 @main.command("search")
 @click.argument("query", default="")
-@click.option("--actor", multiple=True, help="Only articles with this actor (repeatable).")
-@click.option("--country", multiple=True, help="ISO code or name (repeatable).")
-@click.option("--source", multiple=True, help="Only this source (repeatable).")
+@facet_options
 @click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]))
@@ -150,9 +156,7 @@ def search_command(service: SearchService, query: str, **options: Any) -> None:
     """Search the index: QUERY supports phrases, AND/OR/NOT, actor:, country:, title:."""
     params = {
         "q": query,
-        "actor": list(options["actor"]),
-        "country": list(options["country"]),
-        "source": list(options["source"]),
+        **{name: list(options[name]) for name in FACETS},
         "from": options["date_from"],
         "to": options["date_to"],
         "sort": options["sort"],

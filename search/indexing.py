@@ -25,6 +25,7 @@ from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document, rebuild_actors
 from search.entities import corpus_aliases
 from search.errors import IndexMissingError, IndexVersionError
+from search.facets import ACTOR
 from search.models import (
     Article,
     Entities,
@@ -240,7 +241,7 @@ def merge_corpus_aliases(
     # A rename can settle another name's evidence (a rival spelling merged away), so the
     # table is derived again from the new counts until it stops changing (at most 3 rounds).
     for _ in range(ALIAS_ROUNDS):
-        counts = dict(backend.facet_values("actor", "", limit=MAX_FACET_VALUES))
+        counts = dict(backend.facet_values(ACTOR.name, "", limit=MAX_FACET_VALUES))
         table = table.with_corpus(corpus_aliases(counts), counts)
         names = [n for n in counts if table.changes(n)] + sorted(revisit & set(counts))
         revisit = set()

@@ -8,6 +8,7 @@ only in sources, backends and the service.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -254,21 +255,11 @@ class SearchPage:
     request: SearchRequest
     total: int
     hits: tuple[Hit, ...] = ()
-    actor_facet: Facet = field(default_factory=Facet)
-    country_facet: Facet = field(default_factory=Facet)
-    source_facet: Facet = field(default_factory=Facet)
+    # The value facets by name (``search.facets.FACETS``), counted over the whole result.
+    facets: Mapping[str, Facet] = field(default_factory=dict)
     dates: DateHistogram = field(default_factory=DateHistogram)
     took_ms: float = 0.0
     suggestion: str | None = None
-
-    @property
-    def facets(self) -> dict[str, Facet]:
-        """The value facets by name (a step towards the facet registry of issue 12)."""
-        return {
-            "actor": self.actor_facet,
-            "country": self.country_facet,
-            "source": self.source_facet,
-        }
 
 
 @dataclass(frozen=True, slots=True)

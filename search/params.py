@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from search.errors import QueryError
+from search.facets import FACETS, FacetSpec
 from search.models import SearchRequest, SortOrder
 
 MAX_PER_PAGE = 100
@@ -27,9 +28,7 @@ Params = Mapping[str, str | Sequence[str]]
 # Every parameter ``parse_search_params`` reads (the web adds ``format`` for exports).
 SEARCH_PARAMS = (
     "q",
-    "actor",
-    "country",
-    "source",
+    *FACETS,
     "from",
     "to",
     "sort",
@@ -59,9 +58,7 @@ def parse_search_params(params: Params) -> SearchRequest:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     return SearchRequest(
         q=q.strip(),
-        actors=_values(params, "actor"),
-        countries=tuple(dict.fromkeys(normalize_country(c) for c in _values(params, "country"))),
-        sources=_values(params, "source"),
+        **{spec.request_field: _facet_values(params, spec) for spec in FACETS.values()},
         date_from=date_from,
         date_to=date_to,
         sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
@@ -91,14 +88,12 @@ def parse_date_bound(text: str | None, name: str, *, end: bool) -> date | None:
         raise QueryError(f"{name} is not a real date: {text!r}") from e
 
 
-def normalize_country(value: str) -> str:
-    """An ISO alpha-2 code or a country name/demonym -> upper-case ISO alpha-2."""
-    from search.places import resolve_country
-
-    code = resolve_country(value)
-    if code is None:
-        raise QueryError(f"unknown country {value!r}: use an ISO code like RU or a name")
-    return code
+def _facet_values(params: Params, spec: FacetSpec) -> tuple[str, ...]:
+    """The selected values of one facet, in their stored form (country names -> codes)."""
+    values = _values(params, spec.name)
+    if spec.canonical is None:
+        return values
+    return tuple(dict.fromkeys(spec.canonical(v) for v in values))
 
 
 def _raw(params: Params, name: str) -> list[str]:

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from search.facets import FACETS, FacetSpec, country_label
 from search.models import (
     Actor,
     CountryMention,
@@ -20,13 +21,6 @@ from search.models import (
 )
 
 
-def country_label(code: str) -> str:
-    """Display name of an ISO alpha-2 code ("RU" -> "Russia")."""
-    from search.places import country_name
-
-    return country_name(code) or code
-
-
 def iso_date(value: datetime | date | None) -> str | None:
     """A publication datetime as the ISO day users see, or None."""
     if value is None:
@@ -38,9 +32,7 @@ def request_json(request: SearchRequest) -> dict[str, Any]:
     """The ``query`` block echoed in every search response."""
     return {
         "q": request.q,
-        "actor": list(request.actors),
-        "country": list(request.countries),
-        "source": list(request.sources),
+        **{name: list(spec.selected(request)) for name, spec in FACETS.items()},
         "from": request.from_text,
         "to": request.to_text,
         "sort": request.sort,
@@ -62,13 +54,13 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def facet_json(facet: Facet, *, labelled: bool = False) -> dict[str, Any]:
-    """A facet's values with counts (countries also carry their display label)."""
+def facet_json(facet: Facet, spec: FacetSpec) -> dict[str, Any]:
+    """A facet's values with counts (a labelled facet's also carry their display label)."""
     values = []
     for v in facet.values:
         item: dict[str, Any] = {"value": v.value, "count": v.count, "selected": v.selected}
-        if labelled:
-            item["label"] = country_label(v.value)
+        if spec.label:
+            item["label"] = spec.label(v.value)
         values.append(item)
     return {"values": values, "truncated": facet.truncated}
 
@@ -85,9 +77,10 @@ def page_json(page: SearchPage) -> dict[str, Any]:
         "query": request_json(request),
         "hits": [hit_json(h) for h in page.hits],
         "facets": {
-            "actor": facet_json(page.actor_facet),
-            "country": facet_json(page.country_facet, labelled=True),
-            "source": facet_json(page.source_facet),
+            **{
+                name: facet_json(page.facets.get(name) or Facet(), spec)
+                for name, spec in FACETS.items()
+            },
             "date": {
                 "interval": page.dates.interval,
                 "buckets": [{"key": b.key, "count": b.count} for b in page.dates.buckets],

@@ -11,12 +11,15 @@ from typing import Any
 from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
 from search.errors import ArticleError, DatelineError, QueryError
+from search.facets import facet_spec
 from search.indexing import ProgressCallback, reindex
 from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest
 from search.params import Params, parse_search_params
 from search.settings import DEFAULT_SOURCES, Settings
 
-FACETS = ("actor", "country", "source")
+# Values a facet finder that matches by more than a prefix reads (then filters here):
+# such facets have few values (fewer than 300 countries).
+MAX_SCANNED_VALUES = 500
 
 
 class SearchService:
@@ -66,14 +69,22 @@ class SearchService:
         return self.backend.more_like(doc_id, limit)
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Values of one facet that start with ``prefix`` (to find one among many)."""
-        if facet not in FACETS:
-            raise QueryError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
+        """Values of one facet that ``prefix`` finds, most frequent first (the finder).
+
+        By default values starting with ``prefix`` (any case); a facet with its own
+        ``finder`` (countries: by code, name or demonym) is read whole, in one backend
+        call, and filtered here.
+        """
+        spec = facet_spec(facet)
         if len(prefix) > 200:
             raise QueryError("prefix is too long (at most 200 characters)")
         if not 1 <= limit <= 500:
             raise QueryError("limit must be between 1 and 500")
-        return self.backend.facet_values(facet, prefix, limit)
+        if spec.finder is None:
+            return self.backend.facet_values(spec.name, prefix, limit)
+        matches = spec.finder(prefix)
+        everything = self.backend.facet_values(spec.name, "", MAX_SCANNED_VALUES)
+        return [(value, count) for value, count in everything if matches(value)][:limit]
 
     def also_known_as(self, name: str) -> list[str]:
         """Other names the archive indexes as actor ``name`` ("Reagan" for "Ronald Reagan")."""

@@ -121,13 +121,13 @@ def test_reuters_filter_only_parity(reuters_pair) -> None:
     _assert_same_filtered(whoosh, typesense)
     _assert_same_filtered(whoosh, typesense, facet_size=50)
     browse = whoosh.search(SearchRequest(facet_size=8))
-    for fv in browse.actor_facet.values:
+    for fv in browse.facets["actor"].values:
         _assert_same_filtered(whoosh, typesense, actors=(fv.value,))
-    for fv in browse.country_facet.values:
+    for fv in browse.facets["country"].values:
         _assert_same_filtered(whoosh, typesense, countries=(fv.value,))
-    top = [fv.value for fv in browse.country_facet.values[:2]]
+    top = [fv.value for fv in browse.facets["country"].values[:2]]
     _assert_same_filtered(whoosh, typesense, countries=tuple(top))
-    sources = tuple(fv.value for fv in browse.source_facet.values[:2])
+    sources = tuple(fv.value for fv in browse.facets["source"].values[:2])
     if sources:
         _assert_same_filtered(whoosh, typesense, sources=sources)
     buckets = browse.dates.buckets

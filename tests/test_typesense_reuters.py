@@ -227,7 +227,7 @@ def test_long_actor_names_filter_and_facet_exactly(node: Cluster, tmp_path: Path
         ]
         assert not any(v.startswith("\x00") for v, _ in listed)
     page = service.search(SearchRequest(actors=(stem,)))
-    assert {(v.value, v.count) for v in page.actor_facet.values} == {("OPEC", 3), (stem, 3)}
+    assert {(v.value, v.count) for v in page.facets["actor"].values} == {("OPEC", 3), (stem, 3)}
 
 
 def test_shard_ranges_cover_every_shard_once() -> None:

@@ -92,9 +92,9 @@ def page_summary(page: SearchPage) -> dict[str, object]:
 
     return {
         "total": page.total,
-        "actor": facet(page.actor_facet),
-        "country": facet(page.country_facet),
-        "source": facet(page.source_facet),
+        "actor": facet(page.facets["actor"]),
+        "country": facet(page.facets["country"]),
+        "source": facet(page.facets["source"]),
         "dates": page.dates,
     }
 

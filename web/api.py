@@ -16,9 +16,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from search.errors import QueryError
+from search.facets import facet_spec
 from search.models import Hit, SearchPage, SearchRequest
 from search.params import MAX_PAGE, MAX_PER_PAGE, parse_search_params
-from search.serialize import country_label, document_json, hit_json, page_json
+from search.serialize import document_json, hit_json, page_json
 from search.service import SearchService
 from web import get_service
 from web.links import SearchState
@@ -143,25 +144,19 @@ def article(doc_id: str) -> Response:
 
 @bp.get("/facets/<name>")
 def facet_values(name: str) -> Response:
-    """Values of one facet (actor, country, source) starting with ``prefix``."""
-    from web.ui import find_facet_values
-
+    """Values of one facet that ``prefix`` finds (``SearchService.facet_values``)."""
     prefix = (single_param("prefix") or "").strip()
     limit_text = single_param("limit") or "50"
     try:
         limit = int(limit_text)
     except ValueError as e:
         raise QueryError(f"limit must be a whole number, not {limit_text!r}") from e
-    service = get_service()
-    # Let the service validate facet, prefix and limit before any special handling.
-    values = service.facet_values(name, prefix, limit)
-    if name == "country":
-        values = find_facet_values(name, prefix, limit)
+    spec = facet_spec(name)
     items: list[dict[str, Any]] = []
-    for value, count in values:
+    for value, count in get_service().facet_values(name, prefix, limit):
         item: dict[str, Any] = {"value": value, "count": count}
-        if name == "country":
-            item["label"] = country_label(value)
+        if spec.label:
+            item["label"] = spec.label(value)
         items.append(item)
     return jsonify({"ok": True, "facet": name, "prefix": prefix, "values": items})
 

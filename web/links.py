@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from search.facets import FACETS
 from search.models import SearchRequest
 
-# Facet name in URLs -> field of SearchRequest holding its selected values.
-FACET_FIELDS = {"actor": "actors", "country": "countries", "source": "sources"}
 DEFAULT_PER_PAGE = 20
 DEFAULT_FACET_SIZE = 10
 
@@ -41,9 +40,7 @@ class SearchState:
         r = self.request
         values: dict[str, Any] = {
             "q": r.q,
-            "actor": list(r.actors),
-            "country": list(r.countries),
-            "source": list(r.sources),
+            **{name: list(spec.selected(r)) for name, spec in FACETS.items()},
             "from": r.from_text,
             "to": r.to_text,
             "sort": r.sort,
@@ -64,16 +61,15 @@ class SearchState:
         return f"{self.path}?{query}" if query else self.path
 
     def selected(self, facet: str) -> tuple[str, ...]:
-        """Selected values of ``facet`` (actor, country or source)."""
-        values: tuple[str, ...] = getattr(self.request, FACET_FIELDS[facet])
-        return values
+        """Selected values of ``facet`` (a name in ``FACETS``)."""
+        return FACETS[facet].selected(self.request)
 
     def is_selected(self, facet: str, value: str) -> bool:
         """Whether ``value`` is one of the facet's filters."""
         return value in self.selected(facet)
 
     def add(self, facet: str, value: str) -> str:
-        """URL with one more value of ``facet`` (values of one facet narrow: AND)."""
+        """URL with one more value of ``facet`` (narrowing or widening, as the facet does)."""
         current = list(self.selected(facet))
         if value not in current:
             current.append(value)
@@ -98,11 +94,15 @@ class SearchState:
         skip = set(exclude) | {"page"}
         return [(k, v) for k, v in self.params() if k not in skip]
 
+    def without_filters(self) -> str:
+        """URL of the same query with no facet or date filter."""
+        return self.url(**{name: [] for name in FACETS}, from_=None, to=None)
+
     @property
     def has_filters(self) -> bool:
         """Whether any facet or date filter is applied."""
         r = self.request
-        return bool(r.actors or r.countries or r.sources or r.from_text or r.to_text)
+        return any(self.selected(name) for name in FACETS) or bool(r.from_text or r.to_text)
 
 
 def _pairs(values: dict[str, Any]) -> list[tuple[str, str]]:

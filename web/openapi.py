@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.facets import FACETS
 from search.params import (
     MAX_FACET_SIZE,
     MAX_PAGE,
@@ -56,9 +57,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         ),
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
     },
-    _array_param("actor", "Only articles with this actor (canonical name); repeat to narrow."),
-    _array_param("country", "ISO 3166-1 alpha-2 code or country name; repeat to narrow."),
-    _array_param("source", "Only articles from this source; repeat to narrow."),
+    *(_array_param(spec.name, spec.description) for spec in FACETS.values()),
     {
         "name": "from",
         "in": "query",
@@ -191,7 +190,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "name",
                             "in": "path",
                             "required": True,
-                            "schema": {"enum": ["actor", "country", "source"]},
+                            "schema": {"enum": list(FACETS)},
                         },
                         {
                             "name": "prefix",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.facets import FACETS
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 SCHEMAS: dict[str, Any] = {
@@ -104,12 +106,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "Query": {
         "type": "object",
-        "required": ["q", "actor", "country", "source", "from", "to", "sort"],
+        "required": ["q", *FACETS, "from", "to", "sort"],
         "properties": {
             "q": {"type": "string"},
-            "actor": {"type": "array", "items": {"type": "string"}},
-            "country": {"type": "array", "items": {"type": "string"}},
-            "source": {"type": "array", "items": {"type": "string"}},
+            **{name: {"type": "array", "items": {"type": "string"}} for name in FACETS},
             "from": NULLABLE_STRING,
             "to": NULLABLE_STRING,
             "sort": {"enum": ["relevance", "newest", "oldest"]},
@@ -140,11 +140,9 @@ SCHEMAS: dict[str, Any] = {
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
-                "required": ["actor", "country", "source", "date"],
+                "required": [*FACETS, "date"],
                 "properties": {
-                    "actor": {"$ref": "#/components/schemas/Facet"},
-                    "country": {"$ref": "#/components/schemas/Facet"},
-                    "source": {"$ref": "#/components/schemas/Facet"},
+                    **{name: {"$ref": "#/components/schemas/Facet"} for name in FACETS},
                     "date": {"$ref": "#/components/schemas/DateFacet"},
                 },
                 "additionalProperties": False,
@@ -224,7 +222,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["ok", "facet", "prefix", "values"],
         "properties": {
             "ok": {"const": True},
-            "facet": {"enum": ["actor", "country", "source"]},
+            "facet": {"enum": list(FACETS)},
             "prefix": {"type": "string"},
             "values": {
                 "type": "array",

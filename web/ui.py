@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Flask, abort, render_template, request
 
 from search.errors import QueryError
-from search.models import IndexDocument
+from search.facets import FACETS, country_label
+from search.models import Facet, IndexDocument
 from search.params import MAX_FACET_SIZE, MAX_PAGE, parse_search_params
-from search.serialize import country_label, iso_date
-from search.service import FACETS
+from search.serialize import iso_date
 from web import get_service
 from web.links import SearchState
 from web.markup import mark_entities, safe_snippet, safe_url
@@ -19,7 +19,6 @@ from web.timeline import build_timeline, zoom_out
 
 bp = Blueprint("ui", __name__)
 
-FACET_TITLES = {"actor": "Actor", "country": "Country", "source": "Source"}
 FACET_FINDER_LIMIT = 100
 
 
@@ -45,11 +44,7 @@ def search_page() -> Any:
         state=state,
         error=None,
         args=request.args,
-        facets=[
-            ("actor", page.actor_facet),
-            ("country", page.country_facet),
-            ("source", page.source_facet),
-        ],
+        facets=[(name, page.facets.get(name) or Facet()) for name in FACETS],
         timeline=build_timeline(page.dates, state),
         zoom_out_url=zoom_out(state),
         last_page=last_page,
@@ -114,38 +109,23 @@ def actor_kinds(doc: IndexDocument) -> list[tuple[str, str]]:
 
 @bp.get("/facets/<name>")
 def facet_page(name: str) -> Any:
-    """Find values of one facet by prefix (the "filter" box), each a link into search."""
-    if name not in FACETS:
+    """Find values of one facet (the "filter" box), each a link into search."""
+    spec = FACETS.get(name)
+    if spec is None:
         abort(404, description=f"no facet {name!r}: use one of {', '.join(FACETS)}")
     prefix = (request.args.get("prefix") or "").strip()
     state = SearchState(parse_search_params(request_params()))
-    values = find_facet_values(name, prefix, FACET_FINDER_LIMIT)
     service = get_service()
+    values = service.facet_values(name, prefix, FACET_FINDER_LIMIT)
     return render_template(
         "facet.html",
-        known_as={v: service.also_known_as(v)[:8] for v, _ in values} if name == "actor" else {},
+        known_as={v: service.also_known_as(v)[:8] for v, _ in values} if spec.aliases else {},
         name=name,
-        title=FACET_TITLES[name],
+        spec=spec,
         prefix=prefix,
         values=values,
         state=state,
     )
-
-
-def find_facet_values(name: str, prefix: str, limit: int) -> list[tuple[str, int]]:
-    """Values of a facet starting with ``prefix``; countries match by name or code."""
-    service = get_service()
-    if name != "country":
-        return service.facet_values(name, prefix, limit)
-    # Countries are stored as codes but people type names: match both (there are
-    # fewer than 300 codes, so filtering here is cheap).
-    wanted = prefix.casefold()
-    everything = service.facet_values("country", "", 500)
-    return [
-        (code, count)
-        for code, count in everything
-        if code.casefold().startswith(wanted) or country_label(code).casefold().startswith(wanted)
-    ][:limit]
 
 
 def api_state(state: SearchState) -> SearchState:
@@ -158,5 +138,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(country_label, "country_label")
     app.add_template_filter(iso_date, "iso_date")
     app.add_template_filter(safe_snippet, "safe_snippet")
-    app.jinja_env.globals["facet_titles"] = FACET_TITLES
+    app.jinja_env.globals["facet_specs"] = FACETS
     app.add_template_global(api_state, "api_state")

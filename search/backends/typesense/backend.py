@@ -40,6 +40,7 @@ from search.backends.typesense.query import quote, request_filters, translate
 from search.backends.typesense.schema import fold_key, from_typesense
 from search.backends.typesense.writer import FullRebuild, IncrementalWriter
 from search.errors import BackendError, IndexMissingError, QueryError
+from search.facets import FACETS
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.places import resolve_country
 from search.query import validate_query
@@ -192,11 +193,11 @@ class TypesenseBackend:
         return (from_typesense(d) for d in self._export())
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case),
+        """Values of facet ``facet`` (a name in ``FACETS``) starting with ``prefix`` (any case),
         most frequent first (ties by value), at most ``limit``: all of them when ``limit``
         exceeds their number, read in bounded requests (see ``listing``)."""
-        if facet not in facets.FACET_FIELDS:
-            raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
+        if facet not in FACETS:
+            raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
         many = self._many("facet values")
         return facets.values(many, self._export, self._spellings, facet, prefix, limit)
 
@@ -298,23 +299,24 @@ class TypesenseBackend:
         base["per_page"] = 0
         if filters:
             base["filter_by"] = main["filter_by"]
-        chosen = {"actor": request.actors, "source": request.sources}
+        chosen = {name: spec.selected(request) for name, spec in FACETS.items()}
         many = self._many("facet counts")
         table = facets.tables(page_r, size, base, many, self._spellings, chosen)
-        actor_counts, actor_n = table["actor"]
-        country_counts, country_n = table["country"]
-        source_counts, source_n = table["source"]
         page = SearchPage(
             request=request,
             total=total,
             hits=tuple(results.hit(h) for h in page_r.get("hits") or ()),
-            actor_facet=top_facet(
-                actor_counts, size, request.actors, distinct=actor_n, selected_count=total
-            ),
-            country_facet=top_facet(
-                country_counts, size, request.countries, distinct=country_n, selected_count=total
-            ),
-            source_facet=top_facet(source_counts, size, request.sources, distinct=source_n),
+            facets={
+                name: top_facet(
+                    table[name][0],
+                    size,
+                    chosen[name],
+                    distinct=table[name][1],
+                    # A selected value of a facet that narrows is in every hit.
+                    selected_count=total if spec.narrows else 0,
+                )
+                for name, spec in FACETS.items()
+            },
             dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, many)),
             suggestion=None,
         )

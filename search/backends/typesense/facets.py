@@ -19,7 +19,14 @@ from typing import Any
 
 from search.backends.typesense import listing as listing
 from search.backends.typesense import results as results
-from search.backends.typesense.schema import fold_key, from_key, is_unresolved, key_of
+from search.backends.typesense.schema import (
+    FACET_STORAGE,
+    fold_key,
+    from_key,
+    is_unresolved,
+    key_of,
+)
+from search.facets import FACETS
 
 # Several searches (multi_search POSTs), answers in order.
 Many = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -28,12 +35,15 @@ Export = Callable[[str], Iterator[dict[str, Any]]]
 
 Counts = tuple[dict[str, int], int]  # {value: count}, number of distinct values
 
-FACET_FIELDS = {"actor": "actor_fold", "country": "countries", "source": "source_fold"}
+_STORAGE = {name: FACET_STORAGE[spec.doc_field] for name, spec in FACETS.items()}
+# The counted field of each facet (by facet name).
+FACET_FIELDS = {name: fields.counted for name, fields in _STORAGE.items()}
 # The stored field each facet is made from (counted directly for whole-index lists).
-STORED_FIELDS = {"actor": "actors", "country": "countries", "source": "source"}
-SPELLINGS = {"actor_fold": "actor_keys", "source_fold": "source_key"}
+STORED_FIELDS = {name: fields.stored for name, fields in _STORAGE.items()}
+# Counted fields of folded keys -> the field of their exact spellings.
+SPELLINGS = {f.counted: f.spellings for f in _STORAGE.values() if f.spellings}
 # The stored field holding the values of a counted field (to name hashed long values).
-STORED_OF = {"actor_fold": "actors", "source_fold": "source"}
+STORED_OF = {f.counted: f.stored for f in _STORAGE.values() if f.spellings}
 # Bound of the extra facet requests made for ties and missing spellings. Typesense 0.24's
 # facet cost grows faster than the values returned (measured on 500 articles: 35 values
 # 1 ms of server time, 100 values 3 ms, 300 values 17 ms, 1,000 values 83 ms). Past the
@@ -111,7 +121,7 @@ def tables(
     spellings: Spellings,
     selected: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Counts]:
-    """``{facet: ({display value: count}, distinct)}`` for actor, country and source.
+    """``{facet: ({display value: count}, distinct)}`` for every facet of ``FACETS``.
 
     ``base`` are the search parameters of ``response`` (query and filters), used when
     the top-k cut falls in a run of equal counts and the whole run is needed.

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.backends.typesense.schema import fold_key
+from search.backends.typesense.schema import FACET_STORAGE, fold_key
 from search.errors import QueryError
+from search.facets import FACETS
 from search.models import SearchRequest
 from search.query import STOP_WORDS
 
@@ -172,13 +173,18 @@ def _field_filter(
 def request_filters(request: SearchRequest) -> list[str]:
     """``filter_by`` clauses of the request's facet and date filters.
 
-    Actors and countries narrow (one clause per value, ANDed), sources widen (one OR'ed
-    clause); dates are inclusive days and exclude undated articles.
+    A facet that narrows gets one clause per value (ANDed), one that widens one clause
+    matching any value; dates are inclusive days and exclude undated articles.
     """
-    clauses = [f"actor_fold:={fold_key(a)}" for a in request.actors]
-    clauses += [f"countries:={quote(c)}" for c in request.countries]
-    if request.sources:
-        clauses.append("source_fold:=[" + ",".join(fold_key(s) for s in request.sources) + "]")
+    clauses: list[str] = []
+    for spec in FACETS.values():
+        fields = FACET_STORAGE[spec.doc_field]
+        # Folded fields hold hex keys (one opaque token); codes are quoted as they are.
+        keys = [fold_key(v) if fields.spellings else quote(v) for v in spec.selected(request)]
+        if spec.narrows:
+            clauses += [f"{fields.counted}:={key}" for key in keys]
+        elif keys:
+            clauses.append(f"{fields.counted}:=[" + ",".join(keys) + "]")
     if request.date_from or request.date_to:
         low = request.date_from.toordinal() if request.date_from else 0
         high = request.date_to.toordinal() if request.date_to else date.max.toordinal()

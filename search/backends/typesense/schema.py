@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,24 @@ UNRESOLVED = "\x00"
 TOKEN_SEPARATORS = ["-", "'", "/", "_", "&", "+", "=", ":", "(", ")", "[", "]", "<", ">", "|"]
 
 _STORED_ONLY = {"type": "string", "index": False, "optional": True}
+
+
+@dataclass(frozen=True, slots=True)
+class FacetFields:
+    """How one facet field of ``IndexDocument`` is stored in a Typesense document."""
+
+    stored: str  # the values as given (display, whole-index lists)
+    counted: str  # what facets count and filters match
+    spellings: str | None = None  # exact-spelling keys, when ``counted`` holds folded keys
+
+
+# Facet fields by ``IndexDocument`` field (``FacetSpec.doc_field``). Actors and sources
+# count casefolded keys (any case, as in Whoosh); country codes are counted as stored.
+FACET_STORAGE = {
+    "actors": FacetFields("actors", "actor_fold", "actor_keys"),
+    "countries": FacetFields("countries", "countries"),
+    "source": FacetFields("source", "source_fold", "source_key"),
+}
 
 
 def exact_key(value: str) -> str:

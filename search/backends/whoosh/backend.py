@@ -36,6 +36,7 @@ from search.backends.whoosh.searching import run_search
 from search.backends.whoosh.store import GenerationStore
 from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
+from search.facets import FACETS
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.query import validate_query
 from search.settings import Settings
@@ -230,9 +231,9 @@ class WhooshBackend:
         return _stream(reader)
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Values of ``actor``, ``country`` or ``source`` starting with ``prefix`` (any case)."""
-        if facet not in ("actor", "country", "source"):
-            raise BackendError(f"unknown facet {facet!r}: use actor, country or source")
+        """Values of facet ``facet`` (a name in ``FACETS``) starting with ``prefix`` (any case)."""
+        if facet not in FACETS:
+            raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
 
         def run(snap: _Snapshot) -> list[tuple[str, int]]:
             ranked = snap.value_counts.get(facet)

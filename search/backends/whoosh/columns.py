@@ -9,7 +9,7 @@ Backend-independent: document numbers are whatever the engine uses, ``0 .. size-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from search.backends import shared
-from search.models import DateBucket, DateHistogram, Facet
+from search.backends.whoosh.schema import record_values
+from search.facets import FACETS
+from search.models import DateBucket, DateHistogram, Facet, SearchRequest
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -77,18 +79,15 @@ class DocColumns:
 
     size: int  # document numbers are 0 .. size-1 (deleted ones included)
     live: BoolArray
-    actor: MultiColumn
-    country: MultiColumn
-    source: MultiColumn
+    facets: Mapping[str, MultiColumn]  # by facet name (``search.facets.FACETS``)
     day: IntArray  # date ordinal of publication, NO_DATE when undated
     stamp: IntArray  # publication time in epoch seconds (sorting), 0 when undated
     month: IntArray  # year * 12 + month - 1, NO_DATE when undated
     year: IntArray  # year, NO_DATE when undated
 
     def facet(self, name: str) -> MultiColumn:
-        """The column of facet ``actor``, ``country`` or ``source``."""
-        column: MultiColumn = getattr(self, name)
-        return column
+        """The column of the facet called ``name``."""
+        return self.facets[name]
 
 
 class _ColumnBuilder:
@@ -129,19 +128,17 @@ class _ColumnBuilder:
 def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> DocColumns:
     """Columns from ``(docnum, record)`` pairs of live documents.
 
-    A record has ``a`` (actor names), ``c`` (country codes), ``s`` (source or None),
-    ``t`` (epoch seconds or None) and ``d`` (day ordinal or None).
+    A record (``schema.encode_facets``) has each facet field's values, ``t`` (epoch
+    seconds or None) and ``d`` (day ordinal or None).
     """
     live = np.zeros(size, dtype=bool)
     day = np.full(size, NO_DATE, dtype=np.int64)
     stamp = np.zeros(size, dtype=np.int64)
-    builders = {name: _ColumnBuilder() for name in ("a", "c", "s")}
+    builders = {name: _ColumnBuilder() for name in FACETS}
     for docnum, rec in records:
         live[docnum] = True
-        builders["a"].add(docnum, rec.get("a") or ())
-        builders["c"].add(docnum, rec.get("c") or ())
-        source = rec.get("s")
-        builders["s"].add(docnum, (source,) if source else ())
+        for name, spec in FACETS.items():
+            builders[name].add(docnum, record_values(rec, spec.doc_field))
         if rec.get("d") is not None:
             day[docnum] = int(rec["d"])
             stamp[docnum] = int(rec.get("t") or 0)
@@ -158,9 +155,7 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
     return DocColumns(
         size=size,
         live=live,
-        actor=builders["a"].build(size),
-        country=builders["c"].build(size),
-        source=builders["s"].build(size),
+        facets={name: builder.build(size) for name, builder in builders.items()},
         day=day,
         stamp=stamp,
         month=month,
@@ -168,32 +163,27 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
     )
 
 
-def filter_mask(
-    cols: DocColumns,
-    *,
-    actors: Sequence[str] = (),
-    countries: Sequence[str] = (),
-    sources: Sequence[str] = (),
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> BoolArray | None:
+def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:
     """Mask of live documents passing every filter, or None when there is no filter.
 
-    Actors and countries narrow (AND of all values); sources widen (OR); dates are
-    inclusive and exclude undated documents.
+    A facet that narrows needs every selected value (AND), one that widens any (OR);
+    dates are inclusive and exclude undated documents.
     """
-    if not (actors or countries or sources or date_from or date_to):
+    date_from, date_to = request.date_from, request.date_to
+    selected = {name: spec.selected(request) for name, spec in FACETS.items()}
+    if not (any(selected.values()) or date_from or date_to):
         return None
     mask = cols.live.copy()
-    for value in actors:
-        mask &= cols.actor.docs_with(value, cols.size)
-    for value in countries:
-        mask &= cols.country.docs_with(value, cols.size)
-    if sources:
-        any_source = np.zeros(cols.size, dtype=bool)
-        for value in sources:
-            any_source |= cols.source.docs_with(value, cols.size)
-        mask &= any_source
+    for name, values in selected.items():
+        column = cols.facet(name)
+        if FACETS[name].narrows:
+            for value in values:
+                mask &= column.docs_with(value, cols.size)
+        elif values:
+            anyone = np.zeros(cols.size, dtype=bool)
+            for value in values:
+                anyone |= column.docs_with(value, cols.size)
+            mask &= anyone
     if date_from is not None:
         mask &= cols.day >= date_from.toordinal()
     if date_to is not None:
@@ -207,6 +197,18 @@ def top_facet(
     """The ``size`` most frequent values (ties by value), plus every selected value."""
     found = {column.values[vid]: int(counts[vid]) for vid in np.flatnonzero(counts).tolist()}
     return shared.top_facet(found, size, selected)
+
+
+def facets(cols: DocColumns, docs: IntArray, request: SearchRequest) -> dict[str, Facet]:
+    """Every value facet over the documents ``docs``: the top ``request.facet_size``
+    values plus the selected ones."""
+    out = {}
+    for name, spec in FACETS.items():
+        column = cols.facet(name)
+        out[name] = top_facet(
+            column, column.counts(docs), request.facet_size, spec.selected(request)
+        )
+    return out
 
 
 def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:

@@ -46,6 +46,11 @@ FIELD_ALIASES = {
 }
 
 
+# The key of each facet field (``IndexDocument`` field) in the per-document ``facets``
+# column record; a key written by older indexes, so never renamed.
+FACET_KEYS = {"actors": "a", "countries": "c", "source": "s"}
+
+
 def _list_field() -> fields.TEXT:
     return fields.TEXT(analyzer=LIST_ANALYZER, phrase=False, stored=True)
 
@@ -136,21 +141,33 @@ def to_fields(doc: IndexDocument, known_words: set[str] | None = None) -> dict[s
 
 
 def encode_facets(doc: IndexDocument) -> bytes:
-    """The per-document column value: actors, countries, source, published day ordinal."""
+    """The per-document column value: the facet fields (``FACET_KEYS``), the publication
+    time and day ordinal, and what incremental reindexing compares."""
     published = _utc(doc.published) if doc.published else None
-    payload = {
-        "a": list(doc.actors),
-        "c": list(doc.countries),
-        "s": doc.source or None,
-        # Seconds since the epoch for sorting; the day ordinal for filters and histograms.
-        "t": int(published.replace(tzinfo=UTC).timestamp()) if published else None,
-        "d": published.date().toordinal() if published else None,
-        # What incremental reindexing compares, readable without unpickling bodies.
-        "i": doc.id,
-        "k": doc.key,
-        "h": doc.content_hash,
+    payload: dict[str, Any] = {
+        key: _column_values(getattr(doc, doc_field)) for doc_field, key in FACET_KEYS.items()
     }
+    payload.update(
+        # Seconds since the epoch for sorting; the day ordinal for filters and histograms.
+        t=int(published.replace(tzinfo=UTC).timestamp()) if published else None,
+        d=published.date().toordinal() if published else None,
+        # What incremental reindexing compares, readable without unpickling bodies.
+        i=doc.id,
+        k=doc.key,
+        h=doc.content_hash,
+    )
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _column_values(value: tuple[str, ...] | str | None) -> list[str] | str | None:
+    """A facet field in the column record: a list, or for a one-value field the value."""
+    return list(value) if isinstance(value, tuple) else value or None
+
+
+def record_values(record: dict[str, Any], doc_field: str) -> tuple[str, ...]:
+    """The values of facet field ``doc_field`` in a decoded column record."""
+    raw = record.get(FACET_KEYS[doc_field])
+    return (raw,) if isinstance(raw, str) else tuple(raw or ())
 
 
 def decode_facets(raw: bytes) -> dict[str, Any]:

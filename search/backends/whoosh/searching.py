@@ -83,14 +83,7 @@ def run_search(
     cache = {} if cache is None else cache
     memo: Memo = {}  # postings read once per query, for the document set and the scores
     parsed = parse_query(q_text, searcher.schema) if q_text else None
-    mask = cols_mod.filter_mask(
-        cols,
-        actors=request.actors,
-        countries=request.countries,
-        sources=request.sources,
-        date_from=request.date_from,
-        date_to=request.date_to,
-    )
+    mask = cols_mod.filter_mask(cols, request)
     if parsed is None:
         docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
         matched = docs
@@ -117,7 +110,6 @@ def run_search(
 
     words = _highlight_words(searcher, parsed) if parsed is not None else frozenset()
     hits = tuple(_hit(searcher, docnum, score, words) for docnum, score in page)
-    size = request.facet_size
     suggestion = None
     if parsed is not None and total < SUGGEST_BELOW:
         suggestion = _suggest(searcher, parsed, q_text)
@@ -125,13 +117,7 @@ def run_search(
         request=request,
         total=total,
         hits=hits,
-        actor_facet=cols_mod.top_facet(cols.actor, cols.actor.counts(docs), size, request.actors),
-        country_facet=cols_mod.top_facet(
-            cols.country, cols.country.counts(docs), size, request.countries
-        ),
-        source_facet=cols_mod.top_facet(
-            cols.source, cols.source.counts(docs), size, request.sources
-        ),
+        facets=cols_mod.facets(cols, docs, request),
         dates=cols_mod.histogram(cols, docs),
         suggestion=suggestion,
     )
