@@ -19,7 +19,6 @@ MAX_PAGE = 10_000
 MAX_FACET_SIZE = 100
 MAX_VALUES = 20  # values per repeatable filter
 MAX_VALUE_CHARS = 200
-MAX_QUERY_CHARS = 500
 SORTS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -43,11 +42,10 @@ def parse_search_params(params: Params) -> SearchRequest:
     """Validate ``q, actor, country, source, from, to, sort, page, per_page, facet_size``.
 
     Unknown parameters are ignored (links may carry extra ones); a bad value raises
-    ``QueryError`` naming the parameter and what is allowed.
+    ``QueryError`` naming the parameter and what is allowed. ``q`` is parsed by
+    ``SearchRequest`` itself (``search.query``), with that module's messages.
     """
     q = _single(params, "q") or ""
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(f"q is too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
     from_text = _single(params, "from")
     to_text = _single(params, "to")
     date_from = parse_date_bound(from_text, "from", end=False)
