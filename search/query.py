@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from search.errors import QueryError
+from search.places import resolve_country
 
 MAX_QUERY_CHARS = 500
 FIELDS = ("title", "body", "actor", "country", "source", "mentioned")
@@ -193,8 +194,6 @@ def country_code(value: str) -> str | None:
     else a name, demonym or capital is resolved; ``None`` when it names no country."""
     if len(value) == 2:
         return value.upper()
-    from search.places import resolve_country  # the place table loads on first use
-
     return resolve_country(value)
 
 
