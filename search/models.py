@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from search.query import EMPTY_QUERY, Query, parse_query
+
 SortOrder = Literal["relevance", "newest", "oldest"]
 ActorKind = Literal["person", "org"]
 MentionType = Literal["person", "org", "country", "date"]
@@ -177,7 +179,14 @@ class IndexDocument:
 
 @dataclass(frozen=True, slots=True)
 class SearchRequest:
-    """A validated search: full-text query, facet filters, sort and paging."""
+    """A validated search: full-text query, facet filters, sort and paging.
+
+    ``q`` is the query as the user gave it (echoed back in responses); ``query`` is ``q``
+    parsed (``search.query``), what backends translate. A request is built with ``q``
+    alone and parses it here, once: a ``q`` that is not a valid query raises
+    ``QueryError`` (HTTP 400). ``dataclasses.replace`` carries ``query`` along unless
+    ``q`` changes.
+    """
 
     q: str = ""
     actors: tuple[str, ...] = ()
@@ -192,6 +201,12 @@ class SearchRequest:
     # Raw ``from``/``to`` text as the user gave it, echoed back in responses.
     from_text: str | None = None
     to_text: str | None = None
+    # Determined by ``q``: left out of equality and repr.
+    query: Query = field(default=EMPTY_QUERY, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.query.source != self.q:
+            object.__setattr__(self, "query", parse_query(self.q))
 
     @property
     def offset(self) -> int:

@@ -10,6 +10,7 @@ import calendar
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from search.errors import QueryError
 from search.facets import FACETS, FacetSpec
@@ -20,7 +21,6 @@ MAX_PAGE = 10_000
 MAX_FACET_SIZE = 100
 MAX_VALUES = 20  # values per repeatable filter
 MAX_VALUE_CHARS = 200
-MAX_QUERY_CHARS = 500
 SORTS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -42,11 +42,10 @@ def parse_search_params(params: Params) -> SearchRequest:
     """Validate ``q, actor, country, source, from, to, sort, page, per_page, facet_size``.
 
     Unknown parameters are ignored (links may carry extra ones); a bad value raises
-    ``QueryError`` naming the parameter and what is allowed.
+    ``QueryError`` naming the parameter and what is allowed. ``q`` is parsed by
+    ``SearchRequest`` itself (``search.query``), with that module's messages.
     """
     q = _single(params, "q") or ""
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(f"q is too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
     from_text = _single(params, "from")
     to_text = _single(params, "to")
     date_from = parse_date_bound(from_text, "from", end=False)
@@ -56,9 +55,13 @@ def parse_search_params(params: Params) -> SearchRequest:
     sort = _single(params, "sort") or ("relevance" if q.strip() else "newest")
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    # Typed Any: mypy cannot tell these keys from SearchRequest's other fields.
+    filters: dict[str, Any] = {
+        spec.request_field: _facet_values(params, spec) for spec in FACETS.values()
+    }
     return SearchRequest(
         q=q.strip(),
-        **{spec.request_field: _facet_values(params, spec) for spec in FACETS.values()},
+        **filters,
         date_from=date_from,
         date_to=date_to,
         sort=sort,  # type: ignore[arg-type]  # checked against SORTS above

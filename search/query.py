@@ -1,16 +1,26 @@
-"""Validation of the user's full-text query ``q``, independent of any search backend.
+"""The user's full-text query ``q``, parsed once into tokens every backend translates.
 
 The query language (documented for users):
 
 - words are ANDed: ``putin oil`` finds articles with both words (stemmed);
-- ``"exact phrase"``; ``AND``, ``OR``, ``NOT`` (upper case) and parentheses;
+- ``"exact phrase"``; ``AND``, ``OR``, ``NOT``, ``ANDNOT``, ``ANDMAYBE`` (upper case) and
+  parentheses;
 - fields: ``title:``, ``body:``, ``actor:"Vladimir Putin"``, ``country:RU`` (or a country
-  name), ``source:``, ``mentioned:2025-06-23``;
-- trailing wildcards with at least two letters before them (``sanct*``).
+  name), ``source:``, ``mentioned:2025-06-23``; a field may prefix a group: ``title:(a OR b)``;
+- trailing wildcards with at least two letters before them (``sanct*``);
+- a boost after a word changes ranking only (``oil^2``).
 
-Whoosh's parser never raises: it quietly turns ``putin AND`` or ``"unclosed`` into some
-query. So every mistake a user can fix is caught here, before any backend sees the
-query, and answered with a message that says what to change (a ``QueryError``, HTTP 400).
+A leading ``-`` is not an exclusion: ``oil-producing -gulf`` is three words (use ``NOT``).
+
+``parse_query`` is the only place that reads the text: it catches every mistake a user
+can fix (Whoosh's parser never raises, it quietly turns ``putin AND`` or ``"unclosed`` into
+some query) and returns an immutable ``Query`` of ``Token``\\ s. ``SearchRequest`` carries
+it; each backend translates the tokens, and a construct one backend cannot express is
+refused with a message from the same table (``MESSAGES``, HTTP 400 via ``query_error``).
+
+One token rule serves validation and both engines: ``WORD_PATTERN`` (the Whoosh analyser's,
+which also keeps ``*`` in words; wildcards are tokens of their own here), so ``U.S.`` is
+one word, ``u.s``, with content, not two one-letter words.
 """
 
 from __future__ import annotations
@@ -18,12 +28,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Literal
 
 from search.errors import QueryError
+from search.places import resolve_country
 
 MAX_QUERY_CHARS = 500
 FIELDS = ("title", "body", "actor", "country", "source", "mentioned")
+# Fields that search the analysed text (the others match a whole stored value).
+TEXT_FIELDS = ("title", "body")
 BINARY_OPERATORS = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+OPERATORS = BINARY_OPERATORS | {"NOT"}
 # Whoosh's default stop list minus words that carry meaning in news: "us" (the country,
 # lower-cased "US"), "may" (the month). Backends analyse text with this same list, so a
 # query made only of these words can never match anything.
@@ -31,11 +46,41 @@ STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it not of on or that the this "
     "to we when will with yet you your".split()
 )
+# How analysers cut text into words: "U.S." is one word ("u.s"), "oil-producing" two.
+WORD_PATTERN = r"\w+(?:\.?\w+)*"
+# Shorter words are dropped by both engines' analysers.
+MIN_WORD_CHARS = 2
 # Characters before the first wildcard a pattern needs, so one pattern cannot expand to
 # a large part of the term dictionary.
 MIN_WILDCARD_PREFIX = 2
 
-_TOKEN = re.compile(
+# Every message a query can earn (HTTP 400), so each is written once: the parser and the
+# backends' translations raise them through ``query_error``.
+MESSAGES = {
+    "too_long": "query too long ({chars} characters; at most {limit}): too expensive to run, "
+    "shorten it",
+    "unclosed_quote": 'unclosed quote in query: add the closing " or remove the quote',
+    "unopened_paren": "unbalanced parentheses in query: a ')' has no matching '('",
+    "unclosed_paren": "unbalanced parentheses in query: a '(' is never closed",
+    "empty_parens": "empty parentheses in query: put words inside or remove them",
+    "unknown_field": "unknown field {field!r} in query; fields are: {fields}",
+    "field_value": "field {field}: needs a value, e.g. {field}:word",
+    "binary_operand": "{op} needs a word on each side",
+    "not_operand": "NOT needs a word after it",
+    "wildcard_prefix": "wildcard {word!r} is too expensive: put at least {prefix} letters "
+    "before * or ? (e.g. sanct*)",
+    "no_content": "query has only common words or punctuation (like 'the', 'of'), which "
+    "match nothing: add a meaningful word",
+    # A construct the language has but one engine cannot express.
+    "unsupported": "{construct} is not supported: the {engine} backend cannot express it; "
+    "search for the words without it{tip}",
+    # The engine itself refused a translated query.
+    "engine_refused": "the {engine} backend cannot run this query: {reason}",
+}
+
+TokenKind = Literal["word", "phrase", "op", "open", "close"]
+
+_LEXEME = re.compile(
     r"""
     (?P<field>[^\W\d_][\w-]*:)(?=[\w"(*?])  # field prefix glued to its value
     | (?P<quote>"[^"]*")                 # phrase (closed)
@@ -45,37 +90,111 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+# Whoosh's boost syntax after a word: "oil^2", "oil^0.5".
+_BOOST = re.compile(r"^(?P<word>.+?)\^(?P<boost>\d+(?:\.\d+)?|\.\d+)$")
+_WORD = re.compile(WORD_PATTERN)
+
+
+def query_error(key: str, **details: object) -> QueryError:
+    """The ``QueryError`` (HTTP 400) for ``MESSAGES[key]`` filled with ``details``."""
+    return QueryError(MESSAGES[key].format(**details))
+
+
+def analysed_words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` an analyser keeps: lower case, ``WORD_PATTERN``, at least
+    ``MIN_WORD_CHARS`` characters, no stop words (``"U.S. and the UK"`` -> ``u.s, uk``)."""
+    return tuple(
+        w for w in _WORD.findall(text.lower()) if len(w) >= MIN_WORD_CHARS and w not in STOP_WORDS
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "field" | "quote" | "open" | "close" | "word" | "op"
-    text: str
+class Token:
+    """One unit of a parsed query.
 
-
-def validate_query(q: str) -> str:
-    """Return ``q`` normalised (whitespace collapsed, field names lower-cased).
-
-    Raises ``QueryError`` with a message the user can act on. An empty result means
-    "browse": no full-text condition.
+    ``kind`` is ``word`` (``text`` as written, maybe with ``*``/``?``), ``phrase`` (``text``
+    the words between the quotes), ``op`` (``AND``, ``OR``, ``NOT``, ``ANDNOT``,
+    ``ANDMAYBE``), ``open`` or ``close`` (a parenthesis). ``field`` is the lower-case field
+    name a word, phrase or group is prefixed with (``actor:"X"``, ``title:(a OR b)``);
+    ``boost`` the ranking weight written after a word (``"2"`` for ``oil^2``).
     """
+
+    kind: TokenKind
+    text: str
+    field: str | None = None
+    boost: str = ""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The analysed words of a word or phrase (see ``analysed_words``)."""
+        return analysed_words(self.text) if self.kind in ("word", "phrase") else ()
+
+    @property
+    def is_wildcard(self) -> bool:
+        """Whether this is a word with ``*`` or ``?`` in it."""
+        return self.kind == "word" and ("*" in self.text or "?" in self.text)
+
+    @property
+    def is_operand(self) -> bool:
+        """Whether an operator may stand before this token (a word, phrase or group)."""
+        return self.kind in ("word", "phrase", "open")
+
+    def render(self) -> str:
+        """The token in query syntax (``actor:"Vladimir Putin"``, ``oil^2``, ``(``)."""
+        text = f'"{self.text}"' if self.kind == "phrase" else self.text
+        prefix = f"{self.field}:" if self.field else ""
+        return prefix + text + (f"^{self.boost}" if self.boost else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed, valid query: ``source`` as given and its ``tokens``; empty means browse."""
+
+    source: str = ""
+    tokens: tuple[Token, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+    @property
+    def text(self) -> str:
+        """The query normalised (whitespace collapsed, field names lower-cased): what the
+        Whoosh parser reads and "did you mean" rewrites; parsing it gives the same tokens."""
+        out = ""
+        for tok in self.tokens:
+            if out and tok.kind != "close" and not out.endswith("("):
+                out += " "
+            out += tok.render()
+        return out
+
+
+EMPTY_QUERY = Query()
+
+
+def parse_query(q: str) -> Query:
+    """Parse ``q`` into a ``Query``, or raise ``QueryError`` saying what to change."""
+    if len(q) > MAX_QUERY_CHARS:
+        raise query_error("too_long", chars=len(q), limit=MAX_QUERY_CHARS)
     text = _normalise_whitespace(q)
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"query too long ({len(text)} characters; at most {MAX_QUERY_CHARS}): "
-            "too expensive to run, shorten it"
-        )
     if not text:
-        return ""
+        return Query(q)
     if text.count('"') % 2:
-        raise QueryError('unclosed quote in query: add the closing " or remove the quote')
-    tokens = _tokenise(text)
-    _check_parentheses(tokens)
-    _check_fields(tokens)
+        raise query_error("unclosed_quote")
+    lexemes = _lex(text)
+    _check_parentheses(lexemes)
+    tokens = _tokens(lexemes)
     _check_operators(tokens)
     _check_wildcards(tokens)
     _check_meaning(tokens)
-    return _render(tokens)
+    return Query(q, tokens)
+
+
+def country_code(value: str) -> str | None:
+    """The ISO code a ``country:`` value stands for: two letters are a code (any case),
+    else a name, demonym or capital is resolved; ``None`` when it names no country."""
+    if len(value) == 2:
+        return value.upper()
+    return resolve_country(value)
 
 
 def _normalise_whitespace(q: str) -> str:
@@ -85,117 +204,104 @@ def _normalise_whitespace(q: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _tokenise(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "word"
-        value = match.group(kind)
-        if kind == "word" and value in BINARY_OPERATORS | {"NOT"}:
-            kind = "op"
-        tokens.append(_Token(kind, value))
-    return tokens
+def _lex(text: str) -> list[tuple[str, str]]:
+    """``(kind, text)`` pairs: ``field`` (``actor:``), ``quote``, ``open``, ``close``, ``word``."""
+    return [(m.lastgroup or "word", m.group(m.lastgroup or "word")) for m in _LEXEME.finditer(text)]
 
 
-def _check_parentheses(tokens: list[_Token]) -> None:
+def _check_parentheses(lexemes: list[tuple[str, str]]) -> None:
     depth = 0
-    for tok in tokens:
-        if tok.kind == "open":
+    for kind, _text in lexemes:
+        if kind == "open":
             depth += 1
-        elif tok.kind == "close":
+        elif kind == "close":
             depth -= 1
             if depth < 0:
-                raise QueryError("unbalanced parentheses in query: a ')' has no matching '('")
+                raise query_error("unopened_paren")
     if depth:
-        raise QueryError("unbalanced parentheses in query: a '(' is never closed")
+        raise query_error("unclosed_paren")
 
 
-def _check_fields(tokens: list[_Token]) -> None:
-    for i, tok in enumerate(tokens):
-        if tok.kind == "word" and tok.text.endswith(":") and tok.text[:-1].lower() in FIELDS:
-            raise QueryError(f"field {tok.text.lower()} needs a value, e.g. {tok.text.lower()}word")
-        if tok.kind != "field":
-            continue
-        name = tok.text[:-1].lower()
-        if name not in FIELDS:
-            raise QueryError(
-                f"unknown field {tok.text[:-1]!r} in query; fields are: " + ", ".join(FIELDS)
-            )
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if nxt is None or nxt.kind not in ("word", "quote", "open"):
-            raise QueryError(f"field {name}: needs a value, e.g. {name}:word")
+def _tokens(lexemes: list[tuple[str, str]]) -> tuple[Token, ...]:
+    """Lexemes -> tokens: a field prefix joins its value, operators are told apart."""
+    tokens: list[Token] = []
+    i = 0
+    while i < len(lexemes):
+        kind, text = lexemes[i]
+        i += 1
+        _check_bare_field(kind, text)
+        field = None
+        if kind == "field":
+            field = text[:-1].lower()
+            if field not in FIELDS:
+                raise query_error("unknown_field", field=text[:-1], fields=", ".join(FIELDS))
+            kind, text = lexemes[i] if i < len(lexemes) else ("", "")
+            i += 1
+            if kind not in ("word", "quote", "open") or text in OPERATORS:
+                raise query_error("field_value", field=field)
+            _check_bare_field(kind, text)
+        tokens.append(_token(kind, text, field))
+    return tuple(tokens)
 
 
-def _check_operators(tokens: list[_Token]) -> None:
+def _check_bare_field(kind: str, text: str) -> None:
+    """``title:`` with nothing glued to it is a field missing its value, not a word."""
+    if kind == "word" and text.endswith(":") and text[:-1].lower() in FIELDS:
+        raise query_error("field_value", field=text[:-1].lower())
+
+
+def _token(kind: str, text: str, field: str | None) -> Token:
+    if kind == "quote":
+        return Token("phrase", text[1:-1], field)
+    if kind == "open":
+        return Token("open", text, field)
+    if kind == "close":
+        return Token("close", text)
+    if text in OPERATORS and field is None:
+        return Token("op", text)
+    boosted = _BOOST.match(text)
+    if boosted:
+        return Token("word", boosted["word"], field, boosted["boost"])
+    return Token("word", text, field)
+
+
+def _check_operators(tokens: tuple[Token, ...]) -> None:
     """Every AND/OR needs an operand on both sides, every NOT one after it."""
-    prev: _Token | None = None
+    prev: Token | None = None
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if tok.kind == "op":
             needs_left = tok.text in BINARY_OPERATORS
-            left_ok = prev is not None and prev.kind in ("word", "quote", "close")
+            left_ok = prev is not None and prev.kind in ("word", "phrase", "close")
             right_ok = nxt is not None and (
-                nxt.kind in ("word", "quote", "open", "field")
-                or (nxt.text == "NOT" and tok.text != "NOT")
+                nxt.is_operand or (nxt.text == "NOT" and nxt.kind == "op" and tok.text != "NOT")
             )
             if (needs_left and not left_ok) or not right_ok:
-                raise QueryError(
-                    f"{tok.text} needs a word on each side"
-                    if needs_left
-                    else "NOT needs a word after it"
-                ) from None
+                if needs_left:
+                    raise query_error("binary_operand", op=tok.text)
+                raise query_error("not_operand")
         elif tok.kind == "open" and nxt is not None and nxt.kind == "close":
-            raise QueryError("empty parentheses in query: put words inside or remove them")
+            raise query_error("empty_parens")
         prev = tok
 
 
-def _check_wildcards(tokens: list[_Token]) -> None:
+def _check_wildcards(tokens: tuple[Token, ...]) -> None:
     for tok in tokens:
-        if tok.kind != "word" or not ("*" in tok.text or "?" in tok.text):
+        if not tok.is_wildcard:
             continue
         first = min(i for i, ch in enumerate(tok.text) if ch in "*?")
         if first < MIN_WILDCARD_PREFIX:
-            raise QueryError(
-                f"wildcard {tok.text!r} is too expensive: put at least "
-                f"{MIN_WILDCARD_PREFIX} letters before * or ? (e.g. sanct*)"
-            )
+            raise query_error("wildcard_prefix", word=tok.text, prefix=MIN_WILDCARD_PREFIX)
 
 
-def _check_meaning(tokens: list[_Token]) -> None:
+def _check_meaning(tokens: tuple[Token, ...]) -> None:
     """Reject queries whose words all vanish in analysis (stop words, punctuation)."""
-    after_field = False
+    in_field_group = False
     for tok in tokens:
-        if tok.kind == "field":
-            after_field = True
-            continue
-        if after_field:
-            # Field values (actor:"The Who", country:US) are matched whole, not analysed.
-            after_field = tok.kind == "open"
-            if tok.kind in ("word", "quote"):
+        if tok.kind in ("word", "phrase"):
+            # Field values (actor:"The Who", country:US) are matched whole, not analysed;
+            # so is the first value of a field's group (title:(the ...)), as ever.
+            if tok.field or in_field_group or tok.words:
                 return
-            continue
-        if tok.kind in ("word", "quote") and _has_content(tok.text):
-            return
-    raise QueryError(
-        "query has only common words or punctuation (like 'the', 'of'), "
-        "which match nothing: add a meaningful word"
-    )
-
-
-def _has_content(text: str) -> bool:
-    # The analyser's token pattern: "U.S." is one word ("u.s"), not two letters.
-    words = re.findall(r"\w+(?:\.?\w+)*", text.lower())
-    # Backends drop one-letter words too (minimum token length 2).
-    return any(len(w) >= 2 and w not in STOP_WORDS for w in words)
-
-
-def _render(tokens: list[_Token]) -> str:
-    parts: list[str] = []
-    glue = False
-    for tok in tokens:
-        text = tok.text.lower() if tok.kind == "field" else tok.text
-        if glue or (parts and tok.kind == "close") or (parts and parts[-1].endswith("(")):
-            parts[-1] += text
-        else:
-            parts.append(text)
-        glue = tok.kind == "field"
-    return " ".join(parts)
+        in_field_group = tok.kind == "open" and (tok.field is not None or in_field_group)
+    raise query_error("no_content")

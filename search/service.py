@@ -39,11 +39,7 @@ class SearchService:
         return self._backend
 
     def search(self, request: SearchRequest) -> SearchPage:
-        """Run a validated request."""
-        from search.query import validate_query
-
-        if request.q:
-            validate_query(request.q)
+        """Run a request (its query was parsed when the request was built)."""
         started = time.perf_counter()
         page = self.backend.search(request)
         if not page.took_ms:

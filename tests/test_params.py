@@ -58,7 +58,8 @@ def test_full_request() -> None:
         ({"sort": "random"}, "sort must be one of relevance, newest, oldest"),
         ({"country": "Atlantis"}, "unknown country 'Atlantis'"),
         ({"q": ["a", "b"]}, "q was given 2 times"),
-        ({"q": "x" * 501}, "q is too long"),
+        ({"q": "x" * 501}, "query too long"),
+        ({"q": "putin AND"}, "AND needs a word on each side"),
         ({"actor": ["x"] * 21}, "at most 20 actor values"),
     ],
 )

@@ -23,6 +23,7 @@ from search.models import (
     MarkedSpan,
     SearchRequest,
 )
+from search.query import parse_query
 from search.settings import Settings
 
 pytest.importorskip("typesense")
@@ -51,16 +52,24 @@ pytest.importorskip("typesense")
         ("title:oil", "oil", [], False),
         ("(oil AND gas) prices", "oil gas prices", [], False),
         ("oil-producing -gulf", "oil producing gulf", [], False),
+        ("U.S. U.K.", "u.s u.k", [], False),  # one word each, with content
+        ("Putin's oil^2", "putin oil", [], False),  # the analysers' words; boosts rank only
+        ("oil ANDMAYBE (gas prices)", "oil", [], False),  # the whole optional group
+        ("oil ANDMAYBE NOT gas", "oil", [], False),
+        ("oil NOT the", "oil", [], False),  # nothing to exclude, as in Whoosh
+        ("oil ANDNOT NOT gas", "oil gas", [], False),
+        ("title:sanct*", "sanct", [], True),
     ],
 )
 def test_translate_table(q: str, text: str, filters: list[str], prefix: bool) -> None:
-    tq = translate(q, lambda name: {"russia": "RU"}.get(name.lower()))
+    tq = translate(parse_query(q))
     assert (tq.q, tq.filters, tq.prefix) == (text, filters, prefix)
 
 
 def test_country_names_resolve_to_codes() -> None:
-    tq = translate("country:Russia", lambda name: {"russia": "RU"}.get(name.lower()))
-    assert tq.filters == ["countries:=`RU`"]
+    assert translate(parse_query("country:Russia")).filters == ["countries:=`RU`"]
+    assert translate(parse_query('country:"united states"')).filters == ["countries:=`US`"]
+    assert translate(parse_query("country:Atlantis")).filters == ["countries:=`Atlantis`"]
 
 
 @pytest.mark.parametrize(
@@ -70,14 +79,14 @@ def test_country_names_resolve_to_codes() -> None:
         ('oil NOT "gas prices"', "NOT before a phrase"),
         ("oil NOT (gas prices)", "NOT before parentheses"),
         ("sa?d oil", "wildcard"),
-        ("sanct* embarg*", "one wildcard"),
+        ("sanct* embarg*", "more than one wildcard"),
         ("NOT oil", "only of NOT"),
         ("actor:(Putin Trump)", "not supported"),
     ],
 )
 def test_untranslatable_queries_are_clear_400s(q: str, fragment: str) -> None:
     with pytest.raises(QueryError, match=fragment):
-        translate(q)
+        translate(parse_query(q))
 
 
 def test_request_filters() -> None:

@@ -151,10 +151,12 @@ def test_links_keep_non_default_sort_and_sizes_only() -> None:
 
 
 def test_links_escape_hostile_values() -> None:
-    state = SearchState(SearchRequest(q='"><script>alert(1)</script>'))
+    # A request holds a parsed query, so its q is valid (quotes closed), hostile or not.
+    hostile = 'x"><script>alert(1)</script>"'
+    state = SearchState(SearchRequest(q=hostile))
     url = state.add("actor", "a&b=c#d")
     assert "<" not in url and "#" not in url
-    assert _query(url) == {"q": ['"><script>alert(1)</script>'], "actor": ["a&b=c#d"]}
+    assert _query(url) == {"q": [hostile], "actor": ["a&b=c#d"]}
 
 
 def test_timeline_bars_link_to_their_bucket() -> None:

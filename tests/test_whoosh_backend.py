@@ -25,11 +25,11 @@ import pytest
 
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
-from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
 from search.errors import BackendError, IndexBusyError, IndexMissingError
 from search.models import IndexDocument, SearchRequest
-from search.query import validate_query
+from search.query import parse_query
 from search.settings import Settings
 from tests.backend_docs import BY_ID, DOCS, NEWEST
 
@@ -164,7 +164,7 @@ def test_query_syntax(backend: WhooshBackend, q: str, expected: set[str]) -> Non
 )
 def test_numpy_docsets_equal_whoosh(backend: WhooshBackend, q: str) -> None:
     def both(snap: Any) -> tuple[list[int], list[int]]:
-        parsed = parse_query(validate_query(q), snap.searcher.schema)
+        parsed = to_whoosh(parse_query(q), snap.searcher.schema)
         ours = matching_docs(snap.searcher, parsed).tolist()
         return ours, sorted(set(snap.searcher.docs_for_query(parsed)))
 
@@ -210,7 +210,7 @@ def test_filtered_ranking_keeps_unfiltered_order_and_scores(
 )
 def test_numpy_bm25_equals_whoosh(backend: WhooshBackend, q: str) -> None:
     def both(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        parsed = parse_query(validate_query(q), snap.searcher.schema)
+        parsed = to_whoosh(parse_query(q), snap.searcher.schema)
         docs = matching_docs(snap.searcher, parsed)
         ours = _numpy_ranked_page(snap.searcher, parsed, docs, 0, 100, {})
         hits = snap.searcher.search(parsed, limit=None)
@@ -225,7 +225,7 @@ def test_numpy_bm25_equals_whoosh(backend: WhooshBackend, q: str) -> None:
 
 def test_direct_scoring_equals_whoosh_filtered_search(backend: WhooshBackend) -> None:
     def both(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        parsed = parse_query("russia OR oil OR putin", snap.searcher.schema)
+        parsed = to_whoosh(parse_query("russia OR oil OR putin"), snap.searcher.schema)
         docs = matching_docs(snap.searcher, parsed)[::2]
         ours = [(d, round(s, 6)) for d, s in _score_docs(snap.searcher, parsed, docs)]
         hits = snap.searcher.search(parsed, limit=None, filter=set(docs.tolist()))
@@ -379,7 +379,7 @@ _HOLD_LOCK = """
 import sys, time
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
-from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
@@ -439,7 +439,7 @@ import sys, time
 from datetime import UTC, datetime
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
-from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
 from search.models import IndexDocument
 from search.settings import Settings
@@ -506,7 +506,7 @@ _FILL_DISK = """
 import resource, signal, sys
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
-from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, parse_query
+from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
 from search.errors import BackendError
 from search.models import IndexDocument

@@ -13,10 +13,10 @@ from search.params import (
     MAX_FACET_SIZE,
     MAX_PAGE,
     MAX_PER_PAGE,
-    MAX_QUERY_CHARS,
     MAX_VALUE_CHARS,
     MAX_VALUES,
 )
+from search.query import MAX_QUERY_CHARS
 from web.openapi_schemas import SCHEMAS
 
 DATE_PATTERN = r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"

@@ -39,11 +39,10 @@ from search.backends.typesense.client import Api, confirmed, guarded, make_clien
 from search.backends.typesense.query import quote, request_filters, translate
 from search.backends.typesense.schema import fold_key, from_typesense
 from search.backends.typesense.writer import FullRebuild, IncrementalWriter
-from search.errors import BackendError, IndexMissingError, QueryError
+from search.errors import BackendError, IndexMissingError
 from search.facets import FACETS
 from search.models import IndexDocument, SearchPage, SearchRequest
-from search.places import resolve_country
-from search.query import validate_query
+from search.query import query_error
 from search.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -265,8 +264,7 @@ class TypesenseBackend:
     def search(self, request: SearchRequest) -> SearchPage:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
         started = time.perf_counter()
-        q_text = validate_query(request.q)
-        tq = translate(q_text, resolve_country) if q_text else translate("")
+        tq = translate(request.query)
         filters = request_filters(request) + tq.filters
         common: dict[str, Any] = {"collection": self.alias, "q": tq.q, **TEXT_PARAMS}
         common["prefix"] = "true" if tq.prefix else "false"
@@ -341,7 +339,7 @@ class TypesenseBackend:
                 "run `dateline reindex`"
             )
         if code == 400:
-            raise QueryError(f"the Typesense backend cannot run this query: {message}")
+            raise query_error("engine_refused", engine="Typesense", reason=message)
         raise BackendError(f"Typesense search failed ({code}): {message}")
 
 

@@ -11,16 +11,16 @@ Typesense 0.24 has no boolean query syntax. What translates exactly:
 - one trailing wildcard ``sanct*`` (Typesense prefix-matches the last query word).
 
 What differs, documented in docs/operations.md: no stemming (``oil`` does not find
-``oils``); ``title:``/``body:`` search both fields; ``a ANDMAYBE b`` is ``a``. What cannot
-be expressed is refused with a ``QueryError`` (HTTP 400) naming the construct: ``OR``,
-``NOT`` before a phrase or parentheses, ``?`` or more than one ``*`` wildcard.
-Pure functions: no ``typesense`` import.
+``oils``); ``title:``/``body:`` search both fields; ``a ANDMAYBE b`` is ``a``; boosts
+(``oil^2``) are ignored; Typesense drops the dots of ``U.S.`` so it also finds ``US`` and
+``us``. What cannot be expressed is refused with a ``QueryError`` (HTTP 400, a message of
+``search.query.MESSAGES``) naming the construct: ``OR``, ``NOT`` before a phrase,
+parentheses or several words, ``?`` or more than one ``*`` wildcard.
+Pure functions over the tokens of ``search.query``: no ``typesense`` import.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,25 +28,14 @@ from search.backends.typesense.schema import FACET_STORAGE, fold_key
 from search.errors import QueryError
 from search.facets import FACETS
 from search.models import SearchRequest
-from search.query import STOP_WORDS
+from search.query import Query, Token, country_code, query_error
 
-_TOKEN = re.compile(
-    r"""
-    (?P<field>[^\W\d_][\w-]*:)(?=[\w"(*?])
-    | (?P<quote>"[^"]*")
-    | (?P<open>\()
-    | (?P<close>\))
-    | (?P<word>[^\s()"]+)
-    """,
-    re.VERBOSE,
-)
 FILTER_FIELDS = {
     "actor": "actor_fold",
     "country": "countries",
     "source": "source_fold",
     "mentioned": "dates_mentioned",
 }
-_HINT = "the Typesense backend cannot express it; search for the words without it"
 
 
 @dataclass(slots=True)
@@ -68,60 +57,53 @@ def quote(value: str) -> str:
     return "`" + value.replace("`", "") + "`"
 
 
-def translate(q: str, resolve_country: Callable[[str], str | None] | None = None) -> TypesenseQuery:
-    """Typesense parameters for a ``q`` already checked by ``validate_query``."""
+def translate(query: Query) -> TypesenseQuery:
+    """Typesense parameters for a parsed query (``*`` and no filters for an empty one).
+
+    Words are sent as the analysers cut them (``search.query.analysed_words``): stop words
+    and one-letter words dropped, ``U.S.`` kept as one word (Typesense then reads it as
+    ``us``), a leading ``-`` (exclusion to Typesense, a dash in Dateline) gone.
+    """
     out = TypesenseQuery()
     words: list[str] = []
     wildcard: str | None = None
-    tokens = [(m.lastgroup or "word", m.group(m.lastgroup or "word")) for m in _TOKEN.finditer(q)]
     negate = False
-    skip_next = False
+    tokens = query.tokens
     i = 0
     while i < len(tokens):
-        kind, text = tokens[i]
+        tok = tokens[i]
         i += 1
-        if skip_next:  # the optional side of ANDMAYBE only changes ranking in Whoosh
-            skip_next = kind == "field"
+        if tok.kind == "op":
+            if tok.text == "OR":
+                raise _unsupported("OR")
+            if tok.text == "ANDMAYBE":
+                # Its right side only changes ranking in Whoosh: leave it out.
+                i = _after_operand(tokens, i)
+            elif tok.text in ("NOT", "ANDNOT"):
+                negate = not negate
             continue
-        if kind == "word" and text in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
-            if text == "OR":
-                raise QueryError(f"OR is not supported: {_HINT}")
-            negate = text in ("NOT", "ANDNOT")
-            skip_next = text == "ANDMAYBE"
-            continue
-        if kind in ("open", "close"):
+        if tok.kind == "open":
             if negate:
-                raise QueryError(f"NOT before parentheses is not supported: {_HINT}")
+                raise _unsupported("NOT before parentheses")
+            if tok.field:
+                raise _unsupported(f"{tok.field}:( … )")
             continue
-        if kind == "field":
-            name = text[:-1].lower()
-            value_kind, value = tokens[i] if i < len(tokens) else ("word", "")
-            i += 1
-            if value_kind == "open":
-                raise QueryError(f"{name}:( … ) is not supported: {_HINT}")
-            value = value.strip('"')
-            if name in FILTER_FIELDS:
-                out.filters.append(_field_filter(name, value, negate, resolve_country))
-            else:  # title:/body: -> the words, searched in both fields
-                kind, text = value_kind, value if value_kind == "word" else f'"{value}"'
-                if negate:
-                    words.append(_negated(kind, text))
-                else:
-                    words.extend(_words(kind, text))
-            negate = False
+        if tok.kind == "close":
             continue
-        if "*" in text or "?" in text:
+        if tok.field in FILTER_FIELDS:
+            out.filters.append(_field_filter(tok, negate))
+        elif tok.is_wildcard:  # title:/body: words are searched in both fields, as others
+            text = tok.text
             if negate or "?" in text or not text.endswith("*") or text.count("*") > 1:
-                raise QueryError(f"wildcard {text!r} is not supported: {_HINT} (use word*)")
+                raise _unsupported(f"wildcard {text!r}", tip=" (use word*)")
             if wildcard is not None:
-                raise QueryError(f"only one wildcard word per query is supported: {_HINT}")
+                raise _unsupported("more than one wildcard word")
             wildcard = text[:-1].lower()
-            continue
-        if negate:
-            words.append(_negated(kind, text))
-            negate = False
+        elif negate:
+            words.extend(_negated(tok))
         else:
-            words.extend(_words(kind, text))
+            words.extend(_words(tok))
+        negate = False
     if wildcard:
         # Typesense prefix-matches only the last query word.
         words.append(wildcard)
@@ -131,40 +113,49 @@ def translate(q: str, resolve_country: Callable[[str], str | None] | None = None
         out.q = " ".join(words)
     elif words:
         # Typesense needs something to match before it can exclude: everything.
-        raise QueryError(f"a query made only of NOT terms is not supported: {_HINT}")
+        raise _unsupported("a query made only of NOT terms")
     return out
 
 
-def _words(kind: str, text: str) -> list[str]:
-    if kind == "quote":
-        inner = " ".join(text.strip('"').split())
-        return [f'"{inner}"'] if _content(inner) else []
-    # A leading "-" would mean exclusion to Typesense; in Dateline it is just a dash.
-    return [w for w in re.findall(r"[^\W_]+(?:[.'][^\W_]+)*", text) if _content(w)]
+def _unsupported(construct: str, tip: str = "") -> QueryError:
+    return query_error("unsupported", construct=construct, engine="Typesense", tip=tip)
 
 
-def _negated(kind: str, text: str) -> str:
-    if kind == "quote":
-        raise QueryError(f"NOT before a phrase is not supported: {_HINT}")
-    words = _words(kind, text)
-    if len(words) != 1:
-        raise QueryError(f"NOT {text!r}: exclude one plain word at a time ({_HINT})")
-    return "-" + words[0]
+def _after_operand(tokens: tuple[Token, ...], i: int) -> int:
+    """The index after the operand starting at ``tokens[i]`` (a ``NOT``, then a word, a
+    phrase or a whole group)."""
+    while i < len(tokens) and tokens[i].kind == "op":  # NOT before the operand
+        i += 1
+    depth = 0
+    while i < len(tokens):
+        kind = tokens[i].kind
+        depth += (kind == "open") - (kind == "close")
+        i += 1
+        if depth == 0:
+            break
+    return i
 
 
-def _content(word: str) -> bool:
-    tokens = re.findall(r"\w+", word.lower())
-    return any(len(t) >= 2 and t not in STOP_WORDS for t in tokens)
+def _words(tok: Token) -> list[str]:
+    if not tok.words:  # only stop words or punctuation: the analysers drop it all
+        return []
+    if tok.kind == "phrase":
+        return ['"' + " ".join(tok.text.split()) + '"']
+    return list(tok.words)
 
 
-def _field_filter(
-    name: str, value: str, negate: bool, resolve_country: Callable[[str], str | None] | None
-) -> str:
+def _negated(tok: Token) -> list[str]:
+    if tok.kind == "phrase":
+        raise _unsupported("NOT before a phrase")
+    if len(tok.words) > 1:
+        raise _unsupported(f"NOT before {tok.text!r}, several words", tip=" (exclude one word)")
+    return ["-" + w for w in tok.words]  # nothing to exclude for a stop word, as in Whoosh
+
+
+def _field_filter(tok: Token, negate: bool) -> str:
+    name, value = tok.field or "", tok.text
     if name == "country":
-        code = value.upper() if len(value) == 2 else None
-        if code is None and resolve_country is not None:
-            code = resolve_country(value)
-        value = code or value
+        value = country_code(value) or value
     elif name in ("actor", "source"):
         value = fold_key(value)
     return f"{FILTER_FIELDS[name]}:{'!=' if negate else '='}{quote(value)}"

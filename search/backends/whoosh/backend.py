@@ -38,7 +38,6 @@ from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
 from search.facets import FACETS
 from search.models import IndexDocument, SearchPage, SearchRequest
-from search.query import validate_query
 from search.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -288,10 +287,7 @@ class WhooshBackend:
     def search(self, request: SearchRequest) -> SearchPage:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
         started = time.perf_counter()
-        q_text = validate_query(request.q)
-        page = self._read(
-            lambda snap: run_search(snap.searcher, snap.columns, request, q_text, snap.cache)
-        )
+        page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, snap.cache))
         return _with_time(page, started)
 
 

@@ -1,9 +1,9 @@
 """One search over an open Whoosh searcher and its facet columns.
 
-Steps: parse ``q``; the matching document numbers (``docs_for_query``) intersected with
-the filter mask from the columns; the page (BM25 top-k through a numpy-backed filter, or
-a date sort in numpy); snippets for the page only; facets and histogram by ``bincount``
-over the whole filtered result.
+Steps: the request's parsed query as a Whoosh query (``to_whoosh``); the matching
+document numbers (``docs_for_query``) intersected with the filter mask from the columns;
+the page (BM25 top-k through a numpy-backed filter, or a date sort in numpy); snippets
+for the page only; facets and histogram by ``bincount`` over the whole filtered result.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from search.backends.whoosh.schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FI
 from search.backends.whoosh.scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh.snippets import snippet
 from search.models import Hit, SearchPage, SearchRequest
-from search.places import resolve_country
+from search.query import Query, country_code
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,13 @@ _MAX_STAMP = 1 << 34
 _UNDATED = 1 << 35
 
 
-def parse_query(q_text: str, schema: Any) -> Any:
-    """Whoosh query for a validated ``q``: AND of words over title^2 and body."""
+def to_whoosh(parsed: Query, schema: Any) -> Any:
+    """The Whoosh query for a parsed query: AND of words over title^2 and body.
+
+    Whoosh's own parser reads the query rendered from its tokens (``Query.text``), which
+    keeps Whoosh's operator precedence, analysis and phrase handling exactly; it never
+    raises, and every mistake was refused when the query was parsed.
+    """
     parser = qparser.MultifieldParser(
         list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
     )
@@ -50,8 +55,7 @@ def parse_query(q_text: str, schema: Any) -> Any:
     for plugin in (qparser.RangePlugin, qparser.EveryPlugin, qparser.SingleQuotePlugin):
         parser.remove_plugin_class(plugin)
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parsed = parser.parse(q_text)
-    return _resolve_countries(parsed)
+    return _resolve_countries(parser.parse(parsed.text))
 
 
 def _resolve_countries(q: Any) -> Any:
@@ -59,11 +63,9 @@ def _resolve_countries(q: Any) -> Any:
 
     def fix(node: Any) -> Any:
         if isinstance(node, query.Term) and node.fieldname == "countries":
-            text = str(node.text)
-            if len(text) != 2:
-                code = resolve_country(text)
-                if code:
-                    return query.Term("countries", code.lower(), boost=node.boost)
+            code = country_code(str(node.text))
+            if code:
+                return query.Term("countries", code.lower(), boost=node.boost)
         return node
 
     return q.accept(fix)
@@ -73,16 +75,15 @@ def run_search(
     searcher: Any,
     cols: DocColumns,
     request: SearchRequest,
-    q_text: str,
     cache: dict[Any, Any] | None = None,
 ) -> SearchPage:
-    """The whole ``SearchPage`` for ``request`` (``q_text`` already validated).
+    """The whole ``SearchPage`` for ``request``.
 
     ``cache`` holds per-generation data computed on first use (field lengths).
     """
     cache = {} if cache is None else cache
     memo: Memo = {}  # postings read once per query, for the document set and the scores
-    parsed = parse_query(q_text, searcher.schema) if q_text else None
+    parsed = to_whoosh(request.query, searcher.schema) if request.query else None
     mask = cols_mod.filter_mask(cols, request)
     if parsed is None:
         docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
@@ -112,7 +113,7 @@ def run_search(
     hits = tuple(_hit(searcher, docnum, score, words) for docnum, score in page)
     suggestion = None
     if parsed is not None and total < SUGGEST_BELOW:
-        suggestion = _suggest(searcher, parsed, q_text)
+        suggestion = _suggest(searcher, parsed, request.query.text)
     return SearchPage(
         request=request,
         total=total,
