@@ -1,6 +1,6 @@
 """Shared helpers for the reliability and security tests (and benchmarks/bench_load.py).
 
-Everything here drives real components: the ``dateline`` console script in a subprocess,
+Everything here drives real components: the ``dateline`` command in a subprocess,
 real index folders, real servers on 127.0.0.1. Every subprocess and request has a timeout,
 so a hang fails a test instead of stalling the suite.
 """
