@@ -107,11 +107,8 @@ def free_port() -> int:
 
 
 def dateline_command() -> list[str]:
-    """The ``dateline`` console script beside this Python, or the module behind it."""
-    script = Path(sys.executable).parent / "dateline"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from search.cli import main; main()"]
+    """The ``dateline`` command of this checkout (the module behind the console script)."""
+    return [sys.executable, "-m", "web.cli"]
 
 
 def fetch(hostport: str, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, bytes]:

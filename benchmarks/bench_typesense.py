@@ -4,7 +4,7 @@ latency p50/p95 through ``SearchService``, and the Typesense node's memory (for 
 The documents come from an existing Whoosh index of Reuters-21578 (entity extraction is
 the pipeline's cost, measured by the reindex benchmark, not a backend's), built once with
 
-    DATELINE_INDEX_DIR=tests/artifacts/bench-whoosh dateline reindex ../shared/corpora/reuters21578
+    dateline --index tests/artifacts/bench-whoosh reindex ../shared/corpora/reuters21578/*.sgm
 
 Run from the project root:
 
@@ -45,7 +45,7 @@ def load_documents(index_dir: Path) -> list[IndexDocument]:
     if not docs:
         sys.exit(
             f"no documents in {index_dir}: build it first with\n  DATELINE_INDEX_DIR={index_dir} "
-            "dateline reindex ../shared/corpora/reuters21578"
+            "dateline reindex ../shared/corpora/reuters21578/*.sgm"
         )
     return docs
 

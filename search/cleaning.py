@@ -26,12 +26,13 @@ from search.boilerplate import (
     strip_text_markup,
 )
 from search.models import Article, RawArticle, article_id
+from search.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Longer bodies are cut at a paragraph boundary (clean() takes no settings; this matches
-# Settings.max_article_chars).
-MAX_BODY_CHARS = 2_000_000
+# Longer bodies are cut at a paragraph boundary: the default of Settings.max_article_chars,
+# which the reindex passes to clean().
+MAX_BODY_CHARS = Settings().max_article_chars
 # Extraction costs about a second per MB of markup; real article pages are under ~1.5 MB
 # (the largest of the dev corpus is 1.1 MB). Beyond this, scripts and styles are dropped
 # and the rest cut, so one 50 MB page cannot take minutes.
@@ -55,8 +56,9 @@ class _Page:
     url: str | None = None
 
 
-def clean(raw: RawArticle) -> Article:
-    """The cleaned Article for ``raw``; ``EmptyArticle`` if no text remains."""
+def clean(raw: RawArticle, max_chars: int = MAX_BODY_CHARS) -> Article:
+    """The cleaned Article for ``raw``, its body cut to ``max_chars``; ``EmptyArticle`` if no
+    text remains."""
     page = _Page()
     if raw.text and raw.text.strip():
         body = _clean_text(raw.text, wire=raw.format == "reuters")
@@ -70,7 +72,7 @@ def clean(raw: RawArticle) -> Article:
         body = strip_chrome(normalize_whitespace(page.text))
     else:
         body = ""
-    body = truncate(body, MAX_BODY_CHARS)
+    body = truncate(body, max_chars)
     if not body:
         raise EmptyArticle(f"no text after cleaning ({raw.format})")
     url = canonical_url(raw.url) or canonical_url(page.url)

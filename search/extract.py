@@ -1,51 +1,62 @@
-"""``dateline extract``: one file's cleaned text and its entities, with character offsets."""
+"""``dateline extract``: articles read, cleaned and extracted as the index would store them.
+
+Each article becomes the ``IndexDocument`` a reindex would write (actors named within the
+article only: the archive-wide alias table belongs to an index), so its JSON is the shape
+of ``/api/articles/<id>``, with mention offsets into the title and body.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import IO, Any
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
-from search.errors import SourceError
-from search.models import Article, FileProblem, RawArticle
-from search.serialize import entities_json
+from search.models import Article, FileProblem, IndexDocument, RawArticle
 from search.settings import Settings
 
-
-def article_json(article: Article) -> dict[str, Any]:
-    """Metadata, text and entities of one cleaned article; offsets index ``text``."""
-    from search.entities import extract
-
-    entities = extract(article)
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "source": article.source,
-        "published": article.published.isoformat() if article.published else None,
-        **entities_json(entities, text=article.text),
-    }
+STDIN = "-"
+# Articles sent through NER together (spaCy's batch); bounds memory on a big file.
+CHUNK = 64
 
 
-def extract_file(path: str, stdin: IO[str]) -> dict[str, Any]:
-    """Read ``path`` (``-`` = plain text on stdin); one article -> its JSON, several -> a list."""
-    from search.cleaning import clean
+def extract_paths(
+    paths: Sequence[str], settings: Settings, stdin_text: str | None = None
+) -> Iterator[IndexDocument | FileProblem]:
+    """Every article of each path (a file, a folder, or ``-`` for ``stdin_text``) as an
+    index document, in order; a path or article that cannot be read is a ``FileProblem``."""
+    for path in paths:
+        if path == STDIN:
+            raws: Iterable[RawArticle | FileProblem] = [
+                RawArticle(key="<stdin>", format="text", text=stdin_text or "")
+            ]
+        elif not os.path.lexists(path):
+            yield FileProblem(path, "no such file or folder")
+            continue
+        else:
+            from search.sources import read_paths
 
-    if path == "-":
-        raws: list[RawArticle] = [RawArticle(key="<stdin>", format="text", text=stdin.read())]
-    else:
-        from search.sources import read_paths
+            raws = read_paths([path], settings)
+        found = False
+        for item in _extracted(raws, settings):
+            found = True
+            yield item
+        if not found:
+            yield FileProblem(path, "no article found")
 
-        if not os.path.exists(path):
-            raise SourceError(f"{path}: no such file")
-        raws = []
-        for item in read_paths([path], Settings.from_env()):
-            if isinstance(item, FileProblem):
-                raise SourceError(f"{item.path}: {item.reason}")
-            raws.append(item)
-    if not raws:
-        raise SourceError(f"{path}: no article found")
-    try:
-        articles = [article_json(clean(raw)) for raw in raws]
-    except ValueError as e:
-        raise SourceError(f"{path}: {e}") from e
-    return articles[0] if len(articles) == 1 else {"articles": articles}
+
+def _extracted(
+    raws: Iterable[RawArticle | FileProblem], settings: Settings
+) -> Iterator[IndexDocument | FileProblem]:
+    from search.documents import build_document
+    from search.entities import extract_many
+    from search.sources import clean_each
+
+    items = clean_each(raws, settings)
+    while chunk := list(islice(items, CHUNK)):
+        articles = [item for item in chunk if isinstance(item, Article)]
+        documents = iter(
+            build_document(article, entities)
+            for article, entities in zip(articles, extract_many(articles), strict=True)
+        )
+        for item in chunk:
+            yield item if isinstance(item, FileProblem) else next(documents)

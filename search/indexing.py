@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +33,7 @@ from search.models import (
     SearchRequest,
 )
 from search.params import MAX_PAGE
+from search.progress import ProgressCallback, ProgressTracker, total_bytes
 from search.settings import Settings
 from search.workers import Extractor
 
@@ -44,25 +43,6 @@ BATCH_SIZE = 256
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
-# Called after each batch with the source bytes finished so far and the report.
-ProgressCallback = Callable[[int, ReindexReport], None]
-
-
-def source_bytes(paths: Sequence[str | Path]) -> int:
-    """Total size of the files under ``paths`` (the progress bar's 100%)."""
-    total = 0
-    for path in paths:
-        if os.path.isfile(path):
-            total += os.path.getsize(path)
-            continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                try:
-                    total += os.path.getsize(os.path.join(folder, name))
-                except OSError:
-                    pass  # reported by the reader with its reason
-    return total
 
 
 def reindex(
@@ -79,10 +59,11 @@ def reindex(
     whose source under ``paths`` disappeared are removed. ``full``: a new index is built
     beside the live one and swapped in. Either way searches see all or nothing of the run.
     """
-    from search.sources import read_paths
+    from search.sources import clean_each, read_paths
 
     started = time.perf_counter()
     report = ReindexReport(full=full)
+    tracker = ProgressTracker(progress, report, total_bytes(paths) if progress else 0)
     roots = [os.path.abspath(p) for p in paths]
     with backend.lock():
         try:
@@ -105,27 +86,27 @@ def reindex(
             log.warning("the index was built by another version of Dateline: rebuilding it")
             full = report.full = True
             writer = backend.writer(full=True)
-        pipeline = _Pipeline(writer, cache, report, settings.extract_workers, table)
+        pipeline = _Pipeline(writer, cache, report, settings.extract_workers, table, tracker)
         try:
             seen: set[str] = set()
-            done_bytes = 0
-            stream = _articles(read_paths(paths, settings), report, settings)
-            for batch, batch_bytes in _batches(stream, BATCH_SIZE):
+            raw = _counted(read_paths(paths, settings), report, tracker)
+            stream = clean_each(raw, settings, report.timings)
+            for batch in _batches(stream, report, tracker, BATCH_SIZE):
                 fresh = []
                 for article in batch:
                     if article.id in seen:
                         report.skipped.append(FileProblem(article.key, "duplicate article id"))
+                        tracker.finished += 1
                         continue
                     seen.add(article.id)
                     old = live.get(article.id)
                     if old and old[1] == article.content_hash and not full:
                         report.unchanged += 1
+                        tracker.finished += 1
                     else:
                         fresh.append(article)
                 pipeline.push(fresh)
-                done_bytes += batch_bytes
-                if progress:
-                    progress(done_bytes, report)
+                tracker.emit()
             pipeline.drain()
             for doc_id, (key, _) in live.items():
                 # A full rebuild holds only what was read now; an incremental run removes
@@ -134,6 +115,7 @@ def reindex(
                     if not full:
                         writer.delete(doc_id)
                     report.removed += 1
+            tracker.emit("commit")
             with _timed(report, "commit"):
                 writer.commit()
         except BaseException:
@@ -147,12 +129,14 @@ def reindex(
                 # Documents name these now under the old table's canonical names.
                 named = table.user_names() | applied.user_names() if user_changed else set()
                 revisit = named | {applied.canonical(n) or n for n in named}
+                tracker.emit("aliases")
                 with _timed(report, "aliases"):
                     report.renamed = merge_corpus_aliases(backend, settings, table, cache, revisit)
         finally:
             cache.close()
     report.total_documents = backend.count()
     report.seconds = time.perf_counter() - started
+    tracker.emit("done")
     return report
 
 
@@ -166,8 +150,10 @@ class _Pipeline:
         report: ReindexReport,
         workers: int,
         aliases: AliasTable,
+        tracker: ProgressTracker,
     ) -> None:
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
+        self.tracker = tracker
         self.extractor = Extractor(workers)
         # Batches in flight: enough to keep every worker busy while this process writes an
         # index segment (~4-8 s; a batch is ~3 s of NER). With two per worker, both cores
@@ -210,6 +196,8 @@ class _Pipeline:
                 entities = known[article.content_hash]
                 self.writer.add(build_document(article, entities, self.aliases, indexed_at=now))
                 self.report.indexed += 1
+        self.tracker.finished += len(articles)
+        self.tracker.emit()
 
 
 @contextmanager
@@ -301,49 +289,48 @@ def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:
         page += 1
 
 
-def _articles(
-    items: Iterable[RawArticle | FileProblem], report: ReindexReport, settings: Settings
-) -> Iterator[tuple[Article, int]]:
-    """Clean each raw article; yields (article, bytes of source files finished with it)."""
-    from search.cleaning import clean
+def _counted(
+    items: Iterable[RawArticle | FileProblem], report: ReindexReport, tracker: ProgressTracker
+) -> Iterator[RawArticle | FileProblem]:
+    """``items`` as they are, counting the articles read and noting each file finished (for
+    the progress estimate) and each file that looks like documentation (for the summary)."""
+    from search.sources import looks_like_documentation
 
-    current_file = None
+    current: str | None = None
     for item in items:
-        if isinstance(item, FileProblem):
-            report.skipped.append(item)
-            continue
-        report.read += 1
-        file_name = item.key.split("#", 1)[0]
-        finished = 0
-        if file_name != current_file:
-            finished = _size(current_file)
-            current_file = file_name
-        try:
-            with time_limit(settings.article_timeout_s), _timed(report, "clean"):
-                article = clean(item)
-        except TimeoutError:
-            report.skipped.append(
-                FileProblem(item.key, f"cleaning took over {settings.article_timeout_s:g} s")
-            )
-            continue
-        except ValueError as e:  # EmptyArticle and unparseable content
-            report.skipped.append(FileProblem(item.key, str(e) or "no article text"))
-            continue
-        yield article, finished
+        if isinstance(item, RawArticle):
+            path = item.key.split("#", 1)[0]
+            if path != current:
+                if current is not None:
+                    tracker.file_finished(_size(current))
+                current = path
+                if looks_like_documentation(path):
+                    report.documentation.append(path)
+            report.read += 1
+        yield item
+    if current is not None:
+        tracker.file_finished(_size(current))
+    tracker.reading_finished()
 
 
 def _batches(
-    stream: Iterator[tuple[Article, int]], size: int
-) -> Iterator[tuple[list[Article], int]]:
+    stream: Iterable[Article | FileProblem],
+    report: ReindexReport,
+    tracker: ProgressTracker,
+    size: int,
+) -> Iterator[list[Article]]:
+    """Cleaned articles in lists of ``size``; problems go to the report's skipped list."""
     batch: list[Article] = []
-    finished = 0
-    for article, done in stream:
-        batch.append(article)
-        finished += done
+    for item in stream:
+        if isinstance(item, FileProblem):
+            report.skipped.append(item)
+            continue
+        tracker.cleaned += 1
+        batch.append(item)
         if len(batch) >= size:
-            yield batch, finished
-            batch, finished = [], 0
-    yield batch, finished
+            yield batch
+            batch = []
+    yield batch
 
 
 def _under(key: str, roots: list[str]) -> bool:
@@ -356,29 +343,3 @@ def _size(path: str | None) -> int:
         return os.path.getsize(path) if path else 0
     except OSError:
         return 0
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` (main thread only; else no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _Expired
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Expired:
-        raise TimeoutError from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-class _Expired(BaseException):
-    """The alarm of ``time_limit``. Not an Exception: trafilatura and lxml wrap their work in
-    ``except Exception``, which swallowed a plain TimeoutError and let cleaning run on."""

@@ -295,6 +295,8 @@ class ReindexReport:
     removed: int = 0
     renamed: int = 0  # documents whose actors the archive-wide alias pass renamed
     skipped: list[FileProblem] = field(default_factory=list)
+    # Files read as articles though named like a corpus's documentation ("README.txt").
+    documentation: list[str] = field(default_factory=list)
     total_documents: int = 0
     seconds: float = 0.0
     full: bool = False

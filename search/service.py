@@ -12,9 +12,10 @@ from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
 from search.errors import ArticleError, DatelineError, QueryError
 from search.facets import facet_spec
-from search.indexing import ProgressCallback, reindex
+from search.indexing import reindex
 from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest
 from search.params import Params, parse_search_params
+from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
 
 # Values a facet finder that matches by more than a prefix reads (then filters here):

@@ -31,7 +31,7 @@ from search.cleaning import (
     truncate,
 )
 from search.models import Article, RawArticle, article_id
-from search.settings import PROJECT_ROOT
+from search.settings import PROJECT_ROOT, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -227,6 +227,9 @@ def test_truncate_at_paragraph_boundary() -> None:
     assert MAX_BODY_CHARS == 2_000_000
     huge = clean(RawArticle(key="k", format="text", text=("y" * 999 + "\n") * 2100))
     assert len(huge.body) <= MAX_BODY_CHARS and huge.body.endswith("y")
+    assert MAX_BODY_CHARS == Settings().max_article_chars  # one default, in Settings
+    small = clean(RawArticle(key="k", format="text", text=("y" * 99 + "\n") * 30), 1050)
+    assert small.body == "\n".join(["y" * 99] * 10)
 
 
 SEED_KEY = str(PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt")

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.cli import main
+from search.models import compose_text
+from search.places import resolve_country
 from search.service import SearchService
 from search.settings import Settings
 from tests.conftest import SEED_FILE, SEEDS
+from web.cli import main
 
 EXPECTED_ACTORS = {"Vladimir Putin", "Abbas Araghchi", "Dmitry Peskov", "Donald Trump"}
 EXPECTED_COUNTRIES = {"RU", "IR", "US", "IL", "SY"}
@@ -94,12 +96,17 @@ def test_reindex_over_an_index_of_another_version_rebuilds_it(tmp_path: Path) ->
 def test_extract_offsets_match_surfaces() -> None:
     result = CliRunner().invoke(main, ["extract", str(SEED_FILE), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    text = data["text"]
-    mentions = [m for kind in ("actors", "countries") for e in data[kind] for m in e["mentions"]]
-    mentions += data["dates"]
-    assert mentions and all(text[m["start"] : m["end"]] == m["surface"] for m in mentions)
-    assert EXPECTED_ACTORS <= {a["name"] for a in data["actors"]}
+    data = json.loads(result.stdout)
+    text = compose_text(data["title"], data["body"])
+    actors = {a["name"] for a in data["actors"]}
+    assert data["mentions"]
+    for m in data["mentions"]:
+        surface = text[m["start"] : m["end"]]
+        if m["type"] == "country":  # "Tehran", "Iranian", "the United States"
+            assert resolve_country(surface) == m["value"], m
+        elif m["type"] in ("person", "org"):  # "Peskov" for Dmitry Peskov
+            assert m["value"] in actors and surface.split()[-1] in m["value"], m
+    assert EXPECTED_ACTORS <= actors
     assert {c["code"] for c in data["countries"]} == EXPECTED_COUNTRIES
 
 
@@ -110,7 +117,7 @@ def test_extract_offsets_match_surfaces() -> None:
         (["search", "x", "--per-page", "1000"], "per_page must be between 1 and 100"),
         (["search", "x", "--from", "notadate"], "from must be YYYY"),
         (["reindex", "/no/such/folder"], "/no/such/folder: no such file or folder"),
-        (["extract", "/no/such/file.txt"], "/no/such/file.txt: no such file"),
+        (["extract", "/no/such/file.txt"], "/no/such/file.txt: no such file or folder"),
     ],
 )
 def test_cli_errors_are_one_line_not_a_traceback(

@@ -16,7 +16,14 @@ from search.cleaning import parse_date
 from search.errors import SourceError
 from search.models import Article, FileProblem, RawArticle
 from search.settings import PROJECT_ROOT, Settings
-from search.sources import is_sidecar, read_articles, read_paths
+from search.sources import (
+    article_files,
+    clean_each,
+    is_sidecar,
+    looks_like_documentation,
+    read_articles,
+    read_paths,
+)
 from search.sources.decode import decode_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -460,6 +467,61 @@ def test_read_articles_reports_empty_articles(tmp_path: Path) -> None:
     assert list(read_articles([tmp_path], SETTINGS)) == [
         FileProblem(str(tmp_path / "chrome.txt"), "no text after cleaning (text)")
     ]
+
+
+def test_clean_each_turns_any_failure_into_a_problem_and_goes_on() -> None:
+    """The one cleaning loop (reindex, extract, read_articles) catches every failure of
+    ``clean``, not only the expected ones, and keeps reading."""
+    good = RawArticle(key="/good.txt", format="text", text="The ferry sailed at dawn.")
+    items: list[RawArticle | FileProblem] = [
+        FileProblem("/unreadable.txt", "permission denied"),
+        RawArticle(key="/odd.json#1", format="json", text=12345),  # type: ignore[arg-type]
+        RawArticle(key="/blank.txt", format="text", text="  \n "),
+        good,
+    ]
+    out = list(clean_each(items, SETTINGS))
+    assert out[:3] == [
+        FileProblem("/unreadable.txt", "permission denied"),
+        FileProblem(
+            "/odd.json#1", "unexpected error: AttributeError: 'int' object has no attribute 'strip'"
+        ),
+        FileProblem("/blank.txt", "no text after cleaning (text)"),
+    ]
+    assert isinstance(out[3], Article) and out[3].body == "The ferry sailed at dawn."
+
+
+def test_clean_each_reads_the_limits_from_settings() -> None:
+    raw = RawArticle(key="/long.txt", format="text", text="word " * 5_000)
+    (article,) = clean_each([raw], Settings(max_article_chars=1_000))
+    assert isinstance(article, Article) and 900 < len(article.body) <= 1_000
+    timings: dict[str, float] = {}
+    list(clean_each([raw], SETTINGS, timings))
+    assert timings["clean"] > 0
+
+
+def test_article_files_are_the_files_read_for_articles(tmp_path: Path) -> None:
+    (tmp_path / "story.txt").write_text("A story.", encoding="utf-8")
+    (tmp_path / "story.json").write_text('{"title": "T"}', encoding="utf-8")  # its sidecar
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8" * 50)
+    (tmp_path / ".hidden.txt").write_text("hidden", encoding="utf-8")
+    assert list(article_files([tmp_path])) == [(tmp_path / "story.txt", 8)]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("README.txt", True),
+        ("SOURCE.md", True),
+        ("readme-first.txt", True),
+        ("LICENSE", False),  # no extension: not read as an article at all
+        ("reut2-000.sgm", False),
+        ("readme.html", False),
+        ("sources-of-unrest.txt", False),
+        ("000_13ee3422ca9f4dd4.txt", False),
+    ],
+)
+def test_looks_like_documentation(name: str, expected: bool) -> None:
+    assert looks_like_documentation(Path("/corpus") / name) is expected
 
 
 @pytest.mark.slow

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
 
 from search.service import SearchService
 from search.settings import Settings
@@ -40,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["dateline"] = SearchService(settings)
 
     from web import api, errors, security, ui
+    from web.cli import reindex_command
 
     app.register_blueprint(ui.bp)
     app.register_blueprint(api.bp)
@@ -54,17 +52,3 @@ def get_service() -> SearchService:
     """The one ``SearchService`` of the current app."""
     service: SearchService = current_app.extensions["dateline"]
     return service
-
-
-@click.command("reindex")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--full", is_flag=True, help="Rebuild everything beside the live index, then swap.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@with_appcontext
-def reindex_command(paths: tuple[Path, ...], full: bool, quiet: bool, as_json: bool) -> None:
-    """Index PATHS (files or folders; default seeds/) into the app's index."""
-    # Imported here so serving pages never pays for the indexing pipeline's imports.
-    from search.cli import run_reindex
-
-    run_reindex(get_service(), paths, full=full, quiet=quiet, as_json=as_json)

@@ -8,20 +8,31 @@ A file or record that cannot be read becomes a ``FileProblem``; reading never st
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from search.cleaning import EmptyArticle, clean
+from search.cleaning import clean
 from search.errors import SourceError
 from search.models import Article, FileProblem, RawArticle
 from search.settings import Settings
 from search.sources.decode import BinaryContent
-from search.sources.dispatch import Reader, reader_for
+from search.sources.dispatch import Reader, looks_like_documentation, reader_for
 from search.sources.files import FileRefused
 from search.sources.meta import is_sidecar
 from search.sources.walk import iter_files
+from search.timeouts import time_limit
 
-__all__ = ["is_sidecar", "read_articles", "read_file", "read_paths"]
+__all__ = [
+    "article_files",
+    "clean_each",
+    "clean_one",
+    "is_sidecar",
+    "looks_like_documentation",
+    "read_articles",
+    "read_file",
+    "read_paths",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +68,18 @@ def _read_roots(roots: list[Path], settings: Settings) -> Iterator[RawArticle | 
                 log.debug("skipping %s: not a supported format", item)
 
 
+def article_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, int]]:
+    """(path, size) of each file under ``paths`` that ``read_paths`` reads for articles."""
+    seen: set[tuple[int, int]] = set()
+    for root in map(Path, paths):
+        for item in iter_files(root, seen):
+            if isinstance(item, Path) and not is_sidecar(item) and reader_for(item):
+                try:
+                    yield item, item.stat().st_size
+                except OSError:
+                    continue  # reported by the reader with its reason
+
+
 def read_file(
     path: Path, settings: Settings, reader: Reader | None = None
 ) -> Iterator[RawArticle | FileProblem]:
@@ -80,16 +103,45 @@ def read_articles(
     paths: Iterable[str | Path], settings: Settings
 ) -> Iterator[Article | FileProblem]:
     """``read_paths`` followed by ``clean``: cleaned articles, and problems for the rest."""
-    for item in read_paths(paths, settings):
+    return clean_each(read_paths(paths, settings), settings)
+
+
+def clean_each(
+    items: Iterable[RawArticle | FileProblem],
+    settings: Settings,
+    timings: dict[str, float] | None = None,
+) -> Iterator[Article | FileProblem]:
+    """The one cleaning loop (reindex, ``dateline extract``, ``read_articles``): each raw
+    article cleaned, or a ``FileProblem`` naming it and why; problems pass through.
+
+    ``timings["clean"]``, when given, gains the seconds spent cleaning.
+    """
+    for item in items:
         if isinstance(item, FileProblem):
             yield item
             continue
-        try:
-            yield clean(item)
-        except EmptyArticle as e:
-            yield FileProblem(item.key, str(e))
-        except RecursionError:
-            yield FileProblem(item.key, "too deeply nested to clean")
-        except Exception as e:  # a library bug on one page must not stop the run
-            log.exception("unexpected error cleaning %s", item.key)
-            yield FileProblem(item.key, f"unexpected error: {type(e).__name__}: {e}")
+        started = time.perf_counter()
+        cleaned = clean_one(item, settings)
+        if timings is not None:
+            timings["clean"] = timings.get("clean", 0.0) + time.perf_counter() - started
+        yield cleaned
+
+
+def clean_one(raw: RawArticle, settings: Settings) -> Article | FileProblem:
+    """``clean(raw)`` within the settings' time and size limits; never raises for one article.
+
+    Every failure becomes a ``FileProblem``: one hostile page or a library bug must never
+    stop a reindex of the rest.
+    """
+    try:
+        with time_limit(settings.article_timeout_s):
+            return clean(raw, settings.max_article_chars)
+    except TimeoutError:
+        return FileProblem(raw.key, f"cleaning took over {settings.article_timeout_s:g} s")
+    except ValueError as e:  # EmptyArticle and unparseable content
+        return FileProblem(raw.key, str(e) or "no article text")
+    except RecursionError:
+        return FileProblem(raw.key, "too deeply nested to clean")
+    except Exception as e:
+        log.exception("unexpected error cleaning %s", raw.key)
+        return FileProblem(raw.key, f"unexpected error: {type(e).__name__}: {e}")

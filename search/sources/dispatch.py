@@ -19,6 +19,13 @@ _BY_EXTENSION: dict[str, Reader] = {
     **{ext: feeds.read_feed_file for ext in feeds.EXTENSIONS},
     **{ext: reuters.read_reuters_file for ext in reuters.EXTENSIONS},
 }
+# Names of the files that come with a corpus to describe it ("README.txt", "SOURCE.md"):
+# read as plain-text articles like any other, so a reindex names them to the user.
+_DOCUMENTATION_NAMES = frozenset((
+    "readme", "license", "licence", "copying", "notice", "authors", "contributors",
+    "contributing", "changelog", "changes", "history", "install", "source", "sources",
+    "citation", "manifest", "todo",
+))  # fmt: skip
 # Longest first, so ".html.gz" wins over ".gz".
 _EXTENSIONS = sorted(_BY_EXTENSION, key=len, reverse=True)
 
@@ -47,3 +54,12 @@ def _sniff(path: Path) -> Reader | None:
     if lowered.startswith(("<!doctype html", "<html")):
         return html_pages.read_html_file
     return None
+
+
+def looks_like_documentation(path: str | Path) -> bool:
+    """True for a plain-text file named like a corpus's documentation ("README.txt")."""
+    p = Path(path)
+    stem = p.name.split(".", 1)[0].lower()
+    return _BY_EXTENSION.get(p.suffix.lower()) is text_files.read_text_file and (
+        stem in _DOCUMENTATION_NAMES or stem.startswith(("readme", "license", "licence"))
+    )

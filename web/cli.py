@@ -1,23 +1,32 @@
-"""The ``dateline`` command: thin click commands over SearchService."""
+"""The ``dateline`` command: thin click commands over SearchService.
+
+A front door like the web pages: it parses input, calls the engine (``search``) and renders.
+Its ``reindex`` command is also ``flask --app web reindex`` (one definition, two doors).
+Run it as ``dateline`` (the console script) or ``python -m web.cli``.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from search.errors import DatelineError
 from search.facets import FACETS
-from search.indexing import source_bytes
-from search.models import ReindexReport
-from search.serialize import iso_date, page_json
+from search.models import FileProblem, IndexDocument, ReindexReport
+from search.progress import Progress, ProgressCallback
+from search.serialize import country_label, document_json, iso_date, page_json
 from search.service import SearchService
 from search.settings import DEFAULT_SOURCES, Settings
+
+# Problems listed one per line in the reindex summary; the rest with --json.
+SHOWN_PROBLEMS = 50
 
 
 @contextmanager
@@ -46,30 +55,50 @@ def main(ctx: click.Context, index_dir: Path | None) -> None:
     ctx.obj = SearchService(Settings.from_env(index_dir=index_dir))
 
 
-@main.command("reindex")
+def _service(ctx: click.Context) -> SearchService:
+    """The ``dateline`` group's service; under ``flask --app web``, the app's."""
+    if isinstance(ctx.obj, SearchService):
+        return ctx.obj
+    from flask import current_app
+    from flask.cli import ScriptInfo
+
+    app = current_app._get_current_object() if current_app else None  # type: ignore[attr-defined]
+    if app is None:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    service: SearchService = app.extensions["dateline"]
+    return service
+
+
+# ---------------------------------------------------------------- reindex
+
+
+@click.command("reindex")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--full", is_flag=True, help="Rebuild everything beside the live index, then swap.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.pass_obj
+@click.pass_context
 def reindex_command(
-    service: SearchService, paths: tuple[Path, ...], full: bool, quiet: bool, as_json: bool
+    ctx: click.Context, paths: tuple[Path, ...], full: bool, quiet: bool, as_json: bool
 ) -> None:
     """Index PATHS (files or folders; default seeds/). Incremental unless --full."""
-    run_reindex(service, paths, full=full, quiet=quiet, as_json=as_json)
+    run_reindex(_service(ctx), paths, full=full, quiet=quiet, as_json=as_json)
+
+
+main.add_command(reindex_command)
 
 
 def run_reindex(
     service: SearchService, paths: tuple[Path, ...], *, full: bool, quiet: bool, as_json: bool
 ) -> ReindexReport:
-    """Shared by ``dateline reindex`` and ``flask --app web reindex``."""
+    """Reindex ``paths`` with a progress bar on a terminal, then print the summary."""
     targets = list(paths) or [DEFAULT_SOURCES]
     with user_errors():
         for path in targets:
             if not path.exists():
                 raise click.ClickException(f"{path}: no such file or folder")
         show_bar = not quiet and not as_json and sys.stderr.isatty()
-        with _progress_bar(targets, show_bar) as progress:
+        with progress_bar(sys.stderr if show_bar else None) as progress:
             report = service.reindex(targets, full=full, progress=progress)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2))
@@ -79,29 +108,35 @@ def run_reindex(
 
 
 @contextmanager
-def _progress_bar(paths: list[Path], enabled: bool) -> Iterator[Any]:
-    if not enabled:
+def progress_bar(stream: IO[str] | None) -> Iterator[ProgressCallback | None]:
+    """A bar on ``stream`` counting articles through extraction and indexing (None: no bar).
+
+    Its total is the number of articles in the sources, estimated until all are read; its
+    counts are the report's, so at the end they are the summary's.
+    """
+    if stream is None:
         yield None
         return
     from tqdm import tqdm
 
-    with tqdm(
-        total=source_bytes(paths), unit="B", unit_scale=True, desc="reindex", file=sys.stderr
-    ) as bar:
+    with tqdm(total=None, unit=" articles", desc="reindex", file=stream) as bar:
 
-        def update(done: int, report: ReindexReport) -> None:
-            rate = report.read / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0
-            bar.set_postfix(
-                articles=report.read,
-                new=report.indexed,
-                same=report.unchanged,
-                rate=f"{rate:.0f}/s",
-                refresh=False,
-            )
-            bar.update(done - bar.n)
+        def update(progress: Progress) -> None:
+            report = progress.report
+            if progress.total != bar.total:
+                bar.total = progress.total
+            bar.set_description_str(progress.phase, refresh=False)
+            # The summary's words, in its order.
+            counts = {
+                "indexed": report.indexed,
+                "unchanged": report.unchanged,
+                "skipped": len(report.skipped),
+            }
+            bar.set_postfix(counts, refresh=False)
+            bar.update(progress.done - bar.n)
+            bar.refresh()
 
         yield update
-        bar.update(bar.total - bar.n)
 
 
 def report_json(report: ReindexReport) -> dict[str, Any]:
@@ -115,6 +150,7 @@ def report_json(report: ReindexReport) -> dict[str, Any]:
         "removed": report.removed,
         "renamed": report.renamed,
         "skipped": [{"path": p.path, "reason": p.reason} for p in report.skipped],
+        "documentation": list(report.documentation),
         "documents": report.total_documents,
         "seconds": round(report.seconds, 2),
     }
@@ -129,9 +165,16 @@ def report_text(report: ReindexReport) -> str:
         f"skipped {len(report.skipped)} in {report.seconds:.1f} s; "
         f"{report.total_documents} documents in the index"
     ]
-    lines += [f"  skipped {p.path}: {p.reason}" for p in report.skipped[:50]]
-    if len(report.skipped) > 50:
-        lines.append(f"  ... and {len(report.skipped) - 50} more (use --json for all)")
+    lines += [f"  skipped {p.path}: {p.reason}" for p in report.skipped[:SHOWN_PROBLEMS]]
+    if len(report.skipped) > SHOWN_PROBLEMS:
+        more = len(report.skipped) - SHOWN_PROBLEMS
+        lines.append(f"  ... and {more} more (use --json for all)")
+    if report.documentation:
+        lines.append(
+            "  read as articles, though named like documentation (give the article files "
+            "alone to leave them out):"
+        )
+        lines += [f"    {path}" for path in report.documentation]
     return "\n".join(lines)
 
 
@@ -140,6 +183,9 @@ def facet_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for spec in reversed(list(FACETS.values())):
         command = click.option(f"--{spec.name}", multiple=True, help=spec.description)(command)
     return command
+
+
+# ---------------------------------------------------------------- search
 
 
 @main.command("search")
@@ -182,8 +228,6 @@ def search_command(service: SearchService, query: str, **options: Any) -> None:
 
 def _plain(snippet: str) -> str:
     """A highlighted HTML snippet as terminal text (marks in bold when on a terminal)."""
-    import html
-
     bold = sys.stdout.isatty()
     text = snippet.replace("<mark>", "\x1b[1m" if bold else "").replace(
         "</mark>", "\x1b[0m" if bold else ""
@@ -191,16 +235,64 @@ def _plain(snippet: str) -> str:
     return html.unescape(text)
 
 
-@main.command("extract")
-@click.argument("file", default="-")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (the default output).")
-def extract_command(file: str, as_json: bool) -> None:
-    """Clean one article (FILE or - for stdin) and print its text and entities as JSON."""
-    from search.extract import extract_file
+# ---------------------------------------------------------------- extract
 
+
+@main.command("extract")
+@click.argument("files", nargs=-1)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per line and article, the shape of /api/articles/<id>.",
+)
+@click.pass_context
+def extract_command(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
+    """Clean FILES (files or folders; - or none: text on stdin) and extract their entities.
+
+    Each article is shown as a reindex would store it; mention offsets index the title, a
+    blank line, then the body (the body alone when it opens with the title). A file that
+    cannot be read is named with the reason, the others are still shown, and the exit
+    status is then 1.
+    """
+    from search.extract import STDIN, extract_paths
+
+    service: SearchService = ctx.obj
+    paths = list(files) or [STDIN]
+    stdin_text = sys.stdin.read() if STDIN in paths else None
+    problems = 0
     with user_errors():
-        result = extract_file(file, sys.stdin)
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        for n, item in enumerate(extract_paths(paths, service.settings, stdin_text)):
+            if isinstance(item, FileProblem):
+                problems += 1
+                click.echo(f"Error: {item.path}: {item.reason}", err=True)
+            elif as_json:
+                click.echo(json.dumps(document_json(item), ensure_ascii=False))
+            else:
+                click.echo(("\n" if n else "") + document_text(item))
+    if problems:
+        ctx.exit(1)
+
+
+def document_text(doc: IndexDocument) -> str:
+    """One extracted article for people: metadata, entities, then the cleaned body."""
+    text = doc.text
+    lines = [f"{doc.title}  [{iso_date(doc.published) or 'undated'}]  id={doc.id}"]
+    where = [f"source: {doc.source}"] if doc.source else []
+    where += [f"url: {doc.url}"] if doc.url else []
+    if where:
+        lines.append("  ".join(where))
+    kinds = dict(zip(doc.actors, doc.actor_kinds, strict=False))
+    actors = [f"{a} ({kinds.get(a) or 'person'})" for a in doc.actors]
+    countries = [f"{c} {country_label(c)}" for c in doc.countries]
+    dates = {f"{text[s.start : s.end]} = {s.value}": None for s in doc.spans if s.type == "date"}
+    lines.append("actors: " + (", ".join(actors) or "-"))
+    lines.append("countries: " + (", ".join(countries) or "-"))
+    lines.append("dates: " + ("; ".join(dates) or "-"))
+    return "\n".join([*lines, "", doc.body])
+
+
+# ---------------------------------------------------------------- serve, stats
 
 
 @main.command("serve")
@@ -224,3 +316,7 @@ def serve_command(service: SearchService, host: str, port: int, threads: int) ->
 def stats_command(service: SearchService) -> None:
     """Print the backend and the number of indexed articles as JSON."""
     click.echo(json.dumps(service.health(), indent=2))
+
+
+if __name__ == "__main__":
+    main(prog_name="dateline")
