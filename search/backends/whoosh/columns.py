@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from search.backends import shared
+from search.backends.whoosh.groups import KeyBuilder, KeyColumn
 from search.backends.whoosh.schema import record_values
 from search.facets import FACETS
 from search.models import DateBucket, DateHistogram, Facet, SearchRequest
@@ -72,6 +73,23 @@ class MultiColumn:
         entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
         return np.bincount(self.ids[entry], minlength=n_values)
 
+    def distinct_counts(self, docs: IntArray, keys: IntArray) -> IntArray:
+        """Per value id, the distinct ``keys[d]`` (story codes) among documents ``docs``
+        having it: facet counts that count stories instead of articles."""
+        n_values = len(self.values)
+        if len(docs) == 0 or n_values == 0:
+            return np.zeros(n_values, dtype=np.int64)
+        starts = self.offsets[docs]
+        lengths = self.offsets[docs + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(n_values, dtype=np.int64)
+        firsts = np.cumsum(lengths) - lengths
+        entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
+        # One (key, value) pair per story and value: unique, then counted per value.
+        pairs = np.unique(keys[self.docs[entry]] * n_values + self.ids[entry])
+        return np.bincount(pairs % n_values, minlength=n_values)
+
 
 @dataclass(frozen=True, slots=True)
 class DocColumns:
@@ -84,6 +102,8 @@ class DocColumns:
     stamp: IntArray  # publication time in epoch seconds (sorting), 0 when undated
     month: IntArray  # year * 12 + month - 1, NO_DATE when undated
     year: IntArray  # year, NO_DATE when undated
+    copies: KeyColumn  # copy group of each document (its own id when it has none)
+    stories: KeyColumn  # story of each document (its own id when it has none)
 
     def facet(self, name: str) -> MultiColumn:
         """The column of the facet called ``name``."""
@@ -135,8 +155,12 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
     day = np.full(size, NO_DATE, dtype=np.int64)
     stamp = np.zeros(size, dtype=np.int64)
     builders = {name: _ColumnBuilder() for name in FACETS}
+    copies, stories = KeyBuilder(size), KeyBuilder(size)
     for docnum, rec in records:
         live[docnum] = True
+        own = str(rec.get("i") or f"#{docnum}")
+        copies.add(docnum, rec.get("g") or own)
+        stories.add(docnum, rec.get("y") or own)
         for name, spec in FACETS.items():
             builders[name].add(docnum, record_values(rec, spec.doc_field))
         if rec.get("d") is not None:
@@ -152,14 +176,19 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
         ms = np.array([date.fromordinal(int(o)).month for o in uniq], dtype=np.int64)
         year[dated] = ys[inverse]
         month[dated] = ys[inverse] * 12 + ms[inverse] - 1
+    facet_columns = {name: builder.build(size) for name, builder in builders.items()}
+    by_source = [c for n, c in facet_columns.items() if FACETS[n].doc_field == "source"]
+    pairs = (by_source[0].docs, by_source[0].ids) if by_source else None
     return DocColumns(
         size=size,
         live=live,
-        facets={name: builder.build(size) for name, builder in builders.items()},
+        facets=facet_columns,
         day=day,
         stamp=stamp,
         month=month,
         year=year,
+        copies=copies.build(),
+        stories=stories.build(day, pairs),
     )
 
 
@@ -171,9 +200,15 @@ def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:
     """
     date_from, date_to = request.date_from, request.date_to
     selected = {name: spec.selected(request) for name, spec in FACETS.items()}
-    if not (any(selected.values()) or date_from or date_to):
+    keyed = request.stories or request.copy_groups
+    if not (any(selected.values()) or date_from or date_to or keyed):
         return None
     mask = cols.live.copy()
+    # A document has one story and one copy group: two different values keep nothing.
+    for story in request.stories:
+        mask &= cols.stories.docs_with(story)
+    for group in request.copy_groups:
+        mask &= cols.copies.docs_with(group)
     for name, values in selected.items():
         column = cols.facet(name)
         if FACETS[name].narrows:
@@ -201,13 +236,16 @@ def top_facet(
 
 def facets(cols: DocColumns, docs: IntArray, request: SearchRequest) -> dict[str, Facet]:
     """Every value facet over the documents ``docs``: the top ``request.facet_size``
-    values plus the selected ones."""
+    values plus the selected ones. With ``count=stories`` a value counts the distinct
+    stories of its documents."""
     out = {}
     for name, spec in FACETS.items():
         column = cols.facet(name)
-        out[name] = top_facet(
-            column, column.counts(docs), request.facet_size, spec.selected(request)
-        )
+        if request.count == "stories":
+            counts = column.distinct_counts(docs, cols.stories.codes)
+        else:
+            counts = column.counts(docs)
+        out[name] = top_facet(column, counts, request.facet_size, spec.selected(request))
     return out
 
 

@@ -78,6 +78,10 @@ def build_schema() -> fields.Schema:
         spans=fields.STORED(),
         content_hash=fields.STORED(),
         indexed_at=fields.STORED(),
+        # Copy group and story ids as given ("" = the article's own); grouping reads them
+        # from the ``facets`` column (keys ``g`` and ``y``).
+        copy_group=fields.STORED(),
+        story=fields.STORED(),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -123,6 +127,10 @@ def to_fields(doc: IndexDocument, known_words: set[str] | None = None) -> dict[s
         out["url"] = doc.url
     if doc.indexed_at:
         out["indexed_at"] = doc.indexed_at.isoformat()
+    if doc.copy_group:
+        out["copy_group"] = doc.copy_group
+    if doc.story:
+        out["story"] = doc.story
     for name, values in (
         ("actors", doc.actors),
         ("countries", doc.countries),
@@ -155,6 +163,9 @@ def encode_facets(doc: IndexDocument) -> bytes:
         i=doc.id,
         k=doc.key,
         h=doc.content_hash,
+        # Grouping keys, only when set (an article alone in its group costs nothing).
+        **({"g": doc.copy_group} if doc.copy_group else {}),
+        **({"y": doc.story} if doc.story else {}),
     )
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -211,4 +222,6 @@ def from_stored(stored: dict[str, Any]) -> IndexDocument:
         dates_mentioned=tuple(stored.get("dates_mentioned") or ()),
         spans=decode_spans(stored.get("spans")),
         indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+        copy_group=stored.get("copy_group") or "",
+        story=stored.get("story") or "",
     )

@@ -9,7 +9,8 @@ for the page only; facets and histogram by ``bincount`` over the whole filtered 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -19,10 +20,11 @@ from search.backends.shared import lead
 from search.backends.whoosh import columns as cols_mod
 from search.backends.whoosh.columns import DocColumns, IntArray
 from search.backends.whoosh.docsets import Memo, matching_docs
+from search.backends.whoosh.groups import FloatArray, KeyColumn, collapse, group_counts
 from search.backends.whoosh.schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FIELD, from_stored
 from search.backends.whoosh.scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh.snippets import snippet
-from search.models import Hit, SearchPage, SearchRequest
+from search.models import Hit, SearchPage, SearchRequest, StoryRef
 from search.query import Query, country_code
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ MAX_EXPANDED_WORDS = 64
 # get 2**35, after every real date.
 _MAX_STAMP = 1 << 34
 _UNDATED = 1 << 35
+_NO_DOCS: IntArray = np.zeros(0, dtype=np.int64)
 
 
 def to_whoosh(parsed: Query, schema: Any) -> Any:
@@ -93,26 +96,41 @@ def run_search(
         docs = matched[cols.live[matched]]
         if mask is not None:
             docs = docs[mask[docs]]
-    total = int(len(docs))
+    articles = int(len(docs))
     # The request layer validates paging; a backend must still not crash on odd values.
     start = max(0, request.offset)
     stop = start + max(0, request.per_page)
+    column = _grouping(cols, request)
+    counts = group_counts(column, docs) if column is not None else None
+    total = counts.groups if counts is not None else articles
+    if counts is not None and total == articles:
+        column = counts = None  # every matching article is alone in its group
 
-    page: Sequence[tuple[int, float | None]] = []
+    page: tuple[IntArray, FloatArray | None] = (_NO_DOCS, None)
     if start < total and stop > start:
-        if parsed is not None and request.sort == "relevance":
-            try:
-                page = _numpy_ranked_page(searcher, parsed, docs, start, stop, cache, memo)
-            except Unsupported:
-                page = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
+        prefix = _prefix(searcher, cols, parsed, matched, docs, request, cache, memo)
+        if column is None:
+            page = prefix(start, stop)
         else:
-            newest = request.sort != "oldest"
-            page = [(int(d), None) for d in _date_page(cols, docs, start, stop, newest)]
+            page = collapse(lambda k: prefix(0, k), column, articles, start, stop)
 
     words = _highlight_words(searcher, parsed) if parsed is not None else frozenset()
-    hits = tuple(_hit(searcher, docnum, score, words) for docnum, score in page)
+    pagedocs, scores = page
+    copies = counts.of(column.codes[pagedocs]) - 1 if column is not None and counts else None
+    hits = tuple(
+        _hit(
+            searcher,
+            cols,
+            int(docnum),
+            float(scores[i]) if scores is not None else None,
+            words,
+            int(copies[i]) if copies is not None else 0,
+            request.group == "story",
+        )
+        for i, docnum in enumerate(pagedocs.tolist())
+    )
     suggestion = None
-    if parsed is not None and total < SUGGEST_BELOW:
+    if parsed is not None and articles < SUGGEST_BELOW:
         suggestion = _suggest(searcher, parsed, request.query.text)
     return SearchPage(
         request=request,
@@ -121,7 +139,71 @@ def run_search(
         facets=cols_mod.facets(cols, docs, request),
         dates=cols_mod.histogram(cols, docs),
         suggestion=suggestion,
+        articles=articles,
     )
+
+
+def _grouping(cols: DocColumns, request: SearchRequest) -> KeyColumn | None:
+    """The key column a request's rows are grouped by, or None for one row per article
+    (also when the archive has no two articles sharing a key: nothing would collapse)."""
+    if request.group == "none":
+        return None
+    column = cols.stories if request.group == "story" else cols.copies
+    return column if column.grouped else None
+
+
+RankedRows = tuple[IntArray, FloatArray | None]
+
+
+def _prefix(
+    searcher: Any,
+    cols: DocColumns,
+    parsed: Any,
+    matched: IntArray,
+    docs: IntArray,
+    request: SearchRequest,
+    cache: dict[Any, Any],
+    memo: Memo,
+) -> Callable[[int, int], RankedRows]:
+    """The result's rows ``start:stop`` in rank order, as a function (scores, when the
+    order is by score, computed once for every call)."""
+    if parsed is not None and request.sort == "relevance":
+        try:
+            scores = _numpy_scores(searcher, parsed, docs, cache, memo)
+        except Unsupported:
+
+            def whoosh_ranked(start: int, stop: int) -> RankedRows:
+                rows = _ranked_page(searcher, cols, parsed, matched, docs, start, stop)
+                return _arrays(rows)
+
+            return whoosh_ranked
+        return lambda start, stop: _top(scores, docs, start, stop)
+    newest = request.sort != "oldest"
+    return lambda start, stop: (_date_page(cols, docs, start, stop, newest), None)
+
+
+def _arrays(rows: Sequence[tuple[int, float]]) -> RankedRows:
+    docnums = np.array([d for d, _ in rows], dtype=np.int64)
+    return docnums, np.array([s for _, s in rows], dtype=np.float64)
+
+
+def _numpy_scores(
+    searcher: Any,
+    parsed: Any,
+    docs: IntArray,
+    cache: dict[Any, Any],
+    memo: Memo | None = None,
+) -> FloatArray:
+    """Whoosh's BM25F of every document of ``docs``, computed in numpy."""
+
+    def lengths(fieldname: str) -> Any:
+        key = ("field_lengths", fieldname)
+        if key not in cache:
+            cache[key] = field_lengths(searcher.reader(), fieldname)
+        return cache[key]
+
+    scores: FloatArray = bm25_scores(searcher, parsed, docs, lengths, memo)
+    return scores
 
 
 def _numpy_ranked_page(
@@ -133,24 +215,23 @@ def _numpy_ranked_page(
     cache: dict[Any, Any],
     memo: Memo | None = None,
 ) -> list[tuple[int, float]]:
-    """Hits ``start:stop`` of ``docs`` by Whoosh's BM25F, computed in numpy (exact ties:
-    equal scores in document order, as Whoosh's collector)."""
+    """Hits ``start:stop`` of ``docs`` by Whoosh's BM25F, computed in numpy."""
+    scores = _numpy_scores(searcher, parsed, docs, cache, memo)
+    top_docs, top_scores = _top(scores, docs, start, stop)
+    return list(zip(top_docs.tolist(), top_scores.tolist(), strict=True))
 
-    def lengths(fieldname: str) -> Any:
-        key = ("field_lengths", fieldname)
-        if key not in cache:
-            cache[key] = field_lengths(searcher.reader(), fieldname)
-        return cache[key]
 
-    scores = bm25_scores(searcher, parsed, docs, lengths, memo)
+def _top(scores: FloatArray, docs: IntArray, start: int, stop: int) -> RankedRows:
+    """Rows ``start:stop`` of ``docs`` by score (exact ties: equal scores in document
+    order, as Whoosh's collector), sorting only the candidates that can make the page."""
     if len(scores) > stop:
         # Only candidates at or above the stop-th best score need a full sort.
         kth = np.partition(-scores, stop - 1)[stop - 1]
         candidates = np.flatnonzero(-scores <= kth)
     else:
         candidates = np.arange(len(scores))
-    order = candidates[np.lexsort((docs[candidates], -scores[candidates]))]
-    return [(int(docs[i]), float(scores[i])) for i in order[start:stop]]
+    order = candidates[np.lexsort((docs[candidates], -scores[candidates]))][start:stop]
+    return docs[order], scores[order]
 
 
 def _ranked_page(
@@ -261,7 +342,15 @@ def _highlight_words(searcher: Any, parsed: Any) -> frozenset[str]:
     return frozenset(words)
 
 
-def _hit(searcher: Any, docnum: int, score: float | None, words: frozenset[str]) -> Hit:
+def _hit(
+    searcher: Any,
+    cols: DocColumns,
+    docnum: int,
+    score: float | None,
+    words: frozenset[str],
+    copies: int,
+    story_row: bool,
+) -> Hit:
     doc = from_stored(searcher.stored_fields(docnum))
     return Hit(
         id=doc.id,
@@ -273,6 +362,26 @@ def _hit(searcher: Any, docnum: int, score: float | None, words: frozenset[str])
         published=doc.published,
         actors=doc.actors,
         countries=doc.countries,
+        story=_story_ref(cols.stories, docnum, doc.story_key, story_row),
+        copy_group=doc.copy_key,
+        copies=copies,
+    )
+
+
+def _story_ref(column: KeyColumn, docnum: int, key: str, story_row: bool) -> StoryRef:
+    """The story of document ``docnum``: its size in the whole index; for a row of a
+    search grouped by story also its span and distinct sources."""
+    code = int(column.codes[docnum])
+    size = int(column.sizes[code]) if code >= 0 else 1
+    if not story_row or code < 0:
+        return StoryRef(id=key, size=size)
+    first, last = int(column.first[code]), int(column.last[code])
+    return StoryRef(
+        id=key,
+        size=size,
+        first=date.fromordinal(first) if first != cols_mod.NO_DATE else None,
+        last=date.fromordinal(last) if last != cols_mod.NO_DATE else None,
+        sources=int(column.sources[code]),
     )
 
 
