@@ -10,13 +10,18 @@ from typing import Any
 
 from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
-from search.errors import ArticleError, DatelineError, QueryError
-from search.facets import facet_spec
+from search.errors import ArticleError, DatelineError, QueryError, StoryError
+from search.facets import FACETS, facet_spec
 from search.indexing import reindex
-from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest
+from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest, Story
 from search.params import Params, parse_search_params
 from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
+
+# Articles a story page lists (oldest first) and the values of each of its facets.
+STORY_ARTICLES = 200
+STORY_FACET_VALUES = 50
+MAX_STORY_ID_CHARS = 200
 
 # Values a facet finder that matches by more than a prefix reads (then filters here):
 # such facets have few values (fewer than 300 countries).
@@ -50,6 +55,46 @@ class SearchService:
     def search_params(self, params: Params) -> SearchPage:
         """Parse request parameters (see ``search.params``) and search."""
         return self.search(parse_search_params(params))
+
+    def stories(self, params: Params) -> SearchPage:
+        """A search with one row per story (``group=story``), whatever ``group`` says."""
+        return self.search(replace(parse_search_params(params), group="story"))
+
+    def story(self, story_id: str) -> Story:
+        """One story: its articles (oldest first, at most ``STORY_ARTICLES``), span,
+        sources, actors, countries and coverage over time; ``StoryError`` (404) for an
+        unknown id. Two searches through the backend, so every engine answers alike."""
+        if not story_id or len(story_id) > MAX_STORY_ID_CHARS or not story_id.isprintable():
+            raise StoryError(f"no story with id {story_id[:40]!r}")
+        base = SearchRequest(
+            stories=(story_id,),
+            group="none",
+            sort="oldest",
+            per_page=STORY_ARTICLES,
+            facet_size=STORY_FACET_VALUES,
+        )
+        oldest = self.search(base)
+        if not oldest.articles:
+            raise StoryError(f"no story with id {story_id!r}")
+        # The newest dated article gives the span's end (the list may stop before it).
+        newest = self.search(replace(base, sort="newest", per_page=1, facet_size=1))
+        first = oldest.hits[0].published if oldest.hits else None
+        last = newest.hits[0].published if newest.hits else None
+        facets = {
+            name: oldest.facets[name].values if name in oldest.facets else () for name in FACETS
+        }
+        return Story(
+            id=story_id,
+            title=oldest.hits[0].title if oldest.hits else "",
+            size=oldest.articles,
+            first=first.date() if first else None,
+            last=last.date() if last else None,
+            sources=facets.get("source", ()),
+            actors=facets.get("actor", ()),
+            countries=facets.get("country", ()),
+            dates=oldest.dates,
+            articles=oldest.hits,
+        )
 
     def article(self, doc_id: str) -> IndexDocument:
         """One stored article; ``ArticleError`` (404) when there is none with that id."""

@@ -7,6 +7,7 @@ undated article, an actor under two spellings, markup in a title and body, artic
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from search.models import IndexDocument, MarkedSpan
@@ -166,3 +167,110 @@ NEWEST = (
     "merkel",
     "undated",
 )
+
+
+def _at(doc: IndexDocument, hour: int, copy_group: str = "", story: str = "") -> IndexDocument:
+    """``doc`` published at ``hour`` on its day, in a copy group and a story."""
+    assert doc.published is not None
+    return replace(
+        doc, published=doc.published.replace(hour=hour), copy_group=copy_group, story=story
+    )
+
+
+_QUAKE = (
+    "A strong earthquake struck off the coast of Chile on Saturday, shaking buildings in "
+    "Santiago and cutting power to thousands of homes."
+)
+# Copies and stories: one wire story reprinted three times ("quake-wire", its copies
+# "quake-ap" and "quake-afp"), a follow-up in the same story ("quake-toll"), another
+# earthquake that is another story ("quake-japan"), and a story of two articles without
+# copies ("rehab-*"). Every publication time differs, so date orders have no ties.
+STORY_DOCS = (
+    _at(
+        news_doc(
+            "quake-wire",
+            "Earthquake strikes Chile coast",
+            _QUAKE,
+            source="Reuters",
+            published=(2025, 3, 1),
+            countries=("CL",),
+        ),
+        9,
+        "quake-wire",
+        "story-quake",
+    ),
+    _at(
+        news_doc(
+            "quake-ap",
+            "Earthquake strikes Chile coast",
+            _QUAKE,
+            source="AP",
+            published=(2025, 3, 1),
+            countries=("CL",),
+        ),
+        11,
+        "quake-wire",
+        "story-quake",
+    ),
+    _at(
+        news_doc(
+            "quake-afp",
+            "Earthquake strikes Chile coast",
+            _QUAKE,
+            source="AFP",
+            published=(2025, 3, 1),
+            countries=("CL",),
+        ),
+        10,
+        "quake-wire",
+        "story-quake",
+    ),
+    _at(
+        news_doc(
+            "quake-toll",
+            "Chile earthquake death toll rises",
+            "Rescuers in Chile said the death toll from Saturday's earthquake rose to twelve.",
+            source="Reuters",
+            published=(2025, 3, 3),
+            countries=("CL",),
+        ),
+        8,
+        "",
+        "story-quake",
+    ),
+    news_doc(
+        "quake-japan",
+        "Earthquake shakes northern Japan",
+        "An earthquake shook northern Japan on Tuesday; no damage was reported.",
+        source="Reuters",
+        published=(2024, 6, 11),
+        countries=("JP",),
+    ),
+    _at(
+        news_doc(
+            "rehab-in",
+            "Singer enters rehab",
+            "The singer entered a rehabilitation clinic in California, her agent said.",
+            source="AP",
+            published=(2025, 2, 20),
+            countries=("US",),
+        ),
+        7,
+        "",
+        "story-rehab",
+    ),
+    _at(
+        news_doc(
+            "rehab-out",
+            "Singer leaves rehab clinic",
+            "The singer left the rehabilitation clinic in California after a month.",
+            source="People",
+            published=(2025, 3, 22),
+            countries=("US",),
+        ),
+        7,
+        "",
+        "story-rehab",
+    ),
+)
+STORY_BY_ID = {d.id: d for d in STORY_DOCS}

@@ -24,7 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.backends.typesense.server import Cluster
-from search.errors import DatelineError, IndexBusyError, IndexMissingError, QueryError
+from search.errors import (
+    DatelineError,
+    IndexBusyError,
+    IndexMissingError,
+    QueryError,
+    StoryError,
+)
 from search.models import (
     DateBucket,
     DateHistogram,
@@ -33,10 +39,11 @@ from search.models import (
     IndexDocument,
     SearchPage,
     SearchRequest,
+    StoryRef,
 )
 from search.service import SearchService
 from search.settings import Settings
-from tests.backend_docs import BY_ID, DOCS, NEWEST
+from tests.backend_docs import BY_ID, DOCS, NEWEST, STORY_DOCS
 from tests.typesense_helpers import start_cluster, ts_settings
 
 ENGINES = ["whoosh", pytest.param("typesense", marks=pytest.mark.slow)]
@@ -618,3 +625,191 @@ def test_more_like(service: SearchService) -> None:
     assert "alaska" not in {d.id for d in similar}
     assert all(isinstance(d, IndexDocument) for d in similar)
     assert service.backend.more_like("missing") == []
+
+
+# -- copies and stories -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stories(engine: Engine) -> SearchService:
+    """A service over STORY_DOCS: copy groups and stories set as the stories engine would."""
+    svc = engine.service()
+    write(svc, STORY_DOCS, full=True)
+    return svc
+
+
+def rows(service: SearchService, **kwargs: object) -> list[tuple[str, int]]:
+    """``(id, copies)`` of every row of the result (one page holds it)."""
+    page = search(service, per_page=100, **kwargs)
+    assert page.total == len(page.hits)
+    return [(h.id, h.copies) for h in page.hits]
+
+
+def test_articles_alone_in_their_groups_are_not_collapsed(service: SearchService) -> None:
+    """An archive without copies or stories answers every grouping as one row per article,
+    each hit its own copy group and a story of one."""
+    for group in ("copy", "story", "none"):
+        page = search(service, per_page=100, group=group)
+        assert [h.id for h in page.hits] == list(NEWEST)
+        assert page.total == page.articles == len(DOCS)
+    hit = search(service, q="anchorage").hits[0]
+    assert (hit.copy_group, hit.copies, hit.story) == ("alaska", 0, StoryRef("alaska", 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        # The newest copy of the wire story stands for its two other copies.
+        (
+            {},
+            [("rehab-out", 0), ("quake-toll", 0), ("quake-ap", 2), ("rehab-in", 0)]
+            + [("quake-japan", 0)],
+        ),
+        (
+            {"sort": "oldest"},
+            [("quake-japan", 0), ("rehab-in", 0), ("quake-wire", 2), ("quake-toll", 0)]
+            + [("rehab-out", 0)],
+        ),
+        (
+            {"group": "none", "sort": "oldest", "countries": ("CL",)},
+            [("quake-wire", 0), ("quake-afp", 0), ("quake-ap", 0), ("quake-toll", 0)],
+        ),
+        # One row per story: its newest article, the others of the story counted in it.
+        ({"group": "story"}, [("rehab-out", 1), ("quake-toll", 3), ("quake-japan", 0)]),
+        ({"group": "story", "sources": ("AP",)}, [("quake-ap", 0), ("rehab-in", 0)]),
+        # Filters: a story (an article without one is a story of its own), a copy group.
+        (
+            {"stories": ("story-quake",), "group": "none", "sort": "oldest"},
+            [("quake-wire", 0), ("quake-afp", 0), ("quake-ap", 0), ("quake-toll", 0)],
+        ),
+        ({"stories": ("quake-japan",)}, [("quake-japan", 0)]),
+        ({"stories": ("story-quake", "story-rehab")}, []),  # repeated values narrow
+        ({"stories": ("no-such-story",)}, []),
+        (
+            {"copy_groups": ("quake-wire",), "group": "none", "sort": "oldest"},
+            [("quake-wire", 0), ("quake-afp", 0), ("quake-ap", 0)],
+        ),
+        ({"copy_groups": ("quake-wire",)}, [("quake-ap", 2)]),
+    ],
+)
+def test_grouped_rows(
+    stories: SearchService, kwargs: dict[str, object], expected: list[tuple[str, int]]
+) -> None:
+    """Collapsing keeps the first article of each group in the result's order and counts
+    the others of the result in it."""
+    assert rows(stories, **kwargs) == expected
+
+
+def test_grouped_totals_and_article_counts(stories: SearchService) -> None:
+    """``total`` counts rows of the grouping, ``articles`` the matching articles."""
+    for group, total in (("copy", 5), ("story", 3), ("none", 7)):
+        page = search(stories, group=group)
+        assert (page.total, page.articles) == (total, 7)
+    page = search(stories, q="earthquake")
+    assert (page.total, page.articles) == (3, 5)
+    by_group = {h.copy_group: h.copies for h in page.hits}
+    assert by_group == {"quake-wire": 2, "quake-toll": 0, "quake-japan": 0}
+    assert {h.id for h in page.hits} & {"quake-wire", "quake-ap", "quake-afp"}
+
+
+@pytest.mark.parametrize("group", ["copy", "story", "none"])
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_grouped_paging_covers_every_row_once(
+    stories: SearchService, group: str, sort: str
+) -> None:
+    """Pages of one row each, in order, are the rows of the whole result."""
+    q = "chile OR singer OR japan" if sort == "relevance" else ""
+    whole = search(stories, q=q, sort=sort, group=group, per_page=100)
+    paged = [
+        search(stories, q=q, sort=sort, group=group, per_page=1, page=n).hits[0].copy_group
+        for n in range(1, whole.total + 1)
+    ]
+    assert paged == [h.copy_group for h in whole.hits]
+    assert search(stories, q=q, sort=sort, group=group, page=whole.total + 1).hits == ()
+
+
+def test_every_hit_carries_its_story_in_the_whole_index(stories: SearchService) -> None:
+    """A hit's story size counts the whole index, whatever the search filtered; rows of
+    a search by story also carry the story's span and sources."""
+    (hit,) = search(stories, q="earthquake", sources=("AP",)).hits
+    assert (hit.id, hit.copy_group, hit.story) == (
+        "quake-ap",
+        "quake-wire",
+        StoryRef("story-quake", 4),
+    )
+    refs = {h.id: h.story for h in search(stories, group="story").hits}
+    assert refs == {
+        "rehab-out": StoryRef("story-rehab", 2, date(2025, 2, 20), date(2025, 3, 22), 2),
+        "quake-toll": StoryRef("story-quake", 4, date(2025, 3, 1), date(2025, 3, 3), 3),
+        "quake-japan": StoryRef("quake-japan", 1, date(2024, 6, 11), date(2024, 6, 11), 1),
+    }
+
+
+def test_facets_count_stories(stories: SearchService) -> None:
+    """``count=stories``: a facet value counts the distinct stories of its articles."""
+
+    def counts(**kwargs: object) -> dict[str, dict[str, int]]:
+        page = search(stories, facet_size=20, **kwargs)
+        return {n: {v.value: v.count for v in f.values} for n, f in page.facets.items()}
+
+    articles, by_story = counts(), counts(count="stories")
+    assert articles["source"] == {"Reuters": 3, "AP": 2, "AFP": 1, "People": 1}
+    assert by_story["source"] == {"Reuters": 2, "AP": 2, "AFP": 1, "People": 1}
+    assert articles["country"] == {"CL": 4, "US": 2, "JP": 1}
+    assert by_story["country"] == {"CL": 1, "US": 1, "JP": 1}
+    # Grouping the rows does not change what facets count.
+    assert counts(group="none") == counts(group="story") == articles
+    assert counts(q="earthquake", count="stories")["source"] == {"Reuters": 2, "AP": 1, "AFP": 1}
+
+
+def test_story(stories: SearchService) -> None:
+    """A story: headline, size, span, sources, entities, coverage and articles oldest first."""
+    story = stories.story("story-quake")
+    assert (story.id, story.title, story.size) == (
+        "story-quake",
+        "Earthquake strikes Chile coast",
+        4,
+    )
+    assert (story.first, story.last) == (date(2025, 3, 1), date(2025, 3, 3))
+    assert [a.id for a in story.articles] == ["quake-wire", "quake-afp", "quake-ap", "quake-toll"]
+    assert story.sources == (
+        FacetValue("Reuters", 2),
+        FacetValue("AFP", 1),
+        FacetValue("AP", 1),
+    )
+    assert story.countries == (FacetValue("CL", 4),)
+    assert story.dates.buckets == (DateBucket("2025-03-01", 3), DateBucket("2025-03-03", 1))
+    alone = stories.story("quake-japan")
+    assert (alone.size, alone.title, alone.first) == (
+        1,
+        "Earthquake shakes northern Japan",
+        date(2024, 6, 11),
+    )
+
+
+@pytest.mark.parametrize("story_id", ["no-such-story", "", "x" * 500, "a\x00b"])
+def test_unknown_story_is_story_error(stories: SearchService, story_id: str) -> None:
+    """An id no article has is a 404, whatever it looks like."""
+    with pytest.raises(StoryError) as err:
+        stories.story(story_id)
+    assert err.value.status == 404
+
+
+def test_stories_lists_one_row_per_story(stories: SearchService) -> None:
+    """``SearchService.stories`` is a search by story, whatever ``group`` was asked."""
+    page = stories.stories({"q": "earthquake", "group": "none"})
+    assert {h.story.id for h in page.hits if h.story} == {"story-quake", "quake-japan"}
+    assert (page.total, page.articles) == (2, 5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"group": "article"}, {"count": "words"}, {"group": ["copy", "story"]}, {"story": "x" * 201}],
+)
+def test_bad_grouping_parameters_are_query_errors(
+    stories: SearchService, params: dict[str, object]
+) -> None:
+    """A grouping parameter out of its values is a 400 naming it."""
+    with pytest.raises(QueryError) as err:
+        stories.search_params(params)  # type: ignore[arg-type]
+    assert next(iter(params)) in str(err.value)

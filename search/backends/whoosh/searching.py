@@ -221,7 +221,7 @@ def _numpy_ranked_page(
     return list(zip(top_docs.tolist(), top_scores.tolist(), strict=True))
 
 
-def _top(scores: FloatArray, docs: IntArray, start: int, stop: int) -> RankedRows:
+def _top(scores: FloatArray, docs: IntArray, start: int, stop: int) -> tuple[IntArray, FloatArray]:
     """Rows ``start:stop`` of ``docs`` by score (exact ties: equal scores in document
     order, as Whoosh's collector), sorting only the candidates that can make the page."""
     if len(scores) > stop:
