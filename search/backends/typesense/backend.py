@@ -33,15 +33,16 @@ from typesense import exceptions as ts_errors
 
 from search.backends.shared import ReindexLock, top_facet
 from search.backends.typesense import facets as facets
+from search.backends.typesense import grouping as grouping
 from search.backends.typesense import listing as listing
 from search.backends.typesense import results as results
 from search.backends.typesense.client import Api, confirmed, guarded, make_client, path
 from search.backends.typesense.query import quote, request_filters, translate
-from search.backends.typesense.schema import fold_key, from_typesense
+from search.backends.typesense.schema import COPY_KEY, STORY_KEY, fold_key, from_typesense
 from search.backends.typesense.writer import FullRebuild, IncrementalWriter
 from search.errors import BackendError, IndexMissingError
 from search.facets import FACETS
-from search.models import IndexDocument, SearchPage, SearchRequest
+from search.models import Hit, IndexDocument, SearchPage, SearchRequest
 from search.query import query_error
 from search.settings import Settings
 
@@ -65,7 +66,7 @@ HIGHLIGHT_PARAMS: dict[str, Any] = {
 # Fields a hit does not need (kept out of every search response).
 HIT_EXCLUDE = (
     "body,spans,actor_kinds,key,content_hash,dates_mentioned,indexed_at,"
-    "actor_keys,actor_fold,source_key,source_fold"
+    "actor_keys,actor_fold,source_key,source_fold,copy_key,story_key"
 )
 SORTS = {
     "relevance": "_text_match:desc,dated:desc,stamp:desc",
@@ -277,33 +278,56 @@ class TypesenseBackend:
             "page": request.page,
             "per_page": request.per_page,
             "sort_by": SORTS[request.sort if tq.has_text else _browse(request)],
-            "facet_by": facets.facet_by(),
-            "max_facet_values": fetch,
             "exclude_fields": HIT_EXCLUDE,
             **HIGHLIGHT_PARAMS,
         }
         if filters:
             main["filter_by"] = " && ".join(filters)
+        field = grouping.group_field(request)
+        if field is not None:
+            main.update(group_by=field, group_limit=1)
+        # Facets count articles, or stories under count=stories (facet counts count
+        # groups under group_by): in the page's search when it is grouped the same way,
+        # else in a search of their own, in the same round trip.
+        counted = {**common, "per_page": 0, **grouping.facet_group(request)}
+        if filters:
+            counted["filter_by"] = main["filter_by"]
+        facet_params = {"facet_by": facets.facet_by(), "max_facet_values": fetch}
+        own_facets = counted.get("group_by") != main.get("group_by")
         dated = {**common, "per_page": 0, "filter_by": " && ".join([*filters, "dated:=1"])}
         span = {**dated, "facet_by": "day_n", "max_facet_values": 1}  # stats: min/max day
         years = {**dated, "facet_by": "year", "max_facet_values": YEAR_VALUES}
         searches = [main, span, years]
+        if own_facets:
+            searches.append({**counted, **facet_params})
+        else:
+            main.update(facet_params)
+        # Matching articles: the ``found`` of an ungrouped search of the whole result
+        # (the page's or the facets' one when either is ungrouped, else one more).
+        plain = {k: v for k, v in counted.items() if k not in ("group_by", "group_limit")}
+        if "group_by" in main and "group_by" in counted:
+            searches.append(plain)
         with guarded(self.settings, "search"):
             answer = confirmed(self.reader, lambda: self._multi_search(searches))
-        page_r, span_r, years_r = (self._checked(r) for r in answer["results"])
+        checked = [self._checked(r) for r in answer["results"]]
+        page_r, span_r, years_r = checked[:3]
+        facet_r = checked[3] if own_facets else page_r
         total = int(page_r.get("found") or 0)
+        if "group_by" not in main:
+            articles = total
+        elif "group_by" not in counted:
+            articles = int(facet_r.get("found") or 0)
+        else:
+            articles = int(checked[-1].get("found") or 0)
         size = request.facet_size
-        base = {k: v for k, v in common.items() if k != "collection"}
-        base["per_page"] = 0
-        if filters:
-            base["filter_by"] = main["filter_by"]
+        base = {k: v for k, v in counted.items() if k != "collection"}
         chosen = {name: spec.selected(request) for name, spec in FACETS.items()}
         many = self._many("facet counts")
-        table = facets.tables(page_r, size, base, many, self._spellings, chosen)
+        table = facets.tables(facet_r, size, base, many, self._spellings, chosen)
         page = SearchPage(
             request=request,
             total=total,
-            hits=tuple(results.hit(h) for h in page_r.get("hits") or ()),
+            hits=self._hits(request, page_r, {k: v for k, v in plain.items() if k != "collection"}),
             facets={
                 name: top_facet(
                     table[name][0],
@@ -311,14 +335,26 @@ class TypesenseBackend:
                     chosen[name],
                     distinct=table[name][1],
                     # A selected value of a facet that narrows is in every hit.
-                    selected_count=total if spec.narrows else 0,
+                    selected_count=articles if spec.narrows else 0,
                 )
                 for name, spec in FACETS.items()
             },
-            dates=results.histogram(span_r, years_r, total, _bucket_fetcher(dated, many)),
+            dates=results.histogram(span_r, years_r, articles, _bucket_fetcher(dated, many)),
             suggestion=None,
+            articles=articles,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _hits(
+        self, request: SearchRequest, page_r: dict[str, Any], matching: dict[str, Any]
+    ) -> tuple[Hit, ...]:
+        """The page's rows with their stories and copies (one more round trip)."""
+        page_rows = grouping.rows(page_r)
+        if not page_rows:
+            return ()
+        many = self._many("story sizes")
+        answers = many(grouping.follow_ups(request, page_rows, matching))
+        return tuple(grouping.apply(request, page_rows, answers, many, results.hit))
 
     def _multi_search(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
         """One multi_search round trip; a 404 inside it raises (for ``confirmed``)."""
@@ -337,6 +373,11 @@ class TypesenseBackend:
             raise IndexMissingError(
                 f"no Typesense collection {self.alias!r} on {self.settings.typesense_nodes}: "
                 "run `dateline reindex`"
+            )
+        if code == 400 and any(f in message for f in (COPY_KEY, STORY_KEY)):
+            raise IndexMissingError(
+                f"the Typesense collection {self.alias!r} was built by another version of "
+                "Dateline (no copy groups or stories): run `dateline reindex --full`"
             )
         if code == 400:
             raise query_error("engine_refused", engine="Typesense", reason=message)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.backends.typesense.schema import FACET_STORAGE, fold_key
+from search.backends.typesense.schema import COPY_KEY, FACET_STORAGE, STORY_KEY, exact_key, fold_key
 from search.errors import QueryError
 from search.facets import FACETS
 from search.models import SearchRequest
@@ -176,6 +176,9 @@ def request_filters(request: SearchRequest) -> list[str]:
             clauses += [f"{fields.counted}:={key}" for key in keys]
         elif keys:
             clauses.append(f"{fields.counted}:=[" + ",".join(keys) + "]")
+    # A document has one story and one copy group: two different values keep nothing.
+    clauses += [f"{STORY_KEY}:={exact_key(v)}" for v in request.stories]
+    clauses += [f"{COPY_KEY}:={exact_key(v)}" for v in request.copy_groups]
     if request.date_from or request.date_to:
         low = request.date_from.toordinal() if request.date_from else 0
         high = request.date_to.toordinal() if request.date_to else date.max.toordinal()

@@ -37,6 +37,10 @@ UNRESOLVED = "\x00"
 TOKEN_SEPARATORS = ["-", "'", "/", "_", "&", "+", "=", ":", "(", ")", "[", "]", "<", ">", "|"]
 
 _STORED_ONLY = {"type": "string", "index": False, "optional": True}
+# The fields results are grouped by (see grouping.py); a collection without them was
+# built by an older Dateline and is rebuilt by the next reindex.
+COPY_KEY = "copy_key"
+STORY_KEY = "story_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,12 @@ def schema(name: str) -> dict[str, Any]:
             {"name": "spans", **_STORED_ONLY},
             {"name": "lead", **_STORED_ONLY},
             {"name": "actor_kinds", "type": "string[]", "index": False, "optional": True},
+            # Copy group and story: ``*_key`` (hex of the key, the article's own id when it
+            # has none) for group_by, facets and filters; the ids as given, stored only.
+            {"name": COPY_KEY, "type": "string", "facet": True},
+            {"name": STORY_KEY, "type": "string", "facet": True},
+            {"name": "copy_group", **_STORED_ONLY},
+            {"name": "story", **_STORED_ONLY},
         ],
     }
 
@@ -164,7 +174,13 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
         "dated": 0,
         "day_n": NO_DAY,
         "shard": shard_of(doc.id),
+        COPY_KEY: exact_key(doc.copy_key),
+        STORY_KEY: exact_key(doc.story_key),
     }
+    if doc.copy_group:
+        out["copy_group"] = doc.copy_group
+    if doc.story:
+        out["story"] = doc.story
     if doc.url:
         out["url"] = doc.url
     if doc.source:
@@ -211,4 +227,6 @@ def from_typesense(doc: dict[str, Any]) -> IndexDocument:
         dates_mentioned=tuple(doc.get("dates_mentioned") or ()),
         spans=spans,
         indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+        copy_group=doc.get("copy_group") or "",
+        story=doc.get("story") or "",
     )

@@ -30,7 +30,7 @@ from typesense import exceptions as ts_errors
 
 from search.backends.typesense.client import Api, guarded, path, retry_write
 from search.backends.typesense.schema import schema, to_typesense
-from search.errors import BackendError
+from search.errors import BackendError, IndexVersionError
 from search.models import IndexDocument
 from search.settings import Settings
 
@@ -45,6 +45,15 @@ def live_collection(client: Api, alias: str) -> str | None:
         return str(client.get(path("aliases", alias))["collection_name"])
     except ts_errors.ObjectNotFound:
         return None
+
+
+def live_fields(client: Api, alias: str) -> set[str] | None:
+    """The field names of the collection the alias points at (None: no index yet)."""
+    try:
+        info = client.get(path("collections", alias))
+    except ts_errors.ObjectNotFound:
+        return None
+    return {str(f.get("name")) for f in info.get("fields") or ()}
 
 
 def new_collection_name(alias: str) -> str:
@@ -207,6 +216,14 @@ class IncrementalWriter:
     def __init__(self, client: Api, settings: Settings) -> None:
         self.client = client
         self.settings = settings
+        with guarded(settings, "checking the live collection"):
+            fields = live_fields(client, settings.typesense_collection)
+        expected = {str(f["name"]) for f in schema("")["fields"]}
+        if fields is not None and not expected <= fields:
+            raise IndexVersionError(
+                f"the Typesense collection {settings.typesense_collection!r} was built by "
+                "another version of Dateline (its fields differ): run `dateline reindex --full`"
+            )
         self._spool: IO[str] | None = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.changes = 0
 
