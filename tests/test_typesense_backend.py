@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from search.backends.typesense.server import Cluster
-from search.errors import BackendError, QueryError
+from search.errors import BackendError, IndexMissingError, IndexVersionError, QueryError
 from search.models import SearchRequest
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings
@@ -304,3 +304,32 @@ def test_web_api_on_typesense(seed_pair) -> None:
     refused = client.get("/api/search?q=putin%20OR%20trump")
     assert refused.status_code == 400
     assert "OR is not supported" in refused.get_json()["error"]
+
+
+def test_collection_without_copies_and_stories(node: Cluster, tmp_path: Path) -> None:
+    """A collection built before copy groups and stories: searching it is a clear 503,
+    an incremental writer refuses it (the reindex becomes a full one), and the full
+    rebuild it advises works."""
+    from search.backends.typesense.schema import schema
+    from search.backends.typesense.writer import import_batch, to_typesense
+
+    service = SearchService(ts_settings(node, tmp_path, "before_stories"))
+    client = service.backend.write_client
+    old = schema("before_stories_old")
+    new_fields = {"copy_key", "story_key", "copy_group", "story"}
+    old["fields"] = [f for f in old["fields"] if f["name"] not in new_fields]
+    client.post("/collections", old)
+    docs = synthetic_docs(3)
+    rows = [{k: v for k, v in to_typesense(d).items() if k not in new_fields} for d in docs]
+    import_batch(client, "before_stories_old", rows)
+    client.put("/aliases/before_stories", {"collection_name": "before_stories_old"})
+    with pytest.raises(IndexMissingError, match="another version .* --full"):
+        service.search(SearchRequest())
+    with pytest.raises(IndexVersionError, match="another version .* --full"):
+        service.backend.writer()
+    writer = service.backend.writer(full=True)
+    for doc in docs:
+        writer.add(doc)
+    writer.commit()
+    page = service.search(SearchRequest())
+    assert (page.total, page.articles) == (3, 3)

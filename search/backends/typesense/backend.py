@@ -359,9 +359,19 @@ class TypesenseBackend:
     def _multi_search(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
         """One multi_search round trip; a 404 inside it raises (for ``confirmed``)."""
         answer = dict(self.reader.post("/multi_search", {"searches": searches}))
-        if any(int(r.get("code") or 0) == 404 for r in answer.get("results") or ()):
+        for r in answer.get("results") or ():
+            if int(r.get("code") or 0) != 404:
+                continue
+            if _older_collection(str(r.get("error"))):
+                raise self._older()
             raise ts_errors.ObjectNotFound("collection not found")
         return answer
+
+    def _older(self) -> IndexMissingError:
+        return IndexMissingError(
+            f"the Typesense collection {self.alias!r} was built by another version of "
+            "Dateline (no copy groups or stories): run `dateline reindex --full`"
+        )
 
     def _checked(self, result: dict[str, Any]) -> dict[str, Any]:
         """One multi_search result, or the error it carries as a Dateline error."""
@@ -374,11 +384,8 @@ class TypesenseBackend:
                 f"no Typesense collection {self.alias!r} on {self.settings.typesense_nodes}: "
                 "run `dateline reindex`"
             )
-        if code == 400 and any(f in message for f in (COPY_KEY, STORY_KEY)):
-            raise IndexMissingError(
-                f"the Typesense collection {self.alias!r} was built by another version of "
-                "Dateline (no copy groups or stories): run `dateline reindex --full`"
-            )
+        if code in (400, 404) and _older_collection(message):
+            raise self._older()
         if code == 400:
             raise query_error("engine_refused", engine="Typesense", reason=message)
         raise BackendError(f"Typesense search failed ({code}): {message}")
@@ -394,6 +401,11 @@ def _bucket_fetcher(
         return many([{**params, "facet_by": field_name, "max_facet_values": values}])[0]
 
     return fetch
+
+
+def _older_collection(message: str) -> bool:
+    """Whether Typesense refused a search for lack of the copy-group or story field."""
+    return any(f"`{name}`" in message or f" {name}" in message for name in (COPY_KEY, STORY_KEY))
 
 
 def _browse(request: SearchRequest) -> str:
