@@ -21,6 +21,12 @@ class ArticleError(DatelineError):
     status = 404
 
 
+class StoryError(DatelineError):
+    """A story that does not exist."""
+
+    status = 404
+
+
 class SourceError(DatelineError):
     """A source path or file that cannot be read (the message names the path)."""
 

@@ -18,6 +18,10 @@ from search.query import EMPTY_QUERY, Query, parse_query
 SortOrder = Literal["relevance", "newest", "oldest"]
 ActorKind = Literal["person", "org"]
 MentionType = Literal["person", "org", "country", "date"]
+# Rows of a result: one per copy group (the default), per story, or per article.
+Grouping = Literal["copy", "story", "none"]
+# What facet counts count: matching articles, or distinct stories among them.
+CountMode = Literal["articles", "stories"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +174,25 @@ class IndexDocument:
     dates_mentioned: tuple[str, ...] = ()  # ISO dates
     spans: tuple[MarkedSpan, ...] = ()
     indexed_at: datetime | None = None
+    # Id of the first article of its near-duplicate group; "": the article is its own group.
+    copy_group: str = ""
+    # Story id; "": the article is its own story (the story's id is the article's id).
+    story: str = ""
 
     @property
     def text(self) -> str:
         """The text ``spans`` refer to (same rule as ``Article.text``)."""
         return compose_text(self.title, self.body)
+
+    @property
+    def copy_key(self) -> str:
+        """The copy group this article is collapsed by (its own id when it has none)."""
+        return self.copy_group or self.id
+
+    @property
+    def story_key(self) -> str:
+        """The story this article belongs to (its own id when it has none)."""
+        return self.story or self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +219,13 @@ class SearchRequest:
     # Raw ``from``/``to`` text as the user gave it, echoed back in responses.
     from_text: str | None = None
     to_text: str | None = None
+    # Story ids (``story=``) and copy groups (``copy=``) to keep; repeated values narrow.
+    stories: tuple[str, ...] = ()
+    copy_groups: tuple[str, ...] = ()
+    # One row per copy group (best-ranked copy shown), per story, or per article.
+    group: Grouping = "copy"
+    # Facet counts: matching articles, or distinct stories among them.
+    count: CountMode = "articles"
     # Determined by ``q``: left out of equality and repr.
     query: Query = field(default=EMPTY_QUERY, compare=False, repr=False)
 
@@ -215,8 +240,20 @@ class SearchRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryRef:
+    """The story of a hit: its id and size in the whole index; for ``group=story`` rows
+    also its first and last publication day and number of distinct sources."""
+
+    id: str
+    size: int
+    first: date | None = None
+    last: date | None = None
+    sources: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
-    """One search result."""
+    """One search result (for grouped results: the best-ranked article of its row)."""
 
     id: str
     title: str
@@ -227,6 +264,9 @@ class Hit:
     published: datetime | None = None
     actors: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    story: StoryRef | None = None
+    copy_group: str = ""  # the copy group's key (the article's own id when it has none)
+    copies: int = 0  # other matching articles the grouping collapsed into this row
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +308,35 @@ class SearchPage:
     """One page of results with facets over the whole filtered result."""
 
     request: SearchRequest
-    total: int
+    total: int  # rows of the chosen grouping: copy groups, stories or articles
     hits: tuple[Hit, ...] = ()
     # The value facets by name (``search.facets.FACETS``), counted over the whole result.
     facets: Mapping[str, Facet] = field(default_factory=dict)
     dates: DateHistogram = field(default_factory=DateHistogram)
     took_ms: float = 0.0
     suggestion: str | None = None
+    articles: int = -1  # matching articles before grouping (-1: same as ``total``)
+
+    def __post_init__(self) -> None:
+        if self.articles < 0:
+            object.__setattr__(self, "articles", self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One story: its headline (the first article's title), span, sources, entities and
+    articles (oldest first, at most ``search.service.STORY_ARTICLES``)."""
+
+    id: str
+    title: str
+    size: int
+    first: date | None
+    last: date | None
+    sources: tuple[FacetValue, ...] = ()
+    actors: tuple[FacetValue, ...] = ()
+    countries: tuple[FacetValue, ...] = ()
+    dates: DateHistogram = field(default_factory=DateHistogram)
+    articles: tuple[Hit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

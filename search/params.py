@@ -14,7 +14,7 @@ from typing import Any
 
 from search.errors import QueryError
 from search.facets import FACETS, FacetSpec
-from search.models import SearchRequest, SortOrder
+from search.models import CountMode, Grouping, SearchRequest, SortOrder
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
@@ -22,6 +22,8 @@ MAX_FACET_SIZE = 100
 MAX_VALUES = 20  # values per repeatable filter
 MAX_VALUE_CHARS = 200
 SORTS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
+GROUPS: tuple[Grouping, ...] = ("copy", "story", "none")
+COUNTS: tuple[CountMode, ...] = ("articles", "stories")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 Params = Mapping[str, str | Sequence[str]]
@@ -35,6 +37,10 @@ SEARCH_PARAMS = (
     "page",
     "per_page",
     "facet_size",
+    "story",
+    "copy",
+    "group",
+    "count",
 )
 
 
@@ -55,6 +61,12 @@ def parse_search_params(params: Params) -> SearchRequest:
     sort = _single(params, "sort") or ("relevance" if q.strip() else "newest")
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    group = _single(params, "group") or "copy"
+    if group not in GROUPS:
+        raise QueryError(f"group must be one of {', '.join(GROUPS)}, not {group!r}")
+    count = _single(params, "count") or "articles"
+    if count not in COUNTS:
+        raise QueryError(f"count must be one of {', '.join(COUNTS)}, not {count!r}")
     # Typed Any: mypy cannot tell these keys from SearchRequest's other fields.
     filters: dict[str, Any] = {
         spec.request_field: _facet_values(params, spec) for spec in FACETS.values()
@@ -70,6 +82,10 @@ def parse_search_params(params: Params) -> SearchRequest:
         facet_size=_int(params, "facet_size", 10, 1, MAX_FACET_SIZE),
         from_text=from_text,
         to_text=to_text,
+        stories=_values(params, "story"),
+        copy_groups=_values(params, "copy"),
+        group=group,  # type: ignore[arg-type]  # checked against GROUPS above
+        count=count,  # type: ignore[arg-type]  # checked against COUNTS above
     )
 
 

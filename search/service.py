@@ -10,10 +10,10 @@ from typing import Any
 
 from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
-from search.errors import ArticleError, DatelineError, QueryError
+from search.errors import ArticleError, DatelineError, QueryError, StoryError
 from search.facets import facet_spec
 from search.indexing import reindex
-from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest
+from search.models import IndexDocument, ReindexReport, SearchPage, SearchRequest, Story
 from search.params import Params, parse_search_params
 from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
@@ -41,8 +41,10 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchPage:
         """Run a request (its query was parsed when the request was built)."""
+        from search.stories_stub import grouped_search  # TEMPORARY until F1 lands
+
         started = time.perf_counter()
-        page = self.backend.search(request)
+        page = grouped_search(self.backend, request)
         if not page.took_ms:
             page = replace(page, took_ms=(time.perf_counter() - started) * 1000)
         return page
@@ -59,6 +61,18 @@ class SearchService:
         if doc is None:
             raise ArticleError(f"no article with id {doc_id!r}")
         return doc
+
+    def story(self, story_id: str) -> Story:
+        """One story; ``StoryError`` (404) for an unknown id. TEMPORARY stub (F1 replaces)."""
+        from search.stories_stub import load_story
+
+        if not _valid_id(story_id):
+            raise StoryError(f"no story with id {story_id[:40]!r}")
+        return load_story(self.backend, story_id)
+
+    def stories(self, params: Params) -> SearchPage:
+        """The stories of a search: one row per story (``group=story``)."""
+        return self.search(replace(parse_search_params(params), group="story"))
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Articles similar to ``doc_id``."""

@@ -78,6 +78,8 @@ def build_schema() -> fields.Schema:
         spans=fields.STORED(),
         content_hash=fields.STORED(),
         indexed_at=fields.STORED(),
+        copy_group=fields.STORED(),  # TEMPORARY (issue 13 stub): F1's schema replaces these
+        story=fields.STORED(),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -118,6 +120,8 @@ def to_fields(doc: IndexDocument, known_words: set[str] | None = None) -> dict[s
         "spans": encode_spans(doc.spans),
         "content_hash": doc.content_hash,
         "facets": encode_facets(doc),
+        "copy_group": doc.copy_group,
+        "story": doc.story,
     }
     if doc.url:
         out["url"] = doc.url
@@ -211,4 +215,6 @@ def from_stored(stored: dict[str, Any]) -> IndexDocument:
         dates_mentioned=tuple(stored.get("dates_mentioned") or ()),
         spans=decode_spans(stored.get("spans")),
         indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+        copy_group=stored.get("copy_group") or "",
+        story=stored.get("story") or "",
     )
