@@ -469,7 +469,8 @@ def test_story_page(story_client: FlaskClient) -> None:
     assert "Coverage" in html and page.scripts == 1
     # Values link to the combined search: this story's articles with that value.
     url = link(html, "chip chip-country", facet="country", value="PE")
-    assert query(url) == {"story": [QUAKE], "group": ["none"], "sort": ["oldest"], "country": ["PE"]}
+    expected = {"story": [QUAKE], "group": ["none"], "sort": ["oldest"], "country": ["PE"]}
+    assert query(url) == expected
     narrowed = PageView(story_client.get(url).data.decode())
     assert narrowed.total == 1 and narrowed.hits == ["a100000000000004"]
     bar = link(html, "bar", key="2025-03-01")
