@@ -419,7 +419,7 @@ def test_copies_collapse_with_a_link_to_them(story_client: FlaskClient) -> None:
     html = story_client.get("/?q=earthquake+chile").data.decode()
     page = PageView(html)
     assert page.total == 2 and len(page.hits) == 2
-    assert 'data-articles="4"' in html and "4 articles counting copies" in html
+    assert 'data-articles="4"' in html and 'class="article-count">(4 with copies)</span>' in html
     url = link(html, "copies-link", group=QUAKE_COPY, copies="2")
     assert query(url) == {"q": ["earthquake chile"], "copy": [QUAKE_COPY], "group": ["none"]}
     html = story_client.get(url).data.decode()
