@@ -10,14 +10,18 @@ from search.facets import FACETS, FacetSpec, country_label
 from search.models import (
     Actor,
     CountryMention,
+    DateHistogram,
     DateMention,
     Entities,
     Facet,
+    FacetValue,
     Hit,
     IndexDocument,
     Mention,
     SearchPage,
     SearchRequest,
+    Story,
+    StoryRef,
 )
 
 
@@ -36,6 +40,10 @@ def request_json(request: SearchRequest) -> dict[str, Any]:
         "from": request.from_text,
         "to": request.to_text,
         "sort": request.sort,
+        "story": list(request.stories),
+        "copy": list(request.copy_groups),
+        "group": request.group,
+        "count": request.count,
     }
 
 
@@ -51,7 +59,22 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "actors": list(hit.actors),
         "countries": [{"code": c, "name": country_label(c)} for c in hit.countries],
         "score": None if hit.score is None else round(hit.score, 4),
+        "story": story_ref_json(hit.story or StoryRef(hit.id, 1)),
+        # An article alone in its copy group is its own group (the contract's "").
+        "copy_group": hit.copy_group or hit.id,
+        "copies": hit.copies,
     }
+
+
+def story_ref_json(ref: StoryRef) -> dict[str, Any]:
+    """A hit's story: id and size, plus span and source count when the search knows them."""
+    out: dict[str, Any] = {"id": ref.id, "size": ref.size}
+    if ref.first is not None or ref.last is not None:
+        out["first"] = iso_date(ref.first)
+        out["last"] = iso_date(ref.last)
+    if ref.sources:
+        out["sources"] = ref.sources
+    return out
 
 
 def facet_json(facet: Facet, spec: FacetSpec) -> dict[str, Any]:
@@ -71,6 +94,8 @@ def page_json(page: SearchPage) -> dict[str, Any]:
     return {
         "ok": True,
         "total": page.total,
+        # Matching articles before copies or stories were grouped into rows.
+        "articles": page.articles,
         "page": request.page,
         "per_page": request.per_page,
         "took_ms": round(page.took_ms, 1),
@@ -81,13 +106,46 @@ def page_json(page: SearchPage) -> dict[str, Any]:
                 name: facet_json(page.facets.get(name) or Facet(), spec)
                 for name, spec in FACETS.items()
             },
-            "date": {
-                "interval": page.dates.interval,
-                "buckets": [{"key": b.key, "count": b.count} for b in page.dates.buckets],
-                "undated": page.dates.undated,
-            },
+            "date": histogram_json(page.dates),
         },
         "suggestion": page.suggestion,
+    }
+
+
+def histogram_json(dates: DateHistogram) -> dict[str, Any]:
+    """A date histogram: its interval, the non-empty buckets and the undated count."""
+    return {
+        "interval": dates.interval,
+        "buckets": [{"key": b.key, "count": b.count} for b in dates.buckets],
+        "undated": dates.undated,
+    }
+
+
+def values_json(values: tuple[FacetValue, ...], spec: FacetSpec) -> list[dict[str, Any]]:
+    """A story's facet values with counts (and display labels for a labelled facet)."""
+    out = []
+    for v in values:
+        item: dict[str, Any] = {"value": v.value, "count": v.count}
+        if spec.label:
+            item["label"] = spec.label(v.value)
+        out.append(item)
+    return out
+
+
+def story_json(story: Story) -> dict[str, Any]:
+    """One story (``/api/stories/<id>``): span, sources, actors, countries, coverage, articles."""
+    return {
+        "ok": True,
+        "id": story.id,
+        "title": story.title,
+        "size": story.size,
+        "first": iso_date(story.first),
+        "last": iso_date(story.last),
+        "sources": values_json(story.sources, FACETS["source"]),
+        "actors": values_json(story.actors, FACETS["actor"]),
+        "countries": values_json(story.countries, FACETS["country"]),
+        "coverage": histogram_json(story.dates),
+        "articles": [hit_json(h) for h in story.articles],
     }
 
 

@@ -10,7 +10,14 @@ import pytest
 from flask.testing import FlaskClient
 
 from search.params import SEARCH_PARAMS
-from tests.web_fixtures import HOSTILE_TITLE
+from tests.web_fixtures import (
+    HOSTILE_STORY,
+    HOSTILE_TITLE,
+    JAPAN,
+    QUAKE,
+    QUAKE_COPY,
+    QUAKE_FOLLOW,
+)
 from web.api import csv_cell
 
 SEED_COUNTRIES = {"RU", "IR", "US", "IL", "SY"}
@@ -122,6 +129,7 @@ def test_search_json_shape(client: FlaskClient) -> None:
     assert list(body) == [
         "ok",
         "total",
+        "articles",
         "page",
         "per_page",
         "took_ms",
@@ -139,6 +147,10 @@ def test_search_json_shape(client: FlaskClient) -> None:
         "from": None,
         "to": None,
         "sort": "relevance",
+        "story": [],
+        "copy": [],
+        "group": "copy",
+        "count": "articles",
     }
     assert len(body["hits"]) == 2
     assert set(body["hits"][0]) == {
@@ -151,7 +163,15 @@ def test_search_json_shape(client: FlaskClient) -> None:
         "actors",
         "countries",
         "score",
+        "story",
+        "copy_group",
+        "copies",
     }
+    # No article of the fixture index has a copy or a story of more than itself.
+    assert body["articles"] == body["total"]
+    for hit in body["hits"]:
+        assert hit["story"] == {"id": hit["id"], "size": 1}
+        assert hit["copy_group"] == hit["id"] and hit["copies"] == 0
     assert set(body["facets"]) == {"actor", "country", "source", "date"}
 
 
@@ -249,7 +269,9 @@ def test_openapi_lists_every_api_route(web_app, client: FlaskClient) -> None:  #
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     routes = {
-        rule.rule.replace("<doc_id>", "{id}").replace("<name>", "{name}")
+        rule.rule.replace("<doc_id>", "{id}")
+        .replace("<story_id>", "{id}")
+        .replace("<name>", "{name}")
         for rule in web_app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
     }
@@ -263,3 +285,107 @@ def test_unknown_api_path_and_method(client: FlaskClient) -> None:
     response = client.post("/api/search")
     assert_error(response, 405)
     assert "GET" in response.headers["Allow"]
+
+
+# -- copies and stories (issue 13), over an index with both set ------------------------------
+
+
+def test_copies_collapse_by_default(story_client: FlaskClient) -> None:
+    body = story_client.get("/api/search?q=earthquake+chile").get_json()
+    assert body["query"]["group"] == "copy"
+    # Three copies of the AP story and one follow-up: two rows, four articles.
+    assert body["total"] == 2 and body["articles"] == 4
+    rows = {h["copy_group"]: h for h in body["hits"]}
+    assert rows[QUAKE_COPY]["copies"] == 2
+    assert rows[QUAKE_FOLLOW]["copies"] == 0
+    for hit in body["hits"]:
+        assert hit["story"] == {"id": QUAKE, "size": 4}
+
+
+def test_copy_filter_lists_the_copies(story_client: FlaskClient) -> None:
+    body = story_client.get(f"/api/search?copy={QUAKE_COPY}&group=none").get_json()
+    assert body["query"]["copy"] == [QUAKE_COPY] and body["query"]["group"] == "none"
+    assert body["total"] == body["articles"] == 3
+    assert {h["source"] for h in body["hits"]} == {"AP", "Reuters", "The Guardian"}
+    assert all(h["copies"] == 0 for h in body["hits"])
+
+
+def test_group_none_lists_every_article(story_client: FlaskClient) -> None:
+    body = story_client.get("/api/search?q=earthquake&group=none&per_page=100").get_json()
+    assert body["total"] == body["articles"] == len(body["hits"]) == 7
+    sizes = {h["id"]: h["story"]["size"] for h in body["hits"]}
+    assert sizes[JAPAN] == 1 and sizes[QUAKE_FOLLOW] == 4 and sizes[HOSTILE_STORY] == 2
+
+
+def test_group_story_gives_one_row_per_story(story_client: FlaskClient) -> None:
+    body = story_client.get("/api/search?q=earthquake&group=story").get_json()
+    assert body["total"] == 3 and body["articles"] == 7
+    stories = {h["story"]["id"]: h["story"] for h in body["hits"]}
+    assert stories[QUAKE] == {
+        "id": QUAKE,
+        "size": 4,
+        "first": "2025-03-01",
+        "last": "2025-03-05",
+        "sources": 4,
+    }
+    assert stories[JAPAN]["size"] == 1
+
+
+def test_story_filter_and_count_are_echoed(story_client: FlaskClient) -> None:
+    body = story_client.get(f"/api/search?story={QUAKE}&group=none&count=stories").get_json()
+    assert body["query"]["story"] == [QUAKE] and body["query"]["count"] == "stories"
+    assert body["total"] == 4
+    assert all(h["story"]["id"] == QUAKE for h in body["hits"])
+
+
+@pytest.mark.parametrize("query", ["group=thread", "count=words", "group=copy&group=story"])
+def test_bad_grouping_parameters_are_400(story_client: FlaskClient, query: str) -> None:
+    assert_error(story_client.get(f"/api/search?{query}"), 400)
+    assert_error(story_client.get(f"/api/stories?{query}"), 400)
+
+
+def test_exports_carry_story_and_copies(story_client: FlaskClient) -> None:
+    lines = story_client.get("/api/search?q=chile&format=ndjson").data.decode().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == 2  # collapsed, like the JSON page
+    assert {r["copies"] for r in rows} == {0, 2}
+    assert all(r["story"] == {"id": QUAKE, "size": 4} for r in rows)
+    text = story_client.get("/api/search?q=chile&format=csv&group=none").data.decode()
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert len(table) == 4
+    assert {r["story"] for r in table} == {QUAKE} and {r["story_size"] for r in table} == {"4"}
+    assert sorted(r["copy_group"] for r in table).count(QUAKE_COPY) == 3
+
+
+def test_story_json(story_client: FlaskClient) -> None:
+    body = story_client.get(f"/api/stories/{QUAKE}").get_json()
+    assert body["ok"] is True and body["id"] == QUAKE
+    assert body["title"] == "Strong earthquake hits northern Chile"
+    assert body["size"] == 4 and body["first"] == "2025-03-01" and body["last"] == "2025-03-05"
+    assert [a["published"] for a in body["articles"]] == sorted(
+        a["published"] for a in body["articles"]
+    )
+    assert len(body["articles"]) == 4
+    assert {s["value"] for s in body["sources"]} == {"AP", "Reuters", "The Guardian", "BBC"}
+    assert body["actors"] == [{"value": "Gabriel Boric", "count": 4}]
+    assert body["countries"][0] == {"value": "CL", "count": 4, "label": "Chile"}
+    assert {"value": "PE", "count": 1, "label": "Peru"} in body["countries"]
+    assert body["coverage"]["interval"] == "day"
+    assert sum(b["count"] for b in body["coverage"]["buckets"]) == 4
+    assert body["coverage"]["undated"] == 0
+
+
+@pytest.mark.parametrize("story_id", ["ffffffffffffffff", "nope", "%2e%2e", "A" * 500])
+def test_unknown_story_is_404(story_client: FlaskClient, story_id: str) -> None:
+    assert_error(story_client.get(f"/api/stories/{story_id}"), 404)
+
+
+def test_stories_of_a_search(story_client: FlaskClient) -> None:
+    body = story_client.get("/api/stories?q=earthquake&per_page=2").get_json()
+    assert body["query"]["group"] == "story"
+    assert body["total"] == 3 and len(body["hits"]) == 2
+    assert body["next"] is not None and body["next"].startswith("/api/stories?")
+    rest = story_client.get(body["next"]).get_json()
+    assert rest["next"] is None and len(rest["hits"]) == 1
+    ids = {h["story"]["id"] for h in body["hits"] + rest["hits"]}
+    assert ids == {QUAKE, JAPAN, HOSTILE_STORY}

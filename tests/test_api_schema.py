@@ -37,6 +37,8 @@ def test_every_api_response_matches_the_openapi_document(web_app: Flask) -> None
         "GET /api/articles/{id}",
         "GET /api/facets/{name}",
         "GET /api/health",
+        "GET /api/stories/{id}",
+        "GET /api/stories",
     }  # schemathesis leaves out the document's own URL
     for operation in operations:
 
@@ -66,6 +68,10 @@ def test_every_api_response_matches_the_openapi_document(web_app: Flask) -> None
         ("/api/search", {"query": {"q": '"unclosed'}}),
         ("/api/facets/{name}", {"path_parameters": {"name": "country"}, "query": {"prefix": "ir"}}),
         ("/api/health", {}),
+        ("/api/search", {"query": {"q": "iran", "group": "story", "count": "stories"}}),
+        ("/api/search", {"query": {"group": "none", "story": ["0123456789abcdef"]}}),
+        ("/api/stories", {"query": {"q": "iran", "per_page": 1}}),
+        ("/api/stories/{id}", {"path_parameters": {"id": "0123456789abcdef"}}),  # 404
     ],
 )
 def test_chosen_requests_match_the_document(web_app: Flask, path: str, parameters: dict) -> None:
@@ -81,6 +87,25 @@ def test_every_article_matches_the_document(web_app: Flask) -> None:
     assert len(ids) == 8
     for doc_id in ids:
         response = operation.Case(path_parameters={"id": doc_id}).call_and_validate(checks=CHECKS)
+        assert response.status_code == 200
+
+
+def test_stories_and_grouped_searches_match_the_document(story_app: Flask) -> None:
+    """Over an index with copies and stories set: every story, every grouping, exports."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", story_app)
+    search = schema["/api/search"]["GET"]
+    for group in ("copy", "story", "none"):
+        for fmt in ("json", "ndjson", "csv"):
+            query = {"q": "earthquake", "group": group, "format": fmt}
+            search.Case(query=query).call_and_validate(checks=CHECKS)
+    schema["/api/stories"]["GET"].Case(query={"q": "chile"}).call_and_validate(checks=CHECKS)
+    story = schema["/api/stories/{id}"]["GET"]
+    hits = story_app.test_client().get("/api/stories?per_page=100").get_json()["hits"]
+    assert len(hits) == 3
+    for hit in hits:
+        response = story.Case(path_parameters={"id": hit["story"]["id"]}).call_and_validate(
+            checks=CHECKS
+        )
         assert response.status_code == 200
 
 

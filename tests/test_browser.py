@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.web_fixtures import QUAKE, QUAKE_COPY
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -164,3 +166,49 @@ def test_phone_layout_and_facet_finder(browser, live_url: str) -> None:  # noqa:
         tab.click('a.facet-value[data-value="IL"]')
     assert params(tab.url) == {"q": ["iran"], "country": ["IL"]}
     context.close()
+
+
+@pytest.fixture()
+def story_tab(browser, story_live_url: str) -> Iterator[object]:  # noqa: ANN001
+    """A fresh page on the stories index; fails the test on any console error."""
+    context = browser.new_context(base_url=story_live_url, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert errors == []
+
+
+def test_copies_link_and_story_page(story_tab) -> None:  # noqa: ANN001
+    """Collapsed copies expand by their link; a result's story link opens the story page."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab = story_tab
+    tab.goto("/?q=earthquake+chile")
+    assert state(tab)["total"] == 2
+    assert tab.text_content("a.copies-link").strip() == "+ 2 copies"
+    tab.screenshot(path=str(ARTIFACTS / "search-copies.png"), full_page=True)
+    with tab.expect_navigation():
+        tab.click("a.copies-link")
+    assert params(tab.url) == {
+        "q": ["earthquake chile"],
+        "copy": [QUAKE_COPY],
+        "group": ["none"],
+    }
+    s = state(tab)
+    assert s["total"] == 3 and len(s["hits"]) == 3 and s["chips"] == [["copy", QUAKE_COPY]]
+
+    tab.go_back()
+    with tab.expect_navigation():
+        tab.click("li.hit a.story-link >> nth=0")
+    assert urlsplit(tab.url).path == f"/stories/{QUAKE}"
+    assert tab.text_content("h1") == "Strong earthquake hits northern Chile"
+    assert tab.locator("li.story-article").count() == 4
+    assert tab.locator(".timeline-chart a.bar").count() >= 2
+    tab.screenshot(path=str(ARTIFACTS / "story.png"), full_page=True)
+    # A source of the story narrows the search to its articles from that source.
+    with tab.expect_navigation():
+        tab.click('a.chip-source[data-value="BBC"]')
+    assert params(tab.url)["story"] == [QUAKE] and params(tab.url)["source"] == ["BBC"]
+    assert state(tab)["total"] == 1

@@ -14,6 +14,7 @@ from search.models import ReindexReport, compose_text
 from search.progress import Progress, ProgressTracker
 from search.service import SearchService
 from search.settings import Settings
+from tests.web_fixtures import QUAKE, QUAKE_COPY, STORY_DOCS, write_documents
 from web import create_app
 from web.cli import main, progress_bar, report_text
 
@@ -149,3 +150,19 @@ def test_reindex_names_files_that_look_like_documentation(tmp_path: Path) -> Non
     summary = CliRunner().invoke(main, [*args, "--json"])
     assert json.loads(summary.stdout)["documentation"] == [readme]
     assert "documentation" not in report_text(ReindexReport())
+
+
+def test_search_collapses_copies_and_names_stories(tmp_path: Path) -> None:
+    """The search command groups like the API and says how to list the copies."""
+    index = write_documents(tmp_path / "index", STORY_DOCS)
+    base = ["--index", str(index.index_dir), "search", "earthquake chile"]
+    result = CliRunner().invoke(main, base)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2 articles, 4 articles (")
+    assert f"  + 2 copies (--copy {QUAKE_COPY} --group none)  story {QUAKE}: 4 articles" in lines
+    copies = CliRunner().invoke(main, [*base, "--copy", QUAKE_COPY, "--group", "none", "--json"])
+    body = json.loads(copies.stdout)
+    assert body["total"] == 3 and body["query"]["copy"] == [QUAKE_COPY]
+    stories = CliRunner().invoke(main, [*base, "--group", "story"])
+    assert stories.stdout.startswith("1 story, 4 articles (")

@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 
 from search.settings import Settings
 from tests.web_fixtures import (
+    HOSTILE_STORY,
     HOSTILE_TITLE,
+    JAPAN,
+    QUAKE,
+    QUAKE_COPY,
     WEB_FIXTURES,
     PageView,
 )
@@ -406,3 +410,95 @@ def test_export_links_carry_the_search(client: FlaskClient) -> None:
         assert len(lines) == 4 + (fmt == "csv")  # CSV has a header row
     json_url = re.search(r'href="([^"]*)" data-export="json"', html)[1].replace("&amp;", "&")
     assert client.get(json_url).get_json()["total"] == 4
+
+
+# -- copies and stories (issue 13) ------------------------------------------------------------
+
+
+def test_copies_collapse_with_a_link_to_them(story_client: FlaskClient) -> None:
+    html = story_client.get("/?q=earthquake+chile").data.decode()
+    page = PageView(html)
+    assert page.total == 2 and len(page.hits) == 2
+    assert 'data-articles="4"' in html and 'class="article-count">(4 with copies)</span>' in html
+    url = link(html, "copies-link", group=QUAKE_COPY, copies="2")
+    assert query(url) == {"q": ["earthquake chile"], "copy": [QUAKE_COPY], "group": ["none"]}
+    html = story_client.get(url).data.decode()
+    copies = PageView(html)
+    assert copies.total == 3 and copies.chips == [("copy", QUAKE_COPY)]
+    assert "copies-link" not in html  # nothing collapsed when every copy is listed
+    # Removing the chip goes back to the collapsed results.
+    back = link(html, "chip", facet="copy", value=QUAKE_COPY)
+    assert query(back) == {"q": ["earthquake chile"]}
+
+
+def test_results_link_to_their_story(story_client: FlaskClient) -> None:
+    html = story_client.get("/?q=earthquake").data.decode()
+    url = link(html, "story-link", story=QUAKE, size="4")
+    assert url == f"/stories/{QUAKE}"
+    assert "story: 4 articles" in html
+    # An article alone in its story gets no story link.
+    assert f'data-story="{JAPAN}"' not in html
+
+
+def test_group_by_story_control(story_client: FlaskClient) -> None:
+    html = story_client.get("/?q=earthquake").data.decode()
+    assert re.search(r'class="group-choice" data-group="copy"[^>]*aria-current="page"', html)
+    url = link(html, "group-choice", group="story")
+    assert query(url) == {"q": ["earthquake"], "group": ["story"]}
+    html = story_client.get(url).data.decode()
+    page = PageView(html)
+    assert page.total == 3 and len(page.hits) == 3
+    assert "3 stories" in html and "(7 articles)" in html
+    span = re.search(rf'<p class="story-span" data-story="{QUAKE}">(.*?)</p>', html, re.S)
+    assert span is not None
+    text = " ".join(re.sub(r"<[^>]+>", "", span[1]).split())
+    assert text == "4 articles · 4 sources · 2025-03-01–2025-03-05"
+    # The control and the facet count mode keep the rest of the search.
+    assert query(link(html, "count-choice", **{"count-mode": "stories"}))["group"] == ["story"]
+
+
+def test_story_page(story_client: FlaskClient) -> None:
+    html = story_client.get(f"/stories/{QUAKE}").data.decode()
+    assert "<h1>Strong earthquake hits northern Chile</h1>" in html
+    assert 'data-size="4"' in html
+    assert '<time datetime="2025-03-01">2025-03-01</time> to <time datetime="2025-03-05">' in html
+    ids = re.findall(r'<li class="story-article" data-id="([0-9a-f]+)"', html)
+    assert len(ids) == 4 and ids[-1] == "a100000000000004"  # oldest first
+    page = PageView(html)
+    assert sum(page.bars.values()) == 4
+    assert "Coverage" in html and page.scripts == 1
+    # Values link to the combined search: this story's articles with that value.
+    url = link(html, "chip chip-country", facet="country", value="PE")
+    expected = {"story": [QUAKE], "group": ["none"], "sort": ["oldest"], "country": ["PE"]}
+    assert query(url) == expected
+    narrowed = PageView(story_client.get(url).data.decode())
+    assert narrowed.total == 1 and narrowed.hits == ["a100000000000004"]
+    bar = link(html, "bar", key="2025-03-01")
+    assert PageView(story_client.get(bar).data.decode()).total == 2
+    assert link(html, "chip chip-actor", value="Gabriel Boric")
+    assert link(html, "chip chip-source", value="The Guardian")
+    assert f'href="/api/stories/{QUAKE}"' in html
+
+
+@pytest.mark.parametrize("story_id", ["ffffffffffffffff", "nope", "A" * 300])
+def test_unknown_story_page(story_client: FlaskClient, story_id: str) -> None:
+    response = story_client.get(f"/stories/{story_id}")
+    assert response.status_code == 404
+    assert b"<h1>Error 404</h1>" in response.data
+
+
+def test_hostile_story_renders_as_text(story_client: FlaskClient) -> None:
+    for url in (
+        f"/stories/{HOSTILE_STORY}",
+        "/?q=earthquake",
+        "/?q=earthquake&group=story",
+        f"/?story={HOSTILE_STORY}&group=none",
+        "/?story=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/?copy=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
+    ):
+        html = story_client.get(url).data.decode()
+        assert_inert(html)
+        assert " style=" not in html and "<style" not in html
+    html = story_client.get(f"/stories/{HOSTILE_STORY}").data.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Kremlin report" in html
+    assert "&lt;svg onload=alert(3)&gt;" in html and "&lt;script&gt;alert(2)" in html

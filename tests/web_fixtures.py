@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from search.models import IndexDocument
 from search.service import SearchService
 from search.settings import PROJECT_ROOT, Settings
 from web import create_app
@@ -122,3 +124,159 @@ class PageView(HTMLParser):
             self.chips.append((a["data-facet"], a["data-value"]))
         elif tag == "a" and "bar" in classes:
             self.bars[a["data-key"]] = int(a["data-count"])
+
+
+# -- an index with copies and stories (issue 13) ---------------------------------------------
+# Written with IndexDocuments whose copy_group and story are set directly, through the
+# backend's writer: what the stories engine would have assigned at index time.
+
+QUAKE = "a100000000000001"  # story of the Chile earthquake; also its first article's id
+QUAKE_COPY = "a100000000000001"  # copy group: the AP story and two reprints of it
+QUAKE_FOLLOW = "a100000000000004"
+JAPAN = "b200000000000001"  # another earthquake: a story of its own
+HOSTILE_STORY = "c300000000000001"
+
+
+def story_doc(
+    doc_id: str,
+    title: str,
+    body: str,
+    *,
+    source: str,
+    day: int,
+    story: str = "",
+    copy_group: str = "",
+    actors: tuple[str, ...] = (),
+    countries: tuple[str, ...] = (),
+) -> IndexDocument:
+    """One stored article of the stories index, published in March 2025."""
+    return IndexDocument(
+        id=doc_id,
+        key=f"stories/{doc_id}.txt",
+        title=title,
+        body=body,
+        content_hash=f"hash-{doc_id}",
+        url=f"https://news.example/{doc_id}",
+        source=source,
+        published=datetime(2025, 3, day, 9, 0, tzinfo=UTC),
+        actors=actors,
+        actor_kinds=tuple("person" for _ in actors),
+        countries=countries,
+        indexed_at=datetime(2025, 9, 1, 8, 30, tzinfo=UTC),
+        copy_group=copy_group,
+        story=story,
+    )
+
+
+QUAKE_BODY = (
+    "A magnitude 7.1 earthquake struck northern Chile on Saturday, President Gabriel Boric "
+    "said, as rescuers searched collapsed buildings in Antofagasta."
+)
+STORY_DOCS = (
+    story_doc(
+        QUAKE,
+        "Strong earthquake hits northern Chile",
+        QUAKE_BODY,
+        source="AP",
+        day=1,
+        story=QUAKE,
+        copy_group=QUAKE_COPY,
+        actors=("Gabriel Boric",),
+        countries=("CL",),
+    ),
+    story_doc(
+        "a100000000000002",
+        "Strong earthquake hits northern Chile",
+        QUAKE_BODY,
+        source="Reuters",
+        day=1,
+        story=QUAKE,
+        copy_group=QUAKE_COPY,
+        actors=("Gabriel Boric",),
+        countries=("CL",),
+    ),
+    story_doc(
+        "a100000000000003",
+        "Strong earthquake hits northern Chile",
+        QUAKE_BODY,
+        source="The Guardian",
+        day=2,
+        story=QUAKE,
+        copy_group=QUAKE_COPY,
+        actors=("Gabriel Boric",),
+        countries=("CL",),
+    ),
+    story_doc(
+        QUAKE_FOLLOW,
+        "Chile earthquake death toll rises as aid arrives from Peru",
+        "The death toll of Saturday's earthquake in Chile rose to 40. Aid from Peru arrived "
+        "in Antofagasta, Gabriel Boric said.",
+        source="BBC",
+        day=5,
+        story=QUAKE,
+        actors=("Gabriel Boric",),
+        countries=("CL", "PE"),
+    ),
+    story_doc(
+        JAPAN,
+        "Earthquake shakes Tokyo, no damage reported",
+        "A magnitude 5.2 earthquake shook Tokyo on Monday; no damage was reported.",
+        source="NHK",
+        day=3,
+        countries=("JP",),
+    ),
+    story_doc(
+        HOSTILE_STORY,
+        HOSTILE_TITLE,
+        "A report on the <b>earthquake</b> <img src=x onerror=alert(1)> response.",
+        source="<script>alert(2)</script>",
+        day=6,
+        story=HOSTILE_STORY,
+        actors=("<svg onload=alert(3)>",),
+    ),
+    story_doc(
+        "c300000000000002",
+        "Second report in the hostile story",
+        "More on the response to the earthquake.",
+        source="AP",
+        day=7,
+        story=HOSTILE_STORY,
+    ),
+)
+
+
+def write_documents(index_dir: Path, docs: tuple[IndexDocument, ...]) -> Settings:
+    """A full build of ``docs`` through the backend's writer (no extraction, no spaCy)."""
+    settings = Settings(index_dir=index_dir)
+    writer = SearchService(settings).backend.writer(full=True)
+    for doc in docs:
+        writer.add(doc)
+    writer.commit()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def story_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app over an index of STORY_DOCS (copies and stories set)."""
+    settings = write_documents(tmp_path_factory.mktemp("story-index"), STORY_DOCS)
+    return create_app({"SETTINGS": settings, "TESTING": True})
+
+
+@pytest.fixture()
+def story_client(story_app: Flask) -> Iterator[FlaskClient]:
+    """A test client of the stories app."""
+    with story_app.test_client() as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def story_live_url(story_app: Flask) -> Iterator[str]:
+    """The stories app served by waitress on 127.0.0.1 (for the browser)."""
+    from waitress.server import create_server
+
+    server = create_server(story_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)

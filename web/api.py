@@ -19,7 +19,7 @@ from search.errors import QueryError
 from search.facets import facet_spec
 from search.models import Hit, SearchPage, SearchRequest
 from search.params import MAX_PAGE, MAX_PER_PAGE, parse_search_params
-from search.serialize import document_json, hit_json, page_json
+from search.serialize import document_json, hit_json, page_json, story_json
 from search.service import SearchService
 from web import get_service
 from web.links import SearchState
@@ -29,7 +29,20 @@ from web.ui import request_params
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 FORMATS = ("json", "ndjson", "csv")
-CSV_COLUMNS = ("id", "title", "url", "source", "published", "actors", "countries", "score")
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "url",
+    "source",
+    "published",
+    "actors",
+    "countries",
+    "score",
+    "story",
+    "story_size",
+    "copy_group",
+    "copies",
+)
 # Facets are not part of an export; one value each keeps every page cheap.
 EXPORT_FACET_SIZE = 1
 
@@ -58,12 +71,15 @@ def single_param(name: str) -> str | None:
     return values[0] if values else None
 
 
-def next_link(page: SearchPage) -> str | None:
+def next_link(page: SearchPage, path: str = "/api/search") -> str | None:
     """URL of the following page, or None on the last one (cursor-style deep paging)."""
     r = page.request
     if r.offset + len(page.hits) >= page.total or r.page >= MAX_PAGE or not page.hits:
         return None
-    return SearchState(r, "/api/search").url(page=r.page + 1)
+    changes: dict[str, Any] = {"page": r.page + 1}
+    if path != "/api/search":
+        changes["group"] = None  # /api/stories always groups by story: no need to say so
+    return SearchState(r, path).url(**changes)
 
 
 def export(service: SearchService, req: SearchRequest, fmt: str) -> Response:
@@ -123,6 +139,10 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
                 csv_cell("; ".join(row["actors"])),
                 "; ".join(c["code"] for c in row["countries"]),
                 "" if row["score"] is None else row["score"],
+                row["story"]["id"],
+                row["story"]["size"],
+                row["copy_group"],
+                row["copies"],
             ]
         )
         yield _flush()
@@ -140,6 +160,21 @@ def csv_cell(value: str | None) -> str:
 def article(doc_id: str) -> Response:
     """One stored article with its entities and mention offsets."""
     return jsonify(document_json(get_service().article(doc_id)))
+
+
+@bp.get("/stories/<story_id>")
+def story(story_id: str) -> Response:
+    """One story: its span, sources, actors, countries, coverage over time and articles."""
+    return jsonify(story_json(get_service().story(story_id)))
+
+
+@bp.get("/stories")
+def stories() -> Response:
+    """The stories of a search (any search parameter): one row per story, best article."""
+    page = get_service().stories(request_params())
+    body = page_json(page)
+    body["next"] = next_link(page, "/api/stories")
+    return jsonify(body)
 
 
 @bp.get("/facets/<name>")

@@ -19,7 +19,7 @@ import click
 
 from search.errors import DatelineError
 from search.facets import FACETS
-from search.models import FileProblem, IndexDocument, ReindexReport
+from search.models import FileProblem, Hit, IndexDocument, ReindexReport
 from search.progress import Progress, ProgressCallback
 from search.serialize import country_label, document_json, iso_date, page_json
 from search.service import SearchService
@@ -196,6 +196,14 @@ def facet_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]))
 @click.option("--page", default="1")
 @click.option("--per-page", default="10")
+@click.option(
+    "--group",
+    type=click.Choice(["copy", "story", "none"]),
+    help="Rows: copies collapsed (default), one per story, or every article.",
+)
+@click.option("--story", multiple=True, help="Only articles of this story id.")
+@click.option("--copy", multiple=True, help="Only the copies of this copy group.")
+@click.option("--count", type=click.Choice(["articles", "stories"]), help="Facet counts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON API's response.")
 @click.pass_obj
 def search_command(service: SearchService, query: str, **options: Any) -> None:
@@ -208,13 +216,19 @@ def search_command(service: SearchService, query: str, **options: Any) -> None:
         "sort": options["sort"],
         "page": options["page"],
         "per_page": options["per_page"],
+        "group": options["group"],
+        "story": list(options["story"]),
+        "copy": list(options["copy"]),
+        "count": options["count"],
     }
     with user_errors():
         page = service.search_params({k: v for k, v in params.items() if v is not None})
     if options["as_json"]:
         click.echo(json.dumps(page_json(page), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{page.total} articles ({page.took_ms:.0f} ms)")
+    row = "story" if page.request.group == "story" else "article"
+    counted = f", {_count(page.articles, 'article')}" if page.articles != page.total else ""
+    click.echo(f"{_count(page.total, row)}{counted} ({page.took_ms:.0f} ms)")
     if page.suggestion:
         click.echo(f"did you mean: {page.suggestion}")
     for hit in page.hits:
@@ -224,6 +238,25 @@ def search_command(service: SearchService, query: str, **options: Any) -> None:
             click.echo(
                 f"  actors: {', '.join(hit.actors[:6])}  countries: {', '.join(hit.countries)}"
             )
+        if hit.copies or (hit.story and hit.story.size > 1):
+            click.echo("  " + _groups_line(hit))
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 story', '2 stories', '3 articles'."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
+def _groups_line(hit: Hit) -> str:
+    """'+ N copies (--copy G --group none)' and 'story S: N articles', as a terminal shows."""
+    parts = []
+    if hit.copies:
+        parts.append(f"+ {hit.copies} copies (--copy {hit.copy_group} --group none)")
+    if hit.story and hit.story.size > 1:
+        parts.append(f"story {hit.story.id}: {hit.story.size} articles")
+    return "  ".join(parts)
 
 
 def _plain(snippet: str) -> str:

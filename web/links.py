@@ -17,6 +17,8 @@ from search.models import SearchRequest
 
 DEFAULT_PER_PAGE = 20
 DEFAULT_FACET_SIZE = 10
+DEFAULT_GROUP = "copy"
+DEFAULT_COUNT = "articles"
 
 
 def default_sort(q: str) -> str:
@@ -44,6 +46,10 @@ class SearchState:
             "from": r.from_text,
             "to": r.to_text,
             "sort": r.sort,
+            "story": list(r.stories),
+            "copy": list(r.copy_groups),
+            "group": r.group,
+            "count": r.count,
             "per_page": r.per_page,
             "facet_size": r.facet_size,
             "page": r.page,
@@ -95,14 +101,26 @@ class SearchState:
         return [(k, v) for k, v in self.params() if k not in skip]
 
     def without_filters(self) -> str:
-        """URL of the same query with no facet or date filter."""
-        return self.url(**{name: [] for name in FACETS}, from_=None, to=None)
+        """URL of the same query with no facet, date, story or copy filter."""
+        return self.url(**{name: [] for name in FACETS}, from_=None, to=None, story=[], copy=[])
 
     @property
     def has_filters(self) -> bool:
-        """Whether any facet or date filter is applied."""
+        """Whether any facet, date, story or copy filter is applied."""
         r = self.request
-        return any(self.selected(name) for name in FACETS) or bool(r.from_text or r.to_text)
+        return (
+            any(self.selected(name) for name in FACETS)
+            or bool(r.from_text or r.to_text)
+            or bool(r.stories or r.copy_groups)
+        )
+
+    def copies_url(self, group: str) -> str:
+        """The copies of one copy group ("+ N copies"): every article, none collapsed."""
+        return self.url(copy=[group], group="none", story=[])
+
+    def story_search_url(self, story_id: str) -> str:
+        """This search narrowed to one story, every article of it listed."""
+        return self.url(story=[story_id], group="none", copy=[])
 
 
 def _pairs(values: dict[str, Any]) -> list[tuple[str, str]]:
@@ -111,6 +129,8 @@ def _pairs(values: dict[str, Any]) -> list[tuple[str, str]]:
     defaults = {
         "q": "",
         "sort": default_sort(q),
+        "group": DEFAULT_GROUP,
+        "count": DEFAULT_COUNT,
         "per_page": DEFAULT_PER_PAGE,
         "facet_size": DEFAULT_FACET_SIZE,
         "page": 1,

@@ -79,6 +79,30 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _int_param("page", "Page number.", 1, MAX_PAGE, 1),
     _int_param("per_page", "Hits per page.", 1, MAX_PER_PAGE, 20),
     _int_param("facet_size", "Values per facet.", 1, MAX_FACET_SIZE, 10),
+    _array_param("story", "Story ids (a hit's story.id): only articles of these stories."),
+    _array_param("copy", 'Copy groups (a hit\'s copy_group): only these copies ("+ N copies").'),
+    {
+        "name": "group",
+        "in": "query",
+        "description": (
+            "What one hit stands for. copy: copies collapsed, the best-ranked shown with "
+            "copies = how many others; story: one hit per story, its best-ranked article, "
+            "story with first/last/sources; none: every article."
+        ),
+        "schema": {"type": "string", "enum": ["copy", "story", "none"], "default": "copy"},
+    },
+    {
+        "name": "count",
+        "in": "query",
+        "description": "What facet counts count: matching articles, or distinct stories.",
+        "schema": {"type": "string", "enum": ["articles", "stories"], "default": "articles"},
+    },
+]
+
+# /api/stories takes every search parameter but the grouping (always story) and format.
+STORIES_PARAMETERS: list[dict[str, Any]] = [p for p in SEARCH_PARAMETERS if p["name"] != "group"]
+
+SEARCH_PARAMETERS += [
     {
         "name": "format",
         "in": "query",
@@ -101,7 +125,7 @@ def _json(ref: str, description: str) -> dict[str, Any]:
 def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {
         400: "Bad parameter or query (the message says what to change).",
-        404: "No such article.",
+        404: "No such article or story.",
         503: "The index is missing or cannot be opened.",
     }
     out = {str(s): _json("Error", reasons[s]) for s in statuses}
@@ -178,6 +202,36 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json("Article", "The article."),
                         **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/stories/{id}": {
+                "get": {
+                    "operationId": "story",
+                    "summary": "One story: span, sources, actors, countries, coverage, articles",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "A hit's story.id.",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("Story", "The story."),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            "/api/stories": {
+                "get": {
+                    "operationId": "stories",
+                    "summary": "The stories of a search: one hit per story",
+                    "parameters": STORIES_PARAMETERS,
+                    "responses": {
+                        "200": _json("SearchPage", "One page of stories (group is story)."),
+                        **_errors(400, 503),
                     },
                 }
             },

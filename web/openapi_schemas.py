@@ -42,6 +42,9 @@ SCHEMAS: dict[str, Any] = {
             "actors",
             "countries",
             "score",
+            "story",
+            "copy_group",
+            "copies",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -60,6 +63,73 @@ SCHEMAS: dict[str, Any] = {
             "actors": {"type": "array", "items": {"type": "string"}},
             "countries": {"type": "array", "items": {"$ref": "#/components/schemas/Country"}},
             "score": {"type": ["number", "null"]},
+            "story": {"$ref": "#/components/schemas/StoryRef"},
+            "copy_group": {
+                "type": "string",
+                "description": "Id of the first article of its copy group (its own id if none).",
+            },
+            "copies": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Other matching copies collapsed into this hit (group=copy).",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "StoryRef": {
+        "type": "object",
+        "required": ["id", "size"],
+        "properties": {
+            "id": {"type": "string", "description": "Story id: GET /api/stories/{id}."},
+            "size": {"type": "integer", "minimum": 1, "description": "Articles in the story."},
+            "first": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "last": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "sources": {"type": "integer", "minimum": 0, "description": "Distinct sources."},
+        },
+        "additionalProperties": False,
+    },
+    "StoryValue": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {
+            "value": {"type": "string"},
+            "label": {"type": "string", "description": "Country name (countries only)."},
+            "count": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "Story": {
+        "type": "object",
+        "required": [
+            "ok",
+            "id",
+            "title",
+            "size",
+            "first",
+            "last",
+            "sources",
+            "actors",
+            "countries",
+            "coverage",
+            "articles",
+        ],
+        "properties": {
+            "ok": {"const": True},
+            "id": {"type": "string"},
+            "title": {"type": "string", "description": "The headline: the first article's."},
+            "size": {"type": "integer", "minimum": 1},
+            "first": {"type": ["string", "null"], "description": "First publication day."},
+            "last": {"type": ["string", "null"], "description": "Last publication day."},
+            **{
+                name: {"type": "array", "items": {"$ref": "#/components/schemas/StoryValue"}}
+                for name in ("sources", "actors", "countries")
+            },
+            "coverage": {"$ref": "#/components/schemas/DateFacet"},
+            "articles": {
+                "type": "array",
+                "description": "Oldest first, at most 200.",
+                "items": {"$ref": "#/components/schemas/Hit"},
+            },
         },
         "additionalProperties": False,
     },
@@ -106,13 +176,18 @@ SCHEMAS: dict[str, Any] = {
     },
     "Query": {
         "type": "object",
-        "required": ["q", *FACETS, "from", "to", "sort"],
+        "required": ["q", *FACETS, "from", "to", "sort", "story", "copy", "group", "count"],
         "properties": {
             "q": {"type": "string"},
-            **{name: {"type": "array", "items": {"type": "string"}} for name in FACETS},
+            **{
+                name: {"type": "array", "items": {"type": "string"}}
+                for name in (*FACETS, "story", "copy")
+            },
             "from": NULLABLE_STRING,
             "to": NULLABLE_STRING,
             "sort": {"enum": ["relevance", "newest", "oldest"]},
+            "group": {"enum": ["copy", "story", "none"]},
+            "count": {"enum": ["articles", "stories"]},
         },
         "additionalProperties": False,
     },
@@ -121,6 +196,7 @@ SCHEMAS: dict[str, Any] = {
         "required": [
             "ok",
             "total",
+            "articles",
             "page",
             "per_page",
             "took_ms",
@@ -132,7 +208,16 @@ SCHEMAS: dict[str, Any] = {
         ],
         "properties": {
             "ok": {"const": True},
-            "total": {"type": "integer", "minimum": 0},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Rows of the grouping: copy groups, stories or articles.",
+            },
+            "articles": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Matching articles before grouping.",
+            },
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "took_ms": {"type": "number", "minimum": 0},

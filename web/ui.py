@@ -1,4 +1,4 @@
-"""HTML pages: the search page, the article page and a facet's value finder."""
+"""HTML pages: the search page, the article page, the story page and a facet's value finder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, render_template, request
 
 from search.errors import QueryError
 from search.facets import FACETS, country_label
-from search.models import Facet, IndexDocument
+from search.models import Facet, IndexDocument, SearchRequest
 from search.params import MAX_FACET_SIZE, MAX_PAGE, parse_search_params
 from search.serialize import iso_date
 from web import get_service
@@ -105,6 +105,23 @@ def actor_kinds(doc: IndexDocument) -> list[tuple[str, str]]:
     """(name, kind) per actor; a missing kind counts as a person rather than dropping it."""
     kinds = list(doc.actor_kinds) + ["person"] * (len(doc.actors) - len(doc.actor_kinds))
     return list(zip(doc.actors, kinds, strict=False))
+
+
+@bp.get("/stories/<story_id>")
+def story_page(story_id: str) -> Any:
+    """One story: headline, coverage timeline, sources, actors, countries, the articles."""
+    story = get_service().story(story_id)
+    # Timeline bars narrow the story's own articles to the bar's dates, every copy listed.
+    state = SearchState(SearchRequest(stories=(story.id,), group="none", sort="oldest"))
+    return render_template(
+        "story.html",
+        story=story,
+        timeline=build_timeline(story.dates, state),
+        zoom_out_url=None,
+        timeline_title="Coverage",
+        search_url=state.url(),
+        state=state,
+    )
 
 
 @bp.get("/facets/<name>")
