@@ -1,0 +1,395 @@
+"""The stories SQLite file: articles' assignments, story centroids, document frequencies.
+
+One file holds everything (copies too, see :mod:`search.stories.copies`), so one
+transaction covers a whole batch: a process killed mid-batch leaves the file as the last
+committed batch left it (SQLite's journal rolls the rest back), never half a story.
+
+Tables:
+
+* ``articles``: each assigned article: content hash, canonical sort key, story, day, main
+  person, the surnames of its people and its vector (JSON), kept so it can be removed
+  from its story exactly;
+* ``stories``: size, first and last day, main person, squared length of each field's
+  centroid (JSON);
+* ``story_keys``: one row per (story, key): the centroid's weight, and the last day an
+  article brought the key (``0`` undated). Keys are vector keys (``w:``, ``n:``, ``a:``,
+  ``c:``, ``y:``), people's surnames (``p:``, counted) and main persons (``m:``, counted).
+  The ``(key, day)`` index is the inverted index candidate stories are found by;
+* ``df``: document frequency of every vector key; ``meta``: the number of articles and the
+  schema version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.stories import copies
+from search.stories.scoring import StoryView
+from search.stories.vectors import field_of, split_fields
+
+SCHEMA_VERSION = "1"
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS df (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    story TEXT NOT NULL,
+    day INTEGER,
+    main_person TEXT,
+    persons TEXT NOT NULL,
+    vector TEXT NOT NULL,
+    via_copy TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story, sort_key);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    first_day INTEGER,
+    last_day INTEGER,
+    main_person TEXT,
+    main_count INTEGER NOT NULL DEFAULT 0,
+    norms TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_keys (
+    story TEXT NOT NULL,
+    key TEXT NOT NULL,
+    weight REAL NOT NULL,
+    day INTEGER NOT NULL,
+    PRIMARY KEY (story, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_keys_key ON story_keys (key, day);
+"""
+    + copies.SCHEMA
+)
+# A key's posting is read up to this many stories (nearest in time first), so finding
+# candidates costs the same in a small archive and a huge one.
+POSTING_LIMIT = 100
+# Weights this close to zero are what is left of a removed article: the row goes.
+_EPSILON = 1e-9
+
+
+class StoriesError(Exception):
+    """The stories file cannot be read or written (the message names it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """What the file keeps of an assigned article."""
+
+    id: str
+    content_hash: str
+    sort_key: str
+    day: int | None
+    main_person: str | None
+    persons: frozenset[str]
+    vector: Mapping[str, float]
+    via_copy: str | None = None  # the copy it followed into its story, if any
+
+    def counted_keys(self) -> dict[str, float]:
+        """The counted keys it adds to a story: its people and its main person."""
+        keys = {f"p:{p}": 1.0 for p in self.persons}
+        if self.main_person:
+            keys[f"m:{self.main_person}"] = 1.0
+        return keys
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating) the stories file; transactions are explicit (``BEGIN IMMEDIATE``)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed batch survives a power cut, not only a killed process.
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoriesError(f"{path}: stories file of schema {row[0]}, not {SCHEMA_VERSION}")
+    except sqlite3.Error as e:
+        raise StoriesError(f"cannot open the stories file {path}: {e}") from e
+    return db
+
+
+class StoryStore:
+    """Reads and writes of the stories tables; the caller owns the transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ articles and df
+
+    def known(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{id: (content_hash, story)}`` of those ``ids`` already assigned."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, content_hash, story FROM articles WHERE id IN ({marks})", chunk
+            )
+            found.update((i, (h, s)) for i, h, s in rows)
+        return found
+
+    def record(self, doc_id: str) -> ArticleRecord | None:
+        """The stored record of an article."""
+        row = self.db.execute(
+            "SELECT id, content_hash, sort_key, day, main_person, persons, vector, via_copy "
+            "FROM articles WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ArticleRecord(
+            id=row[0],
+            content_hash=row[1],
+            sort_key=row[2],
+            day=row[3],
+            main_person=row[4],
+            persons=frozenset(json.loads(row[5])),
+            vector=json.loads(row[6]),
+            via_copy=row[7],
+        )
+
+    def story_of(self, doc_id: str) -> str | None:
+        """The story an article is assigned to."""
+        row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def n_docs(self) -> int:
+        """How many articles the document frequencies count."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
+        return int(row[0]) if row else 0
+
+    def df(self, keys: Iterable[str]) -> dict[str, int]:
+        """Document frequencies of ``keys`` (absent keys are 0)."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(set(keys))):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT key, n FROM df WHERE key IN ({marks})", chunk))
+        return found
+
+    def add_df(self, deltas: Mapping[str, int], docs: int) -> None:
+        """Add to the document frequencies (negative to remove) and to the article count."""
+        self.db.executemany(
+            "INSERT INTO df (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = n + ?",
+            [(k, d, d) for k, d in deltas.items() if d],
+        )
+        self.db.execute("DELETE FROM df WHERE n <= 0")
+        self.db.execute(
+            "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(value AS INTEGER) + ?",
+            (str(max(docs, 0)), docs),
+        )
+
+    # ------------------------------------------------------------ stories
+
+    def candidates(
+        self,
+        keys: Iterable[str],
+        weights: Mapping[str, float],
+        day: int | None,
+        window: int,
+        limit: int,
+    ) -> list[str]:
+        """Stories sharing the most weight of ``keys``, read from postings near ``day``."""
+        votes: dict[str, float] = {}
+        for key in keys:
+            if day is None:
+                rows = self.db.execute(
+                    "SELECT story FROM story_keys WHERE key = ? ORDER BY day DESC LIMIT ?",
+                    (key, POSTING_LIMIT),
+                )
+            else:
+                # Undated stories (day 0) stay reachable from dated articles.
+                rows = self.db.execute(
+                    "SELECT story FROM story_keys WHERE key = ? "
+                    "AND (day = 0 OR day BETWEEN ? AND ?) ORDER BY day DESC LIMIT ?",
+                    (key, day - window, day + window, POSTING_LIMIT),
+                )
+            weight = weights.get(key, 0.0)
+            for (story,) in rows:
+                votes[story] = votes.get(story, 0.0) + weight
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [s for s, _ in ranked[:limit]]
+
+    def rows(self, stories: list[str], keys: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """The ``(key, weight)`` rows of ``stories`` for ``keys``."""
+        out: dict[str, list[tuple[str, float]]] = {s: [] for s in stories}
+        if not stories or not keys:
+            return out
+        s_marks = ",".join("?" * len(stories))
+        k_marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT story, key, weight FROM story_keys "
+            f"WHERE story IN ({s_marks}) AND key IN ({k_marks})",
+            [*stories, *keys],
+        )
+        for story, key, weight in rows:
+            out[story].append((key, weight))
+        return out
+
+    def views(self, stories: list[str]) -> dict[str, StoryView]:
+        """Size, centroid lengths, main person and span of ``stories``."""
+        out: dict[str, StoryView] = {}
+        for chunk in _chunks(stories):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, size, norms, main_person, first_day, last_day FROM stories "
+                f"WHERE id IN ({marks})",
+                chunk,
+            )
+            for sid, size, norms, main, first, last in rows:
+                out[sid] = StoryView(sid, size, json.loads(norms), main, first, last)
+        return out
+
+    def create(self, story: str) -> None:
+        """An empty story (it gets its first article at once)."""
+        self.db.execute("INSERT INTO stories (id, size, norms) VALUES (?, 0, '{}')", (story,))
+
+    def add_member(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
+        """Put an article into a story; ``dots``: its per-field dot products with the centroid."""
+        day = rec.day or 0
+        rows = [*rec.vector.items(), *rec.counted_keys().items()]
+        self.db.executemany(
+            "INSERT INTO story_keys (story, key, weight, day) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight, "
+            "day = MAX(day, excluded.day)",
+            [(story, k, w, day) for k, w in rows],
+        )
+        view = self.views([story])[story]
+        norms = dict(view.norms)
+        for field, sq in split_fields(rec.vector).items():
+            norms[field] = norms.get(field, 0.0) + 2.0 * dots.get(field, 0.0) + sq
+        main, main_count = view.main_person, self._main_count(story)
+        if rec.main_person:
+            count = self._weight(story, f"m:{rec.main_person}")
+            if count > main_count or main is None:
+                main, main_count = rec.main_person, int(count)
+        first = _min(view.first_day, rec.day)
+        last = _max(view.last_day, rec.day)
+        self.db.execute(
+            "UPDATE stories SET size = size + 1, norms = ?, main_person = ?, main_count = ?, "
+            "first_day = ?, last_day = ? WHERE id = ?",
+            (json.dumps(norms), main, main_count, first, last, story),
+        )
+        self.db.execute(
+            "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
+            " vector, via_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " story = excluded.story, via_copy = excluded.via_copy",
+            (
+                rec.id,
+                rec.content_hash,
+                rec.sort_key,
+                story,
+                rec.day,
+                rec.main_person,
+                json.dumps(sorted(rec.persons)),
+                json.dumps(rec.vector),
+                rec.via_copy,
+            ),
+        )
+
+    def remove_member(self, story: str, rec: ArticleRecord, keep_article: bool = False) -> None:
+        """Take an article out of its story; the story goes when it was its last article.
+
+        ``keep_article``: the article's row stays (it is moving to another story).
+        """
+        rows = [*rec.vector.items(), *rec.counted_keys().items()]
+        self.db.executemany(
+            "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
+            [(w, story, k) for k, w in rows],
+        )
+        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, 1e-6))
+        if not keep_article:
+            self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
+        else:  # out of the story's span and main-person count below
+            self.db.execute("UPDATE articles SET story = '' WHERE id = ?", (rec.id,))
+        size = self.db.execute(
+            "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
+        ).fetchone()
+        if size is None or size[0] <= 0:
+            self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
+            self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
+            return
+        self._refresh(story)
+
+    def _refresh(self, story: str) -> None:
+        """Recompute a story's lengths, span and main person from its rows and articles."""
+        norms: dict[str, float] = {}
+        for key, weight in self.db.execute(
+            "SELECT key, weight FROM story_keys WHERE story = ?", (story,)
+        ):
+            field = field_of(key)
+            if field not in ("p", "m"):
+                norms[field] = norms.get(field, 0.0) + weight * weight
+        first, last = self.db.execute(
+            "SELECT MIN(day), MAX(day) FROM articles WHERE story = ? AND day IS NOT NULL",
+            (story,),
+        ).fetchone()
+        main = self.db.execute(
+            "SELECT key, weight FROM story_keys WHERE story = ? AND key >= 'm:' AND key < 'm;' "
+            "ORDER BY weight DESC, key LIMIT 1",
+            (story,),
+        ).fetchone()
+        self.db.execute(
+            "UPDATE stories SET norms = ?, first_day = ?, last_day = ?, main_person = ?, "
+            "main_count = ? WHERE id = ?",
+            (
+                json.dumps(norms),
+                first,
+                last,
+                main[0][2:] if main else None,
+                int(round(main[1])) if main else 0,
+                story,
+            ),
+        )
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a story another id (a new story is named after its first article)."""
+        self.db.execute("UPDATE stories SET id = ? WHERE id = ?", (new, old))
+        self.db.execute("UPDATE story_keys SET story = ? WHERE story = ?", (new, old))
+        self.db.execute("UPDATE articles SET story = ? WHERE story = ?", (new, old))
+
+    def first_member(self, story: str) -> str | None:
+        """The story's first article in the canonical order."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE story = ? ORDER BY sort_key LIMIT 1", (story,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def exists(self, story: str) -> bool:
+        """Whether a story of that id exists."""
+        return (
+            self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story,)).fetchone() is not None
+        )
+
+    def _weight(self, story: str, key: str) -> float:
+        row = self.db.execute(
+            "SELECT weight FROM story_keys WHERE story = ? AND key = ?", (story, key)
+        ).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def _main_count(self, story: str) -> int:
+        row = self.db.execute("SELECT main_count FROM stories WHERE id = ?", (story,)).fetchone()
+        return int(row[0]) if row else 0
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
