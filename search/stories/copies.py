@@ -54,9 +54,11 @@ CREATE TABLE IF NOT EXISTS copies (
 );
 CREATE INDEX IF NOT EXISTS copies_grp ON copies (grp);
 CREATE INDEX IF NOT EXISTS copies_exact ON copies (exact);
-CREATE TABLE IF NOT EXISTS copy_bands (key INTEGER NOT NULL, id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands (key);
-CREATE INDEX IF NOT EXISTS copy_bands_id ON copy_bands (id);
+CREATE TABLE IF NOT EXISTS copy_bands (
+    key INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (key, id)
+) WITHOUT ROWID;
 """
 
 
@@ -141,7 +143,8 @@ class CopyIndex:
             (doc_id, group, order, print_.exact, print_.shingles.astype("<u8").tobytes()),
         )
         self.db.executemany(
-            "INSERT INTO copy_bands (key, id) VALUES (?, ?)", [(k, doc_id) for k in print_.bands]
+            "INSERT OR IGNORE INTO copy_bands (key, id) VALUES (?, ?)",
+            [(k, doc_id) for k in print_.bands],
         )
         moved = self._rename(group) if match else {}
         new_group = moved.pop(doc_id, group)
@@ -155,12 +158,19 @@ class CopyIndex:
         moved: dict[str, str] = {}
         groups: set[str] = set()
         for doc_id in doc_ids:
-            row = self.db.execute("SELECT grp FROM copies WHERE id = ?", (doc_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT grp, shingles FROM copies WHERE id = ?", (doc_id,)
+            ).fetchone()
             if row is None:
                 continue
             groups.add(row[0])
             self.db.execute("DELETE FROM copies WHERE id = ?", (doc_id,))
-            self.db.execute("DELETE FROM copy_bands WHERE id = ?", (doc_id,))
+            # The band keys are computed again from the shingles: one index over (key, id)
+            # is all the bands need, and a removal is rare.
+            bands = band_keys(np.frombuffer(row[1], dtype="<u8"))
+            self.db.executemany(
+                "DELETE FROM copy_bands WHERE key = ? AND id = ?", [(k, doc_id) for k in bands]
+            )
             moved.pop(doc_id, None)
         for group in groups:
             moved.update(self._rename(group))

@@ -43,12 +43,12 @@ from pathlib import Path
 from search.models import IndexDocument
 from search.stories.copies import CopyIndex, fingerprint, sort_key
 from search.stories.features import DocFeatures, doc_features
+from search.stories.frequencies import DocFrequencies
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit, score
 from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
 from search.stories.text import words
 from search.stories.vectors import (
-    dots_by_field,
     feature_keys,
     retrieval_keys,
     split_fields,
@@ -57,9 +57,8 @@ from search.stories.vectors import (
 
 REFINE_PASSES = 2
 # Candidate stories scored per article, and how far (days) postings are read from its date.
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 12
 WINDOW_DAYS = 60
-_NEW = "~"  # prefix of a story opened in the running batch, before it is named
 
 
 class StoryIndex:
@@ -70,7 +69,7 @@ class StoryIndex:
         self._db = connect(self.path)
         self._store = StoryStore(self._db)
         self._copies = CopyIndex(self._db)
-        self._opened = 0
+        self._df = DocFrequencies(self._db)
 
     def close(self) -> None:
         """Close the file (committed batches are on disk already)."""
@@ -101,6 +100,7 @@ class StoryIndex:
         ordered = sorted(batch.values(), key=_order)
         regrouped: dict[str, str] = {}
         touched: set[str] = set()
+        opened: set[str] = set()
         with self._transaction():
             known = self._store.known(batch)
             todo: list[IndexDocument] = []
@@ -112,15 +112,15 @@ class StoryIndex:
                     self._remove_one(doc.id, regrouped, touched)
                 todo.append(doc)
             self._count_df(todo)
-            n_docs = self._store.n_docs()
+            n_docs = self._df.docs
             placed: list[ArticleRecord] = []
             for n, doc in enumerate(todo, 1):
-                placed.append(self._place(doc, n_docs, regrouped, touched))
+                placed.append(self._place(doc, n_docs, regrouped, touched, opened))
                 if progress is not None:
                     progress(n)
-            self._refine(placed, batch, touched)
+            self._refine(placed, batch, touched, opened)
             self._follow_copies(placed, touched)
-            self._name_new_stories(touched)
+            self._name_new_stories(opened, touched)
             result = self._result(ordered, regrouped, touched)
         return result
 
@@ -193,6 +193,7 @@ class StoryIndex:
     def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
+            self._df.sync()
         except sqlite3.Error as e:
             raise StoriesError(f"{self.path}: {e}") from e
         try:
@@ -200,17 +201,25 @@ class StoryIndex:
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
+            self._df.forget()
             raise
+        finally:
+            self._store.forget()
 
     def _count_df(self, todo: list[IndexDocument]) -> None:
         # The batch counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
         for doc in todo:
             deltas.update(feature_keys(doc_features(doc)))
-        self._store.add_df(deltas, len(todo))
+        self._df.add(deltas, len(todo))
 
     def _place(
-        self, doc: IndexDocument, n_docs: int, regrouped: dict[str, str], touched: set[str]
+        self,
+        doc: IndexDocument,
+        n_docs: int,
+        regrouped: dict[str, str],
+        touched: set[str],
+        opened: set[str],
     ) -> ArticleRecord:
         """Copy group and first story of one new article."""
         features = doc_features(doc)
@@ -222,7 +231,7 @@ class StoryIndex:
             day=features.day,
             main_person=features.main_person,
             persons=features.persons,
-            vector=vector(features, self._store.df(keys), n_docs),
+            vector=vector(features, self._df.get(keys), n_docs),
         )
         match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
         regrouped.update(moved)
@@ -235,13 +244,17 @@ class StoryIndex:
             best = self._best(rec, features, self._candidates(rec))
             fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
         if fit is None:
-            fit = Fit(self._open(), 0.0, {})
+            fit = Fit(self._open(doc.id, opened), 0.0, {})
         self._store.add_member(fit.story, rec, fit.dots)
         touched.add(fit.story)
         return rec
 
     def _refine(
-        self, placed: list[ArticleRecord], batch: dict[str, IndexDocument], touched: set[str]
+        self,
+        placed: list[ArticleRecord],
+        batch: dict[str, IndexDocument],
+        touched: set[str],
+        opened: set[str],
     ) -> None:
         """Step 3: the batch's articles move to the story they now fit best."""
         movable = [r for r in placed if r.via_copy is None]
@@ -263,7 +276,7 @@ class StoryIndex:
                 if best.score < JOIN_THRESHOLD:
                     if size == 1:
                         continue  # alone already
-                    best = Fit(self._open(), 0.0, {})
+                    best = Fit(self._open(rec.id, opened), 0.0, {})
                 self._store.remove_member(current, rec, keep_article=True)
                 self._store.add_member(best.story, rec, best.dots)
                 touched.update((current, best.story))
@@ -285,19 +298,22 @@ class StoryIndex:
             self._store.add_member(target, rec, dots)
             touched.update((current, target))
 
-    def _name_new_stories(self, touched: set[str]) -> None:
-        """Stories opened in this batch take the id of their first article."""
-        for temp in sorted(s for s in touched if s.startswith(_NEW)):
-            if not self._store.exists(temp):
-                touched.discard(temp)
+    def _name_new_stories(self, opened: set[str], touched: set[str]) -> None:
+        """A story opened in this batch is named after its first article in canonical order.
+
+        It was named after the article that opened it, the earliest of the batch in it
+        unless step 3 moved that one out or an earlier one in.
+        """
+        for story in sorted(opened):
+            first = self._store.first_member(story)
+            if first is None or first == story:
                 continue
-            first = self._store.first_member(temp) or temp
             name, n = first, 1
             while self._store.exists(name):  # that id names another story already
                 n += 1
                 name = f"{first}-{n}"
-            self._store.rename(temp, name)
-            touched.discard(temp)
+            self._store.rename(story, name)
+            touched.discard(story)
             touched.add(name)
 
     def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:
@@ -328,18 +344,18 @@ class StoryIndex:
     ) -> dict[str, Fit]:
         """Scores of an article against ``stories`` (``member``: the one it is in)."""
         views = self._store.views(stories)
-        person_key = f"p:{rec.main_person}" if rec.main_person else None
-        keys = list(rec.vector) + ([person_key] if person_key else [])
-        rows = self._store.rows(list(views), keys)
+        probe_vec = dict(rec.vector)
+        if rec.main_person:
+            probe_vec[f"p:{rec.main_person}"] = 1.0
+        dots = self._store.dots(list(views), probe_vec)
         probe = features or DocFeatures({}, rec.main_person, rec.persons, frozenset(), rec.day)
         doc_sq = split_fields(rec.vector)
         fits: dict[str, Fit] = {}
         for sid, view in views.items():
-            story_rows = rows[sid]
-            dots = dots_by_field(rec.vector, story_rows)
-            persons = sum(w for k, w in story_rows if k == person_key)
-            value = score(view, dots, probe, doc_sq, persons, member=sid == member)
-            fits[sid] = Fit(sid, value, dots)
+            story_dots = dots[sid]
+            persons = story_dots.pop("p", 0.0)
+            value = score(view, story_dots, probe, doc_sq, persons, member=sid == member)
+            fits[sid] = Fit(sid, value, story_dots)
         return fits
 
     def _best(self, rec: ArticleRecord, features: DocFeatures, stories: list[str]) -> Fit | None:
@@ -348,10 +364,14 @@ class StoryIndex:
         fits = self._fit(rec, features, stories)
         return max(fits.values(), key=lambda f: (f.score, f.story)) if fits else None
 
-    def _open(self) -> str:
-        self._opened += 1
-        name = f"{_NEW}{self._opened}"
+    def _open(self, doc_id: str, opened: set[str]) -> str:
+        """A new story named after the article opening it (suffixed if that id is taken)."""
+        name, n = doc_id, 1
+        while self._store.exists(name):
+            n += 1
+            name = f"{doc_id}-{n}"
         self._store.create(name)
+        opened.add(name)
         return name
 
     # ------------------------------------------------------------------ results

@@ -43,6 +43,7 @@ class StoryView:
     main_person: str | None  # surname key most often the main person of its articles
     first_day: int | None
     last_day: int | None
+    main_count: int = 0  # how many of its articles have that main person
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,14 @@ Tables:
   from its story exactly;
 * ``stories``: size, first and last day, main person, squared length of each field's
   centroid (JSON);
-* ``story_keys``: one row per (story, key): the centroid's weight, and the last day an
-  article brought the key (``0`` undated). Keys are vector keys (``w:``, ``n:``, ``a:``,
-  ``c:``, ``y:``), people's surnames (``p:``, counted) and main persons (``m:``, counted).
-  The ``(key, day)`` index is the inverted index candidate stories are found by;
-* ``df``: document frequency of every vector key; ``meta``: the number of articles and the
-  schema version.
+* ``story_keys``: one row per (story, key): the centroid's weight. Keys are vector keys
+  (``w:``, ``n:``, ``a:``, ``c:``, ``y:``), people's surnames (``p:``, counted) and main
+  persons (``m:``, counted);
+* ``postings``: the inverted index candidate stories are found by: ``(key, day, article)``
+  for each article's retrieval keys (its heaviest words and its actors; day ``0``
+  undated). It points at articles, not stories, so naming a story never rewrites it;
+* ``df``/``df_log``: document frequencies (:mod:`search.stories.frequencies`); ``meta``:
+  the number of articles counted and the schema version.
 """
 
 from __future__ import annotations
@@ -27,15 +29,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.stories import copies
+from search.stories import copies, frequencies
 from search.stories.scoring import StoryView
-from search.stories.vectors import field_of, split_fields
+from search.stories.vectors import field_of, retrieval_keys, split_fields
 
 SCHEMA_VERSION = "1"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS df (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL,
@@ -61,12 +62,17 @@ CREATE TABLE IF NOT EXISTS story_keys (
     story TEXT NOT NULL,
     key TEXT NOT NULL,
     weight REAL NOT NULL,
-    day INTEGER NOT NULL,
     PRIMARY KEY (story, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS story_keys_key ON story_keys (key, day);
+CREATE TABLE IF NOT EXISTS postings (
+    key TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    article TEXT NOT NULL,
+    PRIMARY KEY (key, day, article)
+) WITHOUT ROWID;
 """
     + copies.SCHEMA
+    + frequencies.SCHEMA
 )
 # A key's posting is read up to this many stories (nearest in time first), so finding
 # candidates costs the same in a small archive and a huge one.
@@ -106,8 +112,10 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed batch survives a power cut, not only a killed process.
-        db.execute("PRAGMA synchronous=FULL")
+        # NORMAL under WAL: a killed process loses nothing committed and the file is always
+        # consistent; only a power cut may drop the last batches (the next reindex redoes
+        # them). FULL would fsync every commit, 8 ms of a one-article batch's 18.
+        db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
         row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
@@ -120,10 +128,20 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 class StoryStore:
-    """Reads and writes of the stories tables; the caller owns the transaction."""
+    """Reads and writes of the stories tables; the caller owns the transaction.
+
+    Story rows read are cached until :meth:`forget` (call it when a transaction ends): a
+    batch reads the same candidate stories over and over, and every write goes through
+    here, so the cache cannot go stale within a transaction.
+    """
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._views: dict[str, StoryView] = {}
+
+    def forget(self) -> None:
+        """Drop the cached story rows (after a commit or a rollback)."""
+        self._views.clear()
 
     # ------------------------------------------------------------ articles and df
 
@@ -163,32 +181,6 @@ class StoryStore:
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def n_docs(self) -> int:
-        """How many articles the document frequencies count."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
-        return int(row[0]) if row else 0
-
-    def df(self, keys: Iterable[str]) -> dict[str, int]:
-        """Document frequencies of ``keys`` (absent keys are 0)."""
-        found: dict[str, int] = {}
-        for chunk in _chunks(list(set(keys))):
-            marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT key, n FROM df WHERE key IN ({marks})", chunk))
-        return found
-
-    def add_df(self, deltas: Mapping[str, int], docs: int) -> None:
-        """Add to the document frequencies (negative to remove) and to the article count."""
-        self.db.executemany(
-            "INSERT INTO df (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = n + ?",
-            [(k, d, d) for k, d in deltas.items() if d],
-        )
-        self.db.execute("DELETE FROM df WHERE n <= 0")
-        self.db.execute(
-            "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
-            "value = CAST(value AS INTEGER) + ?",
-            (str(max(docs, 0)), docs),
-        )
-
     # ------------------------------------------------------------ stories
 
     def candidates(
@@ -199,87 +191,111 @@ class StoryStore:
         window: int,
         limit: int,
     ) -> list[str]:
-        """Stories sharing the most weight of ``keys``, read from postings near ``day``."""
+        """Stories whose articles share the most weight of ``keys``, nearest ``day`` first.
+
+        Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
+        within ``window`` days of a dated article, undated ones included), so the cost does
+        not grow with the archive.
+        """
         votes: dict[str, float] = {}
         for key in keys:
             if day is None:
                 rows = self.db.execute(
-                    "SELECT story FROM story_keys WHERE key = ? ORDER BY day DESC LIMIT ?",
+                    "SELECT DISTINCT a.story FROM (SELECT article FROM postings WHERE key = ? "
+                    "ORDER BY day DESC LIMIT ?) p JOIN articles a ON a.id = p.article",
                     (key, POSTING_LIMIT),
                 )
             else:
-                # Undated stories (day 0) stay reachable from dated articles.
                 rows = self.db.execute(
-                    "SELECT story FROM story_keys WHERE key = ? "
-                    "AND (day = 0 OR day BETWEEN ? AND ?) ORDER BY day DESC LIMIT ?",
+                    "SELECT DISTINCT a.story FROM (SELECT article FROM postings WHERE key = ? "
+                    "AND (day = 0 OR day BETWEEN ? AND ?) ORDER BY day DESC LIMIT ?) p "
+                    "JOIN articles a ON a.id = p.article",
                     (key, day - window, day + window, POSTING_LIMIT),
                 )
             weight = weights.get(key, 0.0)
             for (story,) in rows:
-                votes[story] = votes.get(story, 0.0) + weight
+                if story:
+                    votes[story] = votes.get(story, 0.0) + weight
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         return [s for s, _ in ranked[:limit]]
 
-    def rows(self, stories: list[str], keys: list[str]) -> dict[str, list[tuple[str, float]]]:
-        """The ``(key, weight)`` rows of ``stories`` for ``keys``."""
-        out: dict[str, list[tuple[str, float]]] = {s: [] for s in stories}
-        if not stories or not keys:
+    def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
+        """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
+
+        ``vec`` may hold counted keys too (``p:lohan`` with weight 1 gives the number of
+        the story's articles naming that person, as field ``p``).
+        """
+        out: dict[str, dict[str, float]] = {s: {} for s in stories}
+        if not stories or not vec:
             return out
-        s_marks = ",".join("?" * len(stories))
-        k_marks = ",".join("?" * len(keys))
+        marks = ",".join("?" * len(stories))
+        # One JSON parameter keeps the statement text fixed, so SQLite prepares it once.
         rows = self.db.execute(
-            f"SELECT story, key, weight FROM story_keys "
-            f"WHERE story IN ({s_marks}) AND key IN ({k_marks})",
-            [*stories, *keys],
+            f"SELECT s.story, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            f"FROM json_each(?) d JOIN story_keys s ON s.key = d.key "
+            f"WHERE s.story IN ({marks}) GROUP BY 1, 2",
+            [json.dumps(vec), *stories],
         )
-        for story, key, weight in rows:
-            out[story].append((key, weight))
+        for story, field, dot in rows:
+            out[story][field] = dot
         return out
 
     def views(self, stories: list[str]) -> dict[str, StoryView]:
-        """Size, centroid lengths, main person and span of ``stories``."""
-        out: dict[str, StoryView] = {}
-        for chunk in _chunks(stories):
+        """Size, centroid lengths, main person and span of ``stories`` (those that exist)."""
+        missing = [s for s in stories if s not in self._views]
+        for chunk in _chunks(missing):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT id, size, norms, main_person, first_day, last_day FROM stories "
-                f"WHERE id IN ({marks})",
+                f"SELECT id, size, norms, main_person, first_day, last_day, main_count "
+                f"FROM stories WHERE id IN ({marks})",
                 chunk,
             )
-            for sid, size, norms, main, first, last in rows:
-                out[sid] = StoryView(sid, size, json.loads(norms), main, first, last)
-        return out
+            for sid, size, norms, main, first, last, count in rows:
+                self._views[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
+        return {s: self._views[s] for s in stories if s in self._views}
 
     def create(self, story: str) -> None:
         """An empty story (it gets its first article at once)."""
         self.db.execute("INSERT INTO stories (id, size, norms) VALUES (?, 0, '{}')", (story,))
+        self._views[story] = StoryView(story, 0, {}, None, None, None, 0)
 
     def add_member(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
         """Put an article into a story; ``dots``: its per-field dot products with the centroid."""
         day = rec.day or 0
         rows = [*rec.vector.items(), *rec.counted_keys().items()]
         self.db.executemany(
-            "INSERT INTO story_keys (story, key, weight, day) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight, "
-            "day = MAX(day, excluded.day)",
-            [(story, k, w, day) for k, w in rows],
+            "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?) "
+            "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight",
+            [(story, k, w) for k, w in rows],
         )
         view = self.views([story])[story]
         norms = dict(view.norms)
         for field, sq in split_fields(rec.vector).items():
             norms[field] = norms.get(field, 0.0) + 2.0 * dots.get(field, 0.0) + sq
-        main, main_count = view.main_person, self._main_count(story)
+        main, main_count = view.main_person, view.main_count
         if rec.main_person:
-            count = self._weight(story, f"m:{rec.main_person}")
+            row = self.db.execute(
+                "SELECT weight FROM story_keys WHERE story = ? AND key = ?",
+                (story, f"m:{rec.main_person}"),
+            ).fetchone()
+            count = int(round(row[0])) if row else 0
             if count > main_count or main is None:
-                main, main_count = rec.main_person, int(count)
-        first = _min(view.first_day, rec.day)
-        last = _max(view.last_day, rec.day)
-        self.db.execute(
-            "UPDATE stories SET size = size + 1, norms = ?, main_person = ?, main_count = ?, "
-            "first_day = ?, last_day = ? WHERE id = ?",
-            (json.dumps(norms), main, main_count, first, last, story),
+                main, main_count = rec.main_person, count
+        new = StoryView(
+            story,
+            view.size + 1,
+            norms,
+            main,
+            _min(view.first_day, rec.day),
+            _max(view.last_day, rec.day),
+            main_count,
         )
+        self.db.execute(
+            "UPDATE stories SET size = ?, norms = ?, main_person = ?, main_count = ?, "
+            "first_day = ?, last_day = ? WHERE id = ?",
+            (new.size, json.dumps(norms), main, main_count, new.first_day, new.last_day, story),
+        )
+        self._views[story] = new
         self.db.execute(
             "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
             " vector, via_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -296,6 +312,10 @@ class StoryStore:
                 rec.via_copy,
             ),
         )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO postings (key, day, article) VALUES (?, ?, ?)",
+            [(k, day, rec.id) for k in retrieval_keys(rec.vector)],
+        )
 
     def remove_member(self, story: str, rec: ArticleRecord, keep_article: bool = False) -> None:
         """Take an article out of its story; the story goes when it was its last article.
@@ -310,11 +330,16 @@ class StoryStore:
         self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, 1e-6))
         if not keep_article:
             self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
+            self.db.executemany(
+                "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
+                [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
+            )
         else:  # out of the story's span and main-person count below
             self.db.execute("UPDATE articles SET story = '' WHERE id = ?", (rec.id,))
         size = self.db.execute(
             "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
         ).fetchone()
+        self._views.pop(story, None)
         if size is None or size[0] <= 0:
             self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
             self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
@@ -354,6 +379,7 @@ class StoryStore:
 
     def rename(self, old: str, new: str) -> None:
         """Give a story another id (a new story is named after its first article)."""
+        self._views.pop(old, None)
         self.db.execute("UPDATE stories SET id = ? WHERE id = ?", (new, old))
         self.db.execute("UPDATE story_keys SET story = ? WHERE story = ?", (new, old))
         self.db.execute("UPDATE articles SET story = ? WHERE story = ?", (new, old))
@@ -370,16 +396,6 @@ class StoryStore:
         return (
             self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story,)).fetchone() is not None
         )
-
-    def _weight(self, story: str, key: str) -> float:
-        row = self.db.execute(
-            "SELECT weight FROM story_keys WHERE story = ? AND key = ?", (story, key)
-        ).fetchone()
-        return float(row[0]) if row else 0.0
-
-    def _main_count(self, story: str) -> int:
-        row = self.db.execute("SELECT main_count FROM stories WHERE id = ?", (story,)).fetchone()
-        return int(row[0]) if row else 0
 
 
 def _min(a: int | None, b: int | None) -> int | None:
