@@ -41,24 +41,24 @@ from datetime import date
 from pathlib import Path
 
 from search.models import IndexDocument
-from search.stories.copies import CopyIndex, fingerprint, sort_key
+from search.stories.copies import CopyIndex, sort_key
 from search.stories.features import DocFeatures, doc_features
+from search.stories.fingerprint import fingerprint
 from search.stories.frequencies import DocFrequencies
 from search.stories.records import Assignment, BatchResult, Story
-from search.stories.scoring import JOIN_THRESHOLD, Fit, score
+from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
 from search.stories.text import words
-from search.stories.vectors import (
-    feature_keys,
-    retrieval_keys,
-    split_fields,
-    vector,
-)
+from search.stories.vectors import feature_keys, vector
+from search.stories.workspace import Workspace
 
 REFINE_PASSES = 2
 # Candidate stories scored per article, and how far (days) postings are read from its date.
-MAX_CANDIDATES = 12
+MAX_CANDIDATES = 8
 WINDOW_DAYS = 60
+# Articles whose features are held at once: their document frequencies are counted before
+# any of them is placed (a cold rebuild thus weighs words with a near-final IDF).
+FEATURE_CHUNK = 2000
 
 
 class StoryIndex:
@@ -100,7 +100,6 @@ class StoryIndex:
         ordered = sorted(batch.values(), key=_order)
         regrouped: dict[str, str] = {}
         touched: set[str] = set()
-        opened: set[str] = set()
         with self._transaction():
             known = self._store.known(batch)
             todo: list[IndexDocument] = []
@@ -111,15 +110,22 @@ class StoryIndex:
                 if stored is not None:  # same article, new content: placed again
                     self._remove_one(doc.id, regrouped, touched)
                 todo.append(doc)
-            self._count_df(todo)
-            n_docs = self._df.docs
+            work = Workspace(self._store, WINDOW_DAYS)
+            opened: set[str] = set()
             placed: list[ArticleRecord] = []
-            for n, doc in enumerate(todo, 1):
-                placed.append(self._place(doc, n_docs, regrouped, touched, opened))
-                if progress is not None:
-                    progress(n)
-            self._refine(placed, batch, touched, opened)
-            self._follow_copies(placed, touched)
+            for start in range(0, len(todo), FEATURE_CHUNK):
+                chunk = todo[start : start + FEATURE_CHUNK]
+                features = [doc_features(d) for d in chunk]
+                self._count_df(features)
+                for doc, feats in zip(chunk, features, strict=True):
+                    placed.append(self._place(work, doc, feats, regrouped, opened))
+                    if progress is not None:
+                        progress(len(placed))
+            self._refine(work, placed, batch, opened)
+            self._follow_copies(work, placed)
+            self._copies.flush()
+            work.flush()
+            touched.update(s for s, st in work.states.items() if st.dirty)
             self._name_new_stories(opened, touched)
             result = self._result(ordered, regrouped, touched)
         return result
@@ -187,6 +193,10 @@ class StoryIndex:
         """``{article id: story id}`` of every assigned article."""
         return dict(self._db.execute("SELECT id, story FROM articles"))
 
+    def copy_groups(self) -> dict[str, str]:
+        """``{article id: copy group id}`` of every assigned article."""
+        return dict(self._db.execute("SELECT id, grp FROM copies"))
+
     # ------------------------------------------------------------------ steps
 
     @contextmanager
@@ -202,27 +212,25 @@ class StoryIndex:
         except BaseException:
             self._db.execute("ROLLBACK")
             self._df.forget()
+            self._copies.discard()
             raise
-        finally:
-            self._store.forget()
 
-    def _count_df(self, todo: list[IndexDocument]) -> None:
-        # The batch counts first: its own articles weigh each other with its IDF.
+    def _count_df(self, features: list[DocFeatures]) -> None:
+        # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
-        for doc in todo:
-            deltas.update(feature_keys(doc_features(doc)))
-        self._df.add(deltas, len(todo))
+        for feats in features:
+            deltas.update(feature_keys(feats))
+        self._df.add(deltas, len(features))
 
     def _place(
         self,
+        work: Workspace,
         doc: IndexDocument,
-        n_docs: int,
+        features: DocFeatures,
         regrouped: dict[str, str],
-        touched: set[str],
         opened: set[str],
     ) -> ArticleRecord:
         """Copy group and first story of one new article."""
-        features = doc_features(doc)
         keys = feature_keys(features)
         rec = ArticleRecord(
             id=doc.id,
@@ -231,72 +239,83 @@ class StoryIndex:
             day=features.day,
             main_person=features.main_person,
             persons=features.persons,
-            vector=vector(features, self._df.get(keys), n_docs),
+            vector=vector(features, self._df.get(keys), self._df.docs),
         )
         match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
         regrouped.update(moved)
-        follow = self._store.story_of(match.similar_to) if match.similar_to else None
+        follow = work.story_of(match.similar_to) if match.similar_to else None
         fit: Fit | None = None
         if follow:
             rec = replace(rec, via_copy=match.similar_to)
-            fit = self._fit(rec, features, [follow])[follow]
+            fit = work.fits(rec, features, [follow]).get(follow)
         else:
-            best = self._best(rec, features, self._candidates(rec))
+            fits = work.fits(rec, features, work.candidates(rec, MAX_CANDIDATES))
+            best = max(fits.values(), key=lambda f: (f.score, f.story), default=None)
             fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
         if fit is None:
-            fit = Fit(self._open(doc.id, opened), 0.0, {})
-        self._store.add_member(fit.story, rec, fit.dots)
-        touched.add(fit.story)
+            fit = Fit(self._open(work, doc.id, opened), 0.0, {})
+        work.add(fit.story, rec, fit.dots)
         return rec
 
     def _refine(
         self,
+        work: Workspace,
         placed: list[ArticleRecord],
         batch: dict[str, IndexDocument],
-        touched: set[str],
         opened: set[str],
     ) -> None:
         """Step 3: the batch's articles move to the story they now fit best."""
         movable = [r for r in placed if r.via_copy is None]
         if len(movable) < 2:
             return
+        probes: dict[str, DocFeatures] = {}
         for _ in range(REFINE_PASSES):
             moved = 0
             for rec in movable:
-                current = self._store.story_of(rec.id)
-                if current is None:
-                    continue
-                features = _probe(rec, batch[rec.id])
-                names = [current, *(s for s in self._candidates(rec) if s != current)]
-                fits = self._fit(rec, features, names, member=current)
+                current = work.home[rec.id]
+                probe = probes.get(rec.id)
+                if probe is None:
+                    probe = probes[rec.id] = _probe(rec, batch[rec.id])
+                names = [
+                    current,
+                    *(s for s in work.candidates(rec, MAX_CANDIDATES) if s != current),
+                ]
+                fits = work.fits(rec, probe, names, member=current)
                 best = max(fits.values(), key=lambda f: (f.score, f.story == current))
                 if best.story == current and best.score >= JOIN_THRESHOLD:
                     continue
-                size = self._sizes({current})[current]
                 if best.score < JOIN_THRESHOLD:
-                    if size == 1:
+                    if work.states[current].size == 1:
                         continue  # alone already
-                    best = Fit(self._open(rec.id, opened), 0.0, {})
-                self._store.remove_member(current, rec, keep_article=True)
-                self._store.add_member(best.story, rec, best.dots)
-                touched.update((current, best.story))
+                    best = Fit(self._open(work, rec.id, opened), 0.0, {})
+                work.remove(current, rec, fits[current].dots)
+                work.add(best.story, rec, best.dots)
                 moved += 1
             if not moved:
                 break
 
-    def _follow_copies(self, placed: list[ArticleRecord], touched: set[str]) -> None:
+    def _follow_copies(self, work: Workspace, placed: list[ArticleRecord]) -> None:
         """A copy ends in the story of the article it copies, wherever step 3 took that."""
         for rec in placed:
             if rec.via_copy is None:
                 continue
-            target = self._store.story_of(rec.via_copy)
-            current = self._store.story_of(rec.id)
-            if target is None or current is None or target == current:
+            target = work.story_of(rec.via_copy)
+            current = work.home[rec.id]
+            if target is None or target == current:
                 continue
-            dots = self._fit(rec, None, [target])[target].dots
-            self._store.remove_member(current, rec, keep_article=True)
-            self._store.add_member(target, rec, dots)
-            touched.update((current, target))
+            fits = work.fits(rec, _probe(rec, None), [current, target], member=current)
+            work.remove(current, rec, fits[current].dots)
+            work.add(target, rec, fits[target].dots)
+
+    def _open(self, work: Workspace, doc_id: str, opened: set[str]) -> str:
+        """A new story named after the article opening it (suffixed if that id is taken)."""
+        name, n = doc_id, 1
+        while work.exists(name):
+            n += 1
+            name = f"{doc_id}-{n}"
+        work.open(name)
+        opened.add(name)
+        return name
 
     def _name_new_stories(self, opened: set[str], touched: set[str]) -> None:
         """A story opened in this batch is named after its first article in canonical order.
@@ -324,55 +343,8 @@ class StoryIndex:
         if story:
             self._store.remove_member(story, rec)
             touched.add(story)
-        else:
-            self._db.execute("DELETE FROM articles WHERE id = ?", (doc_id,))
         regrouped.pop(doc_id, None)
         regrouped.update(self._copies.remove([doc_id]))
-
-    # ------------------------------------------------------------------ scoring
-
-    def _candidates(self, rec: ArticleRecord) -> list[str]:
-        keys = retrieval_keys(rec.vector)
-        return self._store.candidates(keys, rec.vector, rec.day, WINDOW_DAYS, MAX_CANDIDATES)
-
-    def _fit(
-        self,
-        rec: ArticleRecord,
-        features: DocFeatures | None,
-        stories: list[str],
-        member: str | None = None,
-    ) -> dict[str, Fit]:
-        """Scores of an article against ``stories`` (``member``: the one it is in)."""
-        views = self._store.views(stories)
-        probe_vec = dict(rec.vector)
-        if rec.main_person:
-            probe_vec[f"p:{rec.main_person}"] = 1.0
-        dots = self._store.dots(list(views), probe_vec)
-        probe = features or DocFeatures({}, rec.main_person, rec.persons, frozenset(), rec.day)
-        doc_sq = split_fields(rec.vector)
-        fits: dict[str, Fit] = {}
-        for sid, view in views.items():
-            story_dots = dots[sid]
-            persons = story_dots.pop("p", 0.0)
-            value = score(view, story_dots, probe, doc_sq, persons, member=sid == member)
-            fits[sid] = Fit(sid, value, story_dots)
-        return fits
-
-    def _best(self, rec: ArticleRecord, features: DocFeatures, stories: list[str]) -> Fit | None:
-        if not stories:
-            return None
-        fits = self._fit(rec, features, stories)
-        return max(fits.values(), key=lambda f: (f.score, f.story)) if fits else None
-
-    def _open(self, doc_id: str, opened: set[str]) -> str:
-        """A new story named after the article opening it (suffixed if that id is taken)."""
-        name, n = doc_id, 1
-        while self._store.exists(name):
-            n += 1
-            name = f"{doc_id}-{n}"
-        self._store.create(name)
-        opened.add(name)
-        return name
 
     # ------------------------------------------------------------------ results
 
@@ -408,6 +380,7 @@ def _order(doc: IndexDocument) -> str:
     return sort_key(doc.published.isoformat() if doc.published else None, doc.id)
 
 
-def _probe(rec: ArticleRecord, doc: IndexDocument) -> DocFeatures:
+def _probe(rec: ArticleRecord, doc: IndexDocument | None) -> DocFeatures:
     """What the conflict rules read of an article already placed (its words, its people)."""
-    return DocFeatures({}, rec.main_person, rec.persons, frozenset(words(doc.text)), rec.day)
+    vocabulary = frozenset(words(doc.text)) if doc is not None else frozenset()
+    return DocFeatures({}, rec.main_person, rec.persons, vocabulary, rec.day)

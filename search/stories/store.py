@@ -31,7 +31,7 @@ from pathlib import Path
 
 from search.stories import copies, frequencies
 from search.stories.scoring import StoryView
-from search.stories.vectors import field_of, retrieval_keys, split_fields
+from search.stories.vectors import field_of, retrieval_keys
 
 SCHEMA_VERSION = "1"
 SCHEMA = (
@@ -74,11 +74,11 @@ CREATE TABLE IF NOT EXISTS postings (
     + copies.SCHEMA
     + frequencies.SCHEMA
 )
-# A key's posting is read up to this many stories (nearest in time first), so finding
+# A key's posting is read up to this many articles (nearest in time first), so finding
 # candidates costs the same in a small archive and a huge one.
-POSTING_LIMIT = 100
-# Weights this close to zero are what is left of a removed article: the row goes.
-_EPSILON = 1e-9
+POSTING_LIMIT = 30
+# Weights this close to zero are what is left of removed articles: the row goes.
+EPSILON = 1e-6
 
 
 class StoriesError(Exception):
@@ -128,22 +128,12 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 class StoryStore:
-    """Reads and writes of the stories tables; the caller owns the transaction.
-
-    Story rows read are cached until :meth:`forget` (call it when a transaction ends): a
-    batch reads the same candidate stories over and over, and every write goes through
-    here, so the cache cannot go stale within a transaction.
-    """
+    """Reads and writes of the stories tables; the caller owns the transaction."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self._views: dict[str, StoryView] = {}
 
-    def forget(self) -> None:
-        """Drop the cached story rows (after a commit or a rollback)."""
-        self._views.clear()
-
-    # ------------------------------------------------------------ articles and df
+    # ------------------------------------------------------------ articles
 
     def known(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{id: (content_hash, story)}`` of those ``ids`` already assigned."""
@@ -177,27 +167,50 @@ class StoryStore:
         )
 
     def story_of(self, doc_id: str) -> str | None:
-        """The story an article is assigned to."""
+        """The story a committed article is assigned to."""
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    # ------------------------------------------------------------ stories
+    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str]]) -> None:
+        """Insert (or move) articles with their stories, and post their retrieval keys."""
+        placed = list(placed)
+        rows = [
+            (
+                rec.id,
+                rec.content_hash,
+                rec.sort_key,
+                story,
+                rec.day,
+                rec.main_person,
+                json.dumps(sorted(rec.persons)),
+                json.dumps(rec.vector),
+                rec.via_copy,
+            )
+            for rec, story in placed
+        ]
+        self.db.executemany(
+            "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
+            " vector, via_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " story = excluded.story, via_copy = excluded.via_copy",
+            rows,
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO postings (key, day, article) VALUES (?, ?, ?)",
+            sorted(
+                (k, rec.day or 0, rec.id) for rec, _ in placed for k in retrieval_keys(rec.vector)
+            ),
+        )
 
-    def candidates(
-        self,
-        keys: Iterable[str],
-        weights: Mapping[str, float],
-        day: int | None,
-        window: int,
-        limit: int,
-    ) -> list[str]:
-        """Stories whose articles share the most weight of ``keys``, nearest ``day`` first.
+    # ------------------------------------------------------------ reading stories
+
+    def candidates(self, keys: Iterable[str], day: int | None, window: int) -> dict[str, list[str]]:
+        """``{key: stories}`` of the committed articles posted under each key.
 
         Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
         within ``window`` days of a dated article, undated ones included), so the cost does
         not grow with the archive.
         """
-        votes: dict[str, float] = {}
+        out: dict[str, list[str]] = {}
         for key in keys:
             if day is None:
                 rows = self.db.execute(
@@ -212,12 +225,12 @@ class StoryStore:
                     "JOIN articles a ON a.id = p.article",
                     (key, day - window, day + window, POSTING_LIMIT),
                 )
-            weight = weights.get(key, 0.0)
-            for (story,) in rows:
-                if story:
-                    votes[story] = votes.get(story, 0.0) + weight
-        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [s for s, _ in ranked[:limit]]
+            out[key] = [story for (story,) in rows]
+        return out
+
+    def has_postings(self) -> bool:
+        """Whether any committed article is posted (false in a new file)."""
+        return self.db.execute("SELECT 1 FROM postings LIMIT 1").fetchone() is not None
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
@@ -241,9 +254,9 @@ class StoryStore:
         return out
 
     def views(self, stories: list[str]) -> dict[str, StoryView]:
-        """Size, centroid lengths, main person and span of ``stories`` (those that exist)."""
-        missing = [s for s in stories if s not in self._views]
-        for chunk in _chunks(missing):
+        """Size, centroid lengths, main person and span of those ``stories`` that exist."""
+        out: dict[str, StoryView] = {}
+        for chunk in _chunks(stories):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT id, size, norms, main_person, first_day, last_day, main_count "
@@ -251,102 +264,99 @@ class StoryStore:
                 chunk,
             )
             for sid, size, norms, main, first, last, count in rows:
-                self._views[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
-        return {s: self._views[s] for s in stories if s in self._views}
+                out[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
+        return out
 
-    def create(self, story: str) -> None:
-        """An empty story (it gets its first article at once)."""
-        self.db.execute("INSERT INTO stories (id, size, norms) VALUES (?, 0, '{}')", (story,))
-        self._views[story] = StoryView(story, 0, {}, None, None, None, 0)
+    def weight(self, story: str, key: str) -> float:
+        """One row's weight (0 when absent)."""
+        row = self.db.execute(
+            "SELECT weight FROM story_keys WHERE story = ? AND key = ?", (story, key)
+        ).fetchone()
+        return float(row[0]) if row else 0.0
 
-    def add_member(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
-        """Put an article into a story; ``dots``: its per-field dot products with the centroid."""
-        day = rec.day or 0
-        rows = [*rec.vector.items(), *rec.counted_keys().items()]
+    def exists(self, story: str) -> bool:
+        """Whether a story of that id exists."""
+        row = self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story,)).fetchone()
+        return row is not None
+
+    def first_member(self, story: str) -> str | None:
+        """The story's first article in the canonical order."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE story = ? ORDER BY sort_key LIMIT 1", (story,)
+        ).fetchone()
+        return row[0] if row else None
+
+    # ------------------------------------------------------------ writing stories
+
+    def write_story(self, view: StoryView, delta: Mapping[str, float], new: bool) -> None:
+        """Save a story changed by a batch: its row, and ``delta`` added to its key weights."""
+        if view.size <= 0:
+            self.delete_story(view.id)
+            return
+        self.db.execute(
+            "INSERT INTO stories (id, size, norms, main_person, main_count, first_day, last_day)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size,"
+            " norms = excluded.norms, main_person = excluded.main_person,"
+            " main_count = excluded.main_count, first_day = excluded.first_day,"
+            " last_day = excluded.last_day",
+            (
+                view.id,
+                view.size,
+                json.dumps(view.norms),
+                view.main_person,
+                view.main_count,
+                view.first_day,
+                view.last_day,
+            ),
+        )
+        rows = sorted((view.id, k, w) for k, w in delta.items() if w != 0.0)
+        if new:
+            self.db.executemany(
+                "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?)",
+                [r for r in rows if r[2] > EPSILON],
+            )
+            return
         self.db.executemany(
             "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?) "
             "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight",
-            [(story, k, w) for k, w in rows],
+            rows,
         )
-        view = self.views([story])[story]
-        norms = dict(view.norms)
-        for field, sq in split_fields(rec.vector).items():
-            norms[field] = norms.get(field, 0.0) + 2.0 * dots.get(field, 0.0) + sq
-        main, main_count = view.main_person, view.main_count
-        if rec.main_person:
-            row = self.db.execute(
-                "SELECT weight FROM story_keys WHERE story = ? AND key = ?",
-                (story, f"m:{rec.main_person}"),
-            ).fetchone()
-            count = int(round(row[0])) if row else 0
-            if count > main_count or main is None:
-                main, main_count = rec.main_person, count
-        new = StoryView(
-            story,
-            view.size + 1,
-            norms,
-            main,
-            _min(view.first_day, rec.day),
-            _max(view.last_day, rec.day),
-            main_count,
-        )
-        self.db.execute(
-            "UPDATE stories SET size = ?, norms = ?, main_person = ?, main_count = ?, "
-            "first_day = ?, last_day = ? WHERE id = ?",
-            (new.size, json.dumps(norms), main, main_count, new.first_day, new.last_day, story),
-        )
-        self._views[story] = new
-        self.db.execute(
-            "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
-            " vector, via_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " story = excluded.story, via_copy = excluded.via_copy",
-            (
-                rec.id,
-                rec.content_hash,
-                rec.sort_key,
-                story,
-                rec.day,
-                rec.main_person,
-                json.dumps(sorted(rec.persons)),
-                json.dumps(rec.vector),
-                rec.via_copy,
-            ),
-        )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO postings (key, day, article) VALUES (?, ?, ?)",
-            [(k, day, rec.id) for k in retrieval_keys(rec.vector)],
-        )
+        if any(w < 0 for _, _, w in rows):
+            self.db.execute(
+                "DELETE FROM story_keys WHERE story = ? AND weight < ?", (view.id, EPSILON)
+            )
 
-    def remove_member(self, story: str, rec: ArticleRecord, keep_article: bool = False) -> None:
-        """Take an article out of its story; the story goes when it was its last article.
+    def delete_story(self, story: str) -> None:
+        """Drop a story and its rows (its last article left)."""
+        self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
+        self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
 
-        ``keep_article``: the article's row stays (it is moving to another story).
+    def remove_member(self, story: str, rec: ArticleRecord) -> None:
+        """Take a committed article out of its story and out of the file.
+
+        The story goes when it was its last article; otherwise its lengths, span and main
+        person are computed again from what is left.
         """
         rows = [*rec.vector.items(), *rec.counted_keys().items()]
         self.db.executemany(
             "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
             [(w, story, k) for k, w in rows],
         )
-        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, 1e-6))
-        if not keep_article:
-            self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
-            self.db.executemany(
-                "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
-                [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
-            )
-        else:  # out of the story's span and main-person count below
-            self.db.execute("UPDATE articles SET story = '' WHERE id = ?", (rec.id,))
+        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
+        self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
+        self.db.executemany(
+            "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
+            [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
+        )
         size = self.db.execute(
             "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
         ).fetchone()
-        self._views.pop(story, None)
         if size is None or size[0] <= 0:
-            self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
-            self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
-            return
-        self._refresh(story)
+            self.delete_story(story)
+        else:
+            self.refresh(story)
 
-    def _refresh(self, story: str) -> None:
+    def refresh(self, story: str) -> None:
         """Recompute a story's lengths, span and main person from its rows and articles."""
         norms: dict[str, float] = {}
         for key, weight in self.db.execute(
@@ -379,31 +389,9 @@ class StoryStore:
 
     def rename(self, old: str, new: str) -> None:
         """Give a story another id (a new story is named after its first article)."""
-        self._views.pop(old, None)
         self.db.execute("UPDATE stories SET id = ? WHERE id = ?", (new, old))
         self.db.execute("UPDATE story_keys SET story = ? WHERE story = ?", (new, old))
         self.db.execute("UPDATE articles SET story = ? WHERE story = ?", (new, old))
-
-    def first_member(self, story: str) -> str | None:
-        """The story's first article in the canonical order."""
-        row = self.db.execute(
-            "SELECT id FROM articles WHERE story = ? ORDER BY sort_key LIMIT 1", (story,)
-        ).fetchone()
-        return row[0] if row else None
-
-    def exists(self, story: str) -> bool:
-        """Whether a story of that id exists."""
-        return (
-            self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story,)).fetchone() is not None
-        )
-
-
-def _min(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -11,7 +11,7 @@ the 16 heaviest: what an article is about is in them, and stories stay small.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from search.stories.features import FIELDS, DocFeatures
 
@@ -55,6 +55,14 @@ def field_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+def by_field(vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """A prefixed vector split into its fields: ``{"w": {"w:quake": 0.31, ...}, ...}``."""
+    parts: dict[str, dict[str, float]] = {}
+    for key, w in vec.items():
+        parts.setdefault(field_of(key), {})[key] = w
+    return parts
+
+
 def split_fields(vec: Mapping[str, float]) -> dict[str, float]:
     """Squared length of each field's part of a vector (1.0 for a field it has, else absent)."""
     sq: dict[str, float] = {}
@@ -70,14 +78,3 @@ def retrieval_keys(vec: Mapping[str, float], words: int = 10, actors: int = 8) -
     out = [k for k, _ in ranked if k.startswith("w:")][:words]
     out += [k for k, _ in ranked if k.startswith("a:")][:actors]
     return out
-
-
-def dots_by_field(vec: Mapping[str, float], rows: Iterable[tuple[str, float]]) -> dict[str, float]:
-    """Per-field dot products of ``vec`` with a story's ``(key, weight)`` rows."""
-    dots: dict[str, float] = {}
-    for key, weight in rows:
-        w = vec.get(key)
-        if w is not None:
-            field = field_of(key)
-            dots[field] = dots.get(field, 0.0) + w * weight
-    return dots
