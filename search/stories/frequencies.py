@@ -1,0 +1,91 @@
+"""Document frequencies of vector keys, kept in memory and logged to the stories file.
+
+An article brings about a hundred keys. Updating a hundred rows of a keyed table writes
+a hundred scattered pages per commit (12 ms of a one-article batch on the development
+VM), so increments are appended to ``df_log`` (a few sequential pages) and folded into
+``df`` once the log is long. Readers sum both; the writer keeps the sums in memory and
+reloads them when the file moved on without it (another process wrote, or its own
+transaction rolled back).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS df (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS df_log (key TEXT NOT NULL, n INTEGER NOT NULL);
+"""
+# Log rows folded into ``df`` in the transaction that passes this many.
+COMPACT_ROWS = 200_000
+
+
+class DocFrequencies:
+    """``df(key)`` and the number of articles counted, over a SQLite connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._counts: dict[str, int] | None = None
+        self._docs = 0
+        self._stamp: tuple[int, int] | None = None  # (articles counted, log rows) when read
+
+    def _current_stamp(self) -> tuple[int, int]:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
+        log = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM df_log").fetchone()
+        return (int(row[0]) if row else 0, int(log[0]))
+
+    def sync(self) -> None:
+        """Read the counts again if the file changed since they were read."""
+        stamp = self._current_stamp()
+        if self._counts is not None and stamp == self._stamp:
+            return
+        counts: dict[str, int] = dict(self.db.execute("SELECT key, n FROM df"))
+        for key, n in self.db.execute("SELECT key, SUM(n) FROM df_log GROUP BY key"):
+            counts[key] = counts.get(key, 0) + n
+        self._counts, self._docs, self._stamp = counts, stamp[0], stamp
+
+    def forget(self) -> None:
+        """Drop the counts in memory (a rolled-back transaction may have changed them)."""
+        self._counts = None
+
+    @property
+    def docs(self) -> int:
+        """How many articles are counted."""
+        if self._counts is None:
+            self.sync()
+        return self._docs
+
+    def get(self, keys: Iterable[str]) -> dict[str, int]:
+        """Document frequencies of ``keys`` (0 for a key never seen)."""
+        if self._counts is None:
+            self.sync()
+        counts = self._counts or {}
+        return {k: counts.get(k, 0) for k in keys}
+
+    def add(self, deltas: Mapping[str, int], docs: int) -> None:
+        """Count ``docs`` more articles holding ``deltas`` keys, in the caller's transaction."""
+        if self._counts is None:
+            self.sync()
+        assert self._counts is not None
+        rows = [(k, n) for k, n in deltas.items() if n]
+        self.db.executemany("INSERT INTO df_log (key, n) VALUES (?, ?)", rows)
+        self.db.execute(
+            "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(value AS INTEGER) + ?",
+            (str(docs), docs),
+        )
+        for key, n in rows:
+            self._counts[key] = self._counts.get(key, 0) + n
+        self._docs += docs
+        if self._log_rows() > COMPACT_ROWS:
+            self.db.execute(
+                "INSERT INTO df (key, n) SELECT key, SUM(n) FROM df_log WHERE true GROUP BY key "
+                "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n"
+            )
+            self.db.execute("DELETE FROM df_log")
+        self._stamp = self._current_stamp()
+
+    def _log_rows(self) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM df_log").fetchone()
+        return int(row[0])

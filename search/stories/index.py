@@ -1,0 +1,386 @@
+"""``StoryIndex``: copies and stories of an archive, kept up to date one batch at a time.
+
+Usage (what a reindex does)::
+
+    stories = StoryIndex(index_dir / "stories.sqlite")
+    result = stories.assign_batch(new_or_changed_documents)
+    for doc_id, a in result.assignments.items():
+        ...  # store a.story, a.copy_group with the document
+    stories.remove(ids_of_deleted_articles)
+    stories.close()
+
+A batch is one SQLite transaction. Its articles are taken in the canonical order
+(publication date, undated last, then id) and each is placed once:
+
+1. its copies are found (:mod:`search.stories.copies`); a copy of an article that already
+   has a story joins that story;
+2. otherwise candidate stories are looked up by its heaviest words and its actors in an
+   inverted index near its date, scored (:mod:`search.stories.scoring`), and the article
+   joins the best one scoring ``JOIN_THRESHOLD`` or more, else opens a story;
+3. then the batch's own articles are looked at again, up to ``REFINE_PASSES`` times, each
+   moving to the story it now fits best (or out into a story of its own): an article
+   placed early saw few of its batch's stories. Articles of earlier batches never move,
+   so nothing is re-clustered and a story id once handed out stays.
+
+A new story is named after its first article in the canonical order. An article already
+assigned with the same content hash keeps its story (a full rebuild of the same articles
+gives the same ids); one whose content changed is removed and placed again.
+
+Document frequencies count every article ever assigned: removing articles does not lower
+them (the stored vector keeps only an article's heaviest keys), which moves IDF by noise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from search.models import IndexDocument
+from search.stories.copies import CopyIndex, sort_key
+from search.stories.features import DocFeatures, doc_features
+from search.stories.fingerprint import fingerprint
+from search.stories.frequencies import DocFrequencies
+from search.stories.records import Assignment, BatchResult, Story
+from search.stories.scoring import JOIN_THRESHOLD, Fit
+from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
+from search.stories.text import words
+from search.stories.vectors import feature_keys, vector
+from search.stories.workspace import Workspace
+
+REFINE_PASSES = 2
+# Candidate stories scored per article, and how far (days) postings are read from its date.
+MAX_CANDIDATES = 8
+WINDOW_DAYS = 60
+# Articles whose features are held at once: their document frequencies are counted before
+# any of them is placed (a cold rebuild thus weighs words with a near-final IDF).
+FEATURE_CHUNK = 2000
+
+
+class StoryIndex:
+    """The copies and stories of one archive, in one SQLite file (see the module docstring)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = connect(self.path)
+        self._store = StoryStore(self._db)
+        self._copies = CopyIndex(self._db)
+        self._df = DocFrequencies(self._db)
+
+    def close(self) -> None:
+        """Close the file (committed batches are on disk already)."""
+        self._db.close()
+
+    def __enter__(self) -> StoryIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def assign_batch(
+        self,
+        docs: Iterable[IndexDocument],
+        progress: Callable[[int], None] | None = None,
+    ) -> BatchResult:
+        """Place a batch of articles in copy groups and stories, in one transaction.
+
+        Returns the assignment of every article of the batch (those already assigned with
+        the same content keep theirs), the other articles whose copy group id changed and
+        the size of every story touched. ``progress(n)`` is called after the n-th new
+        article got its first placement. Larger batches place better (step 3 of the
+        module docstring sees more); a full rebuild should pass every article at once.
+        """
+        batch = {d.id: d for d in docs}
+        ordered = sorted(batch.values(), key=_order)
+        regrouped: dict[str, str] = {}
+        touched: set[str] = set()
+        with self._transaction():
+            known = self._store.known(batch)
+            todo: list[IndexDocument] = []
+            for doc in ordered:
+                stored = known.get(doc.id)
+                if stored is not None and stored[0] == doc.content_hash:
+                    continue
+                if stored is not None:  # same article, new content: placed again
+                    self._remove_one(doc.id, regrouped, touched)
+                todo.append(doc)
+            work = Workspace(self._store, WINDOW_DAYS)
+            opened: set[str] = set()
+            placed: list[ArticleRecord] = []
+            for start in range(0, len(todo), FEATURE_CHUNK):
+                chunk = todo[start : start + FEATURE_CHUNK]
+                features = [doc_features(d) for d in chunk]
+                self._count_df(features)
+                for doc, feats in zip(chunk, features, strict=True):
+                    placed.append(self._place(work, doc, feats, regrouped, opened))
+                    if progress is not None:
+                        progress(len(placed))
+            self._refine(work, placed, batch, opened)
+            self._follow_copies(work, placed)
+            self._copies.flush()
+            work.flush()
+            touched.update(s for s, st in work.states.items() if st.dirty)
+            self._name_new_stories(opened, touched)
+            result = self._result(ordered, regrouped, touched)
+        return result
+
+    def remove(self, ids: Iterable[str]) -> BatchResult:
+        """Forget articles (deleted from the archive), in one transaction.
+
+        Their stories shrink (and go when empty); returns the articles whose copy group
+        id changed and the sizes of the stories touched.
+        """
+        regrouped: dict[str, str] = {}
+        touched: set[str] = set()
+        with self._transaction():
+            for doc_id in dict.fromkeys(ids):
+                self._remove_one(doc_id, regrouped, touched)
+            sizes = self._sizes(touched)
+        return BatchResult({}, regrouped, sizes)
+
+    # ------------------------------------------------------------------ reading
+
+    def assignment(self, doc_id: str) -> Assignment | None:
+        """The stored assignment of one article."""
+        story = self._store.story_of(doc_id)
+        group = self._copies.group_of(doc_id)
+        if story is None or group is None:
+            return None
+        return Assignment(
+            doc_id, group, len(self._copies.members(group)), story, self._sizes({story})[story]
+        )
+
+    def story(self, story_id: str) -> Story | None:
+        """A story: its articles in canonical order, span, main actors and countries."""
+        row = self._db.execute(
+            "SELECT size, first_day, last_day FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        articles = tuple(
+            r[0]
+            for r in self._db.execute(
+                "SELECT id FROM articles WHERE story = ? ORDER BY sort_key", (story_id,)
+            )
+        )
+        groups = {self._copies.group_of(a) for a in articles}
+        return Story(
+            id=story_id,
+            size=row[0],
+            articles=articles,
+            first_date=date.fromordinal(row[1]) if row[1] else None,
+            last_date=date.fromordinal(row[2]) if row[2] else None,
+            actors=self._top_keys(story_id, "a"),
+            countries=self._top_keys(story_id, "c"),
+            copy_groups=len(groups),
+        )
+
+    def story_sizes(self, story_ids: Iterable[str]) -> dict[str, int]:
+        """``{story id: number of articles}`` (0 for a story that does not exist)."""
+        return self._sizes(set(story_ids))
+
+    def stories(self) -> Iterator[tuple[str, int]]:
+        """Every ``(story id, size)``, largest first."""
+        yield from self._db.execute("SELECT id, size FROM stories ORDER BY size DESC, id")
+
+    def assignments(self) -> dict[str, str]:
+        """``{article id: story id}`` of every assigned article."""
+        return dict(self._db.execute("SELECT id, story FROM articles"))
+
+    def copy_groups(self) -> dict[str, str]:
+        """``{article id: copy group id}`` of every assigned article."""
+        return dict(self._db.execute("SELECT id, grp FROM copies"))
+
+    # ------------------------------------------------------------------ steps
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._df.sync()
+        except sqlite3.Error as e:
+            raise StoriesError(f"{self.path}: {e}") from e
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._df.forget()
+            self._copies.discard()
+            raise
+
+    def _count_df(self, features: list[DocFeatures]) -> None:
+        # A chunk counts first: its own articles weigh each other with its IDF.
+        deltas: Counter[str] = Counter()
+        for feats in features:
+            deltas.update(feature_keys(feats))
+        self._df.add(deltas, len(features))
+
+    def _place(
+        self,
+        work: Workspace,
+        doc: IndexDocument,
+        features: DocFeatures,
+        regrouped: dict[str, str],
+        opened: set[str],
+    ) -> ArticleRecord:
+        """Copy group and first story of one new article."""
+        keys = feature_keys(features)
+        rec = ArticleRecord(
+            id=doc.id,
+            content_hash=doc.content_hash,
+            sort_key=_order(doc),
+            day=features.day,
+            main_person=features.main_person,
+            persons=features.persons,
+            vector=vector(features, self._df.get(keys), self._df.docs),
+        )
+        match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
+        regrouped.update(moved)
+        follow = work.story_of(match.similar_to) if match.similar_to else None
+        fit: Fit | None = None
+        if follow:
+            rec = replace(rec, via_copy=match.similar_to)
+            fit = work.fits(rec, features, [follow]).get(follow)
+        else:
+            fits = work.fits(rec, features, work.candidates(rec, MAX_CANDIDATES))
+            best = max(fits.values(), key=lambda f: (f.score, f.story), default=None)
+            fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
+        if fit is None:
+            fit = Fit(self._open(work, doc.id, opened), 0.0, {})
+        work.add(fit.story, rec, fit.dots)
+        return rec
+
+    def _refine(
+        self,
+        work: Workspace,
+        placed: list[ArticleRecord],
+        batch: dict[str, IndexDocument],
+        opened: set[str],
+    ) -> None:
+        """Step 3: the batch's articles move to the story they now fit best."""
+        movable = [r for r in placed if r.via_copy is None]
+        if len(movable) < 2:
+            return
+        probes: dict[str, DocFeatures] = {}
+        for _ in range(REFINE_PASSES):
+            moved = 0
+            for rec in movable:
+                current = work.home[rec.id]
+                probe = probes.get(rec.id)
+                if probe is None:
+                    probe = probes[rec.id] = _probe(rec, batch[rec.id])
+                names = [
+                    current,
+                    *(s for s in work.candidates(rec, MAX_CANDIDATES) if s != current),
+                ]
+                fits = work.fits(rec, probe, names, member=current)
+                best = max(fits.values(), key=lambda f: (f.score, f.story == current))
+                if best.story == current and best.score >= JOIN_THRESHOLD:
+                    continue
+                if best.score < JOIN_THRESHOLD:
+                    if work.states[current].size == 1:
+                        continue  # alone already
+                    best = Fit(self._open(work, rec.id, opened), 0.0, {})
+                work.remove(current, rec, fits[current].dots)
+                work.add(best.story, rec, best.dots)
+                moved += 1
+            if not moved:
+                break
+
+    def _follow_copies(self, work: Workspace, placed: list[ArticleRecord]) -> None:
+        """A copy ends in the story of the article it copies, wherever step 3 took that."""
+        for rec in placed:
+            if rec.via_copy is None:
+                continue
+            target = work.story_of(rec.via_copy)
+            current = work.home[rec.id]
+            if target is None or target == current:
+                continue
+            fits = work.fits(rec, _probe(rec, None), [current, target], member=current)
+            work.remove(current, rec, fits[current].dots)
+            work.add(target, rec, fits[target].dots)
+
+    def _open(self, work: Workspace, doc_id: str, opened: set[str]) -> str:
+        """A new story named after the article opening it (suffixed if that id is taken)."""
+        name, n = doc_id, 1
+        while work.exists(name):
+            n += 1
+            name = f"{doc_id}-{n}"
+        work.open(name)
+        opened.add(name)
+        return name
+
+    def _name_new_stories(self, opened: set[str], touched: set[str]) -> None:
+        """A story opened in this batch is named after its first article in canonical order.
+
+        It was named after the article that opened it, the earliest of the batch in it
+        unless step 3 moved that one out or an earlier one in.
+        """
+        for story in sorted(opened):
+            first = self._store.first_member(story)
+            if first is None or first == story:
+                continue
+            name, n = first, 1
+            while self._store.exists(name):  # that id names another story already
+                n += 1
+                name = f"{first}-{n}"
+            self._store.rename(story, name)
+            touched.discard(story)
+            touched.add(name)
+
+    def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:
+        rec = self._store.record(doc_id)
+        if rec is None:
+            return
+        story = self._store.story_of(doc_id)
+        if story:
+            self._store.remove_member(story, rec)
+            touched.add(story)
+        regrouped.pop(doc_id, None)
+        regrouped.update(self._copies.remove([doc_id]))
+
+    # ------------------------------------------------------------------ results
+
+    def _sizes(self, stories: set[str]) -> dict[str, int]:
+        views = self._store.views(sorted(stories))
+        return {s: views[s].size if s in views else 0 for s in stories}
+
+    def _result(
+        self, ordered: list[IndexDocument], regrouped: dict[str, str], touched: set[str]
+    ) -> BatchResult:
+        assignments: dict[str, Assignment] = {}
+        for doc in ordered:
+            a = self.assignment(doc.id)
+            if a is not None:
+                assignments[doc.id] = a
+        mine = set(assignments)
+        return BatchResult(
+            assignments,
+            {k: v for k, v in regrouped.items() if k not in mine},
+            self._sizes(touched | {a.story for a in assignments.values()}),
+        )
+
+    def _top_keys(self, story_id: str, field: str, limit: int = 10) -> tuple[str, ...]:
+        rows = self._db.execute(
+            "SELECT key FROM story_keys WHERE story = ? AND key >= ? AND key < ? "
+            "ORDER BY weight DESC, key LIMIT ?",
+            (story_id, f"{field}:", f"{field};", limit),
+        )
+        return tuple(r[0][2:] for r in rows)
+
+
+def _order(doc: IndexDocument) -> str:
+    return sort_key(doc.published.isoformat() if doc.published else None, doc.id)
+
+
+def _probe(rec: ArticleRecord, doc: IndexDocument | None) -> DocFeatures:
+    """What the conflict rules read of an article already placed (its words, its people)."""
+    vocabulary = frozenset(words(doc.text)) if doc is not None else frozenset()
+    return DocFeatures({}, rec.main_person, rec.persons, vocabulary, rec.day)

@@ -1,0 +1,399 @@
+"""The stories SQLite file: articles' assignments, story centroids, document frequencies.
+
+One file holds everything (copies too, see :mod:`search.stories.copies`), so one
+transaction covers a whole batch: a process killed mid-batch leaves the file as the last
+committed batch left it (SQLite's journal rolls the rest back), never half a story.
+
+Tables:
+
+* ``articles``: each assigned article: content hash, canonical sort key, story, day, main
+  person, the surnames of its people and its vector (JSON), kept so it can be removed
+  from its story exactly;
+* ``stories``: size, first and last day, main person, squared length of each field's
+  centroid (JSON);
+* ``story_keys``: one row per (story, key): the centroid's weight. Keys are vector keys
+  (``w:``, ``n:``, ``a:``, ``c:``, ``y:``), people's surnames (``p:``, counted) and main
+  persons (``m:``, counted);
+* ``postings``: the inverted index candidate stories are found by: ``(key, day, article)``
+  for each article's retrieval keys (its heaviest words and its actors; day ``0``
+  undated). It points at articles, not stories, so naming a story never rewrites it;
+* ``df``/``df_log``: document frequencies (:mod:`search.stories.frequencies`); ``meta``:
+  the number of articles counted and the schema version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.stories import copies, frequencies
+from search.stories.scoring import StoryView
+from search.stories.vectors import field_of, retrieval_keys
+
+SCHEMA_VERSION = "1"
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    story TEXT NOT NULL,
+    day INTEGER,
+    main_person TEXT,
+    persons TEXT NOT NULL,
+    vector TEXT NOT NULL,
+    via_copy TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story, sort_key);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    first_day INTEGER,
+    last_day INTEGER,
+    main_person TEXT,
+    main_count INTEGER NOT NULL DEFAULT 0,
+    norms TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_keys (
+    story TEXT NOT NULL,
+    key TEXT NOT NULL,
+    weight REAL NOT NULL,
+    PRIMARY KEY (story, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS postings (
+    key TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    article TEXT NOT NULL,
+    PRIMARY KEY (key, day, article)
+) WITHOUT ROWID;
+"""
+    + copies.SCHEMA
+    + frequencies.SCHEMA
+)
+# A key's posting is read up to this many articles (nearest in time first), so finding
+# candidates costs the same in a small archive and a huge one.
+POSTING_LIMIT = 30
+# Weights this close to zero are what is left of removed articles: the row goes.
+EPSILON = 1e-6
+
+
+class StoriesError(Exception):
+    """The stories file cannot be read or written (the message names it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """What the file keeps of an assigned article."""
+
+    id: str
+    content_hash: str
+    sort_key: str
+    day: int | None
+    main_person: str | None
+    persons: frozenset[str]
+    vector: Mapping[str, float]
+    via_copy: str | None = None  # the copy it followed into its story, if any
+
+    def counted_keys(self) -> dict[str, float]:
+        """The counted keys it adds to a story: its people and its main person."""
+        keys = {f"p:{p}": 1.0 for p in self.persons}
+        if self.main_person:
+            keys[f"m:{self.main_person}"] = 1.0
+        return keys
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating) the stories file; transactions are explicit (``BEGIN IMMEDIATE``)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL under WAL: a killed process loses nothing committed and the file is always
+        # consistent; only a power cut may drop the last batches (the next reindex redoes
+        # them). FULL would fsync every commit, 8 ms of a one-article batch's 18.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoriesError(f"{path}: stories file of schema {row[0]}, not {SCHEMA_VERSION}")
+    except sqlite3.Error as e:
+        raise StoriesError(f"cannot open the stories file {path}: {e}") from e
+    return db
+
+
+class StoryStore:
+    """Reads and writes of the stories tables; the caller owns the transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ articles
+
+    def known(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{id: (content_hash, story)}`` of those ``ids`` already assigned."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, content_hash, story FROM articles WHERE id IN ({marks})", chunk
+            )
+            found.update((i, (h, s)) for i, h, s in rows)
+        return found
+
+    def record(self, doc_id: str) -> ArticleRecord | None:
+        """The stored record of an article."""
+        row = self.db.execute(
+            "SELECT id, content_hash, sort_key, day, main_person, persons, vector, via_copy "
+            "FROM articles WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ArticleRecord(
+            id=row[0],
+            content_hash=row[1],
+            sort_key=row[2],
+            day=row[3],
+            main_person=row[4],
+            persons=frozenset(json.loads(row[5])),
+            vector=json.loads(row[6]),
+            via_copy=row[7],
+        )
+
+    def story_of(self, doc_id: str) -> str | None:
+        """The story a committed article is assigned to."""
+        row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str]]) -> None:
+        """Insert (or move) articles with their stories, and post their retrieval keys."""
+        placed = list(placed)
+        rows = [
+            (
+                rec.id,
+                rec.content_hash,
+                rec.sort_key,
+                story,
+                rec.day,
+                rec.main_person,
+                json.dumps(sorted(rec.persons)),
+                json.dumps(rec.vector),
+                rec.via_copy,
+            )
+            for rec, story in placed
+        ]
+        self.db.executemany(
+            "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
+            " vector, via_copy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " story = excluded.story, via_copy = excluded.via_copy",
+            rows,
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO postings (key, day, article) VALUES (?, ?, ?)",
+            sorted(
+                (k, rec.day or 0, rec.id) for rec, _ in placed for k in retrieval_keys(rec.vector)
+            ),
+        )
+
+    # ------------------------------------------------------------ reading stories
+
+    def candidates(self, keys: Iterable[str], day: int | None, window: int) -> dict[str, list[str]]:
+        """``{key: stories}`` of the committed articles posted under each key.
+
+        Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
+        within ``window`` days of a dated article, undated ones included), so the cost does
+        not grow with the archive.
+        """
+        out: dict[str, list[str]] = {}
+        for key in keys:
+            if day is None:
+                rows = self.db.execute(
+                    "SELECT DISTINCT a.story FROM (SELECT article FROM postings WHERE key = ? "
+                    "ORDER BY day DESC LIMIT ?) p JOIN articles a ON a.id = p.article",
+                    (key, POSTING_LIMIT),
+                )
+            else:
+                rows = self.db.execute(
+                    "SELECT DISTINCT a.story FROM (SELECT article FROM postings WHERE key = ? "
+                    "AND (day = 0 OR day BETWEEN ? AND ?) ORDER BY day DESC LIMIT ?) p "
+                    "JOIN articles a ON a.id = p.article",
+                    (key, day - window, day + window, POSTING_LIMIT),
+                )
+            out[key] = [story for (story,) in rows]
+        return out
+
+    def has_postings(self) -> bool:
+        """Whether any committed article is posted (false in a new file)."""
+        return self.db.execute("SELECT 1 FROM postings LIMIT 1").fetchone() is not None
+
+    def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
+        """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
+
+        ``vec`` may hold counted keys too (``p:lohan`` with weight 1 gives the number of
+        the story's articles naming that person, as field ``p``).
+        """
+        out: dict[str, dict[str, float]] = {s: {} for s in stories}
+        if not stories or not vec:
+            return out
+        marks = ",".join("?" * len(stories))
+        # One JSON parameter keeps the statement text fixed, so SQLite prepares it once.
+        rows = self.db.execute(
+            f"SELECT s.story, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            f"FROM json_each(?) d JOIN story_keys s ON s.key = d.key "
+            f"WHERE s.story IN ({marks}) GROUP BY 1, 2",
+            [json.dumps(vec), *stories],
+        )
+        for story, field, dot in rows:
+            out[story][field] = dot
+        return out
+
+    def views(self, stories: list[str]) -> dict[str, StoryView]:
+        """Size, centroid lengths, main person and span of those ``stories`` that exist."""
+        out: dict[str, StoryView] = {}
+        for chunk in _chunks(stories):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, size, norms, main_person, first_day, last_day, main_count "
+                f"FROM stories WHERE id IN ({marks})",
+                chunk,
+            )
+            for sid, size, norms, main, first, last, count in rows:
+                out[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
+        return out
+
+    def weight(self, story: str, key: str) -> float:
+        """One row's weight (0 when absent)."""
+        row = self.db.execute(
+            "SELECT weight FROM story_keys WHERE story = ? AND key = ?", (story, key)
+        ).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def exists(self, story: str) -> bool:
+        """Whether a story of that id exists."""
+        row = self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story,)).fetchone()
+        return row is not None
+
+    def first_member(self, story: str) -> str | None:
+        """The story's first article in the canonical order."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE story = ? ORDER BY sort_key LIMIT 1", (story,)
+        ).fetchone()
+        return row[0] if row else None
+
+    # ------------------------------------------------------------ writing stories
+
+    def write_story(self, view: StoryView, delta: Mapping[str, float], new: bool) -> None:
+        """Save a story changed by a batch: its row, and ``delta`` added to its key weights."""
+        if view.size <= 0:
+            self.delete_story(view.id)
+            return
+        self.db.execute(
+            "INSERT INTO stories (id, size, norms, main_person, main_count, first_day, last_day)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size,"
+            " norms = excluded.norms, main_person = excluded.main_person,"
+            " main_count = excluded.main_count, first_day = excluded.first_day,"
+            " last_day = excluded.last_day",
+            (
+                view.id,
+                view.size,
+                json.dumps(view.norms),
+                view.main_person,
+                view.main_count,
+                view.first_day,
+                view.last_day,
+            ),
+        )
+        rows = sorted((view.id, k, w) for k, w in delta.items() if w != 0.0)
+        if new:
+            self.db.executemany(
+                "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?)",
+                [r for r in rows if r[2] > EPSILON],
+            )
+            return
+        self.db.executemany(
+            "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?) "
+            "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight",
+            rows,
+        )
+        if any(w < 0 for _, _, w in rows):
+            self.db.execute(
+                "DELETE FROM story_keys WHERE story = ? AND weight < ?", (view.id, EPSILON)
+            )
+
+    def delete_story(self, story: str) -> None:
+        """Drop a story and its rows (its last article left)."""
+        self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
+        self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
+
+    def remove_member(self, story: str, rec: ArticleRecord) -> None:
+        """Take a committed article out of its story and out of the file.
+
+        The story goes when it was its last article; otherwise its lengths, span and main
+        person are computed again from what is left.
+        """
+        rows = [*rec.vector.items(), *rec.counted_keys().items()]
+        self.db.executemany(
+            "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
+            [(w, story, k) for k, w in rows],
+        )
+        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
+        self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
+        self.db.executemany(
+            "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
+            [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
+        )
+        size = self.db.execute(
+            "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
+        ).fetchone()
+        if size is None or size[0] <= 0:
+            self.delete_story(story)
+        else:
+            self.refresh(story)
+
+    def refresh(self, story: str) -> None:
+        """Recompute a story's lengths, span and main person from its rows and articles."""
+        norms: dict[str, float] = {}
+        for key, weight in self.db.execute(
+            "SELECT key, weight FROM story_keys WHERE story = ?", (story,)
+        ):
+            field = field_of(key)
+            if field not in ("p", "m"):
+                norms[field] = norms.get(field, 0.0) + weight * weight
+        first, last = self.db.execute(
+            "SELECT MIN(day), MAX(day) FROM articles WHERE story = ? AND day IS NOT NULL",
+            (story,),
+        ).fetchone()
+        main = self.db.execute(
+            "SELECT key, weight FROM story_keys WHERE story = ? AND key >= 'm:' AND key < 'm;' "
+            "ORDER BY weight DESC, key LIMIT 1",
+            (story,),
+        ).fetchone()
+        self.db.execute(
+            "UPDATE stories SET norms = ?, first_day = ?, last_day = ?, main_person = ?, "
+            "main_count = ? WHERE id = ?",
+            (
+                json.dumps(norms),
+                first,
+                last,
+                main[0][2:] if main else None,
+                int(round(main[1])) if main else 0,
+                story,
+            ),
+        )
+
+    def rename(self, old: str, new: str) -> None:
+        """Give a story another id (a new story is named after its first article)."""
+        self.db.execute("UPDATE stories SET id = ? WHERE id = ?", (new, old))
+        self.db.execute("UPDATE story_keys SET story = ? WHERE story = ?", (new, old))
+        self.db.execute("UPDATE articles SET story = ? WHERE story = ?", (new, old))
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,251 @@
+"""A batch's working copy of the stories it touches: committed rows plus its own changes.
+
+Placing an article reads a dozen candidate stories and changes one. Doing that in SQL cost
+a cold rebuild about ten statements an article; here the batch's changes stay in memory
+(per story: size, field lengths, span, main person and the change to each key's weight)
+and its articles' postings too, while committed stories are still read from the file,
+where only the keys of the article being scored are looked up. :meth:`Workspace.flush`
+writes everything in the batch's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul
+
+from search.stories.features import DocFeatures
+from search.stories.scoring import Fit, StoryView, score
+from search.stories.store import POSTING_LIMIT, ArticleRecord, StoryStore
+from search.stories.vectors import by_field, retrieval_keys, split_fields
+
+
+@dataclass(slots=True)
+class StoryState:
+    """A story as the running batch sees it."""
+
+    id: str
+    in_db: bool  # it has committed rows (their weights plus ``delta`` are its centroid)
+    size: int = 0
+    norms: dict[str, float] = field(default_factory=dict)
+    first_day: int | None = None
+    last_day: int | None = None
+    main_person: str | None = None
+    main_count: int = 0
+    # Change to each key's weight, by field ({"w": {"w:quake": 0.4}, "m": {"m:lohan": 1.0}}).
+    delta: dict[str, dict[str, float]] = field(default_factory=dict)
+    dirty: bool = False
+    shrank: bool = False  # an article left: span and main person are recomputed at flush
+
+    def view(self) -> StoryView:
+        """The scoring view of the story now."""
+        return StoryView(
+            self.id,
+            self.size,
+            self.norms,
+            self.main_person,
+            self.first_day,
+            self.last_day,
+            self.main_count,
+        )
+
+
+class Workspace:
+    """Stories and postings of one batch over a :class:`StoryStore` (see the module doc)."""
+
+    def __init__(self, store: StoryStore, window: int) -> None:
+        self.store = store
+        self.window = window
+        self.states: dict[str, StoryState] = {}
+        self.home: dict[str, str] = {}  # batch article -> its story now
+        self.records: dict[str, ArticleRecord] = {}
+        self.postings: dict[str, list[tuple[int, str]]] = {}
+        self._counts: dict[tuple[str, str], float] = {}  # committed counted-key weights
+        self._derived: dict[str, _Derived] = {}  # per article, computed once
+        # Committed postings do not change during the batch: read once per article, and
+        # not at all when the file has none (a cold rebuild).
+        self._posted: dict[str, dict[str, list[str]]] = {}
+        self._file_posts = store.has_postings()
+
+    def _of(self, rec: ArticleRecord) -> _Derived:
+        found = self._derived.get(rec.id)
+        if found is None:
+            vec = dict(rec.vector)
+            if rec.main_person:
+                vec[f"p:{rec.main_person}"] = 1.0  # its dot product: articles naming that person
+            changes = by_field({**rec.vector, **rec.counted_keys()})
+            found = _Derived(
+                vec, by_field(vec), split_fields(rec.vector), retrieval_keys(rec.vector), changes
+            )
+            self._derived[rec.id] = found
+        return found
+
+    # ------------------------------------------------------------------ stories
+
+    def state(self, story: str) -> StoryState | None:
+        """The batch's state of a story (read from the file the first time)."""
+        self._load([story])
+        return self.states.get(story)
+
+    def _load(self, stories: list[str]) -> None:
+        missing = [s for s in stories if s not in self.states]
+        for sid, view in self.store.views(missing).items() if missing else ():
+            self.states[sid] = StoryState(
+                sid,
+                True,
+                view.size,
+                dict(view.norms),
+                view.first_day,
+                view.last_day,
+                view.main_person,
+                view.main_count,
+            )
+
+    def exists(self, story: str) -> bool:
+        """Whether the id names a story (committed, or opened in this batch)."""
+        return story in self.states or self.store.exists(story)
+
+    def open(self, story: str) -> None:
+        """A new, empty story of that id."""
+        self.states[story] = StoryState(story, False, dirty=True)
+
+    def story_of(self, doc_id: str) -> str | None:
+        """The story of an article of this batch or of the file."""
+        return self.home.get(doc_id) or self.store.story_of(doc_id)
+
+    # ------------------------------------------------------------------ scoring
+
+    def candidates(self, rec: ArticleRecord, limit: int) -> list[str]:
+        """Stories sharing the most of the article's retrieval keys, near its date."""
+        keys = self._of(rec).keys
+        committed = self._posted.get(rec.id)
+        if committed is None:
+            committed = (
+                self.store.candidates(keys, rec.day, self.window) if self._file_posts else {}
+            )
+            self._posted[rec.id] = committed
+        votes: dict[str, float] = {}
+        for key in keys:
+            stories = set(committed.get(key, ()))
+            stories.update(self._batch_posting(key, rec))
+            weight = rec.vector.get(key, 0.0)
+            for story in stories:
+                if story:
+                    votes[story] = votes.get(story, 0.0) + weight
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [s for s, _ in ranked[:limit]]
+
+    def _batch_posting(self, key: str, rec: ArticleRecord) -> set[str]:
+        # Latest first, as in the file: the batch runs in date order.
+        found: set[str] = set()
+        seen = 0
+        for day, article in reversed(self.postings.get(key, ())):
+            if article == rec.id:
+                continue
+            if rec.day is not None and day and abs(day - rec.day) > self.window:
+                continue
+            found.add(self.home[article])
+            seen += 1
+            if seen >= POSTING_LIMIT:
+                break
+        return found
+
+    def fits(
+        self,
+        rec: ArticleRecord,
+        probe: DocFeatures,
+        stories: list[str],
+        member: str | None = None,
+    ) -> dict[str, Fit]:
+        """Scores of an article against ``stories`` (``member``: the one it is in)."""
+        self._load(stories)
+        states = {s: st for s in stories if (st := self.states.get(s)) is not None and st.size}
+        derived = self._of(rec)
+        committed = self.store.dots([s for s, st in states.items() if st.in_db], derived.vec)
+        fits: dict[str, Fit] = {}
+        for sid, st in states.items():
+            dots = dict(committed.get(sid, {}))
+            for name, part in derived.parts.items():
+                change = st.delta.get(name)
+                if change:
+                    extra = sum(map(mul, part.values(), map(change.get, part, repeat(0.0))))
+                    dots[name] = dots.get(name, 0.0) + extra
+            persons = dots.pop("p", 0.0)
+            value = score(st.view(), dots, probe, derived.sq, persons, member=sid == member)
+            fits[sid] = Fit(sid, value, dots)
+        return fits
+
+    # ------------------------------------------------------------------ changes
+
+    def add(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
+        """Put an article into a story (``dots``: its dot products with the centroid)."""
+        st = self.states[story]
+        derived = self._of(rec)
+        for name, sq in derived.sq.items():
+            st.norms[name] = st.norms.get(name, 0.0) + 2.0 * dots.get(name, 0.0) + sq
+        _shift(st.delta, derived.changes, 1.0)
+        st.size += 1
+        st.dirty = True
+        if rec.day is not None:
+            st.first_day = rec.day if st.first_day is None else min(st.first_day, rec.day)
+            st.last_day = rec.day if st.last_day is None else max(st.last_day, rec.day)
+        if rec.main_person:
+            key = f"m:{rec.main_person}"
+            count = int(round(self._committed(st, key) + st.delta["m"][key]))
+            if st.main_person is None or count > st.main_count:
+                st.main_person, st.main_count = rec.main_person, count
+        if rec.id not in self.records:
+            for key in derived.keys:
+                self.postings.setdefault(key, []).append((rec.day or 0, rec.id))
+        self.records[rec.id] = rec
+        self.home[rec.id] = story
+
+    def remove(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
+        """Take an article of this batch out of a story (``dots``: as a member of it)."""
+        st = self.states[story]
+        derived = self._of(rec)
+        for name, sq in derived.sq.items():
+            st.norms[name] = max(st.norms.get(name, 0.0) - 2.0 * dots.get(name, 0.0) + sq, 0.0)
+        _shift(st.delta, derived.changes, -1.0)
+        st.size -= 1
+        st.dirty = st.shrank = True
+
+    def flush(self) -> None:
+        """Write the batch's stories and articles (inside the caller's transaction)."""
+        for st in self.states.values():
+            if not st.dirty:
+                continue
+            flat = {k: w for part in st.delta.values() for k, w in part.items()}
+            self.store.write_story(st.view(), flat, new=not st.in_db)
+            if st.shrank and st.size > 0:
+                self.store.refresh(st.id)
+        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
+
+    def _committed(self, st: StoryState, key: str) -> float:
+        if not st.in_db:
+            return 0.0
+        cached = self._counts.get((st.id, key))
+        if cached is None:
+            cached = self._counts[(st.id, key)] = self.store.weight(st.id, key)
+        return cached
+
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """What scoring and updates read of an article, computed once per batch."""
+
+    vec: dict[str, float]  # its vector plus its main person's ``p:`` key
+    parts: dict[str, dict[str, float]]  # ``vec`` by field
+    sq: dict[str, float]  # squared length of each field of its vector
+    keys: list[str]  # retrieval keys
+    changes: dict[str, dict[str, float]]  # what it adds to a story's keys, by field
+
+
+def _shift(
+    delta: dict[str, dict[str, float]], changes: dict[str, dict[str, float]], sign: float
+) -> None:
+    for name, part in changes.items():
+        target = delta.setdefault(name, {})
+        for key, w in part.items():
+            target[key] = target.get(key, 0.0) + sign * w
