@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from search import aliases as alias_files
+from search import grouping
 from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
@@ -35,6 +36,7 @@ from search.models import (
 from search.params import MAX_PAGE
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
 from search.settings import Settings
+from search.stories import StoryIndex
 from search.workers import Extractor
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,14 @@ def reindex(
             log.warning("the index was built by another version of Dateline: rebuilding it")
             full = report.full = True
             writer = backend.writer(full=True)
-        pipeline = _Pipeline(writer, cache, report, settings.extract_workers, table, tracker)
+        stories = grouping.open_stories(settings.index_dir)
+        # Articles written earlier whose copy group a later placement renamed: rewritten
+        # after the commit (rare: an earlier-dated copy read late, or a group's first removed).
+        regrouped: dict[str, str] = {}
+        pipeline = _Pipeline(
+            writer, cache, report, settings.extract_workers, table, tracker, (stories, regrouped)
+        )
+        removed: list[str] = []
         try:
             seen: set[str] = set()
             raw = _counted(read_paths(paths, settings), report, tracker)
@@ -114,15 +123,25 @@ def reindex(
                 if doc_id not in seen and (full or _under(key, roots)):
                     if not full:
                         writer.delete(doc_id)
+                    removed.append(doc_id)
                     report.removed += 1
             tracker.emit("commit")
             with _timed(report, "commit"):
                 writer.commit()
         except BaseException:
             writer.abort()
+            stories.close()
             raise
         finally:
             pipeline.close()
+        try:
+            tracker.emit("stories")
+            with _timed(report, "stories"):
+                held = (set(live) - set(removed)) | seen if not full else seen
+                grouping.forget_missing(stories, held, regrouped)
+                report.regrouped = grouping.rewrite_groups(backend, regrouped)
+        finally:
+            stories.close()
         try:
             user_changed = (table.user, table.never) != (applied.user, applied.never)
             if report.indexed or report.removed or user_changed:
@@ -151,9 +170,11 @@ class _Pipeline:
         workers: int,
         aliases: AliasTable,
         tracker: ProgressTracker,
+        stories: tuple[StoryIndex, dict[str, str]],
     ) -> None:
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.tracker = tracker
+        self.stories, self.regrouped = stories
         self.extractor = Extractor(workers)
         # Batches in flight: enough to keep every worker busy while this process writes an
         # index segment (~4-8 s; a batch is ~3 s of NER). With two per worker, both cores
@@ -191,10 +212,15 @@ class _Pipeline:
             self.cache.put_many(extracted)
             known.update(extracted)
         now = datetime.now(UTC)
+        docs = [
+            build_document(article, known[article.content_hash], self.aliases, indexed_at=now)
+            for article in articles
+        ]
+        with _timed(self.report, "stories"):
+            docs = grouping.place(self.stories, docs, self.regrouped)
         with _timed(self.report, "write"):
-            for article in articles:
-                entities = known[article.content_hash]
-                self.writer.add(build_document(article, entities, self.aliases, indexed_at=now))
+            for doc in docs:
+                self.writer.add(doc)
                 self.report.indexed += 1
         self.tracker.finished += len(articles)
         self.tracker.emit()

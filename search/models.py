@@ -356,6 +356,7 @@ class ReindexReport:
     unchanged: int = 0
     removed: int = 0
     renamed: int = 0  # documents whose actors the archive-wide alias pass renamed
+    regrouped: int = 0  # documents written earlier whose copy group a later placement renamed
     skipped: list[FileProblem] = field(default_factory=list)
     # Files read as articles though named like a corpus's documentation ("README.txt").
     documentation: list[str] = field(default_factory=list)

@@ -19,7 +19,8 @@ from search.models import ReindexReport
 class Progress:
     """Where a reindex stands; passed to the progress callback after each step."""
 
-    phase: str  # "index" (read, clean, extract, write), then "commit", "aliases", "done"
+    # "index" (read, clean, extract, place, write), "commit", "stories", "aliases", "done"
+    phase: str
     done: int  # articles written, found unchanged or skipped
     total: int | None  # articles in the sources: an estimate while reading, None before one
     report: ReindexReport  # the counts so far (the same object the summary is made from)

@@ -100,7 +100,7 @@ def test_progress_counts_articles_to_the_summary(tmp_path: Path) -> None:
     assert (report.read, report.indexed, len(report.skipped)) == (4, 3, 1)
     done = [e.done for e in events]
     assert done == sorted(done)
-    assert [e.phase for e in events][-3:] == ["commit", "aliases", "done"]
+    assert [e.phase for e in events][-4:] == ["commit", "stories", "aliases", "done"]
     last = events[-1]
     assert (last.done, last.total) == (4, 4)
     assert last.report is report

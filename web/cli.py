@@ -149,6 +149,7 @@ def report_json(report: ReindexReport) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "removed": report.removed,
         "renamed": report.renamed,
+        "regrouped": report.regrouped,
         "skipped": [{"path": p.path, "reason": p.reason} for p in report.skipped],
         "documentation": list(report.documentation),
         "documents": report.total_documents,

@@ -1,0 +1,88 @@
+"""Copies and stories at index time: the reindex pipeline's link to :mod:`search.stories`.
+
+Each batch the pipeline writes is placed first (``StoryIndex.assign_batch``, one SQLite
+transaction in ``index/stories.sqlite``), so every document is written once with its
+``copy_group`` and ``story``. Placing an article can rename the copy group of articles
+written earlier (an earlier-dated copy arrived late) and removing articles can too; those
+are rewritten after the run's commit (:func:`rewrite_groups`), like the alias pass.
+
+The story file and the index commit separately. A run killed between the two leaves
+placements for articles the index does not hold yet; the next run reads those articles
+again, finds them placed with the same content and keeps their story (stable ids), and
+anything the index no longer holds is forgotten at the end of the next run
+(:func:`forget_missing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from search.backends import Backend
+from search.models import IndexDocument
+from search.stories import StoryIndex
+
+STORIES_FILE = "stories.sqlite"
+
+
+def open_stories(index_dir: Path) -> StoryIndex:
+    """The copies and stories file of an index folder (created when missing)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return StoryIndex(index_dir / STORIES_FILE)
+
+
+def place(
+    stories: StoryIndex, docs: list[IndexDocument], regrouped: dict[str, str]
+) -> list[IndexDocument]:
+    """``docs`` with their copy group and story; other articles' new groups go to ``regrouped``."""
+    if not docs:
+        return docs
+    result = stories.assign_batch(docs)
+    for doc in docs:  # a later batch's placement supersedes an earlier rename
+        regrouped.pop(doc.id, None)
+    regrouped.update(result.regrouped)
+    placed = []
+    for doc in docs:
+        found = result.assignments.get(doc.id)
+        if found is None:
+            placed.append(doc)
+        else:
+            placed.append(replace(doc, copy_group=found.copy_group, story=found.story))
+    return placed
+
+
+def forget(stories: StoryIndex, ids: Iterable[str], regrouped: dict[str, str]) -> None:
+    """Remove deleted articles from their groups and stories."""
+    ids = list(ids)
+    if ids:
+        result = stories.remove(ids)
+        for doc_id in ids:
+            regrouped.pop(doc_id, None)
+        regrouped.update(result.regrouped)
+
+
+def forget_missing(stories: StoryIndex, live_ids: set[str], regrouped: dict[str, str]) -> None:
+    """Forget placements of articles the index does not hold (a killed run, a rebuild)."""
+    forget(stories, [i for i in stories.assignments() if i not in live_ids], regrouped)
+
+
+def rewrite_groups(backend: Backend, regrouped: Mapping[str, str]) -> int:
+    """Store the new copy group of articles renamed by later placements; how many changed."""
+    changed = 0
+    ids = list(regrouped)
+    if not ids:
+        return 0
+    writer = backend.writer()
+    try:
+        for start in range(0, len(ids), 256):
+            for doc_id in ids[start : start + 256]:
+                doc = backend.get(doc_id)
+                if doc is not None and doc.copy_group != regrouped[doc_id]:
+                    writer.add(replace(doc, copy_group=regrouped[doc_id]))
+                    changed += 1
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return changed
