@@ -111,22 +111,21 @@ class StoryIndex:
                     self._remove_one(doc.id, regrouped, touched)
                 todo.append(doc)
             work = Workspace(self._store, WINDOW_DAYS)
-            opened: set[str] = set()
             placed: list[ArticleRecord] = []
             for start in range(0, len(todo), FEATURE_CHUNK):
                 chunk = todo[start : start + FEATURE_CHUNK]
                 features = [doc_features(d) for d in chunk]
                 self._count_df(features)
                 for doc, feats in zip(chunk, features, strict=True):
-                    placed.append(self._place(work, doc, feats, regrouped, opened))
+                    placed.append(self._place(work, doc, feats, regrouped))
                     if progress is not None:
                         progress(len(placed))
-            self._refine(work, placed, batch, opened)
+            self._refine(work, placed, batch)
             self._follow_copies(work, placed)
+            work.name_new_stories()
             self._copies.flush()
             work.flush()
             touched.update(s for s, st in work.states.items() if st.dirty)
-            self._name_new_stories(opened, touched)
             result = self._result(ordered, regrouped, touched)
         return result
 
@@ -228,7 +227,6 @@ class StoryIndex:
         doc: IndexDocument,
         features: DocFeatures,
         regrouped: dict[str, str],
-        opened: set[str],
     ) -> ArticleRecord:
         """Copy group and first story of one new article."""
         keys = feature_keys(features)
@@ -253,7 +251,7 @@ class StoryIndex:
             best = max(fits.values(), key=lambda f: (f.score, f.story), default=None)
             fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
         if fit is None:
-            fit = Fit(self._open(work, doc.id, opened), 0.0, {})
+            fit = Fit(self._open(work, doc.id), 0.0, {})
         work.add(fit.story, rec, fit.dots)
         return rec
 
@@ -262,7 +260,6 @@ class StoryIndex:
         work: Workspace,
         placed: list[ArticleRecord],
         batch: dict[str, IndexDocument],
-        opened: set[str],
     ) -> None:
         """Step 3: the batch's articles move to the story they now fit best."""
         movable = [r for r in placed if r.via_copy is None]
@@ -287,7 +284,7 @@ class StoryIndex:
                 if best.score < JOIN_THRESHOLD:
                     if work.states[current].size == 1:
                         continue  # alone already
-                    best = Fit(self._open(work, rec.id, opened), 0.0, {})
+                    best = Fit(self._open(work, rec.id), 0.0, {})
                 work.remove(current, rec, fits[current].dots)
                 work.add(best.story, rec, best.dots)
                 moved += 1
@@ -307,33 +304,14 @@ class StoryIndex:
             work.remove(current, rec, fits[current].dots)
             work.add(target, rec, fits[target].dots)
 
-    def _open(self, work: Workspace, doc_id: str, opened: set[str]) -> str:
+    def _open(self, work: Workspace, doc_id: str) -> str:
         """A new story named after the article opening it (suffixed if that id is taken)."""
         name, n = doc_id, 1
         while work.exists(name):
             n += 1
             name = f"{doc_id}-{n}"
         work.open(name)
-        opened.add(name)
         return name
-
-    def _name_new_stories(self, opened: set[str], touched: set[str]) -> None:
-        """A story opened in this batch is named after its first article in canonical order.
-
-        It was named after the article that opened it, the earliest of the batch in it
-        unless step 3 moved that one out or an earlier one in.
-        """
-        for story in sorted(opened):
-            first = self._store.first_member(story)
-            if first is None or first == story:
-                continue
-            name, n = first, 1
-            while self._store.exists(name):  # that id names another story already
-                n += 1
-                name = f"{first}-{n}"
-            self._store.rename(story, name)
-            touched.discard(story)
-            touched.add(name)
 
     def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:
         rec = self._store.record(doc_id)
