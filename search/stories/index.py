@@ -54,11 +54,12 @@ from search.stories.workspace import Workspace
 
 REFINE_PASSES = 2
 # Candidate stories scored per article, and how far (days) postings are read from its date.
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 6
 WINDOW_DAYS = 60
-# Articles whose features are held at once: their document frequencies are counted before
-# any of them is placed (a cold rebuild thus weighs words with a near-final IDF).
-FEATURE_CHUNK = 2000
+# Articles worked on in memory at once (see assign_batch). A window's document frequencies
+# are counted before any of its articles is placed, so a cold rebuild weighs words with a
+# near-final IDF from its first window on.
+WINDOW = 5000
 
 
 class StoryIndex:
@@ -95,6 +96,9 @@ class StoryIndex:
         the size of every story touched. ``progress(n)`` is called after the n-th new
         article got its first placement. Larger batches place better (step 3 of the
         module docstring sees more); a full rebuild should pass every article at once.
+        A batch is worked on ``WINDOW`` articles at a time (the canonical order cut into
+        windows, each written before the next, all in the one transaction), so memory
+        stays bounded whatever its size.
         """
         batch = {d.id: d for d in docs}
         ordered = sorted(batch.values(), key=_order)
@@ -110,24 +114,38 @@ class StoryIndex:
                 if stored is not None:  # same article, new content: placed again
                     self._remove_one(doc.id, regrouped, touched)
                 todo.append(doc)
-            work = Workspace(self._store, WINDOW_DAYS)
-            placed: list[ArticleRecord] = []
-            for start in range(0, len(todo), FEATURE_CHUNK):
-                chunk = todo[start : start + FEATURE_CHUNK]
-                features = [doc_features(d) for d in chunk]
-                self._count_df(features)
-                for doc, feats in zip(chunk, features, strict=True):
-                    placed.append(self._place(work, doc, feats, regrouped))
-                    if progress is not None:
-                        progress(len(placed))
-            self._refine(work, placed, batch)
-            self._follow_copies(work, placed)
-            work.name_new_stories()
-            self._copies.flush()
-            work.flush()
-            touched.update(s for s, st in work.states.items() if st.dirty)
+            done = 0
+            for start in range(0, len(todo), WINDOW):
+                window = todo[start : start + WINDOW]
+                touched |= self._place_window(window, batch, regrouped, progress, done)
+                done += len(window)
             result = self._result(ordered, regrouped, touched)
         return result
+
+    def _place_window(
+        self,
+        window: list[IndexDocument],
+        batch: dict[str, IndexDocument],
+        regrouped: dict[str, str],
+        progress: Callable[[int], None] | None,
+        done: int,
+    ) -> set[str]:
+        """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
+        work = Workspace(self._store, WINDOW_DAYS)
+        features = [doc_features(d) for d in window]
+        self._count_df(features)
+        placed: list[ArticleRecord] = []
+        for doc, feats in zip(window, features, strict=True):
+            placed.append(self._place(work, doc, feats, regrouped))
+            if progress is not None:
+                progress(done + len(placed))
+        del features  # their vocabularies are the largest part of a window's memory
+        self._refine(work, placed, batch)
+        self._follow_copies(work, placed)
+        work.name_new_stories()
+        self._copies.flush()
+        work.flush()
+        return {s for s, st in work.states.items() if st.dirty}
 
     def remove(self, ids: Iterable[str]) -> BatchResult:
         """Forget articles (deleted from the archive), in one transaction.

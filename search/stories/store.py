@@ -31,10 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.stories import copies, frequencies
+from search.stories.fingerprint import BANDS, ROWS
 from search.stories.scoring import StoryView
+from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
 
-SCHEMA_VERSION = "1"
+# The tables' layout, and every parameter the stored numbers depend on (LSH bands, shingle
+# size): a file written with others cannot be extended, only rebuilt.
+SCHEMA_VERSION = f"1/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,7 +132,10 @@ def connect(path: Path) -> sqlite3.Connection:
         if row is None:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
-            raise StoriesError(f"{path}: stories file of schema {row[0]}, not {SCHEMA_VERSION}")
+            raise StoriesError(
+                f"{path}: a stories file of format {row[0]}, not {SCHEMA_VERSION}: "
+                "delete it and reindex to rebuild it"
+            )
     except sqlite3.Error as e:
         raise StoriesError(f"cannot open the stories file {path}: {e}") from e
     return db
@@ -190,7 +197,7 @@ class StoryStore:
                 rec.day,
                 rec.main_person,
                 json.dumps(sorted(rec.persons)),
-                json.dumps(rec.vector),
+                json.dumps(rec.vector, separators=(",", ":")),
                 rec.via_copy,
             )
             for rec, story in placed
