@@ -2,10 +2,12 @@
 
 Candidates for copies come from MinHash signatures (datasketch, ``affine32`` scheme) cut
 into ``BANDS`` bands of ``ROWS`` rows: two articles are candidates when one band is equal.
-A pair at Jaccard ``s`` is a candidate with probability ``1 - (1 - s^ROWS)^BANDS``: 0.996
-at 0.5, 0.9999 at 0.6, 0.29 at 0.2. Candidates are verified on the true Jaccard of the
+A pair at Jaccard ``s`` is a candidate with probability ``1 - (1 - s^ROWS)^BANDS``: 0.9968
+at 0.5, 0.99995 at 0.6, 0.56 at 0.2. Candidates are verified on the true Jaccard of the
 shingles (:mod:`search.stories.copies`), so the bands decide what is compared, never what
-is grouped.
+is grouped. Twenty bands of two rows rather than 42 of three (0.996 at 0.5): each band is
+a page written per article, and on Reuters-21578 the looser bands still bring under one
+candidate an article (0.89 against 0.39).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from datasketch import MinHash
 
 from search.stories.text import exact_key, shingles, words
 
-BANDS = 42
-ROWS = 3
+BANDS = 20
+ROWS = 2
 NUM_PERM = BANDS * ROWS
 _SEED = 1
 

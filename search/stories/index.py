@@ -54,11 +54,12 @@ from search.stories.workspace import Workspace
 
 REFINE_PASSES = 2
 # Candidate stories scored per article, and how far (days) postings are read from its date.
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 6
 WINDOW_DAYS = 60
-# Articles whose features are held at once: their document frequencies are counted before
-# any of them is placed (a cold rebuild thus weighs words with a near-final IDF).
-FEATURE_CHUNK = 2000
+# Articles worked on in memory at once (see assign_batch). A window's document frequencies
+# are counted before any of its articles is placed, so a cold rebuild weighs words with a
+# near-final IDF from its first window on.
+WINDOW = 5000
 
 
 class StoryIndex:
@@ -95,6 +96,9 @@ class StoryIndex:
         the size of every story touched. ``progress(n)`` is called after the n-th new
         article got its first placement. Larger batches place better (step 3 of the
         module docstring sees more); a full rebuild should pass every article at once.
+        A batch is worked on ``WINDOW`` articles at a time (the canonical order cut into
+        windows, each written before the next, all in the one transaction), so memory
+        stays bounded whatever its size.
         """
         batch = {d.id: d for d in docs}
         ordered = sorted(batch.values(), key=_order)
@@ -110,25 +114,38 @@ class StoryIndex:
                 if stored is not None:  # same article, new content: placed again
                     self._remove_one(doc.id, regrouped, touched)
                 todo.append(doc)
-            work = Workspace(self._store, WINDOW_DAYS)
-            opened: set[str] = set()
-            placed: list[ArticleRecord] = []
-            for start in range(0, len(todo), FEATURE_CHUNK):
-                chunk = todo[start : start + FEATURE_CHUNK]
-                features = [doc_features(d) for d in chunk]
-                self._count_df(features)
-                for doc, feats in zip(chunk, features, strict=True):
-                    placed.append(self._place(work, doc, feats, regrouped, opened))
-                    if progress is not None:
-                        progress(len(placed))
-            self._refine(work, placed, batch, opened)
-            self._follow_copies(work, placed)
-            self._copies.flush()
-            work.flush()
-            touched.update(s for s, st in work.states.items() if st.dirty)
-            self._name_new_stories(opened, touched)
+            done = 0
+            for start in range(0, len(todo), WINDOW):
+                window = todo[start : start + WINDOW]
+                touched |= self._place_window(window, batch, regrouped, progress, done)
+                done += len(window)
             result = self._result(ordered, regrouped, touched)
         return result
+
+    def _place_window(
+        self,
+        window: list[IndexDocument],
+        batch: dict[str, IndexDocument],
+        regrouped: dict[str, str],
+        progress: Callable[[int], None] | None,
+        done: int,
+    ) -> set[str]:
+        """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
+        work = Workspace(self._store, WINDOW_DAYS)
+        features = [doc_features(d) for d in window]
+        self._count_df(features)
+        placed: list[ArticleRecord] = []
+        for doc, feats in zip(window, features, strict=True):
+            placed.append(self._place(work, doc, feats, regrouped))
+            if progress is not None:
+                progress(done + len(placed))
+        del features  # their vocabularies are the largest part of a window's memory
+        self._refine(work, placed, batch)
+        self._follow_copies(work, placed)
+        work.name_new_stories()
+        self._copies.flush()
+        work.flush()
+        return {s for s, st in work.states.items() if st.dirty}
 
     def remove(self, ids: Iterable[str]) -> BatchResult:
         """Forget articles (deleted from the archive), in one transaction.
@@ -228,7 +245,6 @@ class StoryIndex:
         doc: IndexDocument,
         features: DocFeatures,
         regrouped: dict[str, str],
-        opened: set[str],
     ) -> ArticleRecord:
         """Copy group and first story of one new article."""
         keys = feature_keys(features)
@@ -253,7 +269,7 @@ class StoryIndex:
             best = max(fits.values(), key=lambda f: (f.score, f.story), default=None)
             fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
         if fit is None:
-            fit = Fit(self._open(work, doc.id, opened), 0.0, {})
+            fit = Fit(self._open(work, doc.id), 0.0, {})
         work.add(fit.story, rec, fit.dots)
         return rec
 
@@ -262,7 +278,6 @@ class StoryIndex:
         work: Workspace,
         placed: list[ArticleRecord],
         batch: dict[str, IndexDocument],
-        opened: set[str],
     ) -> None:
         """Step 3: the batch's articles move to the story they now fit best."""
         movable = [r for r in placed if r.via_copy is None]
@@ -287,7 +302,7 @@ class StoryIndex:
                 if best.score < JOIN_THRESHOLD:
                     if work.states[current].size == 1:
                         continue  # alone already
-                    best = Fit(self._open(work, rec.id, opened), 0.0, {})
+                    best = Fit(self._open(work, rec.id), 0.0, {})
                 work.remove(current, rec, fits[current].dots)
                 work.add(best.story, rec, best.dots)
                 moved += 1
@@ -307,33 +322,14 @@ class StoryIndex:
             work.remove(current, rec, fits[current].dots)
             work.add(target, rec, fits[target].dots)
 
-    def _open(self, work: Workspace, doc_id: str, opened: set[str]) -> str:
+    def _open(self, work: Workspace, doc_id: str) -> str:
         """A new story named after the article opening it (suffixed if that id is taken)."""
         name, n = doc_id, 1
         while work.exists(name):
             n += 1
             name = f"{doc_id}-{n}"
         work.open(name)
-        opened.add(name)
         return name
-
-    def _name_new_stories(self, opened: set[str], touched: set[str]) -> None:
-        """A story opened in this batch is named after its first article in canonical order.
-
-        It was named after the article that opened it, the earliest of the batch in it
-        unless step 3 moved that one out or an earlier one in.
-        """
-        for story in sorted(opened):
-            first = self._store.first_member(story)
-            if first is None or first == story:
-                continue
-            name, n = first, 1
-            while self._store.exists(name):  # that id names another story already
-                n += 1
-                name = f"{first}-{n}"
-            self._store.rename(story, name)
-            touched.discard(story)
-            touched.add(name)
 
     def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:
         rec = self._store.record(doc_id)

@@ -59,6 +59,7 @@ class Workspace:
         self.window = window
         self.states: dict[str, StoryState] = {}
         self.home: dict[str, str] = {}  # batch article -> its story now
+        self.members: dict[str, set[str]] = {}  # story -> its batch articles
         self.records: dict[str, ArticleRecord] = {}
         self.postings: dict[str, list[tuple[int, str]]] = {}
         self._counts: dict[tuple[str, str], float] = {}  # committed counted-key weights
@@ -200,6 +201,7 @@ class Workspace:
                 self.postings.setdefault(key, []).append((rec.day or 0, rec.id))
         self.records[rec.id] = rec
         self.home[rec.id] = story
+        self.members.setdefault(story, set()).add(rec.id)
 
     def remove(self, story: str, rec: ArticleRecord, dots: Mapping[str, float]) -> None:
         """Take an article of this batch out of a story (``dots``: as a member of it)."""
@@ -210,6 +212,30 @@ class Workspace:
         _shift(st.delta, derived.changes, -1.0)
         st.size -= 1
         st.dirty = st.shrank = True
+        self.members[story].discard(rec.id)
+
+    def name_new_stories(self) -> None:
+        """Name each story opened in this batch after its first article (canonical order).
+
+        It carries the id of the article that opened it, the batch's earliest in it unless
+        step 3 moved that one out; named before anything is written, so no row is renamed.
+        """
+        for old in sorted(s for s, st in self.states.items() if not st.in_db and st.size):
+            first = min(self.members[old], key=lambda a: self.records[a].sort_key)
+            if first == old:
+                continue
+            new, n = first, 1
+            while new != old and self.exists(new):  # that id names another story already
+                n += 1
+                new = f"{first}-{n}"
+            if new == old:
+                continue
+            st = self.states.pop(old)
+            st.id = new
+            self.states[new] = st
+            self.members[new] = self.members.pop(old)
+            for article in self.members[new]:
+                self.home[article] = new
 
     def flush(self) -> None:
         """Write the batch's stories and articles (inside the caller's transaction)."""
