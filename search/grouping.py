@@ -15,21 +15,47 @@ anything the index no longer holds is forgotten at the end of the next run
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from search.backends import Backend
+from search.errors import BackendError
 from search.models import IndexDocument
-from search.stories import StoryIndex
+from search.stories import StoriesError, StoryIndex
 
 STORIES_FILE = "stories.sqlite"
+# Below this much free space a failed write of the stories file is taken for a full disk.
+LOW_SPACE_BYTES = 64 * 1024 * 1024
 
 
 def open_stories(index_dir: Path) -> StoryIndex:
     """The copies and stories file of an index folder (created when missing)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return StoryIndex(index_dir / STORIES_FILE)
+    with guarded(index_dir / STORIES_FILE):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        return StoryIndex(index_dir / STORIES_FILE)
+
+
+@contextlib.contextmanager
+def guarded(path: Path) -> Iterator[None]:
+    """Failures of the stories file as a ``BackendError`` a user can act on."""
+    try:
+        yield
+    except (StoriesError, sqlite3.Error, OSError) as e:
+        raise BackendError(f"cannot write the stories file {path}: {e}{_hint(path)}") from e
+
+
+def _hint(path: Path) -> str:
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    if free < LOW_SPACE_BYTES:
+        return " (no space left: the disk is full; free space and run the reindex again)"
+    return " (the live index is untouched; run the reindex again)"
 
 
 def place(
@@ -38,7 +64,8 @@ def place(
     """``docs`` with their copy group and story; other articles' new groups go to ``regrouped``."""
     if not docs:
         return docs
-    result = stories.assign_batch(docs)
+    with guarded(stories.path):
+        result = stories.assign_batch(docs)
     for doc in docs:  # a later batch's placement supersedes an earlier rename
         regrouped.pop(doc.id, None)
     regrouped.update(result.regrouped)
@@ -56,7 +83,8 @@ def forget(stories: StoryIndex, ids: Iterable[str], regrouped: dict[str, str]) -
     """Remove deleted articles from their groups and stories."""
     ids = list(ids)
     if ids:
-        result = stories.remove(ids)
+        with guarded(stories.path):
+            result = stories.remove(ids)
         for doc_id in ids:
             regrouped.pop(doc_id, None)
         regrouped.update(result.regrouped)
@@ -64,7 +92,9 @@ def forget(stories: StoryIndex, ids: Iterable[str], regrouped: dict[str, str]) -
 
 def forget_missing(stories: StoryIndex, live_ids: set[str], regrouped: dict[str, str]) -> None:
     """Forget placements of articles the index does not hold (a killed run, a rebuild)."""
-    forget(stories, [i for i in stories.assignments() if i not in live_ids], regrouped)
+    with guarded(stories.path):
+        placed = stories.assignments()
+    forget(stories, [i for i in placed if i not in live_ids], regrouped)
 
 
 def rewrite_groups(backend: Backend, regrouped: Mapping[str, str]) -> int:

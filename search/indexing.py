@@ -78,17 +78,13 @@ def reindex(
         applied = alias_files.load_applied(settings.index_dir)
         table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
-        try:
-            writer = backend.writer(full=full)
-        except IndexVersionError:
-            if full:
-                raise
-            # An index from another Dateline version cannot take today's documents: the
-            # run becomes a full rebuild (the extraction cache still spares most NER).
-            log.warning("the index was built by another version of Dateline: rebuilding it")
-            full = report.full = True
-            writer = backend.writer(full=True)
         stories = grouping.open_stories(settings.index_dir)
+        try:
+            writer, full = _open_writer(backend, full)
+        except BaseException:
+            stories.close()
+            raise
+        report.full = full
         # Articles written earlier whose copy group a later placement renamed: rewritten
         # after the commit (rare: an earlier-dated copy read late, or a group's first removed).
         regrouped: dict[str, str] = {}
@@ -157,6 +153,19 @@ def reindex(
     report.seconds = time.perf_counter() - started
     tracker.emit("done")
     return report
+
+
+def _open_writer(backend: Backend, full: bool) -> tuple[IndexWriter, bool]:
+    """The run's writer, and whether the run is a full rebuild."""
+    try:
+        return backend.writer(full=full), full
+    except IndexVersionError:
+        if full:
+            raise
+        # An index from another Dateline version cannot take today's documents: the run
+        # becomes a full rebuild (the extraction cache still spares most NER).
+        log.warning("the index was built by another version of Dateline: rebuilding it")
+        return backend.writer(full=True), True
 
 
 class _Pipeline:
