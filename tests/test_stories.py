@@ -490,3 +490,16 @@ def test_ecb_dev_story_quality_floor() -> None:
     score = bcubed({ids[a]: s for a, s in stories.items()}, gold)
     assert score["F1"] >= 0.90, score
     assert score["P"] >= 0.88 and score["R"] >= 0.88, score
+
+
+def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    from search.stories import StoriesError
+
+    path = tmp_path / "stories.sqlite"
+    StoryIndex(path).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = '0/old' WHERE key = 'schema'")
+    db.close()
+    with pytest.raises(StoriesError, match="delete it and reindex"):
+        StoryIndex(path)
