@@ -351,16 +351,37 @@ class StoryIndex:
     def _result(
         self, ordered: list[IndexDocument], regrouped: dict[str, str], touched: set[str]
     ) -> BatchResult:
-        assignments: dict[str, Assignment] = {}
-        for doc in ordered:
-            a = self.assignment(doc.id)
-            if a is not None:
-                assignments[doc.id] = a
-        mine = set(assignments)
+        """The batch's assignments, read back in bulk (a cold rebuild has every article)."""
+        ids = [d.id for d in ordered]
+        story: dict[str, str] = {}
+        group: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            story.update(
+                self._db.execute(f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk)
+            )
+            group.update(
+                self._db.execute(f"SELECT id, grp FROM copies WHERE id IN ({marks})", chunk)
+            )
+        groups = sorted(set(group.values()))
+        copies: dict[str, int] = {}
+        for i in range(0, len(groups), 500):
+            chunk = groups[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            copies.update(
+                self._db.execute(
+                    f"SELECT grp, COUNT(*) FROM copies WHERE grp IN ({marks}) GROUP BY grp", chunk
+                )
+            )
+        sizes = self._sizes(touched | set(story.values()))
+        assignments = {
+            i: Assignment(i, group[i], copies[group[i]], story[i], sizes[story[i]])
+            for i in ids
+            if i in story and i in group
+        }
         return BatchResult(
-            assignments,
-            {k: v for k, v in regrouped.items() if k not in mine},
-            self._sizes(touched | {a.story for a in assignments.values()}),
+            assignments, {k: v for k, v in regrouped.items() if k not in assignments}, sizes
         )
 
     def _top_keys(self, story_id: str, field: str, limit: int = 10) -> tuple[str, ...]:
