@@ -503,3 +503,20 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoriesError, match="delete it and reindex"):
         StoryIndex(path)
+
+
+def test_removing_a_groups_first_article_renames_the_group(tmp_path: Path) -> None:
+    original = QUAKE_PERU[0]
+    later = replace(
+        reprint(original, "outlet-b/quake"), published=datetime(2020, 3, 13, tzinfo=UTC)
+    )
+    path = tmp_path / "stories.sqlite"
+    with StoryIndex(path) as index:
+        assigned = index.assign_batch([original, later]).assignments
+        assert assigned[later.id].copy_group == original.id
+        result = index.remove([original.id])
+        assert result.regrouped == {later.id: later.id}
+        after = index.assignment(later.id)
+        assert after is not None and (after.copy_group, after.copies) == (later.id, 1)
+        assert after.story == assigned[later.id].story  # the story keeps its id
+    check_consistent(path, removals=True)

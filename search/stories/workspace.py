@@ -84,12 +84,8 @@ class Workspace:
 
     # ------------------------------------------------------------------ stories
 
-    def state(self, story: str) -> StoryState | None:
-        """The batch's state of a story (read from the file the first time)."""
-        self._load([story])
-        return self.states.get(story)
-
     def _load(self, stories: list[str]) -> None:
+        """Read the states of committed stories the batch has not seen yet."""
         missing = [s for s in stories if s not in self.states]
         for sid, view in self.store.views(missing).items() if missing else ():
             self.states[sid] = StoryState(
