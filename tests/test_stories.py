@@ -520,3 +520,22 @@ def test_removing_a_groups_first_article_renames_the_group(tmp_path: Path) -> No
         assert after is not None and (after.copy_group, after.copies) == (later.id, 1)
         assert after.story == assigned[later.id].story  # the story keeps its id
     check_consistent(path, removals=True)
+
+
+def test_document_frequencies_survive_compaction_and_reload(tmp_path: Path) -> None:
+    from search.stories.frequencies import DocFrequencies
+    from search.stories.store import connect
+
+    db = connect(tmp_path / "stories.sqlite")
+    counts = DocFrequencies(db, compact_keys=3)
+    batches = [{"w:quake": 1, "w:peru": 1}, {"w:quake": 1, "a:AFAD": 1}, {"w:quake": 2}]
+    for deltas in batches:
+        db.execute("BEGIN IMMEDIATE")
+        counts.add(deltas, docs=max(deltas.values()))
+        db.execute("COMMIT")
+    expected = {"w:quake": 4, "w:peru": 1, "a:AFAD": 1, "w:none": 0}
+    assert counts.get(expected) == expected and counts.docs == 4
+    assert db.execute("SELECT COUNT(*) FROM df").fetchone()[0] == 3  # folded once
+    again = DocFrequencies(db)  # another process reading the file
+    assert again.get(expected) == expected and again.docs == 4
+    db.close()
