@@ -17,9 +17,10 @@ A batch is one SQLite transaction. Its articles are taken in the canonical order
 2. otherwise candidate stories are looked up by its heaviest words and its actors in an
    inverted index near its date, scored (:mod:`search.stories.scoring`), and the article
    joins the best one scoring ``JOIN_THRESHOLD`` or more, else opens a story;
-3. then the batch's own articles are looked at again, up to ``REFINE_PASSES`` times, each
-   moving to the story it now fits best (or out into a story of its own): an article
-   placed early saw few of its batch's stories. Articles of earlier batches never move,
+3. then the batch's own articles are looked at again, up to ``REFINE_PASSES`` times (each
+   pass after the first only those in stories the previous one changed), each moving to
+   the story it now fits best (or out into a story of its own): an article placed early
+   saw few of its batch's stories. Articles of earlier batches never move,
    so nothing is re-clustered and a story id once handed out stays.
 
 A new story is named after its first article in the canonical order. An article already
