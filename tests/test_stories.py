@@ -400,6 +400,11 @@ def check_consistent(path: Path, removals: bool = False) -> None:
         if not removals:
             docs = db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
             assert int(docs[0]) == len(articles)
+        spans = db.execute(
+            "SELECT s.id, s.first_day, s.last_day, MIN(a.day), MAX(a.day) FROM stories s "
+            "JOIN articles a ON a.story = s.id GROUP BY s.id"
+        ).fetchall()
+        assert all((first, last) == (low, high) for _, first, last, low, high in spans)
         for story, norms in db.execute("SELECT id, norms FROM stories"):
             got: dict[str, float] = {}
             rows = db.execute("SELECT key, weight FROM story_keys WHERE story = ?", (story,))

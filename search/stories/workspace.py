@@ -235,6 +235,8 @@ class Workspace:
 
     def flush(self) -> None:
         """Write the batch's stories and articles (inside the caller's transaction)."""
+        # Articles first: a story an article left has its span computed again from them.
+        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
         for st in self.states.values():
             if not st.dirty:
                 continue
@@ -242,7 +244,6 @@ class Workspace:
             self.store.write_story(st.view(), flat, new=not st.in_db)
             if st.shrank and st.size > 0:
                 self.store.refresh(st.id)
-        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
 
     def _committed(self, st: StoryState, key: str) -> float:
         if not st.in_db:
