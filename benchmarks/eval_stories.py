@@ -17,9 +17,10 @@ No measure named runs all three. See docs/benchmarks.md, "Stories and copies".
   product of the article x shingle matrix with itself: every pair sharing a shingle is
   scored), against the pairs inside the copy groups the stories file assigns. Recall and
   precision of pairs; groups are complete-link, so precision is 1 by construction.
-- ``cost``: Reuters placed in one cold batch (every article but ``--probes`` held out),
-  then each held-out article assigned alone (its own transaction, as an incremental
-  reindex of one new article): CPU and wall milliseconds per article, p50/p95.
+- ``cost``: Reuters placed in one cold batch (all but ``--probes`` + 256 articles held
+  out), then ``--probes`` held-out articles assigned alone (each its own transaction, as an
+  incremental reindex of one new article: CPU and wall milliseconds, p50/p95), then 256 in
+  four batches of 64 (milliseconds per article).
   ``--entities`` uses NER'd Reuters (extracted once in this process, ~30 min, then
   cached); ``--scale K`` repeats ``cost`` on the archive made K times larger by
   ``benchmarks.synth`` (K varied copies of every article).
@@ -211,14 +212,16 @@ def evaluate_copies(docs: Sequence[IndexDocument], groups: Mapping[str, str]) ->
 
 
 def evaluate_cost(
-    docs: Sequence[IndexDocument], probes: int = 200, keep_groups: bool = False
+    docs: Sequence[IndexDocument], probes: int = 200, keep_groups: bool = False, batch: int = 64
 ) -> dict[str, Any]:
-    """Cold batch of all but ``probes`` articles, then each probe alone (see the docstring)."""
+    """Cold batch of the archive, then held-out articles alone and in batches (docstring)."""
     rng = random.Random(13)
-    held = set(rng.sample(range(len(docs)), probes))
-    base = [d for n, d in enumerate(docs) if n not in held]
-    alone = [d for n, d in enumerate(docs) if n in held]
-    out: dict[str, Any] = {"archive": len(base), "probes": len(alone)}
+    held = rng.sample(range(len(docs)), probes + 4 * batch)
+    alone_set, batched_set = set(held[:probes]), set(held[probes:])
+    base = [d for n, d in enumerate(docs) if n not in alone_set and n not in batched_set]
+    alone = [d for n, d in enumerate(docs) if n in alone_set]
+    batched = [d for n, d in enumerate(docs) if n in batched_set]
+    out: dict[str, Any] = {"archive": len(base), "alone": len(alone), "batched": len(batched)}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "stories.sqlite"
         with StoryIndex(path) as index:
@@ -234,8 +237,17 @@ def evaluate_cost(
                 wall_times.append(1000 * (time.perf_counter() - wall))
             for name, times in (("cpu", cpu_times), ("wall", wall_times)):
                 p50, p95 = np.percentile(times, [50, 95])
-                out[f"one article {name} ms p50"] = float(p50)
-                out[f"one article {name} ms p95"] = float(p95)
+                out[f"one article alone {name} ms p50"] = float(p50)
+                out[f"one article alone {name} ms p95"] = float(p95)
+            cpu, wall = time.process_time(), time.perf_counter()
+            for i in range(0, len(batched), batch):
+                index.assign_batch(batched[i : i + batch])
+            out[f"batches of {batch} cpu ms/article"] = (
+                1000 * (time.process_time() - cpu) / len(batched)
+            )
+            out[f"batches of {batch} wall ms/article"] = (
+                1000 * (time.perf_counter() - wall) / len(batched)
+            )
             out["stories"] = sum(1 for _ in index.stories())
             if keep_groups:
                 out["groups"] = index.copy_groups()

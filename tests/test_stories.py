@@ -400,6 +400,11 @@ def check_consistent(path: Path, removals: bool = False) -> None:
         if not removals:
             docs = db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
             assert int(docs[0]) == len(articles)
+        spans = db.execute(
+            "SELECT s.id, s.first_day, s.last_day, MIN(a.day), MAX(a.day) FROM stories s "
+            "JOIN articles a ON a.story = s.id GROUP BY s.id"
+        ).fetchall()
+        assert all((first, last) == (low, high) for _, first, last, low, high in spans)
         for story, norms in db.execute("SELECT id, norms FROM stories"):
             got: dict[str, float] = {}
             rows = db.execute("SELECT key, weight FROM story_keys WHERE story = ?", (story,))
@@ -490,3 +495,52 @@ def test_ecb_dev_story_quality_floor() -> None:
     score = bcubed({ids[a]: s for a, s in stories.items()}, gold)
     assert score["F1"] >= 0.90, score
     assert score["P"] >= 0.88 and score["R"] >= 0.88, score
+
+
+def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    from search.stories import StoriesError
+
+    path = tmp_path / "stories.sqlite"
+    StoryIndex(path).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = '0/old' WHERE key = 'schema'")
+    db.close()
+    with pytest.raises(StoriesError, match="delete it and reindex"):
+        StoryIndex(path)
+
+
+def test_removing_a_groups_first_article_renames_the_group(tmp_path: Path) -> None:
+    original = QUAKE_PERU[0]
+    later = replace(
+        reprint(original, "outlet-b/quake"), published=datetime(2020, 3, 13, tzinfo=UTC)
+    )
+    path = tmp_path / "stories.sqlite"
+    with StoryIndex(path) as index:
+        assigned = index.assign_batch([original, later]).assignments
+        assert assigned[later.id].copy_group == original.id
+        result = index.remove([original.id])
+        assert result.regrouped == {later.id: later.id}
+        after = index.assignment(later.id)
+        assert after is not None and (after.copy_group, after.copies) == (later.id, 1)
+        assert after.story == assigned[later.id].story  # the story keeps its id
+    check_consistent(path, removals=True)
+
+
+def test_document_frequencies_survive_compaction_and_reload(tmp_path: Path) -> None:
+    from search.stories.frequencies import DocFrequencies
+    from search.stories.store import connect
+
+    db = connect(tmp_path / "stories.sqlite")
+    counts = DocFrequencies(db, compact_keys=3)
+    batches = [{"w:quake": 1, "w:peru": 1}, {"w:quake": 1, "a:AFAD": 1}, {"w:quake": 2}]
+    for deltas in batches:
+        db.execute("BEGIN IMMEDIATE")
+        counts.add(deltas, docs=max(deltas.values()))
+        db.execute("COMMIT")
+    expected = {"w:quake": 4, "w:peru": 1, "a:AFAD": 1, "w:none": 0}
+    assert counts.get(expected) == expected and counts.docs == 4
+    assert db.execute("SELECT COUNT(*) FROM df").fetchone()[0] == 3  # folded once
+    again = DocFrequencies(db)  # another process reading the file
+    assert again.get(expected) == expected and again.docs == 4
+    db.close()

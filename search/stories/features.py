@@ -10,8 +10,9 @@ Entities were extracted at index time; nothing here runs NER. Fields:
 * ``y``: the years the article is about: its publication year, else the years it mentions
   (ECB+ has no publication dates, and the two events of a topic are often years apart).
 
-The main person is the person mentioned most, at least twice: "Tara Reid" in one rehab
-story, "Lindsay Lohan" in the other; it is compared by surname, so "Lohan" alone matches.
+The main person is the person mentioned most, at least twice: the singer in one rehab
+story, the actor in the other. It is compared by surname, so a later "Quinlan" alone
+matches "Mara Quinlan".
 """
 
 from __future__ import annotations

@@ -2,37 +2,44 @@
 
 An article brings about a hundred keys. Updating a hundred rows of a keyed table writes
 a hundred scattered pages per commit (12 ms of a one-article batch on the development
-VM), so increments are appended to ``df_log`` (a few sequential pages) and folded into
-``df`` once the log is long. Readers sum both; the writer keeps the sums in memory and
-reloads them when the file moved on without it (another process wrote, or its own
-transaction rolled back).
+VM), so each batch appends its increments to ``df_log`` as one JSON row (a page or two),
+folded into ``df`` once the log holds ``COMPACT_KEYS`` of them. Readers sum both; the
+writer keeps the sums in memory and reloads them when the file moved on without it
+(another process wrote, or its own transaction rolled back).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS df (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS df_log (key TEXT NOT NULL, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS df_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    size INTEGER NOT NULL,
+    deltas TEXT NOT NULL
+);
 """
-# Log rows folded into ``df`` in the transaction that passes this many.
-COMPACT_ROWS = 200_000
+# Logged increments folded into ``df`` in the transaction that passes this many.
+COMPACT_KEYS = 200_000
 
 
 class DocFrequencies:
     """``df(key)`` and the number of articles counted, over a SQLite connection."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, compact_keys: int = COMPACT_KEYS) -> None:
         self.db = db
+        self.compact_keys = compact_keys
         self._counts: dict[str, int] | None = None
         self._docs = 0
-        self._stamp: tuple[int, int] | None = None  # (articles counted, log rows) when read
+        self._logged = 0  # increments in the log
+        self._stamp: tuple[int, int] | None = None  # (articles counted, last log row) when read
 
     def _current_stamp(self) -> tuple[int, int]:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
-        log = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM df_log").fetchone()
+        log = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM df_log").fetchone()
         return (int(row[0]) if row else 0, int(log[0]))
 
     def sync(self) -> None:
@@ -41,9 +48,12 @@ class DocFrequencies:
         if self._counts is not None and stamp == self._stamp:
             return
         counts: dict[str, int] = dict(self.db.execute("SELECT key, n FROM df"))
-        for key, n in self.db.execute("SELECT key, SUM(n) FROM df_log GROUP BY key"):
-            counts[key] = counts.get(key, 0) + n
-        self._counts, self._docs, self._stamp = counts, stamp[0], stamp
+        logged = 0
+        for size, deltas in self.db.execute("SELECT size, deltas FROM df_log ORDER BY id"):
+            logged += size
+            for key, n in json.loads(deltas).items():
+                counts[key] = counts.get(key, 0) + n
+        self._counts, self._docs, self._stamp, self._logged = counts, stamp[0], stamp, logged
 
     def forget(self) -> None:
         """Drop the counts in memory (a rolled-back transaction may have changed them)."""
@@ -68,24 +78,26 @@ class DocFrequencies:
         if self._counts is None:
             self.sync()
         assert self._counts is not None
-        rows = [(k, n) for k, n in deltas.items() if n]
-        self.db.executemany("INSERT INTO df_log (key, n) VALUES (?, ?)", rows)
+        rows = {k: n for k, n in deltas.items() if n}
+        self.db.execute(
+            "INSERT INTO df_log (size, deltas) VALUES (?, ?)",
+            (len(rows), json.dumps(rows, separators=(",", ":"))),
+        )
         self.db.execute(
             "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
             "value = CAST(value AS INTEGER) + ?",
             (str(docs), docs),
         )
-        for key, n in rows:
+        for key, n in rows.items():
             self._counts[key] = self._counts.get(key, 0) + n
         self._docs += docs
-        if self._log_rows() > COMPACT_ROWS:
+        self._logged += len(rows)
+        if self._logged > self.compact_keys:
             self.db.execute(
-                "INSERT INTO df (key, n) SELECT key, SUM(n) FROM df_log WHERE true GROUP BY key "
+                "INSERT INTO df (key, n) SELECT j.key, SUM(j.value) FROM df_log, "
+                "json_each(df_log.deltas) AS j WHERE true GROUP BY j.key "
                 "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n"
             )
             self.db.execute("DELETE FROM df_log")
+            self._logged = 0
         self._stamp = self._current_stamp()
-
-    def _log_rows(self) -> int:
-        row = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM df_log").fetchone()
-        return int(row[0])

@@ -35,7 +35,7 @@ TIME_PENALTY = 0.15
 
 @dataclass(frozen=True, slots=True)
 class StoryView:
-    """What scoring needs of a story besides its rows (see ``StoryStore.view``)."""
+    """What scoring needs of a story besides its rows (see ``StoryStore.views``)."""
 
     id: str
     size: int

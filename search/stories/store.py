@@ -38,7 +38,7 @@ from search.stories.vectors import field_of, retrieval_keys
 
 # The tables' layout, and every parameter the stored numbers depend on (LSH bands, shingle
 # size): a file written with others cannot be extended, only rebuilt.
-SCHEMA_VERSION = f"1/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}"
+SCHEMA_VERSION = f"2/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,28 +117,38 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL under WAL: a killed process loses nothing committed and the file is always
-        # consistent; only a power cut may drop the last batches (the next reindex redoes
-        # them). FULL would fsync every commit, 8 ms of a one-article batch's 18.
-        db.execute("PRAGMA synchronous=NORMAL")
-        # A checkpoint syncs the file twice: every 10,000 pages (40 MB of log) rather than
-        # every 1,000, which cost a one-article batch 5 ms on average at Reuters scale.
-        db.execute("PRAGMA wal_autocheckpoint=10000")
-        # The pages a batch reads (candidate stories, postings) stay cached: 64 MB.
-        db.execute("PRAGMA cache_size=-65536")
-        db.executescript(SCHEMA)
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None:
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        elif row[0] != SCHEMA_VERSION:
-            raise StoriesError(
-                f"{path}: a stories file of format {row[0]}, not {SCHEMA_VERSION}: "
-                "delete it and reindex to rebuild it"
-            )
-    except sqlite3.Error as e:
+    except (OSError, sqlite3.Error) as e:
         raise StoriesError(f"cannot open the stories file {path}: {e}") from e
+    try:
+        _prepare(db, path)
+    except BaseException as e:
+        db.close()
+        if isinstance(e, sqlite3.Error):
+            raise StoriesError(f"cannot open the stories file {path}: {e}") from e
+        raise
     return db
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL under WAL: a killed process loses nothing committed and the file is always
+    # consistent; only a power cut may drop the last batches (the next reindex redoes
+    # them). FULL would fsync every commit, 8 ms of a one-article batch's 18.
+    db.execute("PRAGMA synchronous=NORMAL")
+    # A checkpoint syncs the file twice: every 10,000 pages (40 MB of log) rather than
+    # every 1,000, which cost a one-article batch 5 ms on average at Reuters scale.
+    db.execute("PRAGMA wal_autocheckpoint=10000")
+    # The pages a batch reads (candidate stories, postings) stay cached: 64 MB.
+    db.execute("PRAGMA cache_size=-65536")
+    db.executescript(SCHEMA)
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row is None:
+        db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    elif row[0] != SCHEMA_VERSION:
+        raise StoriesError(
+            f"{path}: a stories file of format {row[0]}, not {SCHEMA_VERSION}: "
+            "delete it and reindex to rebuild it"
+        )
 
 
 class StoryStore:

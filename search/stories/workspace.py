@@ -84,12 +84,8 @@ class Workspace:
 
     # ------------------------------------------------------------------ stories
 
-    def state(self, story: str) -> StoryState | None:
-        """The batch's state of a story (read from the file the first time)."""
-        self._load([story])
-        return self.states.get(story)
-
     def _load(self, stories: list[str]) -> None:
+        """Read the states of committed stories the batch has not seen yet."""
         missing = [s for s in stories if s not in self.states]
         for sid, view in self.store.views(missing).items() if missing else ():
             self.states[sid] = StoryState(
@@ -239,6 +235,8 @@ class Workspace:
 
     def flush(self) -> None:
         """Write the batch's stories and articles (inside the caller's transaction)."""
+        # Articles first: a story an article left has its span computed again from them.
+        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
         for st in self.states.values():
             if not st.dirty:
                 continue
@@ -246,7 +244,6 @@ class Workspace:
             self.store.write_story(st.view(), flat, new=not st.in_db)
             if st.shrank and st.size > 0:
                 self.store.refresh(st.id)
-        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
 
     def _committed(self, st: StoryState, key: str) -> float:
         if not st.in_db:
