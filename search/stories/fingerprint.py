@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from datasketch import MinHash
 
 from search.stories.text import exact_key, shingles, words
 
@@ -56,20 +55,28 @@ def short(grams: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    # Generated once: MinHash() draws them anew from its seed on every construction.
-    return MinHash(num_perm=NUM_PERM, seed=_SEED).permutations  # type: ignore[no-any-return]
+def _minhash() -> tuple[type, tuple[np.ndarray, np.ndarray]]:
+    """datasketch's MinHash class and its permutations, made once.
+
+    Imported here, not at the top: ``import datasketch`` loads scipy (about a second),
+    which a process that only reads stories (the web app) should not pay. MinHash()
+    draws its permutations anew from the seed on every construction; once is enough.
+    """
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
 
 
 def band_keys(grams: np.ndarray) -> tuple[int, ...]:
     """The LSH band keys of a shingle set (none for an empty text)."""
     if not len(grams):
         return ()
-    sketch = MinHash(
+    minhash, permutations = _minhash()
+    sketch = minhash(
         num_perm=NUM_PERM,
         seed=_SEED,
         hashfunc=_low32,
-        permutations=_permutations(),
+        permutations=permutations,
         scheme="affine32",
     )
     sketch.update_batch(grams.tolist())  # 32-bit values: the hash function keeps them
