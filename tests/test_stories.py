@@ -544,3 +544,19 @@ def test_document_frequencies_survive_compaction_and_reload(tmp_path: Path) -> N
     again = DocFrequencies(db)  # another process reading the file
     assert again.get(expected) == expected and again.docs == 4
     db.close()
+
+
+def test_reading_stories_does_not_load_datasketch(tmp_path: Path) -> None:
+    """A process that only reads stories (the web app) never imports datasketch or scipy."""
+    with StoryIndex(tmp_path / "stories.sqlite") as index:
+        index.assign_batch(ALL[:3])
+    code = (
+        "import sys\nfrom search.stories import StoryIndex\n"
+        f"index = StoryIndex({str(tmp_path / 'stories.sqlite')!r})\n"
+        "assert index.story(next(iter(index.assignments().values()))) is not None\n"
+        "print(','.join(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+    )
+    assert out.stdout.strip() == ""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from search.stories.fingerprint import Fingerprint, band_keys
+from search.stories.fingerprint import SHINGLE_DTYPE, Fingerprint, band_keys
 from search.stories.text import jaccard
 
 COPY_JACCARD = 0.5
@@ -119,7 +119,7 @@ class CopyIndex:
         self.db.executemany(
             "INSERT INTO copies (id, grp, sort_key, exact, shingles) VALUES (?, ?, ?, ?, ?)",
             [
-                (i, p.group, p.order, p.print_.exact, p.print_.shingles.astype("<u8").tobytes())
+                (i, p.group, p.order, p.print_.exact, p.print_.shingles.tobytes())
                 for i, p in batch.articles.items()
             ],
         )
@@ -147,7 +147,7 @@ class CopyIndex:
             self.db.execute("DELETE FROM copies WHERE id = ?", (doc_id,))
             # The band keys are computed again from the shingles: one index over (key, id)
             # is all the bands need, and a removal is rare.
-            bands = band_keys(np.frombuffer(row[1], dtype="<u8"))
+            bands = band_keys(np.frombuffer(row[1], dtype=SHINGLE_DTYPE))
             self.db.executemany(
                 "DELETE FROM copy_bands WHERE key = ? AND id = ?", [(k, doc_id) for k in bands]
             )
@@ -177,7 +177,7 @@ class CopyIndex:
             (group, limit),
         ).fetchall()
         out: list[tuple[str, str, np.ndarray | None]] = [
-            (order, i, np.frombuffer(blob, dtype="<u8")) for order, i, blob in rows
+            (order, i, np.frombuffer(blob, dtype=SHINGLE_DTYPE)) for order, i, blob in rows
         ]
         for i in self._batch.groups.get(group, ()):
             pending = self._batch.articles[i]
@@ -211,7 +211,7 @@ class CopyIndex:
             print_.bands,
         )
         for other, group, blob in rows:
-            scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype="<u8"))
+            scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype=SHINGLE_DTYPE))
             groups[other] = group
         for key in print_.bands:
             for other in batch.bands.get(key, ()):

@@ -49,8 +49,12 @@ def surname(name: str) -> str | None:
     return parts[-1] if parts else None
 
 
-def doc_features(doc: IndexDocument) -> DocFeatures:
-    """The fields of one document (see the module docstring)."""
+def doc_features(doc: IndexDocument, vocabulary: bool = True) -> DocFeatures:
+    """The fields of one document (see the module docstring).
+
+    ``vocabulary=False`` leaves its set of words empty (the largest part, only the conflict
+    rules read it: :func:`vocabulary_of` gives it when they do).
+    """
     text = doc.text
     folded = text.casefold()
     terms = Counter(t for t in _TERM.findall(folded) if len(t) > 1)
@@ -72,9 +76,14 @@ def doc_features(doc: IndexDocument) -> DocFeatures:
         },
         main_person=_main_person(doc),
         persons=frozenset(k for k in map(surname, persons) if k),
-        vocabulary=frozenset(words(folded)),
+        vocabulary=frozenset(words(folded)) if vocabulary else frozenset(),
         day=_ordinal(published),
     )
+
+
+def vocabulary_of(doc: IndexDocument) -> frozenset[str]:
+    """Every word of the document's text, case-folded."""
+    return frozenset(words(doc.text.casefold()))
 
 
 def _main_person(doc: IndexDocument) -> str | None:

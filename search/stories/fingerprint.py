@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from datasketch import MinHash
 
 from search.stories.text import exact_key, shingles, words
 
 BANDS = 20
 ROWS = 2
+SHINGLE_DTYPE = np.dtype("<u4")
 NUM_PERM = BANDS * ROWS
 _SEED = 1
 
@@ -32,35 +32,54 @@ class Fingerprint:
     """What copy detection keeps of one article's body."""
 
     exact: str
-    shingles: np.ndarray  # sorted distinct uint64 shingle hashes
+    shingles: np.ndarray  # sorted distinct 32-bit shingle hashes (``SHINGLE_DTYPE``)
     bands: tuple[int, ...]  # one signed 64-bit key per LSH band
 
 
 def fingerprint(body: str) -> Fingerprint:
     """Exact key, shingles and LSH band keys of a body."""
     tokens = words(body)
-    grams = shingles(tokens)
+    grams = short(shingles(tokens))
     return Fingerprint(exact_key(tokens), grams, band_keys(grams))
 
 
+def short(grams: np.ndarray) -> np.ndarray:
+    """Shingle hashes cut to 32 bits, as stored and compared.
+
+    Half the bytes of a 64-bit hash in the file; two different shingles of two articles
+    collide with probability ~n^2 / 2^32 (3e-6 for 120-shingle articles), too little to
+    move a Jaccard similarity across the threshold, and MinHash's ``affine32`` scheme
+    reads 32 bits anyway.
+    """
+    return np.unique((grams & np.uint64(0xFFFFFFFF)).astype(SHINGLE_DTYPE))
+
+
 @cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    # Generated once: MinHash() draws them anew from its seed on every construction.
-    return MinHash(num_perm=NUM_PERM, seed=_SEED).permutations  # type: ignore[no-any-return]
+def _minhash() -> tuple[type, tuple[np.ndarray, np.ndarray]]:
+    """datasketch's MinHash class and its permutations, made once.
+
+    Imported here, not at the top: ``import datasketch`` loads scipy (about a second),
+    which a process that only reads stories (the web app) should not pay. MinHash()
+    draws its permutations anew from the seed on every construction; once is enough.
+    """
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
 
 
 def band_keys(grams: np.ndarray) -> tuple[int, ...]:
     """The LSH band keys of a shingle set (none for an empty text)."""
     if not len(grams):
         return ()
-    sketch = MinHash(
+    minhash, permutations = _minhash()
+    sketch = minhash(
         num_perm=NUM_PERM,
         seed=_SEED,
         hashfunc=_low32,
-        permutations=_permutations(),
+        permutations=permutations,
         scheme="affine32",
     )
-    sketch.update_batch(grams.tolist())
+    sketch.update_batch(grams.tolist())  # 32-bit values: the hash function keeps them
     values = sketch.hashvalues.astype("<u4")
     keys = []
     for band in range(BANDS):
@@ -71,5 +90,5 @@ def band_keys(grams: np.ndarray) -> tuple[int, ...]:
 
 
 def _low32(value: int) -> int:
-    # The shingle hashes are already uniform 64-bit values; the scheme wants 32 bits.
+    # The shingle hashes are already uniform; the scheme wants 32 bits.
     return value & 0xFFFFFFFF

@@ -43,13 +43,12 @@ from pathlib import Path
 
 from search.models import IndexDocument
 from search.stories.copies import CopyIndex, sort_key
-from search.stories.features import DocFeatures, doc_features
+from search.stories.features import DocFeatures, doc_features, vocabulary_of
 from search.stories.fingerprint import fingerprint
 from search.stories.frequencies import DocFrequencies
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
-from search.stories.text import words
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -57,12 +56,11 @@ REFINE_PASSES = 2
 # Candidate stories scored per article, and how far (days) postings are read from its date.
 MAX_CANDIDATES = 6
 WINDOW_DAYS = 60
-# Articles worked on in memory at once (see assign_batch): about 15 KB each, and the
-# whole of Reuters-21578 in one window (later windows read the stories of earlier ones
-# from the file, 1.4 ms an article more). A window's document frequencies are counted
-# before any of its articles is placed, so a cold rebuild weighs words with the IDF of
-# its first window.
-WINDOW = 25_000
+# Articles worked on in memory at once (see assign_batch): ~30 KB each on Reuters, so
+# ~300 MB a window; later windows read the stories of earlier ones from the file (0.7 ms
+# an article more on Reuters). A window's document frequencies are counted before any of
+# its articles is placed, so a cold rebuild weighs words with the IDF of its first window.
+WINDOW = 10_000
 
 
 class StoryIndex:
@@ -135,14 +133,16 @@ class StoryIndex:
     ) -> set[str]:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
         work = Workspace(self._store, WINDOW_DAYS)
-        features = [doc_features(d) for d in window]
+        # Counted before any is placed; their vocabularies (the largest part) wait until then.
+        features = [doc_features(d, vocabulary=False) for d in window]
         self._count_df(features)
         placed: list[ArticleRecord] = []
-        for doc, feats in zip(window, features, strict=True):
+        for n, doc in enumerate(window):
+            feats = replace(features[n], vocabulary=vocabulary_of(doc))
             placed.append(self._place(work, doc, feats, regrouped))
             if progress is not None:
                 progress(done + len(placed))
-        del features  # their vocabularies are the largest part of a window's memory
+        del features
         self._refine(work, placed, batch)
         self._follow_copies(work, placed)
         work.name_new_stories()
@@ -286,14 +286,11 @@ class StoryIndex:
         movable = [r for r in placed if r.via_copy is None]
         if len(movable) < 2:
             return
-        probes: dict[str, DocFeatures] = {}
         for _ in range(REFINE_PASSES):
             changed: set[str] = set()  # stories an article joined or left in this pass
             for rec in movable:
                 current = work.home[rec.id]
-                probe = probes.get(rec.id)
-                if probe is None:
-                    probe = probes[rec.id] = _probe(rec, batch[rec.id])
+                probe = _probe(rec, batch[rec.id])  # not kept: vocabularies are large
                 names = [
                     current,
                     *(s for s in work.candidates(rec, MAX_CANDIDATES) if s != current),
@@ -404,5 +401,5 @@ def _order(doc: IndexDocument) -> str:
 
 def _probe(rec: ArticleRecord, doc: IndexDocument | None) -> DocFeatures:
     """What the conflict rules read of an article already placed (its words, its people)."""
-    vocabulary = frozenset(words(doc.text)) if doc is not None else frozenset()
+    vocabulary = vocabulary_of(doc) if doc is not None else frozenset()
     return DocFeatures({}, rec.main_person, rec.persons, vocabulary, rec.day)

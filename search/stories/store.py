@@ -38,7 +38,7 @@ from search.stories.vectors import field_of, retrieval_keys
 
 # The tables' layout, and every parameter the stored numbers depend on (LSH bands, shingle
 # size): a file written with others cannot be extended, only rebuilt.
-SCHEMA_VERSION = f"2/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}"
+SCHEMA_VERSION = f"2/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

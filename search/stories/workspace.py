@@ -75,10 +75,7 @@ class Workspace:
             vec = dict(rec.vector)
             if rec.main_person:
                 vec[f"p:{rec.main_person}"] = 1.0  # its dot product: articles naming that person
-            changes = by_field({**rec.vector, **rec.counted_keys()})
-            found = _Derived(
-                vec, by_field(vec), split_fields(rec.vector), retrieval_keys(rec.vector), changes
-            )
+            found = _Derived(by_field(vec), split_fields(rec.vector), retrieval_keys(rec.vector))
             self._derived[rec.id] = found
         return found
 
@@ -159,7 +156,8 @@ class Workspace:
         self._load(stories)
         states = {s: st for s in stories if (st := self.states.get(s)) is not None and st.size}
         derived = self._of(rec)
-        committed = self.store.dots([s for s, st in states.items() if st.in_db], derived.vec)
+        in_db = [s for s, st in states.items() if st.in_db]
+        committed = self.store.dots(in_db, derived.flat()) if in_db else {}
         fits: dict[str, Fit] = {}
         for sid, st in states.items():
             dots = dict(committed.get(sid, {}))
@@ -181,7 +179,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = st.norms.get(name, 0.0) + 2.0 * dots.get(name, 0.0) + sq
-        _shift(st.delta, derived.changes, 1.0)
+        _shift(st.delta, rec, 1.0)
         st.size += 1
         st.dirty = True
         if rec.day is not None:
@@ -205,7 +203,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = max(st.norms.get(name, 0.0) - 2.0 * dots.get(name, 0.0) + sq, 0.0)
-        _shift(st.delta, derived.changes, -1.0)
+        _shift(st.delta, rec, -1.0)
         st.size -= 1
         st.dirty = st.shrank = True
         self.members[story].discard(rec.id)
@@ -258,17 +256,17 @@ class Workspace:
 class _Derived:
     """What scoring and updates read of an article, computed once per batch."""
 
-    vec: dict[str, float]  # its vector plus its main person's ``p:`` key
-    parts: dict[str, dict[str, float]]  # ``vec`` by field
+    parts: dict[str, dict[str, float]]  # its vector by field, plus its main person's ``p:``
     sq: dict[str, float]  # squared length of each field of its vector
     keys: list[str]  # retrieval keys
-    changes: dict[str, dict[str, float]]  # what it adds to a story's keys, by field
+
+    def flat(self) -> dict[str, float]:
+        """``parts`` as one prefixed vector."""
+        return {k: w for part in self.parts.values() for k, w in part.items()}
 
 
-def _shift(
-    delta: dict[str, dict[str, float]], changes: dict[str, dict[str, float]], sign: float
-) -> None:
-    for name, part in changes.items():
-        target = delta.setdefault(name, {})
-        for key, w in part.items():
-            target[key] = target.get(key, 0.0) + sign * w
+def _shift(delta: dict[str, dict[str, float]], rec: ArticleRecord, sign: float) -> None:
+    """Add (``sign`` 1) or take (-1) what an article brings to a story's keys."""
+    for key, w in (*rec.vector.items(), *rec.counted_keys().items()):
+        target = delta.setdefault(key.split(":", 1)[0], {})
+        target[key] = target.get(key, 0.0) + sign * w
