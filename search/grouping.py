@@ -1,10 +1,11 @@
 """Copies and stories at index time: the reindex pipeline's link to :mod:`search.stories`.
 
-Each batch the pipeline writes is placed first (``StoryIndex.assign_batch``, one SQLite
-transaction in ``index/stories.sqlite``), so every document is written once with its
-``copy_group`` and ``story``. Placing an article can rename the copy group of articles
-written earlier (an earlier-dated copy arrived late) and removing articles can too; those
-are rewritten after the run's commit (:func:`rewrite_groups`), like the alias pass.
+The pipeline places its articles before writing them, up to ``indexing.PLACE_SIZE`` at a
+time (``StoryIndex.assign_batch``, one SQLite transaction in ``index/stories.sqlite``), so
+every document is written once with its ``copy_group`` and ``story``. Placing an article
+can rename the copy group of articles written earlier (an earlier-dated copy arrived late)
+and removing articles can too; those are rewritten after the run's commit
+(:func:`rewrite_groups`), like the alias pass.
 
 The story file and the index commit separately. A run killed between the two leaves
 placements for articles the index does not hold yet; the next run reads those articles

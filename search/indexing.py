@@ -29,6 +29,7 @@ from search.models import (
     Article,
     Entities,
     FileProblem,
+    IndexDocument,
     RawArticle,
     ReindexReport,
     SearchRequest,
@@ -42,6 +43,11 @@ from search.workers import Extractor
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 256
+# Articles placed into stories in one call. Placement sees the articles of one call
+# together (it re-examines them against each other), so larger calls group better: on
+# ECB+ dev, B-cubed F1 0.903 placing each batch of 256 as it came, 0.920 in one call. The
+# batches wait (built, in memory: a few MB) until this many are ready, then are written.
+PLACE_SIZE = 4096
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
@@ -190,6 +196,7 @@ class _Pipeline:
         # sat half idle for ~10 s at each segment of a Reuters build.
         self.depth = max(1, workers) * 5
         self.pending: deque[tuple[list[Article], dict[str, Entities], list[str], Any]] = deque()
+        self.unplaced: list[IndexDocument] = []  # built, waiting for one placement call
 
     def push(self, articles: list[Article]) -> None:
         """Queue a batch: cached entities now, the rest sent to the extractor."""
@@ -207,6 +214,7 @@ class _Pipeline:
         """Write every queued batch."""
         while self.pending:
             self._write_oldest()
+        self._place_and_write()
 
     def close(self) -> None:
         """Stop the workers."""
@@ -221,18 +229,26 @@ class _Pipeline:
             self.cache.put_many(extracted)
             known.update(extracted)
         now = datetime.now(UTC)
-        docs = [
+        self.unplaced.extend(
             build_document(article, known[article.content_hash], self.aliases, indexed_at=now)
             for article in articles
-        ]
+        )
+        # Progress counts extracted articles: placing and writing them is the short part.
+        self.tracker.finished += len(articles)
+        self.tracker.emit()
+        if len(self.unplaced) >= PLACE_SIZE:
+            self._place_and_write()
+
+    def _place_and_write(self) -> None:
+        docs, self.unplaced = self.unplaced, []
+        if not docs:
+            return
         with _timed(self.report, "stories"):
             docs = grouping.place(self.stories, docs, self.regrouped)
         with _timed(self.report, "write"):
             for doc in docs:
                 self.writer.add(doc)
                 self.report.indexed += 1
-        self.tracker.finished += len(articles)
-        self.tracker.emit()
 
 
 @contextmanager

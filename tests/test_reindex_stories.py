@@ -153,3 +153,31 @@ def _id_of(service: SearchService, title: str, source: str | None = None) -> str
     hits = service.search_params(params).hits
     assert hits, title
     return hits[0].id
+
+
+def test_a_run_placed_in_several_calls_places_every_article(
+    service: SearchService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs larger than ``PLACE_SIZE`` place their articles in several calls."""
+    from search import indexing
+
+    folder = tmp_path / "news"
+    wire = _article("https://a.example/quake", "Quake kills 12 in Sumatra", QUAKE, 5, "Wire")
+    reprint = _article("https://b.example/q", "Quake kills 12 in Sumatra", QUAKE, 6, "Daily")
+    _write(folder, "a.jsonl", [wire, *_others(5)])
+    _write(folder, "b.jsonl", [reprint])
+    # Batches of 2 articles placed 3 at a time: the wire and its reprint in other calls.
+    monkeypatch.setattr(indexing, "BATCH_SIZE", 2)
+    monkeypatch.setattr(indexing, "PLACE_SIZE", 3)
+    report = service.reindex([folder], full=True)
+    assert report.indexed == 8
+
+    copies = [
+        service.article(i)
+        for i in (_id_of(service, "Quake kills 12 in Sumatra", s) for s in ("Wire", "Daily"))
+    ]
+    assert copies[0].copy_group == copies[1].copy_group == copies[0].id
+    assert copies[0].story == copies[1].story
+    everyone = service.search_params({"q": "", "group": "none", "page_size": "50"}).hits
+    assert len(everyone) == 8
+    assert all(service.article(h.id).story for h in everyone), "every article is placed"
