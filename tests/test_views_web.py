@@ -1,0 +1,196 @@
+"""The views' pages and JSON over a real Whoosh index (Flask test client): counts equal
+the searches their links run, 404/400 in the one error shape, escaping, no 500."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.views_docs import GORBACHEV, HOSTILE, KOHL, REAGAN, views_app  # noqa: F401
+from tests.web_fixtures import PageView
+
+
+@pytest.fixture()
+def vclient(views_app: Flask) -> FlaskClient:  # noqa: F811
+    """A test client of the views app."""
+    return views_app.test_client()
+
+
+def get_json(client: FlaskClient, url: str, status: int = 200) -> dict:
+    """GET an API URL, check the status, return the body."""
+    response = client.get(url)
+    assert response.status_code == status, response.data[:300]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert isinstance(body, dict)
+    return body
+
+
+def search_articles(client: FlaskClient, query: str) -> int:
+    """Matching articles of the search at ``/api/search?<query>`` (every copy)."""
+    return get_json(client, f"/api/search?{query}&group=none&per_page=1")["total"]
+
+
+def hrefs(html: str, css_class: str) -> list[str]:
+    """The hrefs of every <a> with ``css_class``."""
+    out = []
+    for tag in re.findall(r"<a\b[^>]*>", html):
+        if re.search(rf'class="[^"]*\b{css_class}\b', tag):
+            out.append(re.search(r'href="([^"]*)"', tag)[1].replace("&amp;", "&"))
+    return out
+
+
+def test_actor_json_matches_the_contract_and_the_searches(vclient: FlaskClient) -> None:
+    body = get_json(vclient, f"/api/actors/{quote(GORBACHEV)}")
+    assert body["ok"] is True and body["name"] == GORBACHEV and body["kind"] == "actor"
+    assert body["count"] == search_articles(vclient, f"actor={quote(GORBACHEV)}")
+    assert "Gorbachev" in body["aliases"]
+    assert set(body["timeline"]) >= {"interval", "buckets"}
+    assert all(set(b) >= {"key", "count"} for b in body["timeline"]["buckets"])
+    for item in body["co_actors"]:
+        assert set(item) >= {"value", "count", "lift"}
+        q = f"actor={quote(GORBACHEV)}&actor={quote(item['value'])}"
+        assert item["count"] == search_articles(vclient, q)
+    for item in body["co_countries"]:
+        q = f"actor={quote(GORBACHEV)}&country={item['value']}"
+        assert item["count"] == search_articles(vclient, q)
+    assert body["sources"] and all(set(s) == {"value", "count"} for s in body["sources"])
+
+
+def test_country_json_for_historical_codes(vclient: FlaskClient) -> None:
+    for code in ("SU", "YU", "CS", "DD"):
+        body = get_json(vclient, f"/api/countries/{code}")
+        assert body["code"] == code and body["kind"] == "country"
+        assert body["count"] == search_articles(vclient, f"country={code}")
+    assert get_json(vclient, "/api/countries/su")["code"] == "SU"
+
+
+def test_unknown_subjects_are_404_in_the_error_shape(vclient: FlaskClient) -> None:
+    for url in ["/api/actors/Nobody", "/api/countries/XX", "/api/countries/FR",
+                "/api/actors/%00", f"/api/actors/{'x' * 300}"]:
+        body = get_json(vclient, url, 404)
+        assert body["ok"] is False and body["status"] == 404 and body["error"]
+    assert vclient.get("/actors/Nobody").status_code == 404
+    page = vclient.get("/countries/XX")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_network_json_counts_equal_search_totals(vclient: FlaskClient) -> None:
+    for query in ["", "q=border", "country=SU", "source=AP&source=UPI", "from=1989"]:
+        body = get_json(vclient, f"/api/network?{query}")
+        assert body["ok"] is True
+        nodes = {n["id"]: n for n in body["nodes"]}
+        for node in body["nodes"]:
+            assert set(node) >= {"id", "kind", "count"}
+            extra = f"{node['kind']}={quote(node['value'])}"
+            assert node["count"] == search_articles(vclient, f"{query}&{extra}")
+        for edge in body["edges"]:
+            a, b = nodes[edge["source"]], nodes[edge["target"]]
+            extra = f"{a['kind']}={quote(a['value'])}&{b['kind']}={quote(b['value'])}"
+            assert edge["count"] == search_articles(vclient, f"{query}&{extra}") > 0
+    assert len(get_json(vclient, "/api/network?nodes=1")["nodes"]) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["nodes=0", "nodes=31", "nodes=x", "q=(((", "per_page=0", "country=XX", "from=1990&to=1980"],
+)
+def test_bad_network_parameters_are_400(vclient: FlaskClient, query: str) -> None:
+    body = get_json(vclient, f"/api/network?{query}", 400)
+    assert body["ok"] is False and body["error"]
+
+
+def test_actor_page_links_to_the_searches_it_counts(vclient: FlaskClient) -> None:
+    response = vclient.get(f"/actors/{quote(GORBACHEV)}")
+    assert response.status_code == 200
+    html = response.data.decode()
+    view = PageView(html)
+    assert view.scripts == 1 and view.event_handlers == 0  # app.js only
+    count = int(re.search(r'class="profile-count"[^>]*data-count="(\d+)"', html)[1])
+    assert count == search_articles(vclient, f"actor={quote(GORBACHEV)}")
+    # Each co-mention links to the combined search, whose total is the count shown.
+    for tag in re.findall(r'<a class="co-value"[^>]*>', html):
+        href = re.search(r'href="([^"]*)"', tag)[1].replace("&amp;", "&")
+        shown = int(re.search(r'data-count="(\d+)"', tag)[1])
+        assert urlsplit(href).path == "/"
+        params = parse_qs(urlsplit(href).query)
+        assert GORBACHEV in params["actor"]
+        assert shown == search_articles(vclient, urlsplit(href).query)
+    # Contiguous bars, each linking to the bucket's search; an empty year keeps its slot.
+    keys = re.findall(r'data-key="(\d{4})" data-count="(\d+)"', html)
+    assert [k for k, _ in keys] == ["1987", "1988", "1989"]
+    assert "undated article" in html
+    assert vclient.get(f"/actors/{quote(GORBACHEV)}?share=1").status_code == 200
+
+
+def test_aliases_and_country_names_redirect_to_the_canonical_page(vclient: FlaskClient) -> None:
+    response = vclient.get("/actors/Gorbachev")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/actors/Mikhail%20Gorbachev")
+    response = vclient.get("/countries/soviet%20union")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/countries/SU")
+
+
+def test_hostile_actor_name_is_text_everywhere(vclient: FlaskClient) -> None:
+    for url in [f"/actors/{quote(HOSTILE)}", f"/api/actors/{quote(HOSTILE)}", "/?q=hostile",
+                f"/actors/{quote(REAGAN)}", f"/compare?actor={quote(HOSTILE)}"]:
+        response = vclient.get(url)
+        assert response.status_code == 200, url
+        text = response.data.decode()
+        if response.mimetype == "text/html":  # JSON carries the name as a string
+            assert "<script>alert" not in text
+            assert PageView(text).event_handlers == 0
+
+
+def test_search_page_draws_the_network_with_links(vclient: FlaskClient) -> None:
+    html = vclient.get("/?q=border").data.decode()
+    assert 'class="network-chart"' in html
+    nodes = hrefs(html, "node")
+    assert nodes and all(urlsplit(h).path == "/" for h in nodes)
+    assert any(parse_qs(urlsplit(h).query).get("actor") == [KOHL] for h in nodes)
+    # Facet values and article pages link to the profiles.
+    assert "/actors/Helmut%20Kohl" in hrefs(html, "profile-link")
+    assert "/countries/DD" in hrefs(html, "profile-link")
+    article = vclient.get("/articles/d000000000000005").data.decode()
+    assert "/countries/DD" in hrefs(article, "profile-link")
+    assert "/actors/Helmut%20Kohl" in hrefs(article, "profile-link")
+    assert hrefs(html, "compare-link")
+
+
+def test_compare_page_and_json(vclient: FlaskClient) -> None:
+    url = f"/compare?actor={quote(GORBACHEV)}&actor={quote(REAGAN)}&s=" + quote("q=border&source=AP")
+    response = vclient.get(url)
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert html.count("<polyline") == 3
+    share = hrefs(html, "share-url")[0]
+    again = get_json(vclient, "/api/compare?" + urlsplit(share).query)
+    direct = get_json(vclient, "/api/compare?" + urlsplit(url).query)
+    assert again == direct
+    assert direct["interval"] == "year" and direct["keys"] == ["1987", "1988", "1989"]
+    for series in direct["series"]:
+        assert len(series["counts"]) == len(direct["keys"])
+        assert sum(series["counts"]) + series["undated"] == series["total"]
+    # Removing a series keeps the others.
+    removed = hrefs(html, "remove-series")[0]
+    assert len(get_json(vclient, "/api/compare?" + urlsplit(removed).query)["series"]) == 2
+
+
+@pytest.mark.parametrize(
+    "query", ["q=(((", "s=sort%3Dsideways", "country=XX", "&".join(f"q=w{i}" for i in range(7))]
+)
+def test_bad_comparisons_are_400(vclient: FlaskClient, query: str) -> None:
+    assert vclient.get(f"/compare?{query}").status_code == 400
+    body = get_json(vclient, f"/api/compare?{query}", 400)
+    assert body["ok"] is False
+
+
+def test_security_headers_on_the_new_pages(vclient: FlaskClient) -> None:
+    for url in [f"/actors/{quote(GORBACHEV)}", "/countries/SU", "/compare?q=talks", "/api/network"]:
+        response = vclient.get(url)
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert 'style="' not in response.data.decode()
