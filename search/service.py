@@ -166,10 +166,11 @@ class SearchService:
             raise QueryError(f"nodes must be between 1 and {MAX_NETWORK_NODES}, not {size}")
         return self.backend.network(request, size)
 
-    def profile(self, kind: NodeKind, value: str) -> Profile:
-        """An actor's or a country's profile (``search.views.profiles``); ``ProfileError``
-        (404) when no article mentions it."""
-        return build_profile(self, kind, value)
+    def profile(self, kind: NodeKind, value: str, *, share: bool = False) -> Profile:
+        """An actor's or a country's profile (``search.views.profiles``; ``share``: each
+        bucket's share of the archive's articles too); ``ProfileError`` (404) when no
+        article mentions it."""
+        return build_profile(self, kind, value, share=share)
 
     def compare(self, pairs: Sequence[tuple[str, str]]) -> Comparison:
         """Searches on one timeline, from ``(s|q|actor|country, value)`` pairs

@@ -16,18 +16,16 @@ from datetime import date
 
 import pytest
 
+from search.aliases import save_applied
 from search.backends.typesense.server import Cluster
 from search.errors import ProfileError, QueryError
-from search.models import SearchRequest
+from search.models import DateBucket, DateHistogram, SearchRequest
 from search.service import SearchService
 from search.views.coverage import key_start, rollup, shared_axis, span_keys
-from search.models import DateBucket, DateHistogram
 from search.views.records import NetworkNode
 from tests.test_backend_contract import ENGINES, Engine
 from tests.typesense_helpers import start_cluster
 from tests.views_docs import ALIASES, GORBACHEV, HOSTILE, KOHL, REAGAN, VIEW_DOCS, write_docs
-
-from search.aliases import save_applied
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +37,9 @@ def typesense_node() -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="module", params=ENGINES)
-def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+def service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SearchService:
     """A service over VIEW_DOCS (and the alias table) on the engine under test."""
     node = request.getfixturevalue("typesense_node") if request.param == "typesense" else None
     engine = Engine(request.param, tmp_path_factory.mktemp(f"views-{request.param}"), node)
@@ -61,7 +61,9 @@ def narrowed(request: SearchRequest, *nodes: NetworkNode) -> SearchRequest:
     countries = list(request.countries)
     for node in nodes:
         (actors if node.kind == "actor" else countries).append(node.value)
-    return replace(request, actors=tuple(dict.fromkeys(actors)), countries=tuple(dict.fromkeys(countries)))
+    return replace(
+        request, actors=tuple(dict.fromkeys(actors)), countries=tuple(dict.fromkeys(countries))
+    )
 
 
 def assert_contiguous(keys: list[str], interval: str) -> None:
@@ -86,7 +88,9 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: repr(r)[:60])
-def test_network_counts_equal_search_totals(service: SearchService, request_: SearchRequest) -> None:
+def test_network_counts_equal_search_totals(
+    service: SearchService, request_: SearchRequest
+) -> None:
     network = service.network(request_, 12)
     edges = {(e.source, e.target): e.count for e in network.edges}
     assert len(edges) == len(network.edges)
@@ -120,12 +124,14 @@ def test_value_counts_are_archive_counts(service: SearchService) -> None:
         "Nobody": 0,
     }
     countries = service.backend.value_counts("country", ["SU", "DD", "YU"])
-    assert countries == {c: articles(service, SearchRequest(countries=(c,))) for c in ("SU", "DD", "YU")}
+    assert countries == {
+        c: articles(service, SearchRequest(countries=(c,))) for c in ("SU", "DD", "YU")
+    }
     assert service.backend.value_counts("source", []) == {}
 
 
 def test_actor_profile_counts_equal_search_totals(service: SearchService) -> None:
-    profile = service.profile("actor", GORBACHEV)
+    profile = service.profile("actor", GORBACHEV, share=True)
     base = SearchRequest(actors=(GORBACHEV,))
     assert profile.value == GORBACHEV and profile.kind == "actor"
     assert profile.count == articles(service, base) == 8
@@ -156,6 +162,7 @@ def test_actor_profile_counts_equal_search_totals(service: SearchService) -> Non
         (h.published for h in profile.latest), key=lambda d: (d is not None, d), reverse=True
     )
     assert [h.story.id for h in profile.stories if h.story] == ["d000000000000001"]
+    assert all(b.of_all is None for b in service.profile("actor", GORBACHEV).timeline.buckets)
 
 
 def test_country_profiles_of_historical_codes(service: SearchService) -> None:
@@ -181,8 +188,14 @@ def test_profile_names_resolve_and_unknown_ones_are_404(service: SearchService) 
     assert service.profile("actor", "Gorbachev").value == GORBACHEV  # the alias table
     assert service.profile("actor", "mikhail gorbachev").value == GORBACHEV  # any case
     assert service.profile("actor", HOSTILE).count == 1
-    for kind, name in [("actor", "Nobody At All"), ("country", "XX"), ("country", "FR"),
-                       ("actor", ""), ("actor", "x" * 500), ("actor", "a\x00b")]:
+    for kind, name in [
+        ("actor", "Nobody At All"),
+        ("country", "XX"),
+        ("country", "FR"),
+        ("actor", ""),
+        ("actor", "x" * 500),
+        ("actor", "a\x00b"),
+    ]:
         with pytest.raises(ProfileError) as err:
             service.profile(kind, name)  # type: ignore[arg-type]
         assert err.value.status == 404
@@ -193,7 +206,10 @@ def test_comparison_series_equal_search_totals(service: SearchService) -> None:
         [("actor", GORBACHEV), ("q", "border"), ("s", "country=US&from=1987"), ("country", "YU")]
     )
     assert [s.label for s in comparison.series] == [
-        f"actor: {GORBACHEV}", "border", "country: United States · 1987 to …", "country: Yugoslavia"
+        f"actor: {GORBACHEV}",
+        "border",
+        "country: United States · 1987 to …",
+        "country: Yugoslavia",
     ]
     assert comparison.interval == "year"
     assert list(comparison.keys) == ["1987", "1988", "1989", "1990", "1991"]
@@ -214,7 +230,10 @@ def test_comparison_series_equal_search_totals(service: SearchService) -> None:
 def test_span_keys_are_contiguous_across_year_ends() -> None:
     assert span_keys("1987-11", "1988-02", "month") == ["1987-11", "1987-12", "1988-01", "1988-02"]
     assert span_keys("1988-02-27", "1988-03-01", "day") == [
-        "1988-02-27", "1988-02-28", "1988-02-29", "1988-03-01"
+        "1988-02-27",
+        "1988-02-28",
+        "1988-02-29",
+        "1988-03-01",
     ]
     assert span_keys("1987-03-05", "1990-01", "year") == ["1987", "1988", "1989", "1990"]
     assert span_keys("1990", "1987", "year") == []

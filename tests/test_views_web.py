@@ -70,8 +70,13 @@ def test_country_json_for_historical_codes(vclient: FlaskClient) -> None:
 
 
 def test_unknown_subjects_are_404_in_the_error_shape(vclient: FlaskClient) -> None:
-    for url in ["/api/actors/Nobody", "/api/countries/XX", "/api/countries/FR",
-                "/api/actors/%00", f"/api/actors/{'x' * 300}"]:
+    for url in [
+        "/api/actors/Nobody",
+        "/api/countries/XX",
+        "/api/countries/FR",
+        "/api/actors/%00",
+        f"/api/actors/{'x' * 300}",
+    ]:
         body = get_json(vclient, url, 404)
         assert body["ok"] is False and body["status"] == 404 and body["error"]
     assert vclient.get("/actors/Nobody").status_code == 404
@@ -124,7 +129,11 @@ def test_actor_page_links_to_the_searches_it_counts(vclient: FlaskClient) -> Non
     keys = re.findall(r'data-key="(\d{4})" data-count="(\d+)"', html)
     assert [k for k, _ in keys] == ["1987", "1988", "1989"]
     assert "undated article" in html
-    assert vclient.get(f"/actors/{quote(GORBACHEV)}?share=1").status_code == 200
+    shared = vclient.get(f"/actors/{quote(GORBACHEV)}?share=1").data.decode()
+    assert "of all articles" in shared and "% of " in shared
+    assert vclient.get(f"/actors/{quote(GORBACHEV)}?share=2").status_code == 400
+    body = get_json(vclient, f"/api/actors/{quote(GORBACHEV)}?share=1")
+    assert all(b["of_all"] >= b["count"] for b in body["timeline"]["buckets"])
 
 
 def test_aliases_and_country_names_redirect_to_the_canonical_page(vclient: FlaskClient) -> None:
@@ -136,8 +145,13 @@ def test_aliases_and_country_names_redirect_to_the_canonical_page(vclient: Flask
 
 
 def test_hostile_actor_name_is_text_everywhere(vclient: FlaskClient) -> None:
-    for url in [f"/actors/{quote(HOSTILE)}", f"/api/actors/{quote(HOSTILE)}", "/?q=hostile",
-                f"/actors/{quote(REAGAN)}", f"/compare?actor={quote(HOSTILE)}"]:
+    for url in [
+        f"/actors/{quote(HOSTILE)}",
+        f"/api/actors/{quote(HOSTILE)}",
+        "/?q=hostile",
+        f"/actors/{quote(REAGAN)}",
+        f"/compare?actor={quote(HOSTILE)}",
+    ]:
         response = vclient.get(url)
         assert response.status_code == 200, url
         text = response.data.decode()
@@ -162,7 +176,9 @@ def test_search_page_draws_the_network_with_links(vclient: FlaskClient) -> None:
 
 
 def test_compare_page_and_json(vclient: FlaskClient) -> None:
-    url = f"/compare?actor={quote(GORBACHEV)}&actor={quote(REAGAN)}&s=" + quote("q=border&source=AP")
+    url = f"/compare?actor={quote(GORBACHEV)}&actor={quote(REAGAN)}&s=" + quote(
+        "q=border&source=AP"
+    )
     response = vclient.get(url)
     assert response.status_code == 200
     html = response.data.decode()
@@ -194,3 +210,10 @@ def test_security_headers_on_the_new_pages(vclient: FlaskClient) -> None:
         response = vclient.get(url)
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert 'style="' not in response.data.decode()
+
+
+@pytest.mark.parametrize("name", ['"', "--", "%2F", ".", "..", " ", "Ü"])
+def test_odd_actor_names_are_404_not_500(vclient: FlaskClient, name: str) -> None:
+    """Names of punctuation only once crashed the alias lookup (schemathesis found it)."""
+    assert vclient.get(f"/api/actors/{quote(name)}").status_code in (404, 308)
+    assert vclient.get(f"/actors/{quote(name)}").status_code in (404, 308)

@@ -190,7 +190,9 @@ def comparison_lines(comparison: Comparison) -> tuple[tuple[Line, ...], int]:
     for i, series in enumerate(comparison.series):
         xy = [
             (
-                round(LINE_PAD + (k * step if len(keys) > 1 else (LINE_WIDTH - 2 * LINE_PAD) / 2), 1),
+                round(
+                    LINE_PAD + (k * step if len(keys) > 1 else (LINE_WIDTH - 2 * LINE_PAD) / 2), 1
+                ),
                 round(LINE_HEIGHT - LINE_PAD - c * scale, 1),
             )
             for k, c in enumerate(series.counts)

@@ -46,11 +46,19 @@ def profile_url(kind: str, value: str) -> str:
     return url_for("views.actor_page", name=value)
 
 
+def _share() -> bool:
+    """``share=1``: each timeline bucket's share of the archive's articles too."""
+    text = request.args.get("share") or "0"
+    if text not in ("0", "1"):
+        raise QueryError(f"share must be 0 or 1, not {text!r}")
+    return text == "1"
+
+
 def _profile_page(kind: NodeKind, value: str) -> Any:
-    profile = get_service().profile(kind, value)
+    share = _share()
+    profile = get_service().profile(kind, value, share=share)
     if profile.value != value:
         return redirect(profile_url(kind, profile.value) + _query_suffix(), code=302)
-    share = request.args.get("share") == "1"
     state = SearchState(subject_request(kind, profile.value))
     return render_template(
         "profile.html",
@@ -80,14 +88,14 @@ def country_page(code: str) -> Any:
 
 @bp.get("/api/actors/<path:name>")
 def actor_json(name: str) -> Response:
-    """An actor's profile as JSON."""
-    return jsonify(profile_json(get_service().profile("actor", name)))
+    """An actor's profile as JSON (``share=1``: buckets' shares of the archive too)."""
+    return jsonify(profile_json(get_service().profile("actor", name, share=_share())))
 
 
 @bp.get("/api/countries/<code>")
 def country_json(code: str) -> Response:
     """A country's profile as JSON."""
-    return jsonify(profile_json(get_service().profile("country", code)))
+    return jsonify(profile_json(get_service().profile("country", code, share=_share())))
 
 
 @bp.get("/api/network")

@@ -82,9 +82,7 @@ def span_keys(first: str, last: str, interval: Interval) -> list[str]:
     return [(start + timedelta(days=n)).isoformat() for n in range((stop - start).days + 1)]
 
 
-def contiguous(
-    dates: DateHistogram, of_all: Mapping[str, int] | None = None
-) -> Coverage:
+def contiguous(dates: DateHistogram, of_all: Mapping[str, int] | None = None) -> Coverage:
     """``dates`` with a bucket for every key between its first and last (zeros filled);
     ``of_all`` (the archive's counts at the same interval) gives each bucket's share."""
     counts = {b.key: b.count for b in dates.buckets if b.count}
@@ -93,9 +91,7 @@ def contiguous(
     ordered = sorted(counts)
     keys = span_keys(ordered[0], ordered[-1], dates.interval)
     buckets = tuple(
-        CoverageBucket(
-            key, counts.get(key, 0), None if of_all is None else int(of_all.get(key, 0))
-        )
+        CoverageBucket(key, counts.get(key, 0), None if of_all is None else int(of_all.get(key, 0)))
         for key in keys
     )
     return Coverage(dates.interval, buckets, dates.undated)

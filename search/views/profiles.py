@@ -80,8 +80,13 @@ def _co_values(
     return tuple(out)
 
 
-def build_profile(service: SearchService, kind: NodeKind, value: str) -> Profile:
-    """The profile of an actor or a country; ``ProfileError`` when no article names it."""
+def build_profile(
+    service: SearchService, kind: NodeKind, value: str, *, share: bool = False
+) -> Profile:
+    """The profile of an actor or a country; ``ProfileError`` when no article names it.
+
+    ``share`` also counts the archive's articles per bucket (one more search, over the
+    whole archive in the timeline's span), so each bucket has its share of them."""
     if kind not in KINDS:
         raise ProfileError(f"no profile of kind {kind!r}: use actor or country")
     subject = resolve(service, kind, value)
@@ -95,7 +100,7 @@ def build_profile(service: SearchService, kind: NodeKind, value: str) -> Profile
     subject = _spelling(main, facet, subject)
     archive = service.backend.count()
     timeline = contiguous(main.dates)
-    if timeline.buckets:
+    if share and timeline.buckets:
         # The archive's articles per bucket, at the same interval (the same span gives
         # the same interval; if the archive's span in the range is longer, no shares).
         first, last = timeline.buckets[0].key, timeline.buckets[-1].key

@@ -7,7 +7,7 @@ from typing import Any
 
 from search.facets import country_label
 from search.serialize import hit_json, request_json
-from search.views.records import CoValue, Comparison, Coverage, Network, NetworkNode, Profile
+from search.views.records import Comparison, CoValue, Coverage, Network, NetworkNode, Profile
 
 
 def node_label(node: NetworkNode) -> str:
@@ -28,7 +28,9 @@ def network_json(network: Network) -> dict[str, Any]:
             }
             for n in network.nodes
         ],
-        "edges": [{"source": e.source, "target": e.target, "count": e.count} for e in network.edges],
+        "edges": [
+            {"source": e.source, "target": e.target, "count": e.count} for e in network.edges
+        ],
     }
 
 

@@ -94,8 +94,6 @@ def edges(
         ]
         for (i, j), answer in zip(missing, many(pair_searches), strict=True):
             counts[i, j] = int(answer.get("found") or 0)
-    out = [
-        NetworkEdge(nodes[i].id, nodes[j].id, c) for (i, j), c in counts.items() if c > 0
-    ]
+    out = [NetworkEdge(nodes[i].id, nodes[j].id, c) for (i, j), c in counts.items() if c > 0]
     out.sort(key=lambda e: (-e.count, e.source, e.target))
     return Network(nodes, tuple(out))

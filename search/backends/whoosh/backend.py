@@ -33,7 +33,13 @@ from search.backends.whoosh import columns as cols_mod
 from search.backends.whoosh.columns import DocColumns
 from search.backends.whoosh.network import network as co_network
 from search.backends.whoosh.schema import decode_facets, from_stored
-from search.backends.whoosh.searching import result_docs, run_search, to_whoosh
+from search.backends.whoosh.searching import (
+    LAST_RESULT,
+    result_docs,
+    result_key,
+    run_search,
+    to_whoosh,
+)
 from search.backends.whoosh.store import GenerationStore
 from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
@@ -292,8 +298,15 @@ class WhooshBackend:
         articles naming each pair of them (``search.backends.whoosh.network``)."""
 
         def run(snap: _Snapshot) -> Network:
-            parsed = to_whoosh(request.query, snap.searcher.schema) if request.query else None
-            _, docs = result_docs(snap.searcher, snap.columns, request, parsed, {})
+            # The search page asks for the network of the result it has just searched:
+            # the snapshot keeps that result's documents, so the query is not run twice.
+            last = snap.cache.get(LAST_RESULT)
+            if last is not None and last[0] == result_key(request):
+                docs = last[1]
+            else:
+                schema = snap.searcher.schema
+                parsed = to_whoosh(request.query, schema) if request.query else None
+                _, docs = result_docs(snap.searcher, snap.columns, request, parsed, {})
             return co_network(snap.columns, docs, size)
 
         return self._read(run)

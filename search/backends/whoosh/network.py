@@ -66,7 +66,9 @@ def network(cols: DocColumns, docs: IntArray, size: int) -> Network:
         bits = bit_of[ids]
         keep = bits >= 0
         # A value counts once per document (the columns hold no duplicates), so OR = sum.
-        np.bitwise_or.at(masks, rows[keep], np.left_shift(np.uint64(1), bits[keep].astype(np.uint64)))
+        np.bitwise_or.at(
+            masks, rows[keep], np.left_shift(np.uint64(1), bits[keep].astype(np.uint64))
+        )
     if len(nodes) < 2:
         return Network(tuple(nodes), ())
     combos, weights = np.unique(masks[masks != 0], return_counts=True)

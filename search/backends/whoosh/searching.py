@@ -88,6 +88,7 @@ def run_search(
     memo: Memo = {}  # postings read once per query, for the document set and the scores
     parsed = to_whoosh(request.query, searcher.schema) if request.query else None
     matched, docs = result_docs(searcher, cols, request, parsed, memo)
+    cache[LAST_RESULT] = (result_key(request), docs)  # for a network of the same result
     articles = int(len(docs))
     # The request layer validates paging; a backend must still not crash on odd values.
     start = max(0, request.offset)
@@ -133,6 +134,16 @@ def run_search(
         suggestion=suggestion,
         articles=articles,
     )
+
+
+# The cache slot holding the last search's result (its key and live filtered docnums).
+LAST_RESULT = "last_result"
+
+
+def result_key(request: SearchRequest) -> tuple[object, ...]:
+    """What decides a request's result (not its page, sort, grouping or facet size)."""
+    r = request
+    return (r.q, r.actors, r.countries, r.sources, r.date_from, r.date_to, r.stories, r.copy_groups)
 
 
 def result_docs(
