@@ -136,8 +136,9 @@ def graph_layout(network: Network, state: SearchState) -> Graph:
             y=round(y, 1),
             r=round(4 + 12 * math.sqrt(node.count / peak), 1),
             label_x=round(centre + label_r * cos, 1),
-            label_y=round(centre + label_r * sin + 4, 1),
-            anchor="start" if cos >= -1e-9 else "end",
+            label_y=round(centre + label_r * sin + (4 if abs(cos) >= 0.26 else 8 * sin), 1),
+            # Labels beside the circle; above and below it, centred (they would overlap).
+            anchor="middle" if abs(cos) < 0.26 else ("start" if cos > 0 else "end"),
             href=state.add(node.kind, node.value),
         )
     drawn = network.edges[:MAX_EDGES_DRAWN]
