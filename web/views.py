@@ -10,7 +10,7 @@ one error shape (``web/errors.py``).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
@@ -40,10 +40,10 @@ def _nodes() -> int:
 
 
 def profile_url(kind: str, value: str) -> str:
-    """The page of an actor or a country."""
-    if kind == "country":
-        return url_for("views.country_page", code=value)
-    return url_for("views.actor_page", name=value)
+    """The page of an actor or a country (built by hand: a profile page links to ~30
+    others, and ``url_for`` cost ~0.2 ms each)."""
+    prefix = "/countries/" if kind == "country" else "/actors/"
+    return request.script_root + prefix + quote(value, safe="")
 
 
 def _share() -> bool:

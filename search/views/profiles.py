@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 CO_VALUES = 15  # actors and countries listed as mentioned with the subject
 SOURCES = 10
 LATEST = 10
-STORY_ROWS = 10
+STORY_ROWS = 5
 MAX_NAME_CHARS = 200
 KINDS: tuple[NodeKind, ...] = ("actor", "country")
 
