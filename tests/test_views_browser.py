@@ -144,3 +144,22 @@ def test_compare_page_adds_series_by_keyboard(tab) -> None:  # noqa: ANN001
         ".compare-chart polyline", "els => els.map(e => e.getAttribute('points'))"
     )
     assert again == points
+
+
+def test_views_fit_a_phone(browser, views_live_url: str) -> None:  # noqa: ANN001, F811
+    """No page of the views scrolls sideways on a 390-pixel screen."""
+    context = browser.new_context(
+        base_url=views_live_url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    for url in (
+        f"/actors/{quote(GORBACHEV)}",
+        "/countries/SU",
+        "/?q=talks",
+        f"/compare?actor={quote(GORBACHEV)}&q=border",
+    ):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    page.goto(f"/actors/{quote(GORBACHEV)}")
+    page.screenshot(path=str(ARTIFACTS / "actor-phone.png"), full_page=True)
+    context.close()
