@@ -217,3 +217,30 @@ def test_odd_actor_names_are_404_not_500(vclient: FlaskClient, name: str) -> Non
     """Names of punctuation only once crashed the alias lookup (schemathesis found it)."""
     assert vclient.get(f"/api/actors/{quote(name)}").status_code in (404, 308)
     assert vclient.get(f"/actors/{quote(name)}").status_code in (404, 308)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/compare?s=%00",
+        "/compare?s=" + "q%3D" + "a" * 3000,
+        "/compare?s=%25%25%25&q=%E2%80%AE",
+        "/compare?s=story%3D" + "x" * 300,
+        "/api/compare?actor=" + "%00" * 5,
+        "/actors/%E2%80%AE",
+        "/countries/%00",
+        "/countries/" + "Z" * 300,
+        "/api/network?nodes=1e9",
+        "/api/network?q=*",
+        "/api/network?q=actor%3A%22%22",
+        "/api/network?story=x&copy=y",
+        "/api/actors/a?share=yes",
+        "/actors/" + quote(GORBACHEV) + "?share=%00",
+    ],
+)
+def test_hostile_view_requests_are_4xx_or_fine(vclient: FlaskClient, url: str) -> None:
+    """No input makes a view answer 500; a 4xx says why."""
+    response = vclient.get(url)
+    assert response.status_code < 500, (url, response.data[:300])
+    if response.status_code >= 400 and url.startswith("/api/"):
+        assert response.get_json()["error"]
