@@ -271,7 +271,16 @@ class TypesenseBackend:
         base: dict[str, Any] = {"q": tq.q, **TEXT_PARAMS}
         base["prefix"] = "true" if tq.prefix else "false"
         filters = request_filters(request) + tq.filters
-        return network_mod.edges(self._many("network"), base, filters, tuple(nodes))
+
+        def pair_searches(searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answers: list[dict[str, Any]] = []
+            for start in range(0, len(searches), network_mod.PAIRS_PER_POST):
+                part = searches[start : start + network_mod.PAIRS_PER_POST]
+                batch = [{"collection": self.alias, **params} for params in part]
+                answers += self._post_searches(batch, "network")
+            return answers
+
+        return network_mod.edges(pair_searches, base, filters, tuple(nodes))
 
     def _many(self, what: str) -> facets.Many:
         """``_search_many`` with ``what`` bound (for the facets and listing modules)."""
