@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.views_docs import GORBACHEV, HOSTILE, KOHL, REAGAN, views_app  # noqa: F401
 from tests.web_fixtures import PageView
+from web import create_app
 
 
 @pytest.fixture()
@@ -244,3 +245,24 @@ def test_hostile_view_requests_are_4xx_or_fine(vclient: FlaskClient, url: str) -
     assert response.status_code < 500, (url, response.data[:300])
     if response.status_code >= 400 and url.startswith("/api/"):
         assert response.get_json()["error"]
+
+
+def test_network_page_lists_the_strongest_pairs(vclient: FlaskClient) -> None:
+    html = vclient.get("/network?q=talks&nodes=5").data.decode()
+    assert 'class="network-chart"' in html
+    pairs = re.findall(r'<a class="pair" href="([^"]*)" data-count="(\d+)"', html)
+    assert pairs
+    counts = [int(c) for _, c in pairs]
+    assert counts == sorted(counts, reverse=True)
+    for href, count in pairs:
+        assert search_articles(vclient, urlsplit(href.replace("&amp;", "&")).query) == int(count)
+    assert vclient.get("/network?nodes=0").status_code == 400
+    assert "Fewer than two" in vclient.get("/network?q=nothingmatcheshere").data.decode()
+
+
+def test_search_page_links_to_the_network_when_not_inline(views_app: Flask) -> None:  # noqa: F811
+    """``NETWORK_INLINE=0`` (the default on Typesense): a link instead of the graph."""
+    app = create_app({"SETTINGS": views_app.config["SETTINGS"], "NETWORK_INLINE": "0"})
+    html = app.test_client().get("/?q=talks").data.decode()
+    assert 'class="network-chart"' not in html
+    assert hrefs(html, "network-page") == ["/network?q=talks"]

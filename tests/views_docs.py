@@ -4,13 +4,19 @@ story, a hostile actor name, and an alias in the applied alias table."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
+from flask import Flask
 
 from search.aliases import AliasTable, save_applied
 from search.models import IndexDocument
 from search.service import SearchService
 from search.settings import Settings
+from web import create_app
 
 GORBACHEV = "Mikhail Gorbachev"
 REAGAN = "Ronald Reagan"
@@ -150,14 +156,6 @@ def write_docs(service: SearchService) -> None:
 
 
 # -- web fixtures (import them into a test module to use them) --------------------------
-
-import threading  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-from flask import Flask  # noqa: E402
-
-from web import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")

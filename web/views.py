@@ -12,11 +12,22 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from search.errors import QueryError
 from search.models import SearchRequest
 from search.params import parse_search_params
+from search.service import NETWORK_NODES
 from search.views.profiles import subject_request
 from search.views.records import Network, NodeKind
 from search.views.serialize import comparison_json, network_json, profile_json
@@ -32,7 +43,7 @@ def _nodes() -> int:
     """The ``nodes`` parameter (actors and countries each) of a network."""
     text = request.args.get("nodes") or ""
     if not text:
-        return 12
+        return NETWORK_NODES
     try:
         return int(text)
     except ValueError as e:
@@ -145,10 +156,32 @@ def compare_api() -> Response:
     return jsonify(comparison_json(get_service().compare(_series_pairs())))
 
 
-def network_of(search: SearchRequest) -> Any:
+def network_of(search: SearchRequest, nodes: int = NETWORK_NODES) -> Any:
     """The laid-out network of a search (for the search page's graph)."""
-    network: Network = get_service().network(search)
+    network: Network = get_service().network(search, nodes)
     return graph_layout(network, SearchState(search))
+
+
+def network_inline() -> bool:
+    """Whether the search page draws its graph (``NETWORK_INLINE``; by default on the
+    embedded Whoosh index, where it costs a few milliseconds; on Typesense a network is
+    a search per pair of nodes, so the search page links to ``/network`` instead)."""
+    setting = current_app.config.get("NETWORK_INLINE")
+    if setting is None:
+        return get_service().settings.backend == "whoosh"
+    return str(setting).lower() not in ("0", "false", "no", "")
+
+
+@bp.get("/network")
+def network_page() -> Any:
+    """A search's who-with-whom graph on a page of its own, with its strongest pairs."""
+    try:
+        search = parse_search_params(request_params())
+        graph = network_of(search, _nodes())
+    except QueryError as e:
+        return render_template("network.html", graph=None, error=str(e), state=None), 400
+    state = SearchState(search)
+    return render_template("network.html", graph=graph, error=None, state=state)
 
 
 def init_app(app: Flask) -> None:
@@ -156,4 +189,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(profile_url, "profile_url")
     app.add_template_global(network_of, "network_of")
+    app.add_template_global(network_inline, "network_inline")
     app.add_template_global(with_both, "with_both")
