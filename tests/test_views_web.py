@@ -266,3 +266,9 @@ def test_search_page_links_to_the_network_when_not_inline(views_app: Flask) -> N
     html = app.test_client().get("/?q=talks").data.decode()
     assert 'class="network-chart"' not in html
     assert hrefs(html, "network-page") == ["/network?q=talks"]
+
+
+def test_story_page_links_to_profiles(vclient: FlaskClient) -> None:
+    html = vclient.get("/stories/d000000000000001").data.decode()
+    assert "/actors/Mikhail%20Gorbachev" in hrefs(html, "profile-link")
+    assert "/countries/SU" in hrefs(html, "profile-link")
