@@ -20,6 +20,7 @@ BAR_HEIGHT = 120
 MAX_BAR = 40
 GRAPH_SIZE = 560  # the network's square viewBox
 GRAPH_RADIUS = 170
+GRAPH_MARGIN = 40  # above and below the circle, for the labels
 MAX_EDGES_DRAWN = 120
 LINE_WIDTH = 600
 LINE_HEIGHT = 200
@@ -114,6 +115,12 @@ class Graph:
     edges: tuple[GraphEdge, ...]
     size: int = GRAPH_SIZE
 
+    @property
+    def view_box(self) -> str:
+        """The drawn square's rows that hold the circle and its labels (no empty bands)."""
+        top = GRAPH_SIZE / 2 - GRAPH_RADIUS - GRAPH_MARGIN
+        return f"0 {top:g} {GRAPH_SIZE} {2 * (GRAPH_RADIUS + GRAPH_MARGIN):g}"
+
 
 def graph_layout(network: Network, state: SearchState) -> Graph:
     """Nodes on a circle (actors, then countries, each by count), node area by count,
@@ -136,9 +143,9 @@ def graph_layout(network: Network, state: SearchState) -> Graph:
             y=round(y, 1),
             r=round(4 + 12 * math.sqrt(node.count / peak), 1),
             label_x=round(centre + label_r * cos, 1),
-            label_y=round(centre + label_r * sin + (4 if abs(cos) >= 0.26 else 8 * sin), 1),
-            # Labels beside the circle; above and below it, centred (they would overlap).
-            anchor="middle" if abs(cos) < 0.26 else ("start" if cos > 0 else "end"),
+            label_y=round(centre + label_r * sin + (4 if abs(cos) >= 0.1 else 6 * sin), 1),
+            # Labels beside the circle; at its very top and bottom, centred above or below.
+            anchor="middle" if abs(cos) < 0.1 else ("start" if cos > 0 else "end"),
             href=state.add(node.kind, node.value),
         )
     drawn = network.edges[:MAX_EDGES_DRAWN]
