@@ -100,6 +100,15 @@ def test_country_page_of_a_historical_code(tab) -> None:  # noqa: ANN001
     with tab.expect_navigation():
         tab.click(f'a.co-value[data-value="{KOHL}"]')
     assert params(tab.url) == {"country": ["DD"], "actor": [KOHL]}
+    tab.go_back()
+    # Keyboard: the first day's bar opens that day's articles naming East Germany.
+    tab_to(tab, ".coverage-chart a.bar")
+    key = tab.evaluate("document.activeElement.dataset.key")
+    bar = int(tab.evaluate("document.activeElement.dataset.count"))
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    assert params(tab.url) == {"country": ["DD"], "from": [key], "to": [key]}
+    assert total(tab) == bar
     # From a search's facet to a country's page and back to the search by keyboard.
     tab.goto("/?q=talks")
     with tab.expect_navigation():
@@ -163,3 +172,17 @@ def test_views_fit_a_phone(browser, views_live_url: str) -> None:  # noqa: ANN00
     page.goto(f"/actors/{quote(GORBACHEV)}")
     page.screenshot(path=str(ARTIFACTS / "actor-phone.png"), full_page=True)
     context.close()
+
+
+def test_network_page_pairs_by_keyboard(tab) -> None:  # noqa: ANN001
+    tab.goto("/network?q=talks")
+    assert tab.locator(".network-chart a.node").count() >= 4
+    tab.screenshot(path=str(ARTIFACTS / "network-page.png"), full_page=True)
+    tab_to(tab, "a.pair")
+    count = int(tab.evaluate("document.activeElement.dataset.count"))
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    chosen = params(tab.url)
+    named = chosen.get("actor", []) + chosen.get("country", [])
+    assert chosen["q"] == ["talks"] and len(named) == 2
+    assert total(tab) == count
