@@ -251,3 +251,42 @@ def test_shared_axis_rolls_finer_histograms_up() -> None:
     long = DateHistogram("day", (DateBucket("1987-01-01", 1), DateBucket("1987-02-28", 1)))
     far = DateHistogram("day", (DateBucket("1988-12-31", 1),))
     assert shared_axis([long, far])[0] in ("month", "year")
+
+
+@pytest.mark.slow
+def test_engines_agree_on_networks_and_profiles(
+    typesense_node: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Over the same articles, Whoosh and Typesense draw the same networks of filter-only
+    searches and the same profiles (text queries differ only where the engines match
+    different words: docs/operations.md)."""
+    services = {}
+    for name, node in (("whoosh", None), ("typesense", typesense_node)):
+        engine = Engine(name, tmp_path_factory.mktemp(f"parity-{name}"), node)
+        services[name] = svc = engine.service()
+        write_docs(svc)
+        svc.settings.index_dir.mkdir(parents=True, exist_ok=True)
+        save_applied(svc.settings.index_dir, ALIASES)
+    whoosh, typesense = services["whoosh"], services["typesense"]
+    for request in (
+        SearchRequest(),
+        SearchRequest(countries=("SU",)),
+        SearchRequest(sources=("AP",)),
+    ):
+        assert whoosh.network(request, 12) == typesense.network(request, 12)
+    for kind, value in (
+        ("actor", GORBACHEV),
+        ("actor", REAGAN),
+        ("country", "DD"),
+        ("country", "US"),
+    ):
+        a, b = whoosh.profile(kind, value, share=True), typesense.profile(kind, value, share=True)  # type: ignore[arg-type]
+        assert (a.value, a.count, a.aliases, a.timeline, a.co_actors, a.co_countries) == (
+            b.value,
+            b.count,
+            b.aliases,
+            b.timeline,
+            b.co_actors,
+            b.co_countries,
+        )
+        assert [h.id for h in a.latest] == [h.id for h in b.latest]
