@@ -179,6 +179,8 @@ def test_country_profiles_of_historical_codes(service: SearchService) -> None:
         timeline = profile.timeline
         assert_contiguous([b.key for b in timeline.buckets], timeline.interval)
     assert service.profile("country", "Soviet Union").value == "SU"
+    assert {"ussr", "soviet"} <= set(service.profile("country", "SU").aliases)
+    assert "soviet union" not in service.profile("country", "SU").aliases  # its own name
     dd = service.profile("country", "dd")
     assert dd.label == "East Germany" and dd.timeline.interval == "day"
     assert [b.key for b in dd.timeline.buckets] == ["1989-11-09", "1989-11-10"]

@@ -10,11 +10,13 @@ archive's articles, count(B) over the whole archive (``Backend.value_counts``).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from search.errors import ProfileError, QueryError
 from search.facets import country_label, normalize_country
 from search.models import FacetValue, SearchPage, SearchRequest
+from search.places import places
 from search.views.coverage import contiguous, key_end, key_start
 from search.views.records import CoValue, NodeKind, Profile
 
@@ -27,6 +29,23 @@ LATEST = 10
 STORY_ROWS = 5
 MAX_NAME_CHARS = 200
 KINDS: tuple[NodeKind, ...] = ("actor", "country")
+# Entries of the place table shown as a country's other names (not its cities).
+# Names first, then demonyms, then metonyms; abbreviations are mostly US states ("ala").
+COUNTRY_ALIAS_KINDS = ("name", "alt", "demonym", "metonym")
+MAX_COUNTRY_ALIASES = 12
+
+
+@lru_cache(maxsize=512)
+def country_aliases(code: str) -> tuple[str, ...]:
+    """Other names the extraction reads as country ``code`` (names, demonyms, metonyms
+    such as "the Kremlin"; the place table keeps them lower-cased), its own name left out."""
+    own = country_label(code).casefold()
+    found = sorted(
+        (COUNTRY_ALIAS_KINDS.index(place.kind), name)
+        for name, place in places().items()
+        if place.code == code and place.kind in COUNTRY_ALIAS_KINDS and name != own
+    )
+    return tuple(name for _, name in found[:MAX_COUNTRY_ALIASES])
 
 
 def subject_request(kind: NodeKind, value: str) -> SearchRequest:
@@ -129,7 +148,9 @@ def build_profile(
         label=country_label(subject) if kind == "country" else subject,
         count=count,
         archive=archive,
-        aliases=tuple(service.also_known_as(subject)) if kind == "actor" else (),
+        aliases=tuple(service.also_known_as(subject))
+        if kind == "actor"
+        else country_aliases(subject),
         timeline=timeline,
         co_actors=_co_values(
             service, "actor", _values(main, "actor"), own("actor"), count, archive
