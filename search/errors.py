@@ -27,6 +27,12 @@ class StoryError(DatelineError):
     status = 404
 
 
+class ProfileError(DatelineError):
+    """An actor or country no article mentions (or a name that cannot be one)."""
+
+    status = 404
+
+
 class SourceError(DatelineError):
     """A source path or file that cannot be read (the message names the path)."""
 

@@ -17,6 +17,9 @@ from search.models import IndexDocument, ReindexReport, SearchPage, SearchReques
 from search.params import Params, parse_search_params
 from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
+from search.views.compare import build_comparison, parse_series
+from search.views.profiles import build_profile
+from search.views.records import Comparison, Network, NodeKind, Profile
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
@@ -26,6 +29,9 @@ MAX_STORY_ID_CHARS = 200
 # Values a facet finder that matches by more than a prefix reads (then filters here):
 # such facets have few values (fewer than 300 countries).
 MAX_SCANNED_VALUES = 500
+# Actors and countries (each) of a search's network, by default and at most.
+NETWORK_NODES = 12
+MAX_NETWORK_NODES = 30
 
 
 class SearchService:
@@ -36,6 +42,8 @@ class SearchService:
         self._backend = backend
         # The applied alias table's inverse, keyed by the file's mtime (reread after a reindex).
         self._aliases: tuple[int, dict[str, list[str]]] | None = None
+        # The applied alias table itself, keyed the same way (canonical names of actors).
+        self._alias_table: tuple[int, Any] | None = None
 
     @property
     def backend(self) -> Backend:
@@ -138,6 +146,36 @@ class SearchService:
         if self._aliases is None or self._aliases[0] != stamp:
             self._aliases = (stamp, load_applied(self.settings.index_dir).inverse())
         return self._aliases[1].get(name, [])
+
+    def canonical_actor(self, name: str) -> str:
+        """The name the archive indexes actor ``name`` under ("Reagan" -> "Ronald
+        Reagan"); ``name`` itself when the alias table does not rename it."""
+        path = self.settings.index_dir / APPLIED_FILE
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            return name
+        if self._alias_table is None or self._alias_table[0] != stamp:
+            self._alias_table = (stamp, load_applied(self.settings.index_dir))
+        return self._alias_table[1].canonical(name) or name
+
+    def network(self, request: SearchRequest, size: int = NETWORK_NODES) -> Network:
+        """Who is mentioned with whom in a search's result: its top ``size`` actors and
+        countries, and per pair the matching articles naming both."""
+        if not 1 <= size <= MAX_NETWORK_NODES:
+            raise QueryError(f"nodes must be between 1 and {MAX_NETWORK_NODES}, not {size}")
+        return self.backend.network(request, size)
+
+    def profile(self, kind: NodeKind, value: str, *, share: bool = False) -> Profile:
+        """An actor's or a country's profile (``search.views.profiles``; ``share``: each
+        bucket's share of the archive's articles too); ``ProfileError`` (404) when no
+        article mentions it."""
+        return build_profile(self, kind, value, share=share)
+
+    def compare(self, pairs: Sequence[tuple[str, str]]) -> Comparison:
+        """Searches on one timeline, from ``(s|q|actor|country, value)`` pairs
+        (``search.views.compare``)."""
+        return build_comparison(self, parse_series(pairs))
 
     def reindex(
         self,

@@ -272,6 +272,8 @@ def test_openapi_lists_every_api_route(web_app, client: FlaskClient) -> None:  #
         rule.rule.replace("<doc_id>", "{id}")
         .replace("<story_id>", "{id}")
         .replace("<name>", "{name}")
+        .replace("<path:name>", "{name}")
+        .replace("<code>", "{code}")
         for rule in web_app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
     }

@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings = Settings.from_env()
     app.extensions["dateline"] = SearchService(settings)
 
-    from web import api, errors, security, ui
+    from web import api, errors, security, ui, views
     from web.cli import reindex_command
 
     app.register_blueprint(ui.bp)
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     ui.init_app(app)
+    views.init_app(app)
     app.cli.add_command(reindex_command)
     return app
 

@@ -18,6 +18,7 @@ from search.params import (
 )
 from search.query import MAX_QUERY_CHARS
 from web.openapi_schemas import SCHEMAS
+from web.openapi_views import VIEW_SCHEMAS, view_paths
 
 DATE_PATTERN = r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"
 
@@ -290,6 +291,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **view_paths(SEARCH_PARAMETERS),
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **VIEW_SCHEMAS}},
     }

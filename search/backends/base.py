@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from search.models import IndexDocument, SearchPage, SearchRequest
+from search.views.records import Network
 
 
 class IndexWriter(Protocol):
@@ -50,6 +51,14 @@ class Backend(Protocol):
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents similar to ``doc_id`` (shared key terms and entities)."""
+
+    def value_counts(self, facet: str, values: list[str]) -> dict[str, int]:
+        """Articles of the whole archive having each of ``values`` (any case), keyed by
+        the values as given: what ``facet=value`` alone would find."""
+
+    def network(self, request: SearchRequest, size: int) -> Network:
+        """The top ``size`` actors and top ``size`` countries of the request's result
+        (ties by value; actors first) and, per pair, the matching articles naming both."""
 
     def count(self) -> int:
         """Number of live documents (0 when there is no index yet)."""

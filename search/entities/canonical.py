@@ -88,6 +88,8 @@ def spelling_key(name: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = _DASHES.sub(" ", _PUNCT.sub("", text.replace("&", " and ")))
     words = text.split()
+    if not words:  # only punctuation ('"', "--"): a name of its own, nothing to merge
+        return text.strip()
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
     while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):

@@ -35,6 +35,7 @@ from search.backends.shared import ReindexLock, top_facet
 from search.backends.typesense import facets as facets
 from search.backends.typesense import grouping as grouping
 from search.backends.typesense import listing as listing
+from search.backends.typesense import network as network_mod
 from search.backends.typesense import results as results
 from search.backends.typesense.client import Api, confirmed, guarded, make_client, path
 from search.backends.typesense.query import quote, request_filters, translate
@@ -45,6 +46,7 @@ from search.facets import FACETS
 from search.models import Hit, IndexDocument, SearchPage, SearchRequest
 from search.query import query_error
 from search.settings import Settings
+from search.views.records import Network, NetworkNode, NodeKind
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +236,51 @@ class TypesenseBackend:
             scored[other.id] = shared * 1000 - rank
             found[other.id] = other
         return [found[i] for i, _ in scored.most_common(limit)]
+
+    def value_counts(self, facet: str, values: list[str]) -> dict[str, int]:
+        """Articles of the whole archive having each of ``values`` (any case), keyed by
+        the values as given: one ``facet=value`` search each, in multi_search POSTs."""
+        spec = FACETS.get(facet)
+        if spec is None:
+            raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
+        wanted = list(dict.fromkeys(values))
+        searches = []
+        for value in wanted:
+            # Typed Any: mypy cannot tell the facet's field from SearchRequest's others.
+            selected: dict[str, Any] = {spec.request_field: (value,)}
+            clauses = request_filters(SearchRequest(**selected))
+            searches.append({"q": "*", "query_by": "title", "per_page": 0, "filter_by": clauses[0]})
+        answers = self._search_many(searches, "value counts") if searches else []
+        return {v: int(a.get("found") or 0) for v, a in zip(wanted, answers, strict=True)}
+
+    def network(self, request: SearchRequest, size: int) -> Network:
+        """The top ``size`` actors and countries of the request's result and the matching
+        articles naming each pair of them (``typesense.network``)."""
+        size = max(0, min(size, network_mod.MAX_NODES_PER_KIND))
+        if size == 0:
+            return Network()
+        plain = replace(request, page=1, per_page=0, facet_size=size, group="none")
+        page = self.search(replace(plain, count="articles"))
+        nodes: list[NetworkNode] = []
+        kinds: tuple[tuple[str, NodeKind], ...] = (("actor", "actor"), ("country", "country"))
+        for facet, kind in kinds:
+            facet_values = page.facets[facet].values if facet in page.facets else ()
+            ranked = sorted((v for v in facet_values if v.count), key=lambda v: (-v.count, v.value))
+            nodes += [NetworkNode(kind, v.value, v.count) for v in ranked[:size]]
+        tq = translate(request.query)
+        base: dict[str, Any] = {"q": tq.q, **TEXT_PARAMS}
+        base["prefix"] = "true" if tq.prefix else "false"
+        filters = request_filters(request) + tq.filters
+
+        def pair_searches(searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answers: list[dict[str, Any]] = []
+            for start in range(0, len(searches), network_mod.PAIRS_PER_POST):
+                part = searches[start : start + network_mod.PAIRS_PER_POST]
+                batch = [{"collection": self.alias, **params} for params in part]
+                answers += self._post_searches(batch, "network")
+            return answers
+
+        return network_mod.edges(pair_searches, base, filters, tuple(nodes))
 
     def _many(self, what: str) -> facets.Many:
         """``_search_many`` with ``what`` bound (for the facets and listing modules)."""

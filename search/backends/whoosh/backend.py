@@ -31,14 +31,22 @@ from whoosh.filedb.filestore import FileStorage
 
 from search.backends.whoosh import columns as cols_mod
 from search.backends.whoosh.columns import DocColumns
+from search.backends.whoosh.network import network as co_network
 from search.backends.whoosh.schema import decode_facets, from_stored
-from search.backends.whoosh.searching import run_search
+from search.backends.whoosh.searching import (
+    LAST_RESULT,
+    result_docs,
+    result_key,
+    run_search,
+    to_whoosh,
+)
 from search.backends.whoosh.store import GenerationStore
 from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
 from search.facets import FACETS
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.settings import Settings
+from search.views.records import Network
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -235,19 +243,7 @@ class WhooshBackend:
             raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
 
         def run(snap: _Snapshot) -> list[tuple[str, int]]:
-            ranked = snap.value_counts.get(facet)
-            if ranked is None:  # once per generation: (folded, value, count), best first
-                column = snap.columns.facet(facet)
-                counts = cols_mod.value_counts(column, snap.columns.live)
-                ranked = sorted(
-                    (
-                        (value.casefold(), value, int(counts[vid]))
-                        for vid, value in enumerate(column.values)
-                        if counts[vid]
-                    ),
-                    key=lambda fvc: (-fvc[2], fvc[1]),
-                )
-                snap.value_counts[facet] = ranked
+            ranked = _ranked(snap, facet)
             folded = prefix.casefold()
             found: list[tuple[str, int]] = []
             if limit <= 0:
@@ -282,6 +278,39 @@ class WhooshBackend:
 
         return self._read(run)
 
+    def value_counts(self, facet: str, values: list[str]) -> dict[str, int]:
+        """Articles of the whole archive having each of ``values`` (any case; 0 for
+        a value no article has), keyed by the values as given."""
+        if facet not in FACETS:
+            raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
+
+        def run(snap: _Snapshot) -> dict[str, int]:
+            key = ("value_counts", facet)
+            table = snap.cache.get(key)
+            if table is None:
+                table = snap.cache[key] = {k: c for k, _, c in _ranked(snap, facet)}
+            return {v: int(table.get(v.casefold(), 0)) for v in values}
+
+        return self._read(run)
+
+    def network(self, request: SearchRequest, size: int) -> Network:
+        """The top ``size`` actors and countries of the request's result and the matching
+        articles naming each pair of them (``search.backends.whoosh.network``)."""
+
+        def run(snap: _Snapshot) -> Network:
+            # The search page asks for the network of the result it has just searched:
+            # the snapshot keeps that result's documents, so the query is not run twice.
+            last = snap.cache.get(LAST_RESULT)
+            if last is not None and last[0] == result_key(request):
+                docs = last[1]
+            else:
+                schema = snap.searcher.schema
+                parsed = to_whoosh(request.query, schema) if request.query else None
+                _, docs = result_docs(snap.searcher, snap.columns, request, parsed, {})
+            return co_network(snap.columns, docs, size)
+
+        return self._read(run)
+
     # -- searching --------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchPage:
@@ -289,6 +318,25 @@ class WhooshBackend:
         started = time.perf_counter()
         page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, snap.cache))
         return _with_time(page, started)
+
+
+def _ranked(snap: _Snapshot, facet: str) -> list[tuple[str, str, int]]:
+    """``(folded, value, count)`` of every value of a facet over the live documents, most
+    frequent first (ties by value); computed once per generation."""
+    ranked = snap.value_counts.get(facet)
+    if ranked is None:
+        column = snap.columns.facet(facet)
+        counts = cols_mod.value_counts(column, snap.columns.live)
+        ranked = sorted(
+            (
+                (value.casefold(), value, int(counts[vid]))
+                for vid, value in enumerate(column.values)
+                if counts[vid]
+            ),
+            key=lambda fvc: (-fvc[2], fvc[1]),
+        )
+        snap.value_counts[facet] = ranked
+    return ranked
 
 
 def _stream(reader: Any) -> Iterator[IndexDocument]:

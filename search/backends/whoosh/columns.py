@@ -229,9 +229,25 @@ def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:
 def top_facet(
     column: MultiColumn, counts: IntArray, size: int, selected: Sequence[str] = ()
 ) -> Facet:
-    """The ``size`` most frequent values (ties by value), plus every selected value."""
-    found = {column.values[vid]: int(counts[vid]) for vid in np.flatnonzero(counts).tolist()}
-    return shared.top_facet(found, size, selected)
+    """The ``size`` most frequent values (ties by value), plus every selected value.
+
+    Only the values counted at least as often as the ``size``-th (and the selected ones)
+    go to ``shared.top_facet``: a broad result has tens of thousands of actors, and
+    sorting them all cost ~200 ms per search on Reuters.
+    """
+    present = np.flatnonzero(counts)
+    candidates = present
+    if size >= 0 and len(present) > size:
+        cut = len(present) - max(size, 1)
+        floor = np.partition(counts[present], cut)[cut]
+        candidates = present[counts[present] >= floor]
+    ids = set(candidates.tolist())
+    for value in selected:
+        vid = column.value_id(value)
+        if vid is not None and counts[vid]:
+            ids.add(vid)
+    found = {column.values[vid]: int(counts[vid]) for vid in ids}
+    return shared.top_facet(found, size, selected, distinct=len(present))
 
 
 def facets(cols: DocColumns, docs: IntArray, request: SearchRequest) -> dict[str, Facet]:

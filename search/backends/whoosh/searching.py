@@ -87,15 +87,8 @@ def run_search(
     cache = {} if cache is None else cache
     memo: Memo = {}  # postings read once per query, for the document set and the scores
     parsed = to_whoosh(request.query, searcher.schema) if request.query else None
-    mask = cols_mod.filter_mask(cols, request)
-    if parsed is None:
-        docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
-        matched = docs
-    else:
-        matched = matching_docs(searcher, parsed, memo)
-        docs = matched[cols.live[matched]]
-        if mask is not None:
-            docs = docs[mask[docs]]
+    matched, docs = result_docs(searcher, cols, request, parsed, memo)
+    cache[LAST_RESULT] = (result_key(request), docs)  # for a network of the same result
     articles = int(len(docs))
     # The request layer validates paging; a backend must still not crash on odd values.
     start = max(0, request.offset)
@@ -141,6 +134,32 @@ def run_search(
         suggestion=suggestion,
         articles=articles,
     )
+
+
+# The cache slot holding the last search's result (its key and live filtered docnums).
+LAST_RESULT = "last_result"
+
+
+def result_key(request: SearchRequest) -> tuple[object, ...]:
+    """What decides a request's result (not its page, sort, grouping or facet size)."""
+    r = request
+    return (r.q, r.actors, r.countries, r.sources, r.date_from, r.date_to, r.stories, r.copy_groups)
+
+
+def result_docs(
+    searcher: Any, cols: DocColumns, request: SearchRequest, parsed: Any, memo: Memo
+) -> tuple[IntArray, IntArray]:
+    """``(matched, docs)``: the documents the query matches (deleted ones included), and
+    the live ones among them passing every filter (the result facets count)."""
+    mask = cols_mod.filter_mask(cols, request)
+    if parsed is None:
+        docs = np.flatnonzero(cols.live if mask is None else mask).astype(np.int64)
+        return docs, docs
+    matched = matching_docs(searcher, parsed, memo)
+    docs = matched[cols.live[matched]]
+    if mask is not None:
+        docs = docs[mask[docs]]
+    return matched, docs
 
 
 def _grouping(cols: DocColumns, request: SearchRequest) -> KeyColumn | None:
