@@ -210,6 +210,10 @@ class SearchRequest:
     actors: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()  # ISO alpha-2, upper case
     sources: tuple[str, ...] = ()
+    # Values to leave out (``not_actor`` ...): an article with any of them is dropped.
+    not_actors: tuple[str, ...] = ()
+    not_countries: tuple[str, ...] = ()  # ISO alpha-2, upper case
+    not_sources: tuple[str, ...] = ()
     date_from: date | None = None  # inclusive
     date_to: date | None = None  # inclusive
     sort: SortOrder = "relevance"

@@ -26,7 +26,7 @@ from search.backends.typesense.schema import (
     is_unresolved,
     key_of,
 )
-from search.facets import FACETS
+from search.facets import FACETS, word_start
 
 # Several searches (multi_search POSTs), answers in order.
 Many = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -211,8 +211,8 @@ def values(
     prefix: str,
     limit: int,
 ) -> list[tuple[str, int]]:
-    """Values of one facet over the whole index starting with ``prefix`` (any case),
-    most frequent first, ties by value, at most ``limit`` (``Backend.facet_values``)."""
+    """Values of one facet over the whole index with a word starting with ``prefix`` (any
+    case), most frequent first, ties by value, at most ``limit`` (``Backend.facet_values``)."""
     if limit <= 0:
         return []
     if limit + results.FACET_SLACK <= SMALL_LIMIT:
@@ -227,16 +227,18 @@ def _top_values(
     many: Many, spellings: Spellings, facet: str, prefix: str, limit: int
 ) -> list[tuple[str, int]]:
     """The top ``limit`` values from one facet request (bounded by the limit)."""
-    folded = prefix.casefold()
+    folded = prefix.casefold().strip()
+    matches = word_start(folded)
     field_name = FACET_FIELDS[facet]
     base: dict[str, Any] = {"q": "*", "query_by": "title", "per_page": 0}
     # The keys are opaque (hex) and Typesense's facet_query returns at most 10 values,
-    # so with a prefix read up to PREFIX_VALUES values and filter here.
+    # so with a prefix read up to PREFIX_VALUES values and filter here. Folded values
+    # are matched as they are (case-insensitive anyway).
     fetch = PREFIX_VALUES if folded else limit + results.FACET_SLACK
     response = many([{**base, "facet_by": field_name, "max_facet_values": fetch}])[0]
     if folded:
         counts, _ = results.facet_counts(response, field_name)
-        kept = {v: c for v, c in counts.items() if c and v.casefold().startswith(folded)}
+        kept = {v: c for v, c in counts.items() if c and matches(v)}
         response = {
             "facet_counts": [
                 {
@@ -271,5 +273,5 @@ def _every_value(
     if folded_values:
         names = best_spellings(exact)
         spellings.remember(field_name, names)
-    folded = prefix.casefold()
-    return [(names.get(v, v), c) for v, c in counts.items() if v.casefold().startswith(folded)]
+    matches = word_start(prefix)
+    return [(names.get(v, v), c) for v, c in counts.items() if matches(v)]
