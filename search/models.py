@@ -178,6 +178,8 @@ class IndexDocument:
     copy_group: str = ""
     # Story id; "": the article is its own story (the story's id is the article's id).
     story: str = ""
+    # Where the story was filed, as the wire gives it ("NEW YORK, Oct 19"); None: none given.
+    dateline: str | None = None
 
     @property
     def text(self) -> str:

@@ -159,6 +159,7 @@ def document_json(doc: IndexDocument) -> dict[str, Any]:
         "title": doc.title,
         "url": doc.url,
         "source": doc.source,
+        "dateline": doc.dateline,
         "published": doc.published.isoformat() if doc.published else None,
         "body": doc.body,
         "actors": [
