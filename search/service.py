@@ -145,8 +145,8 @@ class SearchService:
         matches = spec.matcher(prefix)
         if within is not None and _narrowed(within):
             page = self.search(replace(within, page=1, per_page=1, facet_size=MAX_VALUES_IN_SEARCH))
-            facet = page.facets.get(spec.name)
-            found = [(v.value, v.count) for v in facet.values if v.count] if facet else []
+            counted = page.facets.get(spec.name)
+            found = [(v.value, v.count) for v in counted.values if v.count] if counted else []
             return [(v, c) for v, c in found if matches(v)][offset : offset + limit]
         if spec.finder is None:
             return self.backend.facet_values(spec.name, prefix, offset + limit)[offset:]
