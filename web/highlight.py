@@ -172,6 +172,8 @@ def subheadings(lines: list[str]) -> set[int]:
             continue
         if len(line.split()) > MAX_SUBHEAD_WORDS or line.endswith(_SENTENCE_END):
             continue
+        if ": " in line:  # "Read more: …", "Related: …", "Q: …": links and labels
+            continue
         if not (line[0].isupper() or line[0].isdigit()):
             continue
         if prose(i - 1, -1) and prose(i + 1, 1):
