@@ -77,6 +77,20 @@ def best(typed: str, candidates: Iterable[Candidate]) -> Candidate | None:
     return min(usable, key=lambda c: (c.edits, soundex(c.word) != sound, -c.frequency, c.word))
 
 
+def mid_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``text[start:]`` follows another word of its sentence: its
+    capital then tells how the archive writes it ("OPEC", "Volcker"), not where the
+    sentence or headline starts ("Wheat prices rose")."""
+    before = text[:start].rstrip()
+    return bool(before) and (before[-1].isalnum() or before[-1] in ",;(")
+
+
+def uncapitalised(form: str) -> str:
+    """A word seen only where a sentence starts: its first capital says nothing, so
+    "Wheat" is "wheat"; capitals further in ("OPEC", "McCain") are kept."""
+    return form.lower() if form[1:] == form[1:].lower() else form
+
+
 def surface_form(word: str, seen: Mapping[str, int] | Counter[str]) -> str:
     """The spelling of ``word`` the archive uses most (``seen``: spellings -> occurrences),
     ties by the one with more capitals ("OPEC" over "Opec"); ``word`` when none was seen."""

@@ -31,6 +31,7 @@ MAX_CANDIDATES = 8
 
 Many = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 _PLAIN = re.compile(r"^[^\W\d_]+$")
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
 
 
 def plain_words(query: Query) -> list[str]:
@@ -82,14 +83,24 @@ def _typos(word: str) -> dict[str, Any]:
 
 
 def matched_words(answer: dict[str, Any]) -> Counter[str]:
-    """The words of the articles a typo-tolerant search matched, as written, counted."""
+    """The words of the articles a typo-tolerant search matched, as written inside a
+    sentence of a body (every occurrence when none is), counted."""
     seen: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
     for hit in answer.get("hits") or ():
         for highlight in hit.get("highlights") or ():
             for token in highlight.get("matched_tokens") or ():
                 tokens = token if isinstance(token, list) else [token]
-                seen.update(str(t) for t in tokens if _PLAIN.match(str(t)))
-    return seen
+                anywhere.update(
+                    spelling.uncapitalised(str(t)) for t in tokens if _PLAIN.match(str(t))
+                )
+            if highlight.get("field") != "body":
+                continue
+            snippet = str(highlight.get("snippet") or "")
+            for m in _MARKED.finditer(snippet):
+                if _PLAIN.match(m.group(1)) and spelling.mid_sentence(snippet, m.start()):
+                    seen[m.group(1)] += 1
+    return seen or anywhere
 
 
 def suggest(many: Many, query: Query) -> str | None:

@@ -67,9 +67,11 @@ def _body_frequency(reader: Any, word: str) -> int:
 
 
 def _spellings(searcher: Any, word: str) -> Counter[str]:
-    """How the first ``SPELLING_SAMPLE`` articles with ``word`` write it ("OPEC", "Opec")."""
+    """How the first ``SPELLING_SAMPLE`` articles with ``word`` write it inside a sentence
+    ("OPEC", "Opec", "wheat"; every occurrence when it is never inside one)."""
     stems = [t.text for t in TEXT_ANALYZER(word)]
     seen: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
     if not stems:
         return seen
     pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
@@ -79,6 +81,9 @@ def _spellings(searcher: Any, word: str) -> Counter[str]:
         if i >= SPELLING_SAMPLE:
             break
         stored = searcher.stored_fields(docnum)
-        text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        seen.update(m.group() for m in pattern.finditer(text))
-    return seen
+        text = str(stored.get("body", ""))
+        for m in pattern.finditer(text):
+            anywhere[spelling.uncapitalised(m.group())] += 1
+            if spelling.mid_sentence(text, m.start()):
+                seen[m.group()] += 1
+    return seen or anywhere
