@@ -119,11 +119,19 @@ def test_unknown_api_parameters_are_400_naming_them(client: FlaskClient, url: st
     assert f"'{name}'" in body["error"]
 
 
-@pytest.mark.parametrize("url", ["/?q=oil&contry=IR", "/facets/actor?foo=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?q=oil&contry=IR",
+        "/facets/actor?foo=1",
+        "/facets/actor?offset=%C2%B2",  # a digit to str.isdigit, not to int
+        "/facets/actor?offset=-1",
+    ],
+)
 def test_unknown_page_parameters_are_400_naming_them(client: FlaskClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 400
-    assert "unknown parameter" in response.data.decode()
+    assert "unknown parameter" in response.data.decode() or "offset" in response.data.decode()
 
 
 @pytest.mark.parametrize(
@@ -281,6 +289,7 @@ def test_article_without_a_search_links_to_search(client: FlaskClient) -> None:
 
 def test_hostile_query_on_the_article_page_stays_text(client: FlaskClient) -> None:
     hit = api(client, "/api/search?q=kremlin")["hits"][0]
+    assert client.get(f"/articles/{hit['id']}?sortt=1").status_code == 400
     page = client.get(f"/articles/{hit['id']}?q=%22%3Cscript%3E%22%20kremlin").data.decode()
     assert "<script>" not in page.split("</head>", 1)[1].replace(
         '<script src="/static/app.js" defer></script>', ""

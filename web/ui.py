@@ -192,7 +192,8 @@ def facet_page(name: str) -> Any:
 def page_offset() -> int:
     """The finder's ``offset`` parameter (0 when absent); ``QueryError`` when malformed."""
     text = request.args.get("offset") or "0"
-    if not text.isdigit() or int(text) > MAX_FINDER_OFFSET:
+    # isascii: "²" is a digit to isdigit() but not to int().
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_FINDER_OFFSET:
         raise QueryError(f"offset must be a whole number from 0 to {MAX_FINDER_OFFSET}")
     return int(text)
 
