@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from search.models import MarkedSpan
 from search.query import parse_query
@@ -322,3 +324,47 @@ def test_subheadings_between_paragraphs_only() -> None:
     assert subheadings(["Markets react", prose]) == set()  # never the first line
     html = str(article_html("\n".join(lines[:3]), ()))
     assert '<h2 class="subhead">Markets react</h2>' in html
+
+
+# -- no input is a 500 -----------------------------------------------------------------
+
+FUZZ_KEYS = [
+    "q",
+    "not_actor",
+    "not_country",
+    "not_source",
+    "country",
+    "from",
+    "to",
+    "prefix",
+    "offset",
+    "limit",
+    "format",
+    "fields",
+    "page",
+    "zz",
+]
+FUZZ_PATHS = ["/", "/api/search", "/api/timeline", "/api/facets/actor", "/facets/country"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.sampled_from(FUZZ_PATHS),
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(FUZZ_KEYS),
+            st.one_of(
+                st.sampled_from(["csv", "ndjson", "snippet,body", "IR", "2025", "-1", "²", ""]),
+                st.text(max_size=12),
+            ),
+        ),
+        max_size=4,
+    ),
+)
+def test_any_control_parameters_answer_without_a_500(
+    client: FlaskClient, path: str, pairs: list[tuple[str, str]]
+) -> None:
+    response = client.get(path, query_string=pairs)
+    assert response.status_code < 500, (path, pairs, response.data[:300])
+    if response.status_code >= 400 and path.startswith("/api/"):
+        assert response.get_json()["ok"] is False
