@@ -237,20 +237,21 @@ def _top_values(
     fetch = PREFIX_VALUES if folded else limit + results.FACET_SLACK
     response = many([{**base, "facet_by": field_name, "max_facet_values": fetch}])[0]
     if folded:
+        # Every matching value is in hand (up to PREFIX_VALUES): cut here, keeping the
+        # whole run of values tied at the cut so ``values`` breaks the tie by spelling.
+        # (``tables`` would fetch a tied run again without the prefix.)
         counts, _ = results.facet_counts(response, field_name)
-        kept = {v: c for v, c in counts.items() if c and matches(v)}
-        response = {
-            "facet_counts": [
-                {
-                    "field_name": field_name,
-                    "counts": [
-                        {"value": key_of(v) if field_name in SPELLINGS else v, "count": c}
-                        for v, c in kept.items()
-                    ],
-                    "stats": {"total_values": len(kept)},
-                }
-            ]
-        }
+        # Long values are counted under a hash: their names are read (once, then
+        # cached) so that their words can match too.
+        hashed = [v for v in counts if is_unresolved(v)] if field_name in SPELLINGS else []
+        long_names = spellings.resolve(many, field_name, hashed) if hashed else {}
+        kept = {v: c for v, c in counts.items() if c and matches(long_names.get(v, v))}
+        ranked = sorted(kept, key=lambda v: (-kept[v], v))
+        if len(ranked) > limit:
+            floor = kept[ranked[limit - 1]]
+            ranked = [v for v in ranked if kept[v] >= floor]
+        names = spellings.resolve(many, field_name, ranked) if field_name in SPELLINGS else {}
+        return [(names.get(v, v), kept[v]) for v in ranked]
     table = tables(response, limit, base, many, spellings)[facet][0]
     return [(v, c) for v, c in table.items() if c]
 
