@@ -49,6 +49,7 @@ def build_document(
         dates_mentioned=tuple(days),
         spans=_drop_overlaps(spans),
         indexed_at=indexed_at,
+        dateline=article.dateline,
     )
 
 

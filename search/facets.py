@@ -45,7 +45,7 @@ class FacetSpec:
     label: Callable[[str], str] | None = None
     # A value as a user gives it in a filter -> the stored value; raises QueryError.
     canonical: Callable[[str], str] | None = None
-    # How a finder's text matches values; None: the backend's prefix match (any case).
+    # How a finder's text matches values; None: a word of the value starts with it.
     finder: Finder | None = None
     # Whether values have other names in the archive's alias table (actors).
     aliases: bool = False
@@ -60,10 +60,53 @@ class FacetSpec:
         return self.label(value) if self.label else value
 
     @property
+    def exclude_param(self) -> str:
+        """The request parameter of the values to leave out ("not_actor")."""
+        return f"not_{self.name}"
+
+    @property
+    def exclude_field(self) -> str:
+        """The SearchRequest field of the excluded values ("not_actors")."""
+        return f"not_{self.request_field}"
+
+    def excluded(self, request: SearchRequest) -> tuple[str, ...]:
+        """The values of this facet a request leaves out (an article with any is dropped)."""
+        values: tuple[str, ...] = getattr(request, self.exclude_field)
+        return values
+
+    def matcher(self, text: str) -> Callable[[str], bool]:
+        """The test of each value for what a user typed in the finder: the facet's own
+        ``finder``, else a word of the value starting with ``text`` (any case)."""
+        return self.finder(text) if self.finder else word_start(text)
+
+    @property
     def indefinite(self) -> str:
         """The facet's noun with its article ("an actor", "a country")."""
         noun = self.title.lower()
         return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def word_start(text: str) -> Callable[[str], bool]:
+    """A test of values: ``text`` (any case) starts the value or one of its words.
+
+    "volcker" finds "Paul Volcker", "vol" finds "Volkswagen AG" and "paul vol" finds
+    "Paul Volcker"; a word starts after anything that is not a letter or digit, so "bank"
+    finds "Deutsche Bank-Gruppe" and "o'neill" finds "Tip O'Neill".
+    """
+    wanted = " ".join(text.casefold().split())
+    if not wanted:
+        return lambda value: True
+
+    def matches(value: str) -> bool:
+        folded = " ".join(value.casefold().split())
+        start = folded.find(wanted)
+        while start >= 0:
+            if start == 0 or not folded[start - 1].isalnum():
+                return True
+            start = folded.find(wanted, start + 1)
+        return False
+
+    return matches
 
 
 def country_label(code: str) -> str:
@@ -84,10 +127,9 @@ def find_countries(text: str) -> Callable[[str], bool]:
     (a demonym, capital or other name: "iranian" finds IR)."""
     wanted = text.casefold()
     named = resolve_country(text) if text.strip() else None
+    by_word = word_start(text)
     return lambda code: (
-        code == named
-        or code.casefold().startswith(wanted)
-        or country_label(code).casefold().startswith(wanted)
+        code == named or code.casefold().startswith(wanted) or by_word(country_label(code))
     )
 
 
@@ -98,7 +140,7 @@ ACTOR = FacetSpec(
     doc_field="actors",
     narrows=True,
     description="Only articles with this actor (canonical name); repeat to narrow.",
-    example="e.g. Putin",
+    example="e.g. Volcker or Putin",
     aliases=True,
 )
 COUNTRY = FacetSpec(

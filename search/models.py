@@ -178,6 +178,8 @@ class IndexDocument:
     copy_group: str = ""
     # Story id; "": the article is its own story (the story's id is the article's id).
     story: str = ""
+    # Where the story was filed, as the wire gives it ("NEW YORK, Oct 19"); None: none given.
+    dateline: str | None = None
 
     @property
     def text(self) -> str:
@@ -210,6 +212,10 @@ class SearchRequest:
     actors: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()  # ISO alpha-2, upper case
     sources: tuple[str, ...] = ()
+    # Values to leave out (``not_actor`` ...): an article with any of them is dropped.
+    not_actors: tuple[str, ...] = ()
+    not_countries: tuple[str, ...] = ()  # ISO alpha-2, upper case
+    not_sources: tuple[str, ...] = ()
     date_from: date | None = None  # inclusive
     date_to: date | None = None  # inclusive
     sort: SortOrder = "relevance"

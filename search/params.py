@@ -31,6 +31,7 @@ Params = Mapping[str, str | Sequence[str]]
 SEARCH_PARAMS = (
     "q",
     *FACETS,
+    *(spec.exclude_param for spec in FACETS.values()),
     "from",
     "to",
     "sort",
@@ -44,13 +45,17 @@ SEARCH_PARAMS = (
 )
 
 
-def parse_search_params(params: Params) -> SearchRequest:
-    """Validate ``q, actor, country, source, from, to, sort, page, per_page, facet_size``.
+def parse_search_params(params: Params, extra: Sequence[str] = ()) -> SearchRequest:
+    """Validate the ``SEARCH_PARAMS`` (``q``, facets and their ``not_`` exclusions, dates,
+    sort, paging, grouping) into a ``SearchRequest``.
 
-    Unknown parameters are ignored (links may carry extra ones); a bad value raises
-    ``QueryError`` naming the parameter and what is allowed. ``q`` is parsed by
-    ``SearchRequest`` itself (``search.query``), with that module's messages.
+    A parameter that is neither one of them nor in ``extra`` (what the caller reads
+    itself, such as ``format``) raises ``QueryError`` naming it: a misspelt filter
+    (``contry=IR``) must not quietly search everything. A bad value raises ``QueryError``
+    naming the parameter and what is allowed. ``q`` is parsed by ``SearchRequest`` itself
+    (``search.query``), with that module's messages.
     """
+    check_known(params, (*SEARCH_PARAMS, *extra))
     q = _single(params, "q") or ""
     from_text = _single(params, "from")
     to_text = _single(params, "to")
@@ -71,6 +76,15 @@ def parse_search_params(params: Params) -> SearchRequest:
     filters: dict[str, Any] = {
         spec.request_field: _facet_values(params, spec) for spec in FACETS.values()
     }
+    for spec in FACETS.values():
+        excluded = _facet_values(params, spec, spec.exclude_param)
+        both = set(excluded) & set(filters[spec.request_field])
+        if both:
+            raise QueryError(
+                f"{spec.name} and {spec.exclude_param} both name {sorted(both)[0]!r}: "
+                "an article cannot both have it and not have it"
+            )
+        filters[spec.exclude_field] = excluded
     return SearchRequest(
         q=q.strip(),
         **filters,
@@ -107,9 +121,22 @@ def parse_date_bound(text: str | None, name: str, *, end: bool) -> date | None:
         raise QueryError(f"{name} is not a real date: {text!r}") from e
 
 
-def _facet_values(params: Params, spec: FacetSpec) -> tuple[str, ...]:
-    """The selected values of one facet, in their stored form (country names -> codes)."""
-    values = _values(params, spec.name)
+def check_known(params: Params, known: Sequence[str]) -> None:
+    """``QueryError`` naming every parameter of ``params`` not in ``known``."""
+    unknown = sorted(k for k in params if k not in known)
+    if unknown:
+        names = ", ".join(repr(k[:40]) for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise QueryError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {names}{more}; "
+            f"known: {', '.join(known)}"
+        )
+
+
+def _facet_values(params: Params, spec: FacetSpec, name: str | None = None) -> tuple[str, ...]:
+    """The selected (or, with ``name``, excluded) values of one facet, in their stored
+    form (country names -> codes)."""
+    values = _values(params, name or spec.name)
     if spec.canonical is None:
         return values
     return tuple(dict.fromkeys(spec.canonical(v) for v in values))

@@ -37,6 +37,7 @@ def request_json(request: SearchRequest) -> dict[str, Any]:
     return {
         "q": request.q,
         **{name: list(spec.selected(request)) for name, spec in FACETS.items()},
+        **{spec.exclude_param: list(spec.excluded(request)) for spec in FACETS.values()},
         "from": request.from_text,
         "to": request.to_text,
         "sort": request.sort,
@@ -113,7 +114,8 @@ def page_json(page: SearchPage) -> dict[str, Any]:
 
 
 def histogram_json(dates: DateHistogram) -> dict[str, Any]:
-    """A date histogram: its interval, the non-empty buckets and the undated count."""
+    """A date histogram: its interval, every bucket from the first dated article's to the
+    last's (empty ones with count 0) and the undated articles, counted apart."""
     return {
         "interval": dates.interval,
         "buckets": [{"key": b.key, "count": b.count} for b in dates.buckets],
@@ -157,6 +159,7 @@ def document_json(doc: IndexDocument) -> dict[str, Any]:
         "title": doc.title,
         "url": doc.url,
         "source": doc.source,
+        "dateline": doc.dateline,
         "published": doc.published.isoformat() if doc.published else None,
         "body": doc.body,
         "actors": [

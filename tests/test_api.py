@@ -144,6 +144,9 @@ def test_search_json_shape(client: FlaskClient) -> None:
         "actor": [],
         "country": [],
         "source": [],
+        "not_actor": [],
+        "not_country": [],
+        "not_source": [],
         "from": None,
         "to": None,
         "sort": "relevance",
@@ -246,7 +249,10 @@ def test_facet_values_by_prefix(client: FlaskClient) -> None:
         "ok": True,
         "facet": "actor",
         "prefix": "Vlad",
+        "offset": 0,
         "values": [{"value": "Vladimir Putin", "count": 2}],
+        "more": False,
+        "next": None,
     }
     countries = client.get("/api/facets/country?prefix=isr").get_json()["values"]
     assert countries == [{"value": "IL", "count": 2, "label": "Israel"}]
@@ -279,7 +285,7 @@ def test_openapi_lists_every_api_route(web_app, client: FlaskClient) -> None:  #
     }
     assert set(doc["paths"]) == routes
     names = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {*SEARCH_PARAMS, "format"}
+    assert names == {*SEARCH_PARAMS, "format", "fields"}
 
 
 def test_unknown_api_path_and_method(client: FlaskClient) -> None:

@@ -43,6 +43,7 @@ def test_every_api_response_matches_the_openapi_document(web_app: Flask) -> None
         "GET /api/countries/{code}",
         "GET /api/network",
         "GET /api/compare",
+        "GET /api/timeline",
     }  # schemathesis leaves out the document's own URL
     for operation in operations:
 
@@ -72,6 +73,18 @@ def test_every_api_response_matches_the_openapi_document(web_app: Flask) -> None
         ("/api/search", {"query": {"q": '"unclosed'}}),
         ("/api/facets/{name}", {"path_parameters": {"name": "country"}, "query": {"prefix": "ir"}}),
         ("/api/health", {}),
+        # Issue 14: exclusions, the finder within a search and paged, exports, timelines.
+        ("/api/search", {"query": {"not_country": ["IR"], "not_actor": ["Donald Trump"]}}),
+        ("/api/search", {"query": {"format": "csv", "fields": "snippet,body"}}),
+        ("/api/search", {"query": {"format": "ndjson", "fields": "body", "q": "iran"}}),
+        (
+            "/api/facets/{name}",
+            {"path_parameters": {"name": "actor"}, "query": {"q": "iran", "limit": 1, "offset": 1}},
+        ),
+        ("/api/facets/{name}", {"path_parameters": {"name": "source"}, "query": {"format": "csv"}}),
+        ("/api/timeline", {"query": {"q": "strikes"}}),
+        ("/api/timeline", {"query": {"format": "csv", "not_country": ["IR"]}}),
+        ("/api/search", {"query": {"q": "iran", "contry": "IR"}}),  # 400: unknown parameter
         ("/api/search", {"query": {"q": "iran", "group": "story", "count": "stories"}}),
         ("/api/search", {"query": {"group": "none", "story": ["0123456789abcdef"]}}),
         ("/api/stories", {"query": {"q": "iran", "per_page": 1}}),

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -526,8 +526,28 @@ def test_facet_top_values_truncation_and_selection(service: SearchService) -> No
 def test_date_histogram(
     service: SearchService, kwargs: dict[str, object], expected: DateHistogram
 ) -> None:
-    """Buckets by year, month or day (by the span of the result), undated counted apart."""
-    assert search(service, **kwargs).dates == expected
+    """Buckets by year, month or day (by the span of the result), undated counted apart;
+    every bucket from the first to the last, the empty ones with 0 (a true time axis)."""
+    dates = search(service, **kwargs).dates
+    assert (dates.interval, dates.undated) == (expected.interval, expected.undated)
+    assert tuple(b for b in dates.buckets if b.count) == expected.buckets
+    assert_contiguous(dates)
+
+
+def assert_contiguous(dates: DateHistogram) -> None:
+    """Each bucket key is the one after the previous (no gap, no repeat)."""
+    keys = [b.key for b in dates.buckets]
+    for before, after in itertools.pairwise(keys):
+        assert after == _next_key(before, dates.interval), (before, after)
+
+
+def _next_key(key: str, interval: str) -> str:
+    if interval == "year":
+        return f"{int(key) + 1:04d}"
+    if interval == "month":
+        year, month = int(key[:4]), int(key[5:7])
+        return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return (date.fromisoformat(key) + timedelta(days=1)).isoformat()
 
 
 # -- snippets ---------------------------------------------------------------------------
@@ -601,7 +621,9 @@ def test_wildcard_marks_whole_words(service: SearchService, request: pytest.Fixt
     ("facet", "prefix", "limit", "expected"),
     [
         ("actor", "v", 50, [("Vladimir Putin", 3)]),  # one value for both spellings
-        ("actor", "putin", 50, []),  # values start with the prefix
+        ("actor", "putin", 50, [("Vladimir Putin", 3)]),  # a word of the value starts with it
+        ("actor", "PUT", 50, [("Vladimir Putin", 3)]),
+        ("actor", "utin", 50, []),  # not the middle of a word
         ("actor", "D", 1, [("Donald Trump", 2)]),
         ("actor", "", 3, [("Vladimir Putin", 3), ("Donald Trump", 2), ("Abbas Araghchi", 1)]),
         ("country", "", 3, [("RU", 8), ("US", 3), ("CN", 2)]),
@@ -613,8 +635,8 @@ def test_wildcard_marks_whole_words(service: SearchService, request: pytest.Fixt
 def test_facet_values(
     service: SearchService, facet: str, prefix: str, limit: int, expected: list[tuple[str, int]]
 ) -> None:
-    """Whole-archive values of a facet starting with ``prefix`` (any case), most frequent
-    first, ties by value, at most ``limit``."""
+    """Whole-archive values of a facet with a word starting with ``prefix`` (any case),
+    most frequent first, ties by value, at most ``limit``."""
     assert service.facet_values(facet, prefix, limit) == expected
 
 
@@ -778,7 +800,11 @@ def test_story(stories: SearchService) -> None:
         FacetValue("AP", 1),
     )
     assert story.countries == (FacetValue("CL", 4),)
-    assert story.dates.buckets == (DateBucket("2025-03-01", 3), DateBucket("2025-03-03", 1))
+    assert story.dates.buckets == (
+        DateBucket("2025-03-01", 3),
+        DateBucket("2025-03-02", 0),
+        DateBucket("2025-03-03", 1),
+    )
     alone = stories.story("quake-japan")
     assert (alone.size, alone.title, alone.first) == (
         1,

@@ -154,6 +154,8 @@ def test_phone_layout_and_facet_finder(browser, live_url: str) -> None:  # noqa:
     # Nothing wider than the screen: no horizontal scrolling on a phone.
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     tab.screenshot(path=str(ARTIFACTS / "search-phone.png"), full_page=True)
+    # On a phone the filters open above the results (tests/test_browser_controls.py).
+    tab.click("#filters-toggle")
     # The finder suggests values as you type (JavaScript enhancement of a plain form).
     tab.fill("#find-country", "isr")
     # (A locator, not wait_for_function: our CSP forbids the eval that would need.)

@@ -214,7 +214,48 @@ FILTERS = [
     {"sources": ("AP", "Reuters"), "countries": ("BR",)},
     {"date_from": date(1987, 3, 4), "date_to": date(1987, 3, 8)},
     {"date_to": date(1987, 3, 31)},  # the undated article is left out
+    # Exclusions (issue 14): an article with any excluded value is dropped.
+    {"not_countries": ("US",)},
+    {"not_countries": ("RU", "CN"), "sources": ("Reuters",)},
+    {"not_actors": ("opec",)},  # any case, as the inclusion
+    {"not_sources": ("AP",), "date_to": date(1987, 3, 31)},
 ]
+
+
+@pytest.mark.parametrize(
+    ("q", "filters"),
+    [
+        ("oil", {"not_countries": ("RU",)}),
+        ("exports", {"not_actors": ("Vladimir Putin",)}),
+        ("wheat", {"not_sources": ("Reuters",)}),
+    ],
+)
+def test_same_articles_for_words_and_exclusions(engines, q: str, filters: dict) -> None:  # noqa: ANN001
+    """Words and exclusions together: the same articles, and with the inclusion of the
+    same value they make up the words' whole result on both engines."""
+    whoosh, typesense = engines
+    expected = _found(whoosh, q=q, **filters)
+    assert _found(typesense, q=q, **filters) == expected
+    included = {k.replace("not_", ""): v for k, v in filters.items()}
+    for service in engines:
+        assert expected[1] | _found(service, q=q, **included)[1] == _found(service, q=q)[1]
+
+
+def test_did_you_mean_on_both_engines(engines) -> None:  # noqa: ANN001
+    """A misspelt word gets the same real word back from both engines, as written."""
+    for service in engines:
+        assert service.search(SearchRequest(q="opek")).suggestion == "OPEC"
+        assert service.search(SearchRequest(q="sanctoins")).suggestion == "sanctions"
+
+
+def test_timelines_agree(engines) -> None:  # noqa: ANN001
+    """Both engines draw the same contiguous histogram, undated apart."""
+    whoosh, typesense = engines
+    for filters in ({}, {"not_countries": ("US",)}):
+        assert (
+            whoosh.search(SearchRequest(**filters)).dates
+            == typesense.search(SearchRequest(**filters)).dates
+        )
 
 
 @pytest.fixture(scope="module")

@@ -178,6 +178,6 @@ def test_a_run_placed_in_several_calls_places_every_article(
     ]
     assert copies[0].copy_group == copies[1].copy_group == copies[0].id
     assert copies[0].story == copies[1].story
-    everyone = service.search_params({"q": "", "group": "none", "page_size": "50"}).hits
+    everyone = service.search_params({"q": "", "group": "none", "per_page": "50"}).hits
     assert len(everyone) == 8
     assert all(service.article(h.id).story for h in everyone), "every article is placed"

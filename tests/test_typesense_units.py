@@ -164,14 +164,21 @@ def test_histogram_intervals_and_undated() -> None:
     years = {"facet_counts": [facet("year", {"1987": 1, "1980": 1})]}
     days = span(date(1987, 3, 1), date(1987, 3, 3), 3)
     assert results.histogram(days, years, 5, fetch({"1987-03-03": 1, "1987-03-01": 2})) == (
-        DateHistogram("day", (DateBucket("1987-03-01", 2), DateBucket("1987-03-03", 1)), 2)
+        DateHistogram(
+            "day",
+            (DateBucket("1987-03-01", 2), DateBucket("1987-03-02", 0), DateBucket("1987-03-03", 1)),
+            2,
+        )
     )
     months = span(date(1987, 1, 1), date(1987, 9, 1), 2)
     assert results.histogram(months, years, 2, fetch({"1987-01": 1})).interval == "month"
     assert asked == [("day", 64), ("month", 26)]
     long = span(date(1980, 1, 1), date(1987, 9, 1), 2)
+    # Contiguous: the empty years between keep their place (a true time axis).
     assert results.histogram(long, years, 2, fetch({})) == DateHistogram(
-        "year", (DateBucket("1980", 1), DateBucket("1987", 1)), 0
+        "year",
+        tuple(DateBucket(str(y), int(y in (1980, 1987))) for y in range(1980, 1988)),
+        0,
     )
     assert results.histogram({"found": 0}, years, 3, fetch({})) == DateHistogram("day", (), 3)
 

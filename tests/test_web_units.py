@@ -166,8 +166,11 @@ def test_timeline_bars_link_to_their_bucket() -> None:
         undated=2,
     )
     timeline = build_timeline(dates, SearchState(SearchRequest(q="iran")))
-    assert [b.key for b in timeline.bars] == ["2025-06", "2025-07"]  # empty buckets dropped
-    tall, short = timeline.bars
+    # Every bucket keeps its slot (a true time axis); an empty one is a hairline, no link.
+    assert [b.key for b in timeline.bars] == ["2025-05", "2025-06", "2025-07"]
+    empty, tall, short = timeline.bars
+    assert empty.href is None and empty.height < 1 and empty.count == 0
+    assert short.x - tall.x == tall.x - empty.x  # equal slots
     assert tall.height > short.height >= 3
     assert tall.y + tall.height == short.y + short.height  # common baseline
     assert _query(tall.href) == {"q": ["iran"], "from": ["2025-06"], "to": ["2025-06"]}

@@ -7,11 +7,13 @@ the API, the CLI and the HTML pages cannot drift apart.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -19,8 +21,15 @@ from search.errors import QueryError
 from search.facets import facet_spec
 from search.models import Hit, SearchPage, SearchRequest
 from search.params import MAX_PAGE, MAX_PER_PAGE, parse_search_params
-from search.serialize import document_json, hit_json, page_json, story_json
-from search.service import SearchService
+from search.serialize import (
+    document_json,
+    histogram_json,
+    hit_json,
+    page_json,
+    request_json,
+    story_json,
+)
+from search.service import MAX_FINDER_LIMIT, MAX_FINDER_OFFSET, SearchService
 from web import get_service
 from web.links import SearchState
 from web.openapi import openapi_document
@@ -43,21 +52,31 @@ CSV_COLUMNS = (
     "copy_group",
     "copies",
 )
+# Values per answer of the facet finder (then ``next``), and the parameters it reads
+# besides the search's own.
+FINDER_PAGE = 500
+FINDER_PARAMS = ("prefix", "limit", "offset", "format")
+# Columns an export adds on request (``fields=snippet,body``).
+EXTRA_FIELDS = ("snippet", "body")
 # Facets are not part of an export; one value each keeps every page cheap.
 EXPORT_FACET_SIZE = 1
 
 
 @bp.get("/search")
 def search() -> Response:
-    """Search in the JSON contract; ``format=ndjson|csv`` streams every match instead."""
+    """Search in the JSON contract; ``format=ndjson|csv`` streams every match instead
+    (``fields=snippet,body`` adds those columns)."""
     params = request_params()
     fmt = single_param("format") or "json"
     if fmt not in FORMATS:
         raise QueryError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    fields = export_fields(single_param("fields"))
+    if fields and fmt == "json":
+        raise QueryError("fields applies to the csv and ndjson exports (format=csv|ndjson)")
     service = get_service()
     if fmt != "json":
-        return export(service, parse_search_params(params), fmt)
-    page = service.search_params(params)
+        return export(service, parse_search_params(params, ("format", "fields")), fmt, fields)
+    page = service.search_params(params, ("format", "fields"))
     body = page_json(page)
     body["next"] = next_link(page)
     return jsonify(body)
@@ -82,24 +101,52 @@ def next_link(page: SearchPage, path: str = "/api/search") -> str | None:
     return SearchState(r, path).url(**changes)
 
 
-def export(service: SearchService, req: SearchRequest, fmt: str) -> Response:
-    """Stream every match as NDJSON lines or CSV rows, fetched a page at a time.
+def export_fields(text: str | None) -> tuple[str, ...]:
+    """The optional export columns asked for (``fields=snippet,body``), checked."""
+    names = tuple(dict.fromkeys(f.strip() for f in (text or "").split(",") if f.strip()))
+    unknown = [f for f in names if f not in EXTRA_FIELDS]
+    if unknown:
+        raise QueryError(
+            f"unknown export field {unknown[0][:40]!r}: fields takes {', '.join(EXTRA_FIELDS)}"
+        )
+    return names
+
+
+def export(
+    service: SearchService, req: SearchRequest, fmt: str, fields: tuple[str, ...] = ()
+) -> Response:
+    """Stream every match as NDJSON lines or CSV rows, fetched a page at a time;
+    ``fields`` adds the snippet (HTML with ``<mark>``; plain text in CSV) and the body.
 
     The first page is fetched before the response starts, so a bad query still gets a
     proper 400/503 instead of a truncated 200.
     """
     first = service.search(replace(req, page=1, per_page=MAX_PER_PAGE, facet_size=1))
-    rows = _export_hits(service, req, first)
+    rows = (_export_row(service, h, fields) for h in _export_hits(service, req, first))
     if fmt == "ndjson":
-        body: Iterator[str] = (json.dumps(hit_json(h), ensure_ascii=False) + "\n" for h in rows)
+        body: Iterator[str] = (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         mimetype = "application/x-ndjson"
     else:
-        body = _csv_lines(rows)
+        body = _csv_lines(rows, fields)
         mimetype = "text/csv"
+    return _download(body, mimetype, f"dateline-export.{fmt}", first.total)
+
+
+def _download(body: Iterator[str] | str, mimetype: str, name: str, total: int) -> Response:
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="dateline-export.{fmt}"'
-    response.headers["X-Total-Count"] = str(first.total)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Total-Count"] = str(total)
     return response
+
+
+def _export_row(service: SearchService, hit: Hit, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A hit in the JSON contract (NDJSON lines always carry the snippet), plus the body
+    when asked (one stored read per hit)."""
+    row = hit_json(hit)
+    if "body" in fields:
+        doc = service.backend.get(hit.id)
+        row["body"] = doc.body if doc else ""
+    return row
 
 
 def _export_hits(service: SearchService, req: SearchRequest, first: SearchPage) -> Iterator[Hit]:
@@ -115,7 +162,7 @@ def _export_hits(service: SearchService, req: SearchRequest, first: SearchPage) 
         )
 
 
-def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
+def _csv_lines(rows: Iterator[dict[str, Any]], fields: tuple[str, ...] = ()) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -125,10 +172,13 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow((*CSV_COLUMNS, *fields))
     yield _flush()
-    for hit in hits:
-        row = hit_json(hit)
+    for row in rows:
+        extra = [
+            csv_cell(plain_snippet(row["snippet"]) if name == "snippet" else row[name])
+            for name in fields
+        ]
         writer.writerow(
             [
                 csv_cell(row["id"]),
@@ -143,9 +193,15 @@ def _csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
                 row["story"]["size"],
                 row["copy_group"],
                 row["copies"],
+                *extra,
             ]
         )
         yield _flush()
+
+
+def plain_snippet(snippet: str) -> str:
+    """A snippet as plain text (its ``<mark>`` tags dropped, entities decoded)."""
+    return html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
 
 
 def csv_cell(value: str | None) -> str:
@@ -179,21 +235,103 @@ def stories() -> Response:
 
 @bp.get("/facets/<name>")
 def facet_values(name: str) -> Response:
-    """Values of one facet that ``prefix`` finds (``SearchService.facet_values``)."""
-    prefix = (single_param("prefix") or "").strip()
-    limit_text = single_param("limit") or "50"
-    try:
-        limit = int(limit_text)
-    except ValueError as e:
-        raise QueryError(f"limit must be a whole number, not {limit_text!r}") from e
+    """Values of one facet that ``prefix`` finds (``SearchService.facet_values``): a word
+    of the value starts with it; counted within the search the other parameters describe
+    (the whole archive without any); paged by ``limit``/``offset``; ``format=csv`` exports
+    every matching value."""
     spec = facet_spec(name)
+    prefix = (single_param("prefix") or "").strip()
+    fmt = single_param("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise QueryError(f"format must be json or csv, not {fmt!r}")
+    limit = int_param("limit", 50, 1, FINDER_PAGE)
+    offset = int_param("offset", 0, 0, MAX_FINDER_OFFSET)
+    within = parse_search_params(request_params(), FINDER_PARAMS)
+    service = get_service()
+    if fmt == "csv":
+        found = service.facet_values(name, prefix, MAX_FINDER_LIMIT, within=within)
+        rows = [(csv_cell(v), csv_cell(spec.display(v)), str(c)) for v, c in found]
+        return _download(
+            _csv_table(("value", "label", "count"), rows),
+            "text/csv",
+            f"dateline-{name}.csv",
+            len(rows),
+        )
+    found = service.facet_values(name, prefix, limit + 1, within=within, offset=offset)
     items: list[dict[str, Any]] = []
-    for value, count in get_service().facet_values(name, prefix, limit):
+    for value, count in found[:limit]:
         item: dict[str, Any] = {"value": value, "count": count}
         if spec.label:
             item["label"] = spec.label(value)
         items.append(item)
-    return jsonify({"ok": True, "facet": name, "prefix": prefix, "values": items})
+    more = len(found) > limit
+    next_url = None
+    if more:
+        query = urlencode([*request_pairs(), ("offset", str(offset + limit))])
+        next_url = f"/api/facets/{name}?{query}"
+    return jsonify(
+        {
+            "ok": True,
+            "facet": name,
+            "prefix": prefix,
+            "offset": offset,
+            "values": items,
+            "more": more,
+            "next": next_url,
+        }
+    )
+
+
+@bp.get("/timeline")
+def timeline() -> Response:
+    """The date histogram of a search (any search parameter): every bucket from the first
+    dated match to the last (empty ones 0) and the undated matches apart; ``format=csv``
+    as rows ``key,count`` with a last row ``undated``."""
+    fmt = single_param("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise QueryError(f"format must be json or csv, not {fmt!r}")
+    req = parse_search_params(request_params(), ("format",))
+    page = get_service().search(replace(req, page=1, per_page=1, facet_size=1))
+    if fmt == "json":
+        return jsonify(
+            {
+                "ok": True,
+                "query": request_json(req),
+                "articles": page.articles,
+                **histogram_json(page.dates),
+            }
+        )
+    rows = [(b.key, str(b.count)) for b in page.dates.buckets]
+    rows.append(("undated", str(page.dates.undated)))
+    body = _csv_table((page.dates.interval, "count"), rows)
+    return _download(body, "text/csv", "dateline-timeline.csv", page.articles)
+
+
+def _csv_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def request_pairs() -> list[tuple[str, str]]:
+    """The query string as pairs, without ``offset`` (the finder's paging links)."""
+    return [(k, v) for k, v in request.args.items(multi=True) if k != "offset"]
+
+
+def int_param(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number parameter within ``low..high`` (``QueryError`` otherwise)."""
+    text = single_param(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError as e:
+        raise QueryError(f"{name} must be a whole number, not {text[:40]!r}") from e
+    if not low <= value <= high:
+        raise QueryError(f"{name} must be between {low} and {high}, not {value}")
+    return value
 
 
 @bp.get("/health")

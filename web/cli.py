@@ -180,8 +180,15 @@ def report_text(report: ReindexReport) -> str:
 
 
 def facet_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """A repeatable ``--<facet>`` option per facet of the registry, in its order."""
+    """A repeatable ``--<facet>`` and ``--not-<facet>`` option per facet of the registry,
+    in its order."""
     for spec in reversed(list(FACETS.values())):
+        command = click.option(
+            f"--not-{spec.name}",
+            spec.exclude_param,
+            multiple=True,
+            help=f"Leave out articles with this {spec.name}; repeatable.",
+        )(command)
         command = click.option(f"--{spec.name}", multiple=True, help=spec.description)(command)
     return command
 
@@ -212,6 +219,7 @@ def search_command(service: SearchService, query: str, **options: Any) -> None:
     params = {
         "q": query,
         **{name: list(options[name]) for name in FACETS},
+        **{spec.exclude_param: list(options[spec.exclude_param]) for spec in FACETS.values()},
         "from": options["date_from"],
         "to": options["date_to"],
         "sort": options["sort"],

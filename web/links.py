@@ -43,6 +43,7 @@ class SearchState:
         values: dict[str, Any] = {
             "q": r.q,
             **{name: list(spec.selected(r)) for name, spec in FACETS.items()},
+            **{spec.exclude_param: list(spec.excluded(r)) for spec in FACETS.values()},
             "from": r.from_text,
             "to": r.to_text,
             "sort": r.sort,
@@ -85,6 +86,22 @@ class SearchState:
         """URL without ``value`` of ``facet``."""
         return self.url(**{facet: [v for v in self.selected(facet) if v != value]})
 
+    def excluded(self, facet: str) -> tuple[str, ...]:
+        """Values of ``facet`` the search leaves out."""
+        return FACETS[facet].excluded(self.request)
+
+    def exclude(self, facet: str, value: str) -> str:
+        """URL leaving out articles with ``value`` (and no longer requiring it)."""
+        spec = FACETS[facet]
+        current = [v for v in self.excluded(facet) if v != value] + [value]
+        kept = [v for v in self.selected(facet) if v != value]
+        return self.url(**{spec.exclude_param: current, facet: kept})
+
+    def include_again(self, facet: str, value: str) -> str:
+        """URL without the exclusion of ``value`` (its chip's "x")."""
+        spec = FACETS[facet]
+        return self.url(**{spec.exclude_param: [v for v in self.excluded(facet) if v != value]})
+
     def toggle(self, facet: str, value: str) -> str:
         """Remove a selected value, add an unselected one (facet sidebar links)."""
         if self.is_selected(facet, value):
@@ -101,15 +118,22 @@ class SearchState:
         return [(k, v) for k, v in self.params() if k not in skip]
 
     def without_filters(self) -> str:
-        """URL of the same query with no facet, date, story or copy filter."""
-        return self.url(**{name: [] for name in FACETS}, from_=None, to=None, story=[], copy=[])
+        """URL of the same query with no facet, exclusion, date, story or copy filter."""
+        return self.url(
+            **{name: [] for name in FACETS},
+            **{spec.exclude_param: [] for spec in FACETS.values()},
+            from_=None,
+            to=None,
+            story=[],
+            copy=[],
+        )
 
     @property
     def has_filters(self) -> bool:
-        """Whether any facet, date, story or copy filter is applied."""
+        """Whether any facet (or exclusion), date, story or copy filter is applied."""
         r = self.request
         return (
-            any(self.selected(name) for name in FACETS)
+            any(self.selected(name) or self.excluded(name) for name in FACETS)
             or bool(r.from_text or r.to_text)
             or bool(r.stories or r.copy_groups)
         )

@@ -17,6 +17,7 @@ from search.params import (
     MAX_VALUES,
 )
 from search.query import MAX_QUERY_CHARS
+from search.service import MAX_FINDER_OFFSET
 from web.openapi_schemas import SCHEMAS
 from web.openapi_views import VIEW_SCHEMAS, view_paths
 
@@ -59,6 +60,14 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
     },
     *(_array_param(spec.name, spec.description) for spec in FACETS.values()),
+    *(
+        _array_param(
+            spec.exclude_param,
+            f"Leave out articles with this {spec.name} (any of them); repeatable. "
+            f"{spec.name} and {spec.exclude_param} must not name the same value.",
+        )
+        for spec in FACETS.values()
+    ),
     {
         "name": "from",
         "in": "query",
@@ -102,6 +111,23 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
 
 # /api/stories takes every search parameter but the grouping (always story) and format.
 STORIES_PARAMETERS: list[dict[str, Any]] = [p for p in SEARCH_PARAMETERS if p["name"] != "group"]
+# What a search's result is (the finder and the timeline count within it): no paging.
+_PAGING = ("page", "per_page", "facet_size", "sort")
+WITHIN_PARAMETERS: list[dict[str, Any]] = [p for p in SEARCH_PARAMETERS if p["name"] not in _PAGING]
+
+
+def _format_param(formats: tuple[str, ...], description: str) -> dict[str, Any]:
+    return {
+        "name": "format",
+        "in": "query",
+        "description": description,
+        "schema": {"type": "string", "enum": list(formats), "default": formats[0]},
+    }
+
+
+_CSV_CONTENT = {
+    "text/csv": {"schema": {"type": "string", "description": "Header row, then one row each."}}
+}
 
 SEARCH_PARAMETERS += [
     {
@@ -112,6 +138,15 @@ SEARCH_PARAMETERS += [
             "(page and per_page are ignored)."
         ),
         "schema": {"type": "string", "enum": ["json", "ndjson", "csv"], "default": "json"},
+    },
+    {
+        "name": "fields",
+        "in": "query",
+        "description": (
+            "Exports only (csv, ndjson): extra columns, comma-separated: snippet (plain "
+            "text in CSV; NDJSON lines always carry it, as HTML), body (the cleaned text)."
+        ),
+        "schema": {"type": "string", "pattern": r"^(snippet|body)(,(snippet|body))?$"},
     },
 ]
 
@@ -239,7 +274,11 @@ def openapi_document() -> dict[str, Any]:
             "/api/facets/{name}": {
                 "get": {
                     "operationId": "facetValues",
-                    "summary": "Find values of a facet by prefix (countries also by name)",
+                    "summary": (
+                        "Find values of a facet: a word of the value starts with prefix "
+                        "(countries also by name or demonym); counted within the search "
+                        "the other parameters describe, else over the whole archive"
+                    ),
                     "parameters": [
                         {
                             "name": "name",
@@ -250,6 +289,8 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "prefix",
                             "in": "query",
+                            "description": 'Start of any word of a value: "volcker" finds '
+                            '"Paul Volcker".',
                             "schema": {"type": "string", "maxLength": 200},
                         },
                         {
@@ -262,9 +303,57 @@ def openapi_document() -> dict[str, Any]:
                                 "default": 50,
                             },
                         },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "description": "Values to skip (paging through every value).",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": MAX_FINDER_OFFSET,
+                                "default": 0,
+                            },
+                        },
+                        _format_param(
+                            ("json", "csv"), "csv: every matching value as value,label,count."
+                        ),
+                        *WITHIN_PARAMETERS,
                     ],
                     "responses": {
-                        "200": _json("FacetValues", "Matching values, most frequent first."),
+                        "200": {
+                            "description": "Matching values, most frequent first.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/FacetValues"}
+                                },
+                                **_CSV_CONTENT,
+                            },
+                        },
+                        **_errors(400, 503),
+                    },
+                }
+            },
+            "/api/timeline": {
+                "get": {
+                    "operationId": "timeline",
+                    "summary": "The date histogram of a search, every bucket (empty ones 0)",
+                    "parameters": [
+                        _format_param(
+                            ("json", "csv"),
+                            "csv: a row per bucket (key, count), then a row undated.",
+                        ),
+                        *WITHIN_PARAMETERS,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The histogram.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Timeline"}
+                                },
+                                **_CSV_CONTENT,
+                            },
+                        },
                         **_errors(400, 503),
                     },
                 }

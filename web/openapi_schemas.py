@@ -11,6 +11,8 @@ from typing import Any
 from search.facets import FACETS
 
 NULLABLE_STRING = {"type": ["string", "null"]}
+# The exclusion parameters (``not_actor`` ...), echoed in the query block.
+EXCLUDE_PARAMS = tuple(spec.exclude_param for spec in FACETS.values())
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -155,6 +157,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "DateFacet": {
         "type": "object",
+        "description": (
+            "Every bucket from the first dated match to the last, empty ones with count 0 "
+            "(a true time axis); the undated matches are counted apart in undated."
+        ),
         "required": ["interval", "buckets", "undated"],
         "properties": {
             "interval": {"enum": ["year", "month", "day"]},
@@ -176,12 +182,23 @@ SCHEMAS: dict[str, Any] = {
     },
     "Query": {
         "type": "object",
-        "required": ["q", *FACETS, "from", "to", "sort", "story", "copy", "group", "count"],
+        "required": [
+            "q",
+            *FACETS,
+            *EXCLUDE_PARAMS,
+            "from",
+            "to",
+            "sort",
+            "story",
+            "copy",
+            "group",
+            "count",
+        ],
         "properties": {
             "q": {"type": "string"},
             **{
                 name: {"type": "array", "items": {"type": "string"}}
-                for name in (*FACETS, "story", "copy")
+                for name in (*FACETS, *EXCLUDE_PARAMS, "story", "copy")
             },
             "from": NULLABLE_STRING,
             "to": NULLABLE_STRING,
@@ -251,6 +268,7 @@ SCHEMAS: dict[str, Any] = {
             "title",
             "url",
             "source",
+            "dateline",
             "published",
             "body",
             "actors",
@@ -266,6 +284,11 @@ SCHEMAS: dict[str, Any] = {
             "title": {"type": "string"},
             "url": NULLABLE_STRING,
             "source": NULLABLE_STRING,
+            "dateline": {
+                "type": ["string", "null"],
+                "description": "Where the story was filed, as the wire gives it "
+                '("NEW YORK, Oct 19").',
+            },
             "published": {"type": ["string", "null"], "description": "ISO 8601 datetime."},
             "body": {"type": "string"},
             "actors": {
@@ -304,11 +327,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "FacetValues": {
         "type": "object",
-        "required": ["ok", "facet", "prefix", "values"],
+        "required": ["ok", "facet", "prefix", "offset", "values", "more", "next"],
         "properties": {
             "ok": {"const": True},
             "facet": {"enum": list(FACETS)},
             "prefix": {"type": "string"},
+            "offset": {"type": "integer", "minimum": 0},
+            "more": {"type": "boolean", "description": "Whether values follow this page."},
+            "next": {
+                "type": ["string", "null"],
+                "description": "URL of the next page of values; null on the last.",
+            },
             "values": {
                 "type": "array",
                 "items": {
@@ -322,6 +351,19 @@ SCHEMAS: dict[str, Any] = {
                     "additionalProperties": False,
                 },
             },
+        },
+        "additionalProperties": False,
+    },
+    "Timeline": {
+        "type": "object",
+        "required": ["ok", "query", "articles", "interval", "buckets", "undated"],
+        "properties": {
+            "ok": {"const": True},
+            "query": {"$ref": "#/components/schemas/Query"},
+            "articles": {"type": "integer", "minimum": 0},
+            "interval": {"enum": ["year", "month", "day"]},
+            "buckets": {"$ref": "#/components/schemas/DateFacet/properties/buckets"},
+            "undated": {"type": "integer", "minimum": 0},
         },
         "additionalProperties": False,
     },

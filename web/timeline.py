@@ -1,7 +1,9 @@
 """The timeline histogram: bar geometry for a server-rendered SVG, each bar a link.
 
-Clicking a year narrows to that year (the backend then buckets by month), a month to
-that month (buckets by day), a day to that day.
+The buckets are contiguous (the backends fill empty ones with 0, ``shared.contiguous``),
+so equal slots are a true time axis: an empty month keeps its place, a gap of years shows
+as a gap. Clicking a year narrows to that year (the backend then buckets by month), a
+month to that month (buckets by day), a day to that day; empty buckets are not links.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class Bar:
     y: float
     width: float
     height: float
-    href: str
+    href: str | None  # None for an empty bucket (nothing to narrow to)
     label: str
 
 
@@ -45,18 +47,20 @@ class Timeline:
 
 
 def build_timeline(dates: DateHistogram, state: SearchState) -> Timeline:
-    """Lay out ``dates`` as bars scaled to the largest bucket."""
-    buckets = [b for b in dates.buckets if b.count > 0]
+    """Lay out ``dates`` as bars scaled to the largest bucket, one slot per bucket
+    (empty ones included)."""
+    buckets = list(dates.buckets)
     chart_height = HEIGHT - LABEL_SPACE
-    if not buckets:
+    if not any(b.count for b in buckets):
         return Timeline((), dates.interval, dates.undated)
     slot = WIDTH / len(buckets)
     bar_width = max(1.0, min(MAX_BAR_WIDTH, slot - GAP))
     peak = max(b.count for b in buckets)
     bars = []
     for i, bucket in enumerate(buckets):
-        # A bar of one article must stay visible (and clickable) next to a tall one.
-        height = max(3.0, chart_height * bucket.count / peak)
+        # A bar of one article must stay visible (and clickable) next to a tall one; an
+        # empty bucket is a hairline on the axis.
+        height = max(3.0, chart_height * bucket.count / peak) if bucket.count else 0.5
         noun = "article" if bucket.count == 1 else "articles"
         bars.append(
             Bar(
@@ -66,7 +70,7 @@ def build_timeline(dates: DateHistogram, state: SearchState) -> Timeline:
                 y=round(chart_height - height, 2),
                 width=round(bar_width, 2),
                 height=round(height, 2),
-                href=state.url(from_=bucket.key, to=bucket.key),
+                href=state.url(from_=bucket.key, to=bucket.key) if bucket.count else None,
                 label=f"{bucket.key}: {bucket.count} {noun}",
             )
         )

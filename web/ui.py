@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from math import ceil
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, render_template, request
 
@@ -12,9 +14,11 @@ from search.facets import FACETS, country_label
 from search.models import Facet, IndexDocument, SearchRequest
 from search.params import MAX_FACET_SIZE, MAX_PAGE, parse_search_params
 from search.serialize import iso_date
+from search.service import MAX_FINDER_OFFSET
 from web import get_service
+from web.highlight import article_html, query_matcher
 from web.links import SearchState
-from web.markup import mark_entities, safe_snippet, safe_url
+from web.markup import safe_snippet, safe_url
 from web.timeline import build_timeline, zoom_out
 
 bp = Blueprint("ui", __name__)
@@ -38,6 +42,7 @@ def search_page() -> Any:
         return render_template("search.html", page=None, error=str(e), args=request.args), 400
     state = SearchState(page.request)
     last_page = min(MAX_PAGE, max(1, ceil(page.total / page.request.per_page)))
+    newest = service.newest_day()
     return render_template(
         "search.html",
         page=page,
@@ -50,7 +55,29 @@ def search_page() -> Any:
         last_page=last_page,
         page_numbers=page_window(page.request.page, last_page),
         more_facet_size=min(MAX_FACET_SIZE, page.request.facet_size * 2),
+        newest=newest,
+        presets=date_presets(state, newest),
+        export_timeline_url=SearchState(page.request, "/api/timeline").url(format="csv"),
     )
+
+
+# Date presets: (label, days back from the newest article, inclusive of that day).
+PRESETS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
+
+
+def date_presets(state: SearchState, newest: date | None) -> list[tuple[str, str, bool]]:
+    """(label, URL, current) of each date preset, counted back from the newest article
+    of the archive (an archive of 1987 news has no "last 7 days" of today)."""
+    if newest is None:
+        return []
+    out = []
+    r = state.request
+    for label, days in PRESETS:
+        start = (newest - timedelta(days=days - 1)).isoformat()
+        end = newest.isoformat()
+        current = r.from_text == start and r.to_text == end
+        out.append((label, state.url(from_=start, to=end), current))
+    return out
 
 
 def page_window(current: int, last: int, radius: int = 2) -> list[int | None]:
@@ -69,6 +96,10 @@ def article_page(doc_id: str) -> Any:
     """One article: metadata, marked text, entity links and similar articles."""
     service = get_service()
     doc = service.article(doc_id)
+    # The search the reader came from (its parameters ride along on the article's link):
+    # the way back to it, and the words to highlight.
+    came_from = parse_search_params(request_params())
+    state = SearchState(came_from)
     similar = service.more_like(doc_id, 5)
     text = doc.text
     # The title is shown as the heading; render the body without repeating it.
@@ -76,7 +107,9 @@ def article_page(doc_id: str) -> Any:
     return render_template(
         "article.html",
         doc=doc,
-        body_html=mark_entities(text, doc.spans, start=start),
+        back_url=state.url(page=came_from.page),
+        searched=bool(request.args),
+        body_html=article_html(text, doc.spans, start, query_matcher(came_from.query)),
         original_url=safe_url(doc.url),
         similar=similar,
         people=[a for a, k in actor_kinds(doc) if k != "org"],
@@ -131,9 +164,14 @@ def facet_page(name: str) -> Any:
     if spec is None:
         abort(404, description=f"no facet {name!r}: use one of {', '.join(FACETS)}")
     prefix = (request.args.get("prefix") or "").strip()
-    state = SearchState(parse_search_params(request_params()))
+    offset = page_offset()
+    state = SearchState(parse_search_params(request_params(), ("prefix", "offset")))
     service = get_service()
-    values = service.facet_values(name, prefix, FACET_FINDER_LIMIT)
+    found = service.facet_values(
+        name, prefix, FACET_FINDER_LIMIT + 1, within=state.request, offset=offset
+    )
+    values = found[:FACET_FINDER_LIMIT]
+    finder = [*state.hidden_fields(), *([("prefix", prefix)] if prefix else [])]
     return render_template(
         "facet.html",
         known_as={v: service.also_known_as(v)[:8] for v, _ in values} if spec.aliases else {},
@@ -142,7 +180,28 @@ def facet_page(name: str) -> Any:
         prefix=prefix,
         values=values,
         state=state,
+        offset=offset,
+        within=state.has_filters or bool(state.request.q),
+        previous_url=finder_url(name, finder, offset - FACET_FINDER_LIMIT) if offset else None,
+        next_url=finder_url(name, finder, offset + FACET_FINDER_LIMIT)
+        if len(found) > FACET_FINDER_LIMIT
+        else None,
     )
+
+
+def page_offset() -> int:
+    """The finder's ``offset`` parameter (0 when absent); ``QueryError`` when malformed."""
+    text = request.args.get("offset") or "0"
+    # isascii: "²" is a digit to isdigit() but not to int().
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_FINDER_OFFSET:
+        raise QueryError(f"offset must be a whole number from 0 to {MAX_FINDER_OFFSET}")
+    return int(text)
+
+
+def finder_url(name: str, pairs: list[tuple[str, str]], offset: int) -> str:
+    """The finder page of ``name`` at ``offset`` (the same search and prefix)."""
+    query = urlencode([*pairs, *([("offset", str(offset))] if offset > 0 else [])])
+    return f"/facets/{name}?{query}" if query else f"/facets/{name}"
 
 
 def api_state(state: SearchState) -> SearchState:
@@ -157,3 +216,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(safe_snippet, "safe_snippet")
     app.jinja_env.globals["facet_specs"] = FACETS
     app.add_template_global(api_state, "api_state")
+    app.add_template_global(article_link, "article_link")
+
+
+def article_link(state: SearchState | None, doc_id: str) -> str:
+    """An article's page with the search it was found by (its way back, its highlights)."""
+    if state is None:
+        return f"/articles/{doc_id}"
+    return SearchState(state.request, f"/articles/{doc_id}").url(page=state.request.page)

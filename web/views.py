@@ -112,7 +112,7 @@ def country_json(code: str) -> Response:
 @bp.get("/api/network")
 def network_api() -> Response:
     """Who with whom in a search (any search parameter; ``nodes``: per kind, 1-30)."""
-    search = parse_search_params(request_params())
+    search = parse_search_params(request_params(), extra=("nodes",))
     network = get_service().network(search, _nodes())
     return jsonify({"ok": True, **network_json(network)})
 
@@ -176,7 +176,7 @@ def network_inline() -> bool:
 def network_page() -> Any:
     """A search's who-with-whom graph on a page of its own, with its strongest pairs."""
     try:
-        search = parse_search_params(request_params())
+        search = parse_search_params(request_params(), extra=("nodes",))
         graph = network_of(search, _nodes())
     except QueryError as e:
         return render_template("network.html", graph=None, error=str(e), state=None), 400

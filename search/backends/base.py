@@ -47,7 +47,8 @@ class Backend(Protocol):
         """One stored document, or ``None``."""
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Facet values (actor, country, source) starting with ``prefix``, most frequent first."""
+        """Facet values (actor, country, source) with a word starting with ``prefix`` (any
+        case; ``search.facets.word_start``), most frequent first."""
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents similar to ``doc_id`` (shared key terms and entities)."""

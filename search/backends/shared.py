@@ -14,11 +14,12 @@ import html
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from search.errors import BackendError, IndexBusyError
-from search.models import Facet, FacetValue
+from search.models import DateBucket, DateHistogram, Facet, FacetValue
 
 Interval = Literal["year", "month", "day"]
 
@@ -47,6 +48,38 @@ def choose_interval(first_day: int, last_day: int) -> Interval:
     if span > MONTH_SPAN_DAYS:
         return "month"
     return "day"
+
+
+def contiguous(
+    buckets: Sequence[DateBucket], interval: Interval, undated: int = 0
+) -> DateHistogram:
+    """The histogram with every bucket from the first to the last, empty ones as 0.
+
+    Engines report only the buckets that hold articles; a timeline drawn from those
+    alone puts 1987 next to 2025 and hides empty months. Keys are ``YYYY``, ``YYYY-MM``
+    or ``YYYY-MM-DD`` as the interval says; any other key is kept as given.
+    """
+    counts = {b.key: b.count for b in buckets}
+    if not counts:
+        return DateHistogram(interval=interval, buckets=(), undated=undated)
+    try:
+        keys = _span_keys(min(counts), max(counts), interval)
+    except ValueError:
+        return DateHistogram(interval=interval, buckets=tuple(buckets), undated=undated)
+    filled = tuple(DateBucket(k, counts.get(k, 0)) for k in keys)
+    return DateHistogram(interval=interval, buckets=filled, undated=undated)
+
+
+def _span_keys(first: str, last: str, interval: Interval) -> list[str]:
+    """Every bucket key from ``first`` to ``last`` inclusive (ISO keys sort by time)."""
+    if interval == "year":
+        return [f"{y:04d}" for y in range(int(first), int(last) + 1)]
+    if interval == "month":
+        start = int(first[:4]) * 12 + int(first[5:7]) - 1
+        stop = int(last[:4]) * 12 + int(last[5:7]) - 1
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, stop + 1)]
+    low, high = date.fromisoformat(first).toordinal(), date.fromisoformat(last).toordinal()
+    return [date.fromordinal(d).isoformat() for d in range(low, high + 1)]
 
 
 def top_facet(

@@ -40,6 +40,7 @@ from search.backends.typesense import results as results
 from search.backends.typesense.client import Api, confirmed, guarded, make_client, path
 from search.backends.typesense.query import quote, request_filters, translate
 from search.backends.typesense.schema import COPY_KEY, STORY_KEY, fold_key, from_typesense
+from search.backends.typesense.suggest import SUGGEST_BELOW, suggest
 from search.backends.typesense.writer import FullRebuild, IncrementalWriter
 from search.errors import BackendError, IndexMissingError
 from search.facets import FACETS
@@ -387,7 +388,11 @@ class TypesenseBackend:
                 for name, spec in FACETS.items()
             },
             dates=results.histogram(span_r, years_r, articles, _bucket_fetcher(dated, many)),
-            suggestion=None,
+            suggestion=(
+                suggest(self._many("did you mean"), request.query)
+                if tq.has_text and articles < SUGGEST_BELOW
+                else None
+            ),
             articles=articles,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))

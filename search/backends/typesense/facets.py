@@ -26,7 +26,7 @@ from search.backends.typesense.schema import (
     is_unresolved,
     key_of,
 )
-from search.facets import FACETS
+from search.facets import FACETS, word_start
 
 # Several searches (multi_search POSTs), answers in order.
 Many = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -211,8 +211,8 @@ def values(
     prefix: str,
     limit: int,
 ) -> list[tuple[str, int]]:
-    """Values of one facet over the whole index starting with ``prefix`` (any case),
-    most frequent first, ties by value, at most ``limit`` (``Backend.facet_values``)."""
+    """Values of one facet over the whole index with a word starting with ``prefix`` (any
+    case), most frequent first, ties by value, at most ``limit`` (``Backend.facet_values``)."""
     if limit <= 0:
         return []
     if limit + results.FACET_SLACK <= SMALL_LIMIT:
@@ -227,28 +227,31 @@ def _top_values(
     many: Many, spellings: Spellings, facet: str, prefix: str, limit: int
 ) -> list[tuple[str, int]]:
     """The top ``limit`` values from one facet request (bounded by the limit)."""
-    folded = prefix.casefold()
+    folded = prefix.casefold().strip()
+    matches = word_start(folded)
     field_name = FACET_FIELDS[facet]
     base: dict[str, Any] = {"q": "*", "query_by": "title", "per_page": 0}
     # The keys are opaque (hex) and Typesense's facet_query returns at most 10 values,
-    # so with a prefix read up to PREFIX_VALUES values and filter here.
+    # so with a prefix read up to PREFIX_VALUES values and filter here. Folded values
+    # are matched as they are (case-insensitive anyway).
     fetch = PREFIX_VALUES if folded else limit + results.FACET_SLACK
     response = many([{**base, "facet_by": field_name, "max_facet_values": fetch}])[0]
     if folded:
+        # Every matching value is in hand (up to PREFIX_VALUES): cut here, keeping the
+        # whole run of values tied at the cut so ``values`` breaks the tie by spelling.
+        # (``tables`` would fetch a tied run again without the prefix.)
         counts, _ = results.facet_counts(response, field_name)
-        kept = {v: c for v, c in counts.items() if c and v.casefold().startswith(folded)}
-        response = {
-            "facet_counts": [
-                {
-                    "field_name": field_name,
-                    "counts": [
-                        {"value": key_of(v) if field_name in SPELLINGS else v, "count": c}
-                        for v, c in kept.items()
-                    ],
-                    "stats": {"total_values": len(kept)},
-                }
-            ]
-        }
+        # Long values are counted under a hash: their names are read (once, then
+        # cached) so that their words can match too.
+        hashed = [v for v in counts if is_unresolved(v)] if field_name in SPELLINGS else []
+        long_names = spellings.resolve(many, field_name, hashed) if hashed else {}
+        kept = {v: c for v, c in counts.items() if c and matches(long_names.get(v, v))}
+        ranked = sorted(kept, key=lambda v: (-kept[v], v))
+        if len(ranked) > limit:
+            floor = kept[ranked[limit - 1]]
+            ranked = [v for v in ranked if kept[v] >= floor]
+        names = spellings.resolve(many, field_name, ranked) if field_name in SPELLINGS else {}
+        return [(names.get(v, v), kept[v]) for v in ranked]
     table = tables(response, limit, base, many, spellings)[facet][0]
     return [(v, c) for v, c in table.items() if c]
 
@@ -271,5 +274,5 @@ def _every_value(
     if folded_values:
         names = best_spellings(exact)
         spellings.remember(field_name, names)
-    folded = prefix.casefold()
-    return [(names.get(v, v), c) for v, c in counts.items() if v.casefold().startswith(folded)]
+    matches = word_start(prefix)
+    return [(names.get(v, v), c) for v, c in counts.items() if matches(v)]

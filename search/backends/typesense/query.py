@@ -165,7 +165,8 @@ def request_filters(request: SearchRequest) -> list[str]:
     """``filter_by`` clauses of the request's facet and date filters.
 
     A facet that narrows gets one clause per value (ANDed), one that widens one clause
-    matching any value; dates are inclusive days and exclude undated articles.
+    matching any value; excluded values one ``!=`` clause; dates are inclusive days and
+    exclude undated articles.
     """
     clauses: list[str] = []
     for spec in FACETS.values():
@@ -176,6 +177,10 @@ def request_filters(request: SearchRequest) -> list[str]:
             clauses += [f"{fields.counted}:={key}" for key in keys]
         elif keys:
             clauses.append(f"{fields.counted}:=[" + ",".join(keys) + "]")
+        # Exclusions: an article holding any excluded value is dropped.
+        left_out = [fold_key(v) if fields.spellings else quote(v) for v in spec.excluded(request)]
+        if left_out:
+            clauses.append(f"{fields.counted}:!=[" + ",".join(left_out) + "]")
     # A document has one story and one copy group: two different values keep nothing.
     clauses += [f"{STORY_KEY}:={exact_key(v)}" for v in request.stories]
     clauses += [f"{COPY_KEY}:={exact_key(v)}" for v in request.copy_groups]

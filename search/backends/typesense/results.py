@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from search.backends.shared import MONTH_SPAN_DAYS, choose_interval, lead
+from search.backends.shared import MONTH_SPAN_DAYS, choose_interval, contiguous, lead
 from search.backends.typesense.schema import LEAD_CHARS, from_key, from_typesense
 from search.models import DateBucket, DateHistogram, Hit
 
@@ -126,4 +126,4 @@ def histogram(
         wanted = 26 if interval == "month" else MONTH_SPAN_DAYS + 2
         counts, _ = facet_counts(fetch(interval, wanted), interval)
     buckets = tuple(DateBucket(k, counts[k]) for k in sorted(counts) if counts[k])
-    return DateHistogram(interval=interval, buckets=buckets, undated=undated)
+    return contiguous(buckets, interval, undated)

@@ -183,6 +183,10 @@ def to_typesense(doc: IndexDocument) -> dict[str, Any]:
         out["story"] = doc.story
     if doc.url:
         out["url"] = doc.url
+    if doc.dateline:
+        # Stored, not declared: Typesense keeps undeclared fields, and a collection built
+        # before datelines existed needs no rebuild (its articles show none).
+        out["dateline"] = doc.dateline
     if doc.source:
         out.update(
             source=doc.source, source_key=exact_key(doc.source), source_fold=fold_key(doc.source)
@@ -229,4 +233,5 @@ def from_typesense(doc: dict[str, Any]) -> IndexDocument:
         indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
         copy_group=doc.get("copy_group") or "",
         story=doc.get("story") or "",
+        dateline=doc.get("dateline") or None,
     )

@@ -43,7 +43,7 @@ from search.backends.whoosh.searching import (
 from search.backends.whoosh.store import GenerationStore
 from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
-from search.facets import FACETS
+from search.facets import FACETS, word_start
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.settings import Settings
 from search.views.records import Network
@@ -238,18 +238,19 @@ class WhooshBackend:
         return _stream(reader)
 
     def facet_values(self, facet: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
-        """Values of facet ``facet`` (a name in ``FACETS``) starting with ``prefix`` (any case)."""
+        """Values of facet ``facet`` (a name in ``FACETS``) with a word starting with
+        ``prefix`` (any case), most frequent first."""
         if facet not in FACETS:
             raise BackendError(f"unknown facet {facet!r}: use one of {', '.join(FACETS)}")
 
         def run(snap: _Snapshot) -> list[tuple[str, int]]:
             ranked = _ranked(snap, facet)
-            folded = prefix.casefold()
+            matches = word_start(prefix)
             found: list[tuple[str, int]] = []
             if limit <= 0:
                 return found
             for key, value, count in ranked:
-                if key.startswith(folded):
+                if matches(key):
                     found.append((value, count))
                     if len(found) >= limit:
                         break

@@ -200,8 +200,9 @@ def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:
     """
     date_from, date_to = request.date_from, request.date_to
     selected = {name: spec.selected(request) for name, spec in FACETS.items()}
+    excluded = {name: spec.excluded(request) for name, spec in FACETS.items()}
     keyed = request.stories or request.copy_groups
-    if not (any(selected.values()) or date_from or date_to or keyed):
+    if not (any(selected.values()) or any(excluded.values()) or date_from or date_to or keyed):
         return None
     mask = cols.live.copy()
     # A document has one story and one copy group: two different values keep nothing.
@@ -219,6 +220,10 @@ def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:
             for value in values:
                 anyone |= column.docs_with(value, cols.size)
             mask &= anyone
+    # An excluded value drops every article that has it (articles without the facet stay).
+    for name, values in excluded.items():
+        for value in values:
+            mask &= ~cols.facet(name).docs_with(value, cols.size)
     if date_from is not None:
         mask &= cols.day >= date_from.toordinal()
     if date_to is not None:
@@ -274,6 +279,13 @@ def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
         return DateHistogram(interval="day", buckets=(), undated=undated)
     days = days[dated]
     interval = shared.choose_interval(int(days.min()), int(days.max()))
+    return shared.contiguous(_buckets(cols, docs, dated, days, interval), interval, undated)
+
+
+def _buckets(
+    cols: DocColumns, docs: IntArray, dated: BoolArray, days: IntArray, interval: shared.Interval
+) -> tuple[DateBucket, ...]:
+    """The non-empty buckets of the dated documents at ``interval``."""
     if interval == "year":
         keys, counts = np.unique(cols.year[docs][dated], return_counts=True)
         labels = [f"{int(k):04d}" for k in keys]
@@ -283,8 +295,7 @@ def histogram(cols: DocColumns, docs: IntArray) -> DateHistogram:
     else:
         keys, counts = np.unique(days, return_counts=True)
         labels = [date.fromordinal(int(k)).isoformat() for k in keys]
-    buckets = tuple(DateBucket(label, int(c)) for label, c in zip(labels, counts, strict=True))
-    return DateHistogram(interval=interval, buckets=buckets, undated=undated)
+    return tuple(DateBucket(label, int(c)) for label, c in zip(labels, counts, strict=True))
 
 
 def value_counts(column: MultiColumn, live: BoolArray) -> IntArray:

@@ -82,6 +82,7 @@ def build_schema() -> fields.Schema:
         # from the ``facets`` column (keys ``g`` and ``y``).
         copy_group=fields.STORED(),
         story=fields.STORED(),
+        dateline=fields.STORED(),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -131,6 +132,8 @@ def to_fields(doc: IndexDocument, known_words: set[str] | None = None) -> dict[s
         out["copy_group"] = doc.copy_group
     if doc.story:
         out["story"] = doc.story
+    if doc.dateline:
+        out["dateline"] = doc.dateline
     for name, values in (
         ("actors", doc.actors),
         ("countries", doc.countries),
@@ -224,4 +227,5 @@ def from_stored(stored: dict[str, Any]) -> IndexDocument:
         indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
         copy_group=stored.get("copy_group") or "",
         story=stored.get("story") or "",
+        dateline=stored.get("dateline") or None,
     )

@@ -21,9 +21,10 @@ from search.backends.whoosh import columns as cols_mod
 from search.backends.whoosh.columns import DocColumns, IntArray
 from search.backends.whoosh.docsets import Memo, matching_docs
 from search.backends.whoosh.groups import FloatArray, KeyColumn, collapse, group_counts
-from search.backends.whoosh.schema import FIELD_ALIASES, TEXT_ANALYZER, WORDS_FIELD, from_stored
+from search.backends.whoosh.schema import FIELD_ALIASES, from_stored
 from search.backends.whoosh.scoring import Unsupported, bm25_scores, field_lengths
 from search.backends.whoosh.snippets import snippet
+from search.backends.whoosh.suggest import suggest
 from search.models import Hit, SearchPage, SearchRequest, StoryRef
 from search.query import Query, country_code
 
@@ -124,7 +125,7 @@ def run_search(
     )
     suggestion = None
     if parsed is not None and articles < SUGGEST_BELOW:
-        suggestion = _suggest(searcher, parsed, request.query.text)
+        suggestion = suggest(searcher, parsed, request.query.text)
     return SearchPage(
         request=request,
         total=total,
@@ -402,46 +403,3 @@ def _story_ref(column: KeyColumn, docnum: int, key: str, story_row: bool) -> Sto
         last=date.fromordinal(last) if last != cols_mod.NO_DATE else None,
         sources=int(column.sources[code]),
     )
-
-
-def _suggest(searcher: Any, parsed: Any, q_text: str) -> str | None:
-    """``q_text`` with each word unknown to the body replaced by the closest known word.
-
-    Candidates come from the index's vocabulary (``words``: unstemmed words of titles and
-    bodies) within one, then two edits, first letter fixed (how most typos look, and it
-    keeps the lookup fast); the one in most documents wins.
-    """
-    reader = searcher.reader()
-    spans: dict[tuple[int, int], str] = {}
-    for token in parsed.all_tokens():
-        if token.fieldname != "body" or ("body", token.text) in reader:
-            continue
-        if token.startchar is None or token.endchar is None:
-            continue
-        surface = q_text[token.startchar : token.endchar].lower()
-        found = _closest_word(reader, surface)
-        if found:
-            spans[(token.startchar, token.endchar)] = found
-    if not spans:
-        return None
-    out = q_text
-    for (start, end), word in sorted(spans.items(), reverse=True):
-        out = out[:start] + word + out[end:]
-    return out
-
-
-def _closest_word(reader: Any, word: str) -> str | None:
-    """The vocabulary word nearest ``word`` (fewest edits, then most documents)."""
-    if WORDS_FIELD not in reader.schema:
-        return None
-    for maxdist in (1, 2):
-        found = {w for w in reader.terms_within(WORDS_FIELD, word, maxdist, prefix=1) if w != word}
-        if found:
-            return min(found, key=lambda w: (-_body_frequency(reader, w), w))
-    return None
-
-
-def _body_frequency(reader: Any, word: str) -> int:
-    """Documents whose body holds ``word`` (through its stem), 0 for a stop word."""
-    stems = [t.text for t in TEXT_ANALYZER(word)]
-    return reader.doc_frequency("body", stems[0]) if stems else 0
