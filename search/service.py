@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
@@ -17,6 +18,9 @@ from search.models import IndexDocument, ReindexReport, SearchPage, SearchReques
 from search.params import Params, parse_search_params
 from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
+
+if TYPE_CHECKING:
+    from search.follow import Follower
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
@@ -154,6 +158,21 @@ class SearchService:
             full=full,
             progress=progress,
         )
+
+    def follower(self, stop: threading.Event | None = None) -> Follower:
+        """A :class:`~search.follow.Follower` on this archive (``dateline follow``)."""
+        from search.follow import Follower
+
+        return Follower(self.backend, self.settings, stop=stop)
+
+    def sources(self) -> dict[str, Any]:
+        """The followed sources (``dateline follow --status``, ``/sources``,
+        ``GET /api/sources``): each with its last poll, last new item, articles indexed and
+        errors, plus when the archive last took in articles. Reads the state file only
+        (read-only, never waiting for a running follow)."""
+        from search.follow.status import sources_status
+
+        return sources_status(self.settings.index_dir)
 
     def health(self) -> dict[str, Any]:
         """Whether the index answers, and how many documents it holds."""

@@ -1,0 +1,398 @@
+"""One follow: poll the due sources, fetch the new articles, index them, repeat.
+
+A poll fetches each due feed or sitemap (conditionally), queues the items never seen (by
+canonical URL, also by GUID) in the state file, then fetches their pages one host at a
+time (the host that may be asked soonest first, so delays on one host overlap fetches
+from others), cleans each page as an HTML file is cleaned, and adds the articles to the
+index in batches through :func:`search.indexing.add_articles` (entities, copies, stories).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin
+
+from search.backends import Backend
+from search.cleaning import canonical_url, parse_date
+from search.errors import IndexBusyError
+from search.follow import schedule
+from search.follow.feeds import Listing, read_listing
+from search.follow.fetch import Fetcher, FetchError, Politeness, Response
+from search.follow.state import FILE, Queued, Source, State
+from search.indexing import add_articles
+from search.models import Article, FileProblem, RawArticle, article_id
+from search.settings import Settings
+from search.sources import clean_one
+from search.sources.decode import BinaryContent, declared_charset, decode_text
+
+log = logging.getLogger(__name__)
+
+# Index at least this often while fetching many pages, so searches see articles early.
+INDEX_EVERY_S = 10.0
+_CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>", re.I)
+_HREF = re.compile(r"\bhref=[\"']?([^\"'\s>]+)", re.I)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def politeness_from(settings: Settings) -> Politeness:
+    """The fetcher's limits from the settings (``DATELINE_FOLLOW_*``)."""
+    return Politeness(
+        contact=settings.follow_contact,
+        delay_s=settings.follow_delay_s,
+        connect_timeout_s=settings.follow_connect_timeout_s,
+        read_timeout_s=settings.follow_read_timeout_s,
+        max_bytes=settings.follow_max_bytes,
+        retries=settings.follow_retries,
+        backoff_s=settings.follow_backoff_s,
+    )
+
+
+@dataclass
+class PollReport:
+    """What one poll did; ``ok`` is False when a source or an article failed."""
+
+    sources: int = 0
+    unchanged: int = 0  # sources answering 304 or the same body
+    new_items: int = 0
+    fetched: int = 0
+    indexed: int = 0
+    known: int = 0  # new in the feed, but already in the index: not fetched
+    duplicates: int = 0
+    requests: int = 0
+    source_errors: list[tuple[str, str]] = field(default_factory=list)
+    article_errors: list[tuple[str, str]] = field(default_factory=list)
+    busy: bool = False  # the index was locked by a reindex: articles wait for the next poll
+
+    @property
+    def ok(self) -> bool:
+        """True when every source and every article went well."""
+        return not self.source_errors and not self.article_errors
+
+
+class Follower:
+    """Follow sources into one index; ``stop`` ends it after the current article."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        settings: Settings,
+        politeness: Politeness | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.backend, self.settings = backend, settings
+        self.stop = stop or threading.Event()
+        self.fetcher = Fetcher(politeness or politeness_from(settings), self._sleep)
+        self.state = State(settings.index_dir / FILE)
+
+    def close(self) -> None:
+        """Close the connections and the state file."""
+        self.fetcher.close()
+        self.state.close()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait ``seconds``; False when a stop came first."""
+        return not self.stop.wait(max(0.0, seconds))
+
+    # ------------------------------------------------------------ sources
+
+    def add_sources(self, urls: list[str], every_s: float) -> None:
+        """Follow ``urls`` (already followed ones keep their state)."""
+        for url in urls:
+            self.state.add_source(url, every_s)
+
+    def run(self, once: bool = False) -> PollReport:
+        """Poll until stopped (or once: every source, now); the last poll's report."""
+        report = self.poll(everything=True)
+        while not once and not self.stop.is_set():
+            report = self.run_one_wait() or report
+        return report
+
+    def run_one_wait(self) -> PollReport | None:
+        """Wait (at most a minute) for the next source due, then poll the due ones; None
+        when stopped or when nothing came due."""
+        due = [s.next_poll for s in self.state.sources()]
+        wait = (min(due) - time.time()) if due else 60.0
+        if wait > 0 and not self._sleep(min(wait, 60.0)):
+            return None
+        if self.stop.is_set() or not due or min(due) > time.time():
+            return None
+        return self.poll()
+
+    def poll(self, everything: bool = False) -> PollReport:
+        """One round: the due sources (all with ``everything``), then the queued pages."""
+        report = PollReport()
+        requests = self.fetcher.requests
+        now = time.time()
+        for source in self.state.sources():
+            if self.stop.is_set():
+                break
+            if everything or source.next_poll <= now:
+                self._poll_source(source, report)
+        self.process_queue(report)
+        report.requests = self.fetcher.requests - requests
+        return report
+
+    def _poll_source(self, source: Source, report: PollReport) -> None:
+        report.sources += 1
+        started = time.time()
+        try:
+            response = self.fetcher.get(source.url, source.etag, source.last_modified)
+            if response.status == 304:
+                self._unchanged(source, started, response)
+                report.unchanged += 1
+                return
+            digest = hashlib.sha256(response.body).hexdigest()
+            if digest == source.body_hash:
+                # Servers without validators (or wrong ones) send the same body again.
+                self._unchanged(source, started, response)
+                report.unchanged += 1
+                return
+            listing = self._listing(response)
+        except (FetchError, ValueError) as e:
+            self._failed(source, started, str(e), report)
+            return
+        new = self._queue(source.url, listing)
+        report.new_items += new
+        floor = listing.floor_s
+        self.state.update_source(
+            source.url,
+            kind=listing.kind,
+            title=listing.title or source.title,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            body_hash=digest,
+            floor_s=floor,
+            interval_s=(
+                interval := schedule.after_poll(
+                    source.interval_s, source.base_interval_s, floor, new
+                )
+            ),
+            next_poll=started + interval,
+            last_poll=started,
+            last_new=started if new else source.last_new,
+            last_error=listing.problem,
+            errors=0,
+            polls=source.polls + 1,
+            items_seen=source.items_seen + new,
+        )
+        if listing.problem:
+            report.source_errors.append((source.url, listing.problem))
+
+    def _listing(self, response: Response) -> Listing:
+        """The feed or sitemap, with a sitemap index's child sitemaps read too."""
+        listing = read_listing(response.body, response.url, response.content_type)
+        if not listing.children:
+            return listing
+        items = list(listing.items)
+        for child in listing.children:
+            if self.stop.is_set():
+                break
+            try:
+                sub = self.fetcher.get(child)
+                items.extend(read_listing(sub.body, sub.url, sub.content_type).items)
+            except (FetchError, ValueError) as e:
+                log.warning("sitemap %s: %s", child, e)
+        return replace(listing, items=items, children=[])
+
+    def _queue(self, source: str, listing: Listing) -> int:
+        """Queue the items never seen; returns how many."""
+        new: list[tuple[str, str | None, str | None, str | None]] = []
+        batch: set[str] = set()
+        for item in listing.items:
+            url = canonical_url(item.url) if item.url else None
+            if url is None or url in batch:
+                continue  # no link (a headline-only item) or a duplicate within the feed
+            if item.guid and any(g == item.guid for _, g, _, _ in new):
+                continue  # the same GUID twice in one feed
+            if self.state.known(url, source, item.guid):
+                continue
+            batch.add(url)
+            new.append((url, item.guid, item.title, item.published))
+        return self.state.queue(new, source, listing.title) if new else 0
+
+    def _unchanged(self, source: Source, started: float, response: Response) -> None:
+        interval = schedule.after_poll(source.interval_s, source.base_interval_s, source.floor_s, 0)
+        self.state.update_source(
+            source.url,
+            etag=response.etag or source.etag,
+            last_modified=response.last_modified or source.last_modified,
+            interval_s=interval,
+            next_poll=started + interval,
+            last_poll=started,
+            last_error=None,
+            errors=0,
+            polls=source.polls + 1,
+        )
+
+    def _failed(self, source: Source, started: float, reason: str, report: PollReport) -> None:
+        errors = source.errors + 1
+        self.state.update_source(
+            source.url,
+            next_poll=started + schedule.after_error(source.base_interval_s, errors),
+            last_poll=started,
+            last_error=reason,
+            errors=errors,
+            error_count=source.error_count + 1,
+            polls=source.polls + 1,
+        )
+        report.source_errors.append((source.url, reason))
+
+    # ------------------------------------------------------------ pages
+
+    def fetch_urls(self, urls: list[str]) -> PollReport:
+        """One-off intake (``dateline reindex URL``): each URL's feed or sitemap items, or
+        the page itself, fetched and indexed; nothing is followed afterwards."""
+        report = PollReport()
+        for url in urls:
+            try:
+                response = self.fetcher.get(url)
+                try:
+                    listing = self._listing(response)
+                except ValueError:
+                    listing = None
+                if listing is None:
+                    page = canonical_url(url) or url
+                    if self.state.known(page, url, None):
+                        report.known += 1
+                        continue
+                    self.state.queue([(page, None, None, None)], url, None)
+                    self.state.fetched(page, self._page_text(response), response.url)
+                    report.fetched += 1
+                else:
+                    report.new_items += self._queue(url, listing)
+            except (FetchError, ValueError) as e:
+                report.source_errors.append((url, str(e)))
+        self.process_queue(report)
+        return report
+
+    def process_queue(self, report: PollReport) -> None:
+        """Index the pages fetched before (a restart), then fetch and index the queued."""
+        ready: list[tuple[Queued, Article]] = []
+        for item in self.state.pending("fetched"):
+            self._clean(item, ready, report)
+        self._index(ready, report)
+        by_host: dict[str, deque[Queued]] = {}
+        for item in self.state.pending("queued"):
+            by_host.setdefault(_host(item.url), deque()).append(item)
+        last_index = time.monotonic()
+        while by_host and not self.stop.is_set():
+            # The host that may be asked soonest: another host's delay is not waited out.
+            host = min(by_host, key=lambda h: self.fetcher.ready_at("http://" + h + "/"))
+            item = by_host[host].popleft()
+            if not by_host[host]:
+                del by_host[host]
+            self._fetch(item, ready, report)
+            if len(ready) >= self.settings.follow_batch or (
+                ready and time.monotonic() - last_index > INDEX_EVERY_S
+            ):
+                self._index(ready, report)
+                last_index = time.monotonic()
+        self._index(ready, report)
+
+    def _fetch(self, item: Queued, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
+        if self._in_index(item.url):
+            self.state.finish([(item.url, "known", "already in the index")])
+            report.known += 1
+            return
+        try:
+            response = self.fetcher.get(item.url)
+            html = self._page_text(response)
+        except (FetchError, ValueError) as e:
+            if str(e) == "stopped":
+                return  # stays queued: fetched on the next start
+            self.state.finish([(item.url, "failed", str(e))])
+            report.article_errors.append((item.url, str(e)))
+            return
+        page_url = _canonical_link(html, response.url) or canonical_url(response.url) or item.url
+        if page_url != item.url and (
+            self._in_index(page_url) or self.state.status_of(page_url) is not None
+        ):
+            # The same article under another address (a redirect, rel=canonical).
+            self.state.finish([(item.url, "duplicate", f"same article as {page_url}")])
+            report.duplicates += 1
+            return
+        self.state.fetched(item.url, html, page_url)
+        report.fetched += 1
+        stored = replace(item, status="fetched", page=html, page_url=page_url)
+        self._clean(stored, ready, report)
+
+    def _page_text(self, response: Response) -> str:
+        """The page as text (charset: the page's, else the header's, UTF-8 checked first)."""
+        kind = (response.content_type or "text/html").split(";", 1)[0].strip().lower()
+        if kind and kind not in _HTML_TYPES and not kind.startswith("text/"):
+            raise ValueError(f"not an HTML page (content type {kind})")
+        header = re.search(r"charset=([\w.:-]+)", response.content_type or "", re.I)
+        charset = declared_charset(response.body) or (header.group(1) if header else None)
+        try:
+            text = decode_text(response.body, fallback=_codec(charset))
+        except BinaryContent as e:
+            raise ValueError("not a text page (binary content)") from e
+        if "<" not in text:
+            raise ValueError("not an HTML page (no markup)")
+        return text
+
+    def _clean(self, item: Queued, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
+        url = item.page_url or item.url
+        raw = RawArticle(key=url, format="html", html=item.page or "", url=url, title=item.title)
+        article = clean_one(raw, self.settings)
+        if isinstance(article, FileProblem):
+            self.state.finish([(item.url, "failed", article.reason)])
+            report.article_errors.append((item.url, article.reason))
+            return
+        if article.published is None and item.published:
+            # The page's date wins; the feed's is the fallback.
+            article = replace(article, published=parse_date(item.published))
+        if any(a.id == article.id for _, a in ready):
+            self.state.finish([(item.url, "duplicate", f"same article as {url}")])
+            report.duplicates += 1
+            return
+        ready.append((item, article))
+
+    def _index(self, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
+        if not ready:
+            return
+        try:
+            result = add_articles(self.backend, self.settings, [a for _, a in ready])
+        except IndexBusyError:
+            # A reindex holds the writer lock: the pages stay fetched for the next poll.
+            report.busy = True
+            ready.clear()
+            return
+        report.indexed += result.indexed
+        self.state.finish([(item.url, "indexed", None) for item, _ in ready])
+        ready.clear()
+
+    def _in_index(self, url: str) -> bool:
+        try:
+            return self.backend.get(article_id(url, url)) is not None
+        except Exception:  # no index yet, or unreadable: fetch, the write will tell
+            return False
+
+
+def _canonical_link(html: str, base: str) -> str | None:
+    """The page's ``<link rel=canonical>`` (resolved, tracking parameters stripped)."""
+    head = html[:200_000]
+    for tag in _CANONICAL.findall(head):
+        m = _HREF.search(tag)
+        if m:
+            return canonical_url(urljoin(base, m.group(1).strip()))
+    return None
+
+
+def _codec(charset: str | None) -> str:
+    # Browsers read a page declared latin-1 (or nothing) as cp1252; so do we.
+    if charset is None or charset.lower() in ("iso-8859-1", "iso8859-1", "latin-1", "ascii"):
+        return "cp1252"
+    return charset
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc.lower()
