@@ -158,8 +158,8 @@ def test_duplicates_tracking_parameters_guids_and_articles_already_indexed(tmp_p
         assert server.paths("/a/") == ["/a/0", "/a/1"]  # the tracking-parameter copy: once
         assert report.duplicates == 1  # /c/1 names /a/1 as its canonical URL
         # A second feed listing an article already in the index: not fetched again.
-        server.route("/feed2", atom("Other", [{"title": "x", "link": server.url("/a/1"),
-                                              "id": "other-1"}]), content_type="application/atom+xml")  # fmt: skip
+        other = [{"title": "x", "link": server.url("/a/1"), "id": "other-1"}]
+        server.route("/feed2", atom("Other", other), content_type="application/atom+xml")
         server.clear()
         report = follow_once(service, server.url("/feed2"))
         assert server.paths("/a/") == [] and report.indexed == 0
@@ -201,7 +201,7 @@ def test_faults_are_reported_per_source_and_page_and_never_stop_the_others(
         )  # fmt: skip
         broken_hits = server.paths("/broken")
     errors = {url.rsplit("/", 1)[-1]: reason for url, reason in report.article_errors}
-    assert errors["1"] == "disallowed by robots.txt (127.0.0.1:%s)" % server.httpd.server_address[1]
+    assert errors["1"] == f"disallowed by robots.txt (127.0.0.1:{server.httpd.server_address[1]})"
     assert "redirect loop" in errors["loop1"]
     assert "timed out" in errors["slow"]
     assert errors["gone"] == "HTTP 404 Not Found"
