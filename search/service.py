@@ -174,6 +174,27 @@ class SearchService:
 
         return sources_status(self.settings.index_dir)
 
+    def last_updated(self) -> str | None:
+        """When the archive last took in articles (ISO 8601 UTC), or None: the newest of
+        the follow's last indexed article and the last reindex that placed any."""
+        from datetime import UTC, datetime
+
+        stamps = []
+        try:
+            stamps.append(
+                datetime.fromtimestamp(
+                    (self.settings.index_dir / "stories.sqlite").stat().st_mtime, UTC
+                )
+                .isoformat(timespec="seconds")
+                .replace("+00:00", "Z")
+            )
+        except OSError:
+            pass
+        followed = self.sources()["last_updated"]
+        if followed:
+            stamps.append(followed)
+        return max(stamps) if stamps else None
+
     def health(self) -> dict[str, Any]:
         """Whether the index answers, and how many documents it holds."""
         try:

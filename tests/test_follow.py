@@ -418,3 +418,50 @@ def test_real_article_pages_behind_a_generated_feed(tmp_path: Path, corpora: Pat
     page = service.search_params({"q": "", "per_page": "50", "group": "none"})
     own = [h.url for h in page.hits if h.url and not h.url.startswith(server.base)]
     assert len(own) >= len(page.hits) - 2, [h.url for h in page.hits]
+
+
+def test_the_site_answers_searches_while_a_follow_runs_and_lists_the_sources(
+    tmp_path: Path,
+) -> None:
+    from web import create_app
+
+    settings = fast(tmp_path / "index", follow_delay_s=0.05, follow_batch=3)
+    count = 15
+    with FeedServer() as server:
+        serve_articles(server, range(count))
+        server.route("/feed", rss("Live <News>", items(server, range(count))), content_type=RSS)
+        assert follow_once(SearchService(settings), server.url("/feed")).ok
+        app = create_app({"SETTINGS": settings, "TESTING": True})
+        client = app.test_client()
+        server.route("/feed2", rss("More", items(server, range(count), "/m/")), content_type=RSS)
+        for n in range(count):
+            server.route(f"/m/{n}", article_page(100 + n))
+        args = [PYTHON, "-m", "web.cli", "--index", str(settings.index_dir), "follow",
+                server.url("/feed2"), "--once"]  # fmt: skip
+        child = subprocess.Popen(
+            args, env=env_for(settings), cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        totals = []
+        try:
+            while child.poll() is None:
+                response = client.get("/api/search?q=council&sort=newest")
+                assert response.status_code == 200, response.get_data(as_text=True)
+                totals.append(response.get_json()["total"])
+                assert client.get("/api/sources").status_code == 200
+            out, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    assert child.returncode == 0, err
+    assert totals and totals == sorted(totals)  # grows while the follow runs, never fails
+    final = client.get("/api/search?q=council").get_json()["total"]
+    assert final == 2 * count
+    info = client.get("/api/sources").get_json()
+    assert info["ok"] and info["last_updated"]
+    assert {s["items_indexed"] for s in info["sources"]} == {count}
+    page = client.get("/sources").get_data(as_text=True)
+    assert "Live &lt;News&gt;" in page and server.url("/feed2") in page
+    search = client.get("/?q=council").get_data(as_text=True)
+    assert 'id="archive-updated"' in search

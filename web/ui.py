@@ -50,6 +50,7 @@ def search_page() -> Any:
         last_page=last_page,
         page_numbers=page_window(page.request.page, last_page),
         more_facet_size=min(MAX_FACET_SIZE, page.request.facet_size * 2),
+        last_updated=service.last_updated(),
     )
 
 
@@ -122,6 +123,12 @@ def story_page(story_id: str) -> Any:
         search_url=state.url(),
         state=state,
     )
+
+
+@bp.get("/sources")
+def sources_page() -> Any:
+    """The followed feeds and sitemaps: last poll, last new item, articles indexed, errors."""
+    return render_template("sources.html", info=get_service().sources())
 
 
 @bp.get("/facets/<name>")
