@@ -465,3 +465,41 @@ def test_the_site_answers_searches_while_a_follow_runs_and_lists_the_sources(
     assert "Live &lt;News&gt;" in page and server.url("/feed2") in page
     search = client.get("/?q=council").get_data(as_text=True)
     assert 'id="archive-updated"' in search
+
+
+@pytest.mark.slow
+def test_follow_into_typesense(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tests.typesense_helpers import start_cluster, ts_settings
+
+    cluster = start_cluster(1)
+    try:
+        settings = replace(
+            ts_settings(cluster, tmp_path / "index", "follow"),
+            **{
+                k: v
+                for k, v in vars_of(fast(tmp_path / "index")).items()
+                if k.startswith(("follow_", "extract"))
+            },
+        )
+        service = SearchService(settings)
+        with FeedServer() as server:
+            serve_articles(server, range(6))
+            server.route("/feed", rss("TS", items(server, range(4))), content_type=RSS)
+            report = follow_once(service, server.url("/feed"))
+            assert (report.indexed, report.ok) == (4, True)
+            server.route("/feed", rss("TS", items(server, range(6))), content_type=RSS)
+            server.clear()
+            report = follow_once(service, server.url("/feed"))
+            assert report.indexed == 2 and sorted(server.paths("/a/")) == ["/a/4", "/a/5"]
+        page = service.search_params({"q": "council", "sort": "newest"})
+        assert page.total == 6
+    finally:
+        cluster.stop()
+
+
+def vars_of(settings: Settings) -> dict[str, object]:
+    from dataclasses import fields
+
+    return {f.name: getattr(settings, f.name) for f in fields(settings)}
