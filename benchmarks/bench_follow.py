@@ -101,6 +101,9 @@ def main() -> None:
             f"wall {wall:.2f} s, CPU {cpu:.2f} s: {report.indexed / wall:.1f} articles/s "
             f"(delay {args.delay} s per host, {args.hosts} hosts)"
         )
+        print("  seconds by phase: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in sorted(report.timings.items(), key=lambda kv: -kv[1])
+        ))  # fmt: skip
         minimum = args.delay * args.articles / args.hosts
         if args.delay:
             print(f"  politeness alone needs at least {minimum:.2f} s of that wall time")

@@ -68,6 +68,9 @@ class PollReport:
     source_errors: list[tuple[str, str]] = field(default_factory=list)
     article_errors: list[tuple[str, str]] = field(default_factory=list)
     busy: bool = False  # the index was locked by a reindex: articles wait for the next poll
+    # Seconds by phase: "fetch" (pages, politeness waits included), "clean", "index" (the
+    # reindex pipeline, whose own phases are added: "extract_wait", "stories", "write"...).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -300,6 +303,7 @@ class Follower:
             self.state.finish([(item.url, "known", "already in the index")])
             report.known += 1
             return
+        started = time.perf_counter()
         try:
             response = self.fetcher.get(item.url)
             html = self._page_text(response)
@@ -309,6 +313,8 @@ class Follower:
             self.state.finish([(item.url, "failed", str(e))])
             report.article_errors.append((item.url, str(e)))
             return
+        finally:
+            _add(report, "fetch", started)
         page_url = _canonical_link(html, response.url) or canonical_url(response.url) or item.url
         if page_url != item.url and (
             self._in_index(page_url) or self.state.status_of(page_url) is not None
@@ -340,7 +346,9 @@ class Follower:
     def _clean(self, item: Queued, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
         url = item.page_url or item.url
         raw = RawArticle(key=url, format="html", html=item.page or "", url=url, title=item.title)
+        started = time.perf_counter()
         article = clean_one(raw, self.settings)
+        _add(report, "clean", started)
         if isinstance(article, FileProblem):
             self.state.finish([(item.url, "failed", article.reason)])
             report.article_errors.append((item.url, article.reason))
@@ -357,6 +365,7 @@ class Follower:
     def _index(self, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
         if not ready:
             return
+        started = time.perf_counter()
         try:
             result = add_articles(self.backend, self.settings, [a for _, a in ready])
         except IndexBusyError:
@@ -364,6 +373,9 @@ class Follower:
             report.busy = True
             ready.clear()
             return
+        _add(report, "index", started)
+        for phase, seconds in result.timings.items():
+            report.timings[phase] = report.timings.get(phase, 0.0) + seconds
         report.indexed += result.indexed
         self.state.finish([(item.url, "indexed", None) for item, _ in ready])
         ready.clear()
@@ -373,6 +385,10 @@ class Follower:
             return self.backend.get(article_id(url, url)) is not None
         except Exception:  # no index yet, or unreadable: fetch, the write will tell
             return False
+
+
+def _add(report: PollReport, phase: str, started: float) -> None:
+    report.timings[phase] = report.timings.get(phase, 0.0) + time.perf_counter() - started
 
 
 def _canonical_link(html: str, base: str) -> str | None:
