@@ -503,3 +503,25 @@ def vars_of(settings: Settings) -> dict[str, object]:
     from dataclasses import fields
 
     return {f.name: getattr(settings, f.name) for f in fields(settings)}
+
+
+def test_one_follow_per_index_and_hostile_item_links(tmp_path: Path) -> None:
+    from search.follow.state import FollowBusy
+
+    service = SearchService(fast(tmp_path / "index"))
+    first = service.follower()
+    try:
+        with pytest.raises(FollowBusy, match="another `dateline follow` is running"):
+            service.follower()
+    finally:
+        first.close()
+    with FeedServer() as server:
+        serve_articles(server, range(1))
+        links = ["javascript:alert(1)", "http://[::1", "ftp://x/y", "", "/a/0", "http://%zz/"]
+        entries = [
+            {"title": f"t{n}", "link": link, "guid": f"h{n}"} for n, link in enumerate(links)
+        ]
+        server.route("/feed", rss("Hostile", entries), content_type=RSS)
+        report = follow_once(service, server.url("/feed"))
+    # The relative link is resolved against the feed; the others are no article links.
+    assert report.indexed == 1, report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(str(e)) from e
     except OSError as e:
         raise click.ClickException(f"{e.filename or ''}: {e.strerror or e}") from e
+    except sqlite3.Error as e:  # a state or cache file broken under a running command
+        raise click.ClickException(f"database error: {e}") from e
 
 
 @click.group()

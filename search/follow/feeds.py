@@ -67,7 +67,10 @@ def _sitemap(body: bytes, url: str) -> Listing:
         loc = _child_text(node, "loc")
         if not loc:
             continue
-        loc = urljoin(url, loc)
+        try:
+            loc = urljoin(url, loc)
+        except ValueError:
+            continue  # not a URL any parser accepts
         if _local(node.tag) == "sitemap":
             children.append(loc)
             continue

@@ -176,8 +176,13 @@ class Fetcher:
             raise FetchError(f"timed out ({type(e).__name__})", retry=True) from e
         except httpx.TransportError as e:
             raise FetchError(f"network error: {type(e).__name__}: {e}", retry=True) from e
-        except httpx.InvalidURL as e:
+        except (httpx.InvalidURL, UnicodeError) as e:
             raise FetchError(f"invalid URL: {e}") from e
+        except FetchError:
+            raise
+        except (httpx.HTTPError, OSError, ValueError) as e:
+            # Anything else the client or a server can throw at us: one URL's failure.
+            raise FetchError(f"unexpected error: {type(e).__name__}: {e}") from e
         finally:
             self._done(url)
 

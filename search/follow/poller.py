@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
 from search.backends import Backend
+from search.backends.shared import writable_error
 from search.cleaning import canonical_url, parse_date
-from search.errors import IndexBusyError
+from search.errors import BackendError, IndexBusyError
 from search.follow import schedule
 from search.follow.feeds import Listing, read_listing
 from search.follow.fetch import Fetcher, FetchError, Politeness, Response
-from search.follow.state import FILE, Queued, Source, State
+from search.follow.state import FILE, LOCK_FILE, FollowLock, Queued, Source, State
 from search.indexing import add_articles
 from search.models import Article, FileProblem, RawArticle, article_id
 from search.settings import Settings
@@ -90,13 +92,24 @@ class Follower:
     ) -> None:
         self.backend, self.settings = backend, settings
         self.stop = stop or threading.Event()
+        self.lock = FollowLock(settings.index_dir / LOCK_FILE)
+        try:
+            self.lock.acquire()
+        except OSError as e:
+            raise writable_error(settings.index_dir, e) from e
+        path = settings.index_dir / FILE
+        try:
+            self.state = State(path)
+        except sqlite3.Error as e:
+            self.lock.release()
+            raise BackendError(f"cannot open the follow state {path}: {e}") from e
         self.fetcher = Fetcher(politeness or politeness_from(settings), self._sleep)
-        self.state = State(settings.index_dir / FILE)
 
     def close(self) -> None:
-        """Close the connections and the state file."""
+        """Close the connections and the state file; let another follow start."""
         self.fetcher.close()
         self.state.close()
+        self.lock.release()
 
     def _sleep(self, seconds: float) -> bool:
         """Wait ``seconds``; False when a stop came first."""
@@ -136,7 +149,11 @@ class Follower:
             if self.stop.is_set():
                 break
             if everything or source.next_poll <= now:
-                self._poll_source(source, report)
+                try:
+                    self._poll_source(source, report)
+                except Exception as e:  # one source's surprise never stops the others
+                    log.exception("unexpected error polling %s", source.url)
+                    self._failed(source, now, f"unexpected error: {type(e).__name__}: {e}", report)
         self.process_queue(report)
         report.requests = self.fetcher.requests - requests
         return report
@@ -290,7 +307,15 @@ class Follower:
             item = by_host[host].popleft()
             if not by_host[host]:
                 del by_host[host]
-            self._fetch(item, ready, report)
+            try:
+                self._fetch(item, ready, report)
+            except sqlite3.Error:
+                raise  # the state file itself failed: nothing more can be recorded
+            except Exception as e:  # one page's surprise never stops the others
+                log.exception("unexpected error fetching %s", item.url)
+                reason = f"unexpected error: {type(e).__name__}: {e}"
+                self.state.finish([(item.url, "failed", reason)])
+                report.article_errors.append((item.url, reason))
             if len(ready) >= self.settings.follow_batch or (
                 ready and time.monotonic() - last_index > INDEX_EVERY_S
             ):

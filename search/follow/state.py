@@ -12,6 +12,8 @@ WAL mode: the web pages read it while a follow writes.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import time
 import zlib
@@ -19,7 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.errors import DatelineError
+
 FILE = "follow.sqlite"
+LOCK_FILE = "follow.lock"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -100,6 +105,41 @@ class Queued:
     feed_title: str | None
     page: str | None  # the fetched page, once ``fetched``
     page_url: str | None  # where the page was fetched from (after redirects)
+
+
+class FollowBusy(DatelineError):
+    """Another ``dateline follow`` runs on this index folder."""
+
+    status = 409
+
+
+class FollowLock:
+    """One follow per index folder: an ``flock`` (freed by the kernel if the holder dies),
+    so two follows never fetch the same queue twice."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise ``FollowBusy``."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(fd)
+            raise FollowBusy(
+                f"another `dateline follow` is running on this index (lock: {self.path})"
+            ) from e
+        self.fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock."""
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
 
 
 class State:

@@ -98,7 +98,7 @@ def _item(entry: feedparser.FeedParserDict, base_url: str | None) -> FeedItem:
             text = value
     link = (entry.get("link") or "").strip() or None
     if link and base_url:
-        link = urljoin(base_url, link)
+        link = _join(base_url, link)
     return FeedItem(
         guid=(entry.get("id") or "").strip() or None,
         url=link,
@@ -107,6 +107,14 @@ def _item(entry: feedparser.FeedParserDict, base_url: str | None) -> FeedItem:
         html=html,
         text=text,
     )
+
+
+def _join(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``; None for a link no URL parser accepts."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
 
 
 def _int(value: object) -> int | None:
