@@ -67,7 +67,6 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=4)
     parser.add_argument("--delay", type=float, default=0.0, help="politeness delay per host (s)")
     parser.add_argument("--batch", type=int, default=100, help="articles per index commit")
-    parser.add_argument("--workers", type=int, default=0, help="NER processes (0: one per core)")
     parser.add_argument("--index", type=Path, help="index folder (default: a temporary one)")
     args = parser.parse_args()
 
@@ -85,7 +84,7 @@ def main() -> None:
             index_dir=index,
             follow_delay_s=args.delay,
             follow_batch=args.batch,
-            extract_workers=args.workers,
+            extract_workers=1,
         )
         service = SearchService(settings)
         follower = service.follower()

@@ -17,12 +17,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urljoin
 
 from search.backends import Backend
 from search.backends.shared import writable_error
-from search.cache import ExtractionCache
 from search.cleaning import canonical_url, parse_date
 from search.errors import BackendError, IndexBusyError
 from search.follow import schedule
@@ -34,14 +32,11 @@ from search.models import Article, FileProblem, RawArticle, article_id
 from search.settings import Settings
 from search.sources import clean_one
 from search.sources.decode import BinaryContent, declared_charset, decode_text
-from search.workers import Extractor
 
 log = logging.getLogger(__name__)
 
 # Index at least this often while fetching many pages, so searches see articles early.
 INDEX_EVERY_S = 10.0
-# Cleaned articles sent to NER together while fetching goes on.
-EXTRACT_CHUNK = 10
 _CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>", re.I)
 _HREF = re.compile(r"\bhref=[\"']?([^\"'\s>]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -109,15 +104,9 @@ class Follower:
             self.lock.release()
             raise BackendError(f"cannot open the follow state {path}: {e}") from e
         self.fetcher = Fetcher(politeness or politeness_from(settings), self._sleep)
-        # NER of cleaned articles starts in worker processes while pages are still being
-        # fetched; the results wait in the extraction cache, where the pipeline finds them.
-        self.extractor = Extractor(settings.extract_workers)
-        self._extracting: list[tuple[list[str], Any]] = []
-        self._submitted = 0  # articles of the current batch sent to the extractor
 
     def close(self) -> None:
         """Close the connections and the state file; let another follow start."""
-        self.extractor.close()
         self.fetcher.close()
         self.state.close()
         self.lock.release()
@@ -327,8 +316,6 @@ class Follower:
                 reason = f"unexpected error: {type(e).__name__}: {e}"
                 self.state.finish([(item.url, "failed", reason)])
                 report.article_errors.append((item.url, reason))
-            if len(ready) - self._submitted >= EXTRACT_CHUNK:
-                self._extract_ahead(ready)
             if len(ready) >= self.settings.follow_batch or (
                 ready and time.monotonic() - last_index > INDEX_EVERY_S
             ):
@@ -400,38 +387,10 @@ class Follower:
             return
         ready.append((item, article))
 
-    def _extract_ahead(self, ready: list[tuple[Queued, Article]]) -> None:
-        """Send the articles cleaned since the last call to the extractor."""
-        articles = [a for _, a in ready[self._submitted :]]
-        self._submitted = len(ready)
-        if articles and self.settings.extract_workers != 1:
-            handle = self.extractor.submit(articles)
-            self._extracting.append(([a.content_hash for a in articles], handle))
-
-    def _cache_extracted(self) -> None:
-        """Store the entities extracted ahead in the extraction cache."""
-        if not self._extracting:
-            return
-        cache = ExtractionCache(self.settings.index_dir / "extractions.sqlite")
-        try:
-            for hashes, handle in self._extracting:
-                try:
-                    entities = handle.result()
-                except Exception as e:  # the pipeline extracts them itself
-                    log.warning("extraction ahead failed: %s: %s", type(e).__name__, e)
-                    continue
-                cache.put_many(zip(hashes, entities, strict=True))
-        finally:
-            cache.close()
-            self._extracting = []
-
     def _index(self, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
         if not ready:
             return
         started = time.perf_counter()
-        self._extract_ahead(ready)
-        self._cache_extracted()
-        self._submitted = 0
         try:
             result = add_articles(self.backend, self.settings, [a for _, a in ready])
         except IndexBusyError:
