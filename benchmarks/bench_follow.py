@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=4)
     parser.add_argument("--delay", type=float, default=0.0, help="politeness delay per host (s)")
     parser.add_argument("--batch", type=int, default=100, help="articles per index commit")
+    parser.add_argument("--workers", type=int, default=1, help="NER processes (0: one per core)")
     parser.add_argument("--index", type=Path, help="index folder (default: a temporary one)")
     args = parser.parse_args()
 
@@ -84,7 +85,7 @@ def main() -> None:
             index_dir=index,
             follow_delay_s=args.delay,
             follow_batch=args.batch,
-            extract_workers=1,
+            extract_workers=args.workers,
         )
         service = SearchService(settings)
         follower = service.follower()
@@ -104,7 +105,8 @@ def main() -> None:
         print("  seconds by phase: " + ", ".join(
             f"{k} {v:.2f}" for k, v in sorted(report.timings.items(), key=lambda kv: -kv[1])
         ))  # fmt: skip
-        minimum = args.delay * args.articles / args.hosts
+        # Each host serves its share of the feeds and of the pages, one request per delay.
+        minimum = args.delay * (args.feeds + args.articles) / args.hosts
         if args.delay:
             print(f"  politeness alone needs at least {minimum:.2f} s of that wall time")
         for label, flag in (("304 (ETag)", 1), ("no validators (body hash)", 0)):

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urljoin
 
 from search.backends import Backend
@@ -35,11 +36,16 @@ from search.sources.decode import BinaryContent, declared_charset, decode_text
 
 log = logging.getLogger(__name__)
 
-# Index at least this often while fetching many pages, so searches see articles early.
+# Index at least this often while fetching many pages, so searches see articles early;
+# and whenever the background indexer is idle, whatever is ready (its work overlaps the
+# politeness waits of the next pages; only the last batch is waited for).
 INDEX_EVERY_S = 10.0
 _CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical[\"']?[^>]*>", re.I)
 _HREF = re.compile(r"\bhref=[\"']?([^\"'\s>]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+_Job = tuple[threading.Thread, list[tuple[Queued, Article]], dict[str, Any], float]
 
 
 def politeness_from(settings: Settings) -> Politeness:
@@ -104,9 +110,16 @@ class Follower:
             self.lock.release()
             raise BackendError(f"cannot open the follow state {path}: {e}") from e
         self.fetcher = Fetcher(politeness or politeness_from(settings), self._sleep)
+        # The batch being indexed in the background: (thread, batch, outcome, start time).
+        self._job: (
+            tuple[threading.Thread, list[tuple[Queued, Article]], dict[str, Any], float] | None
+        ) = None
 
     def close(self) -> None:
         """Close the connections and the state file; let another follow start."""
+        if self._job is not None:
+            self._job[0].join()  # a batch still being written (the poll failed meanwhile)
+            self._job = None
         self.fetcher.close()
         self.state.close()
         self.lock.release()
@@ -296,7 +309,7 @@ class Follower:
         ready: list[tuple[Queued, Article]] = []
         for item in self.state.pending("fetched"):
             self._clean(item, ready, report)
-        self._index(ready, report)
+        self._index(ready, report, wait=True)
         by_host: dict[str, deque[Queued]] = {}
         for item in self.state.pending("queued"):
             by_host.setdefault(_host(item.url), deque()).append(item)
@@ -316,12 +329,13 @@ class Follower:
                 reason = f"unexpected error: {type(e).__name__}: {e}"
                 self.state.finish([(item.url, "failed", reason)])
                 report.article_errors.append((item.url, reason))
+            idle = self._job is None or not self._job[0].is_alive()
             if len(ready) >= self.settings.follow_batch or (
-                ready and time.monotonic() - last_index > INDEX_EVERY_S
+                ready and (idle or time.monotonic() - last_index > INDEX_EVERY_S)
             ):
                 self._index(ready, report)
                 last_index = time.monotonic()
-        self._index(ready, report)
+        self._index(ready, report, wait=True)
 
     def _fetch(self, item: Queued, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
         if self._in_index(item.url):
@@ -381,29 +395,58 @@ class Follower:
         if article.published is None and item.published:
             # The page's date wins; the feed's is the fallback.
             article = replace(article, published=parse_date(item.published))
-        if any(a.id == article.id for _, a in ready):
+        in_flight = self._job[1] if self._job else []
+        if any(a.id == article.id for _, a in (*ready, *in_flight)):
             self.state.finish([(item.url, "duplicate", f"same article as {url}")])
             report.duplicates += 1
             return
         ready.append((item, article))
 
-    def _index(self, ready: list[tuple[Queued, Article]], report: PollReport) -> None:
-        if not ready:
+    def _index(
+        self, ready: list[tuple[Queued, Article]], report: PollReport, wait: bool = False
+    ) -> None:
+        """Index ``ready`` in the background (emptying it), so the politeness waits of the
+        next pages overlap the indexing; one batch at a time. ``wait``: until it is done."""
+        self._join(report)
+        if ready:
+            batch = list(ready)
+            ready.clear()
+            holder: dict[str, Any] = {}
+
+            def work() -> None:
+                try:
+                    holder["result"] = add_articles(
+                        self.backend, self.settings, [a for _, a in batch]
+                    )
+                except BaseException as e:  # handed to the poll's thread by _join
+                    holder["error"] = e
+
+            thread = threading.Thread(target=work, name="dateline-index", daemon=True)
+            self._job = (thread, batch, holder, time.perf_counter())
+            thread.start()
+        if wait:
+            self._join(report)
+
+    def _join(self, report: PollReport) -> None:
+        """Wait for the batch being indexed and record its outcome in the state file."""
+        if self._job is None:
             return
-        started = time.perf_counter()
-        try:
-            result = add_articles(self.backend, self.settings, [a for _, a in ready])
-        except IndexBusyError:
+        thread, batch, holder, started = self._job
+        thread.join()
+        self._job = None
+        _add(report, "index", started)
+        error = holder.get("error")
+        if isinstance(error, IndexBusyError):
             # A reindex holds the writer lock: the pages stay fetched for the next poll.
             report.busy = True
-            ready.clear()
             return
-        _add(report, "index", started)
+        if error is not None:
+            raise error
+        result = holder["result"]
         for phase, seconds in result.timings.items():
             report.timings[phase] = report.timings.get(phase, 0.0) + seconds
         report.indexed += result.indexed
-        self.state.finish([(item.url, "indexed", None) for item, _ in ready])
-        ready.clear()
+        self.state.finish([(item.url, "indexed", None) for item, _ in batch])
 
     def _in_index(self, url: str) -> bool:
         try:
