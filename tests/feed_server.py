@@ -29,7 +29,8 @@ class Route:
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
-    etag: bool = True  # send an ETag (and Last-Modified) and honour them
+    etag: bool = True  # send an ETag and honour If-None-Match
+    last_modified: bool = True  # send Last-Modified and honour If-Modified-Since
     delay_s: float = 0.0  # wait before answering (a page that never answers)
     gzip: bool = False  # send the body gzip-encoded as given (already compressed)
 
@@ -116,11 +117,15 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             tag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
             status = route.status
             headers = {"Content-Type": route.content_type, **route.headers}
+            stamp = format_datetime(datetime(2026, 1, 1, tzinfo=UTC), True)
             if route.etag and status == 200:
                 headers["ETag"] = tag
-                headers["Last-Modified"] = format_datetime(datetime(2026, 1, 1, tzinfo=UTC), True)
                 if self.headers.get("If-None-Match") == tag:
                     status = 304
+            if route.last_modified and route.etag is not None and status == 200:
+                headers["Last-Modified"] = stamp
+                if not route.etag and self.headers.get("If-Modified-Since") == stamp:
+                    status = 304  # no ETag: the date decides (with one, the ETag does)
             body = b"" if status == 304 else route.body
             if route.gzip and status == 200:
                 headers["Content-Encoding"] = "gzip"

@@ -124,15 +124,21 @@ def test_a_poll_indexes_new_items_and_an_unchanged_feed_fetches_no_page(tmp_path
     assert doc.published is not None and doc.published.day == 4 and doc.title == "Report 3"
 
 
-def test_a_feed_without_validators_is_recognised_by_its_body_hash(tmp_path: Path) -> None:
+def test_last_modified_alone_and_no_validators_at_all(tmp_path: Path) -> None:
     service = SearchService(fast(tmp_path / "index"))
     with FeedServer() as server:
-        serve_articles(server, range(2))
-        server.route("/feed", rss("No ETag", items(server, range(2))), content_type=RSS, etag=False)
-        assert follow_once(service, server.url("/feed")).indexed == 2
+        serve_articles(server, range(4))
+        server.route("/dated", rss("Dated", items(server, range(2))), content_type=RSS, etag=False)
+        bare = rss("Bare", items(server, range(2, 4)))
+        server.route("/bare", bare, content_type=RSS, etag=False, last_modified=False)
+        assert follow_once(service, server.url("/dated"), server.url("/bare")).indexed == 4
         server.clear()
-        report = follow_once(service, server.url("/feed"))
-        assert report.unchanged == 1 and server.paths("/a/") == []
+        report = follow_once(service, server.url("/dated"), server.url("/bare"))
+        assert report.unchanged == 2 and server.paths("/a/") == []
+        dated = next(h for h in server.hits if h.path == "/dated")
+        assert dated.status == 304 and "If-Modified-Since" in dated.headers
+        # No validators: a 200 with the same body, recognised by its hash.
+        assert next(h for h in server.hits if h.path == "/bare").status == 200
 
 
 def test_duplicates_tracking_parameters_guids_and_articles_already_indexed(tmp_path: Path) -> None:
@@ -525,3 +531,37 @@ def test_one_follow_per_index_and_hostile_item_links(tmp_path: Path) -> None:
         report = follow_once(service, server.url("/feed"))
     # The relative link is resolved against the feed; the others are no article links.
     assert report.indexed == 1, report
+
+
+def test_hostile_feed_and_page_bodies_are_reported_not_raised(tmp_path: Path) -> None:
+    service = SearchService(fast(tmp_path / "index"))
+    bodies = {
+        "/f/binary": bytes(range(256)) * 40,
+        "/f/empty": b"",
+        "/f/deep": b"<rss>" + b"<item>" * 20000,
+        "/f/entities": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><title>&b;</title>'
+        b"</channel></rss>",
+        "/f/utf16": rss("Wide", []).encode("utf-16"),
+    }
+    with FeedServer() as server:
+        for path, body in bodies.items():
+            server.route(path, body, content_type=RSS)
+        pages = {"/p/binary": bytes(range(256)) * 40, "/p/empty": b"", "/p/pdf": b"%PDF-1.4"}
+        for path, body in pages.items():
+            server.route(
+                path, body, content_type="application/pdf" if "pdf" in path else "text/html"
+            )
+        entries = [{"title": p, "link": server.url(p), "guid": p} for p in pages]
+        server.route("/feed", rss("Pages", entries), content_type=RSS)
+        report = follow_once(service, server.url("/feed"), *(server.url(p) for p in bodies))
+    assert report.indexed == 0
+    assert {url.rsplit("/", 1)[-1] for url, _ in report.article_errors} == {
+        "binary",
+        "empty",
+        "pdf",
+    }
+    reasons = dict(report.article_errors)
+    assert "not an HTML page (content type application/pdf)" in reasons.values()
+    failed_sources = {url.rsplit("/", 1)[-1] for url, _ in report.source_errors}
+    assert {"binary", "empty"} <= failed_sources
