@@ -565,3 +565,18 @@ def test_hostile_feed_and_page_bodies_are_reported_not_raised(tmp_path: Path) ->
     assert "not an HTML page (content type application/pdf)" in reasons.values()
     failed_sources = {url.rsplit("/", 1)[-1] for url, _ in report.source_errors}
     assert {"binary", "empty"} <= failed_sources
+
+
+def test_a_reindex_holding_the_lock_makes_pages_wait_not_fail(tmp_path: Path) -> None:
+    service = SearchService(fast(tmp_path / "index"))
+    with FeedServer() as server:
+        serve_articles(server, range(3))
+        server.route("/feed", rss("Locked", items(server, range(3))), content_type=RSS)
+        with service.backend.lock():  # as a running `dateline reindex` holds it
+            report = follow_once(service, server.url("/feed"))
+        assert report.busy and report.fetched == 3 and report.indexed == 0
+        server.clear()
+        report = follow_once(service, server.url("/feed"))
+        # The fetched pages were kept: indexed now without being fetched again.
+        assert report.indexed == 3 and server.paths("/a/") == []
+    assert service.search_params({"q": "council"}).total == 3
