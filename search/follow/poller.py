@@ -158,15 +158,24 @@ class Follower:
         report = PollReport()
         requests = self.fetcher.requests
         now = time.time()
+        due: dict[str, deque[Source]] = {}
         for source in self.state.sources():
-            if self.stop.is_set():
-                break
             if everything or source.next_poll <= now:
-                try:
-                    self._poll_source(source, report)
-                except Exception as e:  # one source's surprise never stops the others
-                    log.exception("unexpected error polling %s", source.url)
-                    self._failed(source, now, f"unexpected error: {type(e).__name__}: {e}", report)
+                due.setdefault(_host(source.url), deque()).append(source)
+        while due and not self.stop.is_set():
+            # As for pages: the host that may be asked soonest, so no delay is waited out
+            # while another host's feeds are due.
+            host = min(due, key=lambda h: self.fetcher.ready_at("http://" + h + "/"))
+            source = due[host].popleft()
+            if not due[host]:
+                del due[host]
+            try:
+                self._poll_source(source, report)
+            except sqlite3.Error:
+                raise  # the state file itself failed: nothing more can be recorded
+            except Exception as e:  # one source's surprise never stops the others
+                log.exception("unexpected error polling %s", source.url)
+                self._failed(source, now, f"unexpected error: {type(e).__name__}: {e}", report)
         self.process_queue(report)
         report.requests = self.fetcher.requests - requests
         return report
@@ -188,6 +197,9 @@ class Follower:
                 return
             listing = self._listing(response)
         except (FetchError, ValueError) as e:
+            if self.stop.is_set() and str(e) == "stopped":
+                report.sources -= 1  # not polled after all: due again on the next start
+                return
             self._failed(source, started, str(e), report)
             return
         new = self._queue(source.url, listing)
