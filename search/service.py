@@ -20,7 +20,7 @@ from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
 
 if TYPE_CHECKING:
-    from search.follow import Follower
+    from search.follow.poller import Follower
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
@@ -161,7 +161,7 @@ class SearchService:
 
     def follower(self, stop: threading.Event | None = None) -> Follower:
         """A :class:`~search.follow.Follower` on this archive (``dateline follow``)."""
-        from search.follow import Follower
+        from search.follow.poller import Follower
 
         return Follower(self.backend, self.settings, stop=stop)
 
