@@ -404,10 +404,17 @@ def follow_command(
                     report = follower.run(once=True)
                 else:
                     click.echo(f"following {len(follower.state.sources())} sources (Ctrl-C stops)")
-                    report = follower.poll(everything=True)
-                    click.echo(poll_text(report, "poll"))
+                    # The due sources (new ones are due at once), and any pages left queued.
+                    click.echo(poll_text(follower.poll(), "poll"))
                     while not stop.is_set():
-                        report = follower.run_one_wait()
+                        try:
+                            report = follower.run_one_wait()
+                        except DatelineError as e:
+                            # The index failed (a cluster down, a full disk): the pages stay
+                            # in the state file; try again in a minute rather than stop.
+                            click.echo(f"poll failed: {e}", err=True)
+                            stop.wait(60)
+                            continue
                         if report is not None:
                             click.echo(poll_text(report, "poll"))
             finally:
