@@ -69,6 +69,7 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+    location: str | None = None  # a redirect's target
 
 
 class Fetcher:
@@ -116,7 +117,7 @@ class Fetcher:
             response = self._with_retries(current, etag, last_modified)
             if response.status not in REDIRECTS:
                 return response
-            target = response.content_type  # the Location header travels in this field
+            target = response.location
             if not target:
                 raise FetchError(f"redirect {response.status} without a Location", 0)
             current = urljoin(current, target)
@@ -154,7 +155,7 @@ class Fetcher:
             with self.client.stream("GET", url, headers=headers) as r:
                 if r.status_code in REDIRECTS:
                     location = r.headers.get("location")
-                    return Response(url, r.status_code, content_type=location)
+                    return Response(url, r.status_code, location=location)
                 if r.status_code == 304:
                     return Response(url, 304, etag=etag, last_modified=last_modified)
                 if r.status_code >= 400:
