@@ -580,3 +580,20 @@ def test_a_reindex_holding_the_lock_makes_pages_wait_not_fail(tmp_path: Path) ->
         # The fetched pages were kept: indexed now without being fetched again.
         assert report.indexed == 3 and server.paths("/a/") == []
     assert service.search_params({"q": "council"}).total == 3
+
+
+def test_a_one_off_fetch_of_a_feed_and_of_a_page(tmp_path: Path) -> None:
+    service = SearchService(fast(tmp_path / "index"))
+    with FeedServer() as server:
+        serve_articles(server, range(3))
+        server.route("/feed", rss("Once", items(server, range(2))), content_type=RSS)
+        follower = service.follower()
+        try:
+            report = follower.fetch_urls([server.url("/feed"), server.url("/a/2")])
+            assert (report.indexed, report.ok) == (3, True)
+            again = follower.fetch_urls([server.url("/a/2"), server.url("/nothing")])
+            assert again.known == 1 and again.indexed == 0
+            assert again.source_errors == [(server.url("/nothing"), "HTTP 404 Not Found")]
+            assert follower.state.sources() == []  # a one-off fetch follows nothing
+        finally:
+            follower.close()
