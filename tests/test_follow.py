@@ -597,3 +597,22 @@ def test_a_one_off_fetch_of_a_feed_and_of_a_page(tmp_path: Path) -> None:
             assert follower.state.sources() == []  # a one-off fetch follows nothing
         finally:
             follower.close()
+
+
+def test_the_sources_page_escapes_what_feeds_and_servers_say(tmp_path: Path) -> None:
+    from tests.reliability_helpers import injection_problems
+    from web import create_app
+
+    settings = fast(tmp_path / "index")
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    with FeedServer() as server:
+        server.route("/feed", rss(payload, []), content_type=RSS)
+        server.route("/bad", payload, status=500, content_type="text/html")
+        follow_once(SearchService(settings), server.url("/feed"), server.url("/bad") + "?x=<b>")
+    client = create_app({"SETTINGS": settings, "TESTING": True}).test_client()
+    page = client.get("/sources")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert injection_problems(html) == []
+    assert "&lt;script&gt;" in html
+    assert client.get("/api/sources").get_json()["sources"][0]["title"] == payload
