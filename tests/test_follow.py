@@ -616,3 +616,20 @@ def test_the_sources_page_escapes_what_feeds_and_servers_say(tmp_path: Path) -> 
     assert injection_problems(html) == []
     assert "&lt;script&gt;" in html
     assert client.get("/api/sources").get_json()["sources"][0]["title"] == payload
+
+
+def test_retry_after_is_honoured_within_the_limit() -> None:
+    fetcher = Fetcher(Politeness(delay_s=0.01, backoff_s=0.01, retries=1, max_delay_s=5))
+    try:
+        with FeedServer() as server:
+            server.route("/busy", "later", status=503, headers={"Retry-After": "1"})
+            server.route("/gone-long", "later", status=503, headers={"Retry-After": "3600"})
+            with pytest.raises(FetchError, match="HTTP 503"):
+                fetcher.get(server.url("/busy"))
+            times = [t for t, h in zip(server.times, server.hits, strict=True) if h.path == "/busy"]
+            assert len(times) == 2 and times[1] - times[0] >= 0.9
+            with pytest.raises(FetchError, match="HTTP 503"):
+                fetcher.get(server.url("/gone-long"))
+            assert server.paths("/gone-long") == ["/gone-long"]  # not retried for an hour
+    finally:
+        fetcher.close()

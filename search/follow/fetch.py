@@ -32,10 +32,17 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 class FetchError(Exception):
     """A URL could not be fetched; ``str`` is the reason, ``status`` the HTTP status if any."""
 
-    def __init__(self, reason: str, status: int | None = None, retry: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        status: int | None = None,
+        retry: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.retry = retry
+        self.retry_after = retry_after  # seconds a 429 or 503 asked us to wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +145,10 @@ class Fetcher:
                 if not e.retry or attempt == p.retries:
                     raise
                 wait = p.backoff_s * (2**attempt)
+                if e.retry_after is not None:
+                    if e.retry_after > p.max_delay_s:
+                        raise  # asked to come back much later: the schedule will
+                    wait = max(wait, e.retry_after)
                 log.info("retrying %s in %.1f s: %s", url, wait, e)
                 if not self._sleep(wait):
                     raise
@@ -163,6 +174,7 @@ class Fetcher:
                         f"HTTP {r.status_code} {r.reason_phrase}".strip(),
                         r.status_code,
                         retry=r.status_code in RETRY_STATUSES,
+                        retry_after=_seconds(r.headers.get("retry-after")),
                     )
                 body = self._read_capped(r)
                 return Response(
@@ -246,6 +258,13 @@ def _decoder(encoding: str) -> zlib._Decompress | None:
     if encoding in ("identity", ""):
         return None
     raise FetchError(f"unsupported content encoding {encoding!r}")
+
+
+def _seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` in seconds (the HTTP-date form is rare; treated as absent)."""
+    if value and value.strip().isdigit():
+        return float(value.strip())
+    return None
 
 
 def _sleep(seconds: float) -> bool:
