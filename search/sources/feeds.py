@@ -82,7 +82,8 @@ def parse_feed(
         items=items,
         ttl_minutes=_int(head.get("ttl")),
         update_seconds=_update_seconds(head),
-        truncated=not _CLOSED.search(data.rstrip()[-200:]),
+        # UTF-16 feeds: the closing tag's ASCII without its NUL bytes.
+        truncated=not _CLOSED.search(data[-800:].replace(b"\x00", b"").rstrip()),
     )
 
 
