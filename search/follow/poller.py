@@ -249,15 +249,18 @@ class Follower:
         """Queue the items never seen; returns how many."""
         new: list[tuple[str, str | None, str | None, str | None]] = []
         batch: set[str] = set()
+        guids: set[str] = set()
         for item in listing.items:
             url = canonical_url(item.url) if item.url else None
             if url is None or url in batch:
                 continue  # no link (a headline-only item) or a duplicate within the feed
-            if item.guid and any(g == item.guid for _, g, _, _ in new):
+            if item.guid and item.guid in guids:
                 continue  # the same GUID twice in one feed
             if self.state.known(url, source, item.guid):
                 continue
             batch.add(url)
+            if item.guid:
+                guids.add(item.guid)
             new.append((url, item.guid, item.title, item.published))
         return self.state.queue(new, source, listing.title) if new else 0
 
