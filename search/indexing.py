@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,14 +73,75 @@ def reindex(
     report = ReindexReport(full=full)
     tracker = ProgressTracker(progress, report, total_bytes(paths) if progress else 0)
     roots = [os.path.abspath(p) for p in paths]
-    with backend.lock():
+
+    def stream() -> Iterable[Article | FileProblem]:
+        raw = _counted(read_paths(paths, settings), report, tracker)
+        return clean_each(raw, settings, report.timings)
+
+    return _run(backend, settings, stream, report, tracker, roots, started)
+
+
+def add_articles(
+    backend: Backend,
+    settings: Settings,
+    articles: Iterable[Article | FileProblem],
+    *,
+    progress: ProgressCallback | None = None,
+) -> ReindexReport:
+    """Add or replace cleaned ``articles`` (``dateline follow``, a fetched URL): the
+    reindex pipeline (entities, copies and stories, aliases) without removing anything.
+
+    An article already indexed with the same content is counted unchanged, so adding the
+    same articles twice writes them once.
+    """
+    started = time.perf_counter()
+    report = ReindexReport(full=False)
+    tracker = ProgressTracker(progress, report, 0)
+    items = list(articles)
+    report.read = len(items)
+    return _run(backend, settings, lambda: items, report, tracker, None, started)
+
+
+class _Lookup:
+    """``{id: (key, content_hash)}`` of live documents, asked one id at a time (a run
+    that adds a few articles to a large index does not read every fingerprint)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def get(self, doc_id: str) -> tuple[str, str] | None:
         try:
-            live = backend.fingerprints()
+            doc = self.backend.get(doc_id)
         except IndexMissingError:
-            if not full:
-                raise
-            # A full rebuild needs nothing from an unreadable index: it replaces it.
-            live = {}
+            return None
+        return (doc.key, doc.content_hash) if doc is not None else None
+
+
+def _run(
+    backend: Backend,
+    settings: Settings,
+    stream: Callable[[], Iterable[Article | FileProblem]],
+    report: ReindexReport,
+    tracker: ProgressTracker,
+    roots: list[str] | None,
+    started: float,
+) -> ReindexReport:
+    """The pipeline under the writer lock. ``roots``: a reindex of those paths (articles
+    gone from under them are removed); None: only add (``add_articles``)."""
+    full = report.full
+    with backend.lock():
+        live: dict[str, tuple[str, str]] = {}
+        lookup: dict[str, tuple[str, str]] | _Lookup = live
+        if roots is None:
+            lookup = _Lookup(backend)
+        else:
+            try:
+                live = lookup = backend.fingerprints()
+            except IndexMissingError:
+                if not full:
+                    raise
+                # A full rebuild needs nothing from an unreadable index: it replaces it.
+                live = lookup = {}
         applied = alias_files.load_applied(settings.index_dir)
         table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
@@ -100,9 +161,7 @@ def reindex(
         removed: list[str] = []
         try:
             seen: set[str] = set()
-            raw = _counted(read_paths(paths, settings), report, tracker)
-            stream = clean_each(raw, settings, report.timings)
-            for batch in _batches(stream, report, tracker, BATCH_SIZE):
+            for batch in _batches(stream(), report, tracker, BATCH_SIZE):
                 fresh = []
                 for article in batch:
                     if article.id in seen:
@@ -110,7 +169,7 @@ def reindex(
                         tracker.finished += 1
                         continue
                     seen.add(article.id)
-                    old = live.get(article.id)
+                    old = lookup.get(article.id)
                     if old and old[1] == article.content_hash and not full:
                         report.unchanged += 1
                         tracker.finished += 1
@@ -119,10 +178,10 @@ def reindex(
                 pipeline.push(fresh)
                 tracker.emit()
             pipeline.drain()
-            for doc_id, (key, _) in live.items():
+            for doc_id, (key, _) in live.items() if roots is not None else ():
                 # A full rebuild holds only what was read now; an incremental run removes
                 # only articles whose source under the given paths disappeared.
-                if doc_id not in seen and (full or _under(key, roots)):
+                if doc_id not in seen and (full or _under(key, roots or [])):
                     if not full:
                         writer.delete(doc_id)
                     removed.append(doc_id)
@@ -139,8 +198,9 @@ def reindex(
         try:
             tracker.emit("stories")
             with _timed(report, "stories"):
-                held = (set(live) - set(removed)) | seen if not full else seen
-                grouping.forget_missing(stories, held, regrouped)
+                if roots is not None:
+                    held = (set(live) - set(removed)) | seen if not full else seen
+                    grouping.forget_missing(stories, held, regrouped)
                 report.regrouped = grouping.rewrite_groups(backend, regrouped)
         finally:
             stories.close()

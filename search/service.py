@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from search.aliases import APPLIED_FILE, load_applied
 from search.backends import Backend, make_backend
@@ -21,6 +22,9 @@ from search.settings import DEFAULT_SOURCES, Settings
 from search.views.compare import build_comparison, parse_series
 from search.views.profiles import build_profile
 from search.views.records import Comparison, Network, NodeKind, Profile
+
+if TYPE_CHECKING:
+    from search.follow.poller import Follower
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
@@ -240,6 +244,42 @@ class SearchService:
             full=full,
             progress=progress,
         )
+
+    def follower(self, stop: threading.Event | None = None) -> Follower:
+        """A :class:`~search.follow.Follower` on this archive (``dateline follow``)."""
+        from search.follow.poller import Follower
+
+        return Follower(self.backend, self.settings, stop=stop)
+
+    def sources(self) -> dict[str, Any]:
+        """The followed sources (``dateline follow --status``, ``/sources``,
+        ``GET /api/sources``): each with its last poll, last new item, articles indexed and
+        errors, plus when the archive last took in articles. Reads the state file only
+        (read-only, never waiting for a running follow)."""
+        from search.follow.status import sources_status
+
+        return sources_status(self.settings.index_dir)
+
+    def last_updated(self) -> str | None:
+        """When the archive last took in articles (ISO 8601 UTC), or None: the newest of
+        the follow's last indexed article and the last reindex that placed any."""
+        from datetime import UTC, datetime
+
+        stamps = []
+        try:
+            stamps.append(
+                datetime.fromtimestamp(
+                    (self.settings.index_dir / "stories.sqlite").stat().st_mtime, UTC
+                )
+                .isoformat(timespec="seconds")
+                .replace("+00:00", "Z")
+            )
+        except OSError:
+            pass
+        followed = self.sources()["last_updated"]
+        if followed:
+            stamps.append(followed)
+        return max(stamps) if stamps else None
 
     def health(self) -> dict[str, Any]:
         """Whether the index answers, and how many documents it holds."""

@@ -32,6 +32,15 @@ class Settings:
     extract_workers: int = 0
     # The actor alias file users edit (see search/aliases.py); empty = index_dir/aliases.toml.
     aliases_file: Path = Path("")
+    # `dateline follow` (search/follow/): who we are and how hard we press on servers.
+    follow_contact: str = ""  # a URL where site owners can reach the operator
+    follow_delay_s: float = 1.0  # between two requests to one host (robots may ask more)
+    follow_connect_timeout_s: float = 10.0
+    follow_read_timeout_s: float = 20.0
+    follow_max_bytes: int = 10 * 1024 * 1024  # a feed or page, decoded
+    follow_retries: int = 2
+    follow_backoff_s: float = 2.0  # the first retry's wait, doubled after each
+    follow_batch: int = 50  # articles indexed per commit
 
     @property
     def aliases_path(self) -> Path:

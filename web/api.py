@@ -341,6 +341,12 @@ def health() -> tuple[Response, int]:
     return jsonify(body), 200 if body.get("ok") else int(body.get("status", 503))
 
 
+@bp.get("/sources")
+def sources() -> Response:
+    """The followed sources (``dateline follow``): last poll, last new item, counts, errors."""
+    return jsonify({"ok": True, **get_service().sources()})
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(str(e)) from e
     except OSError as e:
         raise click.ClickException(f"{e.filename or ''}: {e.strerror or e}") from e
+    except sqlite3.Error as e:  # a state or cache file broken under a running command
+        raise click.ClickException(f"database error: {e}") from e
 
 
 @click.group()
@@ -73,16 +76,37 @@ def _service(ctx: click.Context) -> SearchService:
 
 
 @click.command("reindex")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option("--full", is_flag=True, help="Rebuild everything beside the live index, then swap.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def reindex_command(
-    ctx: click.Context, paths: tuple[Path, ...], full: bool, quiet: bool, as_json: bool
+    ctx: click.Context, paths: tuple[str, ...], full: bool, quiet: bool, as_json: bool
 ) -> None:
-    """Index PATHS (files or folders; default seeds/). Incremental unless --full."""
-    run_reindex(_service(ctx), paths, full=full, quiet=quiet, as_json=as_json)
+    """Index PATHS (files or folders; default seeds/). Incremental unless --full.
+
+    A PATH may also be a feed, sitemap or article page URL: fetched once (politely, as
+    `dateline follow` fetches) and its articles added to the index.
+    """
+    from search.follow.feeds import is_url
+
+    service = _service(ctx)
+    urls = [p for p in paths if is_url(p)]
+    files = tuple(Path(p) for p in paths if not is_url(p))
+    if files or not urls:
+        run_reindex(service, files, full=full, quiet=quiet, as_json=as_json)
+    if urls:
+        with user_errors():
+            follower = service.follower()
+            try:
+                report = follower.fetch_urls(urls)
+            finally:
+                follower.close()
+        if not quiet:
+            click.echo(poll_text(report, "fetch"))
+        if not report.ok or report.busy:
+            ctx.exit(1)
 
 
 main.add_command(reindex_command)
@@ -332,6 +356,116 @@ def document_text(doc: IndexDocument) -> str:
     lines.append("countries: " + (", ".join(countries) or "-"))
     lines.append("dates: " + ("; ".join(dates) or "-"))
     return "\n".join([*lines, "", doc.body])
+
+
+# ---------------------------------------------------------------- follow
+
+
+@main.command("follow")
+@click.argument("sources", nargs=-1)
+@click.option("--every", default="15m", show_default=True, help="Polling interval (90s, 15m, 2h).")
+@click.option("--once", is_flag=True, help="Poll every source once, then exit (1 if any failed).")
+@click.option("--status", is_flag=True, help="List the followed sources and exit.")
+@click.option("--json", "as_json", is_flag=True, help="--status as JSON.")
+@click.pass_context
+def follow_command(
+    ctx: click.Context, sources: tuple[str, ...], every: str, once: bool, status: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Follow SOURCES: feed URLs (RSS, Atom), news sitemap URLs, files listing such URLs
+    (one a line) or OPML files. Each poll fetches the feeds that are due and indexes their
+    new articles. Without SOURCES, the sources followed before. Runs until stopped
+    (Ctrl-C or SIGTERM finish the current article first) unless --once.
+    """
+    import signal
+    import threading
+
+    from search.follow.feeds import SourceError, expand_sources
+    from search.follow.schedule import parse_duration
+
+    service: SearchService = ctx.obj
+    if status:
+        with user_errors():
+            info = service.sources()
+        click.echo(json.dumps(info, indent=2) if as_json else sources_text(info))
+        return
+    try:
+        every_s = parse_duration(every)
+        urls = expand_sources(list(sources))
+    except (ValueError, SourceError) as e:
+        raise click.ClickException(str(e)) from e
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        # Finish the current article, then exit: no KeyboardInterrupt mid-write.
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with user_errors():
+            follower = service.follower(stop)
+            try:
+                follower.add_sources(urls, every_s)
+                if not follower.state.sources():
+                    raise click.ClickException("nothing to follow: give feed or sitemap URLs")
+                if once:
+                    report = follower.run(once=True)
+                else:
+                    click.echo(f"following {len(follower.state.sources())} sources (Ctrl-C stops)")
+                    # The due sources (new ones are due at once), and any pages left queued.
+                    click.echo(poll_text(follower.poll(), "poll"))
+                    while not stop.is_set():
+                        try:
+                            report = follower.run_one_wait()
+                        except DatelineError as e:
+                            # The index failed (a cluster down, a full disk): the pages stay
+                            # in the state file; try again in a minute rather than stop.
+                            click.echo(f"poll failed: {e}", err=True)
+                            stop.wait(60)
+                            continue
+                        if report is not None:
+                            click.echo(poll_text(report, "poll"))
+            finally:
+                follower.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if once:
+        click.echo(poll_text(report, "poll"))
+        if not report.ok or report.busy:
+            ctx.exit(1)
+
+
+def poll_text(report: Any, what: str) -> str:
+    """One poll's summary and its problems, for people."""
+    lines = [
+        f"{what}: {report.sources} sources ({report.unchanged} unchanged), "
+        f"{report.new_items} new items, {report.fetched} pages fetched, "
+        f"{report.indexed} indexed, {report.known} already indexed, "
+        f"{report.duplicates} duplicates, {report.requests} requests"
+    ]
+    lines += [f"  source {url}: {reason}" for url, reason in report.source_errors]
+    lines += [f"  article {url}: {reason}" for url, reason in report.article_errors]
+    if report.busy:
+        lines.append("  the index is busy (a reindex is running): articles wait for the next poll")
+    return "\n".join(lines)
+
+
+def sources_text(info: dict[str, Any]) -> str:
+    """``dateline follow --status`` for people."""
+    if not info["sources"]:
+        return "no sources followed (dateline follow URL... starts one)"
+    lines = [f"archive last updated: {info['last_updated'] or 'never'}"]
+    for s in info["sources"]:
+        lines.append(f"{s['url']}  ({s['title'] or s['kind'] or 'not polled yet'})")
+        lines.append(
+            f"  last poll {s['last_poll'] or '-'}, last new item {s['last_new_item'] or '-'}, "
+            f"indexed {s['items_indexed']}, errors {s['errors']}"
+            + (f", next poll {s['next_poll']}" if s["next_poll"] else "")
+        )
+        if s["last_error"]:
+            lines.append(f"  last error: {s['last_error']}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- serve, stats

@@ -368,6 +368,16 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/sources": {
+                "get": {
+                    "operationId": "sources",
+                    "summary": "The sources `dateline follow` follows",
+                    "description": "Each feed or sitemap with its last poll, last new item, "
+                    "articles indexed and errors; articles by outcome; when the archive last "
+                    "took in articles.",
+                    "responses": {"200": _json("Sources", "The followed sources.")},
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",

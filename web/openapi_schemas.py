@@ -377,4 +377,35 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "Sources": {
+        "type": "object",
+        "required": ["ok", "sources", "articles", "last_updated"],
+        "properties": {
+            "ok": {"const": True},
+            "last_updated": {"type": ["string", "null"], "format": "date-time"},
+            "articles": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "sources": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["url", "last_poll", "last_new_item", "items_indexed", "errors"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "kind": {"type": ["string", "null"]},
+                        "title": {"type": ["string", "null"]},
+                        "last_poll": {"type": ["string", "null"]},
+                        "next_poll": {"type": ["string", "null"]},
+                        "last_new_item": {"type": ["string", "null"]},
+                        "interval_s": {"type": "number"},
+                        "items_seen": {"type": "integer"},
+                        "items_indexed": {"type": "integer"},
+                        "polls": {"type": "integer"},
+                        "errors": {"type": "integer"},
+                        "failing_since": {"type": "integer"},
+                        "last_error": {"type": ["string", "null"]},
+                    },
+                },
+            },
+        },
+    },
 }

@@ -58,6 +58,7 @@ def search_page() -> Any:
         newest=newest,
         presets=date_presets(state, newest),
         export_timeline_url=SearchState(page.request, "/api/timeline").url(format="csv"),
+        last_updated=service.last_updated(),
     )
 
 
@@ -155,6 +156,12 @@ def story_page(story_id: str) -> Any:
         search_url=state.url(),
         state=state,
     )
+
+
+@bp.get("/sources")
+def sources_page() -> Any:
+    """The followed feeds and sitemaps: last poll, last new item, articles indexed, errors."""
+    return render_template("sources.html", info=get_service().sources())
 
 
 @bp.get("/facets/<name>")
