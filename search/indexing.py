@@ -25,16 +25,17 @@ from search.documents import apply_aliases, build_document, rebuild_actors
 from search.entities import corpus_aliases
 from search.errors import IndexMissingError, IndexVersionError
 from search.facets import ACTOR
+from search.manifest import MANIFEST_FILE, Manifest, reading_signature
 from search.models import (
     Article,
     Entities,
     FileProblem,
-    RawArticle,
     ReindexReport,
     SearchRequest,
 )
 from search.params import MAX_PAGE
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
+from search.reading import UnchangedFile, read_sources
 from search.settings import Settings
 from search.stories import StoryIndex
 from search.workers import Extractor
@@ -61,8 +62,6 @@ def reindex(
     whose source under ``paths`` disappeared are removed. ``full``: a new index is built
     beside the live one and swapped in. Either way searches see all or nothing of the run.
     """
-    from search.sources import clean_each, read_paths
-
     started = time.perf_counter()
     report = ReindexReport(full=full)
     tracker = ProgressTracker(progress, report, total_bytes(paths) if progress else 0)
@@ -79,10 +78,12 @@ def reindex(
         table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
         stories = grouping.open_stories(settings.index_dir)
+        manifest = Manifest(settings.index_dir / MANIFEST_FILE, reading_signature(settings))
         try:
             writer, full = _open_writer(backend, full)
         except BaseException:
             stories.close()
+            manifest.close()
             raise
         report.full = full
         # Articles written earlier whose copy group a later placement renamed: rewritten
@@ -94,9 +95,11 @@ def reindex(
         removed: list[str] = []
         try:
             seen: set[str] = set()
-            raw = _counted(read_paths(paths, settings), report, tracker)
-            stream = clean_each(raw, settings, report.timings)
+            stream = read_sources(paths, settings, report, tracker, manifest, live, full=full)
             for batch in _batches(stream, report, tracker, BATCH_SIZE):
+                if isinstance(batch, UnchangedFile):
+                    _count_unchanged(batch, seen, report, tracker)
+                    continue
                 fresh = []
                 for article in batch:
                     if article.id in seen:
@@ -121,21 +124,28 @@ def reindex(
                         writer.delete(doc_id)
                     removed.append(doc_id)
                     report.removed += 1
+            manifest.forget_unseen(None if full else roots)
             tracker.emit("commit")
             with _timed(report, "commit"):
-                writer.commit()
+                if report.indexed or removed or full or not live:
+                    writer.commit()
+                else:
+                    writer.abort()  # nothing to write: the live index stays as it is
+                manifest.commit()
         except BaseException:
             writer.abort()
             stories.close()
             raise
         finally:
             pipeline.close()
+            manifest.close()
         try:
-            tracker.emit("stories")
-            with _timed(report, "stories"):
-                held = (set(live) - set(removed)) | seen if not full else seen
-                grouping.forget_missing(stories, held, regrouped)
-                report.regrouped = grouping.rewrite_groups(backend, regrouped)
+            if report.indexed or removed or full or regrouped:
+                tracker.emit("stories")
+                with _timed(report, "stories"):
+                    held = (set(live) - set(removed)) | seen if not full else seen
+                    grouping.forget_missing(stories, held, regrouped)
+                    report.regrouped = grouping.rewrite_groups(backend, regrouped)
         finally:
             stories.close()
         try:
@@ -324,41 +334,25 @@ def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:
         page += 1
 
 
-def _counted(
-    items: Iterable[RawArticle | FileProblem], report: ReindexReport, tracker: ProgressTracker
-) -> Iterator[RawArticle | FileProblem]:
-    """``items`` as they are, counting the articles read and noting each file finished (for
-    the progress estimate) and each file that looks like documentation (for the summary)."""
-    from search.sources import looks_like_documentation
-
-    current: str | None = None
-    for item in items:
-        if isinstance(item, RawArticle):
-            path = item.key.split("#", 1)[0]
-            if path != current:
-                if current is not None:
-                    tracker.file_finished(_size(current))
-                current = path
-                if looks_like_documentation(path):
-                    report.documentation.append(path)
-            report.read += 1
-        yield item
-    if current is not None:
-        tracker.file_finished(_size(current))
-    tracker.reading_finished()
-
-
 def _batches(
-    stream: Iterable[Article | FileProblem],
+    stream: Iterable[Article | FileProblem | UnchangedFile],
     report: ReindexReport,
     tracker: ProgressTracker,
     size: int,
-) -> Iterator[list[Article]]:
-    """Cleaned articles in lists of ``size``; problems go to the report's skipped list."""
+) -> Iterator[list[Article] | UnchangedFile]:
+    """Cleaned articles in lists of ``size``; problems go to the report's skipped list; an
+    unchanged file comes after the articles read before it (so duplicate ids are found in
+    reading order)."""
     batch: list[Article] = []
     for item in stream:
         if isinstance(item, FileProblem):
             report.skipped.append(item)
+            continue
+        if isinstance(item, UnchangedFile):
+            if batch:
+                yield batch
+                batch = []
+            yield item
             continue
         tracker.cleaned += 1
         batch.append(item)
@@ -368,13 +362,20 @@ def _batches(
     yield batch
 
 
+def _count_unchanged(
+    item: UnchangedFile, seen: set[str], report: ReindexReport, tracker: ProgressTracker
+) -> None:
+    """The articles of a file not opened: unchanged, or duplicates of an id read before."""
+    for doc_id, _ in item.articles:
+        if doc_id in seen:
+            report.skipped.append(FileProblem(f"{item.path}", "duplicate article id"))
+        else:
+            seen.add(doc_id)
+            report.unchanged += 1
+        tracker.finished += 1
+    tracker.emit()
+
+
 def _under(key: str, roots: list[str]) -> bool:
     path = key.split("#", 1)[0]
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _size(path: str | None) -> int:
-    try:
-        return os.path.getsize(path) if path else 0
-    except OSError:
-        return 0

@@ -32,6 +32,7 @@ __all__ = [
     "read_articles",
     "read_file",
     "read_paths",
+    "source_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,24 @@ def read_paths(
 
 
 def _read_roots(roots: list[Path], settings: Settings) -> Iterator[RawArticle | FileProblem]:
+    for item in _walk_roots(roots):
+        if isinstance(item, FileProblem):
+            yield item
+        else:
+            yield from read_file(item[0], settings, item[1])
+
+
+def source_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Reader] | FileProblem]:
+    """Each article file under ``paths`` with its reader, in ``read_paths``'s order, and the
+    problems met walking; ``SourceError`` at once if a given path does not exist."""
+    roots = [Path(p) for p in paths]
+    for root in roots:
+        if not root.exists() and not root.is_symlink():
+            raise SourceError(f"no such file or folder: {root}")
+    return _walk_roots(roots)
+
+
+def _walk_roots(roots: list[Path]) -> Iterator[tuple[Path, Reader] | FileProblem]:
     seen: set[tuple[int, int]] = set()  # (device, inode): overlapping roots read once
     for root in roots:
         for item in iter_files(root, seen):
@@ -61,7 +80,7 @@ def _read_roots(roots: list[Path], settings: Settings) -> Iterator[RawArticle | 
             elif is_sidecar(item):
                 continue  # read together with the article it describes
             elif (reader := reader_for(item)) is not None:
-                yield from read_file(item, settings, reader)
+                yield item, reader
             elif item == root:
                 yield FileProblem(str(item), "unsupported file type")
             else:
