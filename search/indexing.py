@@ -22,7 +22,6 @@ from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document, rebuild_actors
-from search.entities import corpus_aliases
 from search.errors import IndexMissingError, IndexVersionError
 from search.facets import ACTOR
 from search.manifest import MANIFEST_FILE, Manifest, reading_signature
@@ -35,9 +34,8 @@ from search.models import (
 )
 from search.params import MAX_PAGE
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
-from search.reading import UnchangedFile, read_sources
+from search.reading import Fingerprints, UnchangedFile, read_sources
 from search.settings import Settings
-from search.stories import StoryIndex
 from search.workers import Extractor
 
 log = logging.getLogger(__name__)
@@ -67,18 +65,17 @@ def reindex(
     tracker = ProgressTracker(progress, report, total_bytes(paths) if progress else 0)
     roots = [os.path.abspath(p) for p in paths]
     with backend.lock():
-        try:
-            live = backend.fingerprints()
-        except IndexMissingError:
-            if not full:
-                raise
-            # A full rebuild needs nothing from an unreadable index: it replaces it.
-            live = {}
+        manifest = Manifest(settings.index_dir / MANIFEST_FILE, reading_signature(settings))
+        # Trusted, the manifest knows every live document: the fingerprints are read only
+        # if a file changed or went (a no-op run reads neither them nor any source file).
+        trusted = not full and manifest.trusts(roots, backend.revision())
+        live = Fingerprints(lambda: _fingerprints(backend, full))
+        if not trusted:
+            live.load()
         applied = alias_files.load_applied(settings.index_dir)
         table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
-        stories = grouping.open_stories(settings.index_dir)
-        manifest = Manifest(settings.index_dir / MANIFEST_FILE, reading_signature(settings))
+        stories = grouping.LazyStories(settings.index_dir)
         try:
             writer, full = _open_writer(backend, full)
         except BaseException:
@@ -95,7 +92,9 @@ def reindex(
         removed: list[str] = []
         try:
             seen: set[str] = set()
-            stream = read_sources(paths, settings, report, tracker, manifest, live, full=full)
+            stream = read_sources(
+                paths, settings, report, tracker, manifest, None if trusted else live, full=full
+            )
             for batch in _batches(stream, report, tracker, BATCH_SIZE):
                 if isinstance(batch, UnchangedFile):
                     _count_unchanged(batch, seen, report, tracker)
@@ -116,7 +115,10 @@ def reindex(
                 pipeline.push(fresh)
                 tracker.emit()
             pipeline.drain()
-            for doc_id, (key, _) in live.items():
+            if not live.loaded and manifest.vanished(roots):
+                live.load()  # a file went: find its documents
+            # Not loaded: trusted, nothing changed or went, so every live document was seen.
+            for doc_id, (key, _) in live.items() if live.loaded else ():
                 # A full rebuild holds only what was read now; an incremental run removes
                 # only articles whose source under the given paths disappeared.
                 if doc_id not in seen and (full or _under(key, roots)):
@@ -127,7 +129,7 @@ def reindex(
             manifest.forget_unseen(None if full else roots)
             tracker.emit("commit")
             with _timed(report, "commit"):
-                if report.indexed or removed or full or not live:
+                if report.indexed or removed or full or (live.loaded and not live):
                     writer.commit()
                 else:
                     writer.abort()  # nothing to write: the live index stays as it is
@@ -135,16 +137,16 @@ def reindex(
         except BaseException:
             writer.abort()
             stories.close()
+            manifest.close()
             raise
         finally:
             pipeline.close()
-            manifest.close()
         try:
             if report.indexed or removed or full or regrouped:
                 tracker.emit("stories")
                 with _timed(report, "stories"):
                     held = (set(live) - set(removed)) | seen if not full else seen
-                    grouping.forget_missing(stories, held, regrouped)
+                    grouping.forget_missing(stories.get(), held, regrouped)
                     report.regrouped = grouping.rewrite_groups(backend, regrouped)
         finally:
             stories.close()
@@ -159,10 +161,27 @@ def reindex(
                     report.renamed = merge_corpus_aliases(backend, settings, table, cache, revisit)
         finally:
             cache.close()
-    report.total_documents = backend.count()
+        try:
+            # Nothing written and the fingerprints never needed: every article was seen.
+            unchanged = not (report.indexed or report.removed or live.loaded)
+            report.total_documents = len(seen) if unchanged else backend.count()
+            complete = report.total_documents == len(seen)
+            manifest.trust(roots if complete else None, backend.revision())
+        finally:
+            manifest.close()
     report.seconds = time.perf_counter() - started
     tracker.emit("done")
     return report
+
+
+def _fingerprints(backend: Backend, full: bool) -> dict[str, tuple[str, str]]:
+    try:
+        return backend.fingerprints()
+    except IndexMissingError:
+        if not full:
+            raise
+        # A full rebuild needs nothing from an unreadable index: it replaces it.
+        return {}
 
 
 def _open_writer(backend: Backend, full: bool) -> tuple[IndexWriter, bool]:
@@ -189,7 +208,7 @@ class _Pipeline:
         workers: int,
         aliases: AliasTable,
         tracker: ProgressTracker,
-        stories: tuple[StoryIndex, dict[str, str]],
+        stories: tuple[grouping.LazyStories, dict[str, str]],
     ) -> None:
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.tracker = tracker
@@ -236,7 +255,7 @@ class _Pipeline:
             for article in articles
         ]
         with _timed(self.report, "stories"):
-            docs = grouping.place(self.stories, docs, self.regrouped)
+            docs = grouping.place(self.stories.get(), docs, self.regrouped)
         with _timed(self.report, "write"):
             for doc in docs:
                 self.writer.add(doc)
@@ -269,6 +288,8 @@ def merge_corpus_aliases(
     changed, those naming a name it mentions (now or before), which are named anew from
     their extracted entities so that an alias the user removed is undone.
     """
+    from search.entities import corpus_aliases  # not loaded by a run that changes nothing
+
     changed = 0
     revisit = set(revisit)
     # A rename can settle another name's evidence (a rival spelling merged away), so the

@@ -202,6 +202,36 @@ class Manifest:
                 (self.run_ns, root, len(folder), folder),
             )
 
+    def trusts(self, roots: list[str], revision: str | None) -> bool:
+        """Whether the index is as the last complete run over ``roots`` left it: every live
+        document is then in this manifest, so files need no check against fingerprints."""
+        if revision is None:
+            return False
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'trust'").fetchone()
+        return row is not None and row[0] == json.dumps([roots, revision])
+
+    def trust(self, roots: list[str] | None, revision: str | None) -> None:
+        """Record (after the run's last commit) that the index at ``revision`` holds exactly
+        the articles of the files under ``roots``; ``None``: not known."""
+        value = json.dumps([roots, revision]) if roots is not None and revision else ""
+        try:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('trust', ?)", (value,))
+        except sqlite3.Error as e:
+            raise BackendError(f"cannot write the file manifest {self.path}: {e}") from e
+
+    def vanished(self, roots: list[str]) -> bool:
+        """Whether a file recorded under ``roots`` was not walked this run (it went)."""
+        for root in roots:
+            folder = root.rstrip(os.sep) + os.sep
+            row = self._db.execute(
+                "SELECT 1 FROM files WHERE run_ns IS NOT ? AND "
+                "(path = ? OR substr(path, 1, ?) = ?) LIMIT 1",
+                (self.run_ns, root, len(folder), folder),
+            ).fetchone()
+            if row is not None:
+                return True
+        return False
+
     def commit(self) -> None:
         """Make this run's rows visible (after the index committed)."""
         try:

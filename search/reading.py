@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,34 @@ from search.progress import ProgressTracker
 from search.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class Fingerprints(Mapping[str, tuple[str, str]]):
+    """The live index's ``{id: (key, content_hash)}``, read when first needed."""
+
+    def __init__(self, read: Callable[[], dict[str, tuple[str, str]]]) -> None:
+        self._read = read
+        self._data: dict[str, tuple[str, str]] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the fingerprints were read."""
+        return self._data is not None
+
+    def load(self) -> dict[str, tuple[str, str]]:
+        """Read them now (once)."""
+        if self._data is None:
+            self._data = self._read()
+        return self._data
+
+    def __getitem__(self, key: str) -> tuple[str, str]:
+        return self.load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.load())
+
+    def __len__(self) -> int:
+        return len(self.load())
 
 
 @dataclass(frozen=True)
@@ -37,12 +65,14 @@ def read_sources(
     report: ReindexReport,
     tracker: ProgressTracker,
     manifest: Manifest,
-    live: Mapping[str, tuple[str, str]],
+    live: Mapping[str, tuple[str, str]] | None,
     *,
     full: bool,
 ) -> Iterator[Article | FileProblem | UnchangedFile]:
     """Cleaned articles and problems of every file under ``paths``, in reading order; an
-    ``UnchangedFile`` instead of a file's articles when it can be skipped (not ``full``).
+    ``UnchangedFile`` instead of a file's articles when it can be skipped (not ``full``):
+    the manifest shows it unchanged and ``live`` (the index's fingerprints; ``None`` when
+    the manifest is trusted to know them) holds its articles.
 
     Counts articles read (``report.read``), files read as documentation, seconds spent
     cleaning (``report.timings["clean"]``) and files finished (for the progress estimate).
@@ -64,7 +94,8 @@ def read_sources(
         if stat is not None and entry is not None and not full:
             if not trusted(entry, stat):
                 digest = _digest(path)
-            if (trusted(entry, stat) or digest == entry.digest) and _held(entry, live):
+            same = trusted(entry, stat) or digest == entry.digest
+            if same and (live is None or _held(entry, live)):
                 if digest:  # same bytes, new stat: remember the stat
                     manifest.record(name, stat, digest, entry.articles, entry.problems, entry.read)
                 else:

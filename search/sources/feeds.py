@@ -8,10 +8,12 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-
-from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+from typing import TYPE_CHECKING
 
 from search.models import FileProblem, RawArticle
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 from search.settings import Settings
 from search.sources.decode import declared_charset, decode_text
 from search.sources.files import FileRefused, read_bytes
@@ -27,6 +29,9 @@ def looks_like_feed(head: str) -> bool:
 
 def read_feed_file(path: Path, settings: Settings) -> Iterator[RawArticle | FileProblem]:
     """Items of an RSS/Atom feed; keys ``path#<guid or id>``, else ``path#<n>`` (from 1)."""
+    # bs4 loads only when a feed is read (~0.3 s a reindex of unchanged files never pays).
+    from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+
     data = read_bytes(path, settings.max_file_bytes)
     text = _xml_entities(decode_text(data, fallback=declared_charset(data) or "cp1252"))
     with warnings.catch_warnings():
@@ -75,6 +80,8 @@ def _xml_entities(text: str) -> str:
 
 
 def _feed_title(root: Tag, atom: bool) -> str | None:
+    from bs4 import Tag
+
     holder = root if atom else root.find("channel")
     if not isinstance(holder, Tag):
         return None
@@ -96,6 +103,8 @@ def _rss_item(item: Tag) -> dict[str, str]:
 
 
 def _atom_entry(entry: Tag) -> dict[str, str]:
+    from bs4 import Tag
+
     fields: dict[str, str | None] = {
         "title": _text(entry.find("title", recursive=False)),
         "url": _atom_link(entry),
@@ -124,6 +133,8 @@ def _atom_link(entry: Tag) -> str | None:
 
 
 def _text(tag: object) -> str | None:
+    from bs4 import Tag
+
     if not isinstance(tag, Tag):
         return None
     return tag.get_text().strip() or None
