@@ -32,7 +32,6 @@ from search.models import (
     ReindexReport,
     SearchRequest,
 )
-from search.params import MAX_PAGE
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
 from search.reading import Fingerprints, UnchangedFile, read_sources
 from search.settings import Settings
@@ -44,6 +43,8 @@ BATCH_SIZE = 256
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
+# Hits per page when listing the documents of an actor (Typesense answers at most 250).
+ID_PAGE = 250
 
 
 def reindex(
@@ -345,12 +346,18 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:
+    """Ids of every document naming actor ``name``, in pages of ``ID_PAGE``.
+
+    No cap on the number of pages: the web's ``MAX_PAGE`` bounds what a user may ask for,
+    not this pass, which must reach every document (an actor named in a million articles
+    stopped at 1,000,000 before). Memory stays one page.
+    """
     page = 1
     while True:
-        request = SearchRequest(actors=(name,), sort="oldest", page=page, per_page=100)
+        request = SearchRequest(actors=(name,), sort="oldest", page=page, per_page=ID_PAGE)
         result = backend.search(request)
         yield from (hit.id for hit in result.hits)
-        if page * 100 >= result.total or page >= MAX_PAGE:
+        if page * ID_PAGE >= result.total or not result.hits:
             return
         page += 1
 
