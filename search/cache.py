@@ -6,13 +6,20 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from search.entities import VERSION as EXTRACTOR_VERSION
 from search.errors import BackendError
 from search.models import Entities
 from search.serialize import decode_entities, encode_entities
 
-# Rows are keyed by (content hash, EXTRACTOR_VERSION): results of older extraction code
+# Rows are keyed by (content hash, extractor version): results of older extraction code
 # are never reused.
+
+
+def extractor_version() -> str:
+    """``search.entities.VERSION``, imported when the cache is first read or written (the
+    entities package costs ~0.3 s to import; a reindex that changes nothing never needs it)."""
+    from search.entities import VERSION
+
+    return VERSION
 
 
 class ExtractionCache:
@@ -46,7 +53,7 @@ class ExtractionCache:
             rows = self._db.execute(
                 f"SELECT content_hash, entities FROM extraction "
                 f"WHERE version = ? AND content_hash IN ({marks})",
-                [EXTRACTOR_VERSION, *chunk],
+                [extractor_version(), *chunk],
             )
             found.update((h, decode_entities(payload)) for h, payload in rows)
         return found
@@ -57,7 +64,7 @@ class ExtractionCache:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO extraction VALUES (?, ?, ?)",
-                    [(h, EXTRACTOR_VERSION, encode_entities(e)) for h, e in items],
+                    [(h, extractor_version(), encode_entities(e)) for h, e in items],
                 )
         except sqlite3.Error as e:
             raise self._error(e) from e

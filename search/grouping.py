@@ -22,11 +22,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from search.backends import Backend
 from search.errors import BackendError
 from search.models import IndexDocument
-from search.stories import StoriesError, StoryIndex
+
+if TYPE_CHECKING:
+    from search.stories import StoryIndex
 
 STORIES_FILE = "stories.sqlite"
 # Below this much free space a failed write of the stories file is taken for a full disk.
@@ -35,14 +38,39 @@ LOW_SPACE_BYTES = 64 * 1024 * 1024
 
 def open_stories(index_dir: Path) -> StoryIndex:
     """The copies and stories file of an index folder (created when missing)."""
+    from search.stories import StoryIndex  # numpy and the story code: only when placing
+
     with guarded(index_dir / STORIES_FILE):
         index_dir.mkdir(parents=True, exist_ok=True)
         return StoryIndex(index_dir / STORIES_FILE)
 
 
+class LazyStories:
+    """The stories file of a reindex, opened when first needed (a run that changes
+    nothing never loads the story code)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._index: StoryIndex | None = None
+
+    def get(self) -> StoryIndex:
+        """The open story index."""
+        if self._index is None:
+            self._index = open_stories(self.index_dir)
+        return self._index
+
+    def close(self) -> None:
+        """Close it if it was opened."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
 @contextlib.contextmanager
 def guarded(path: Path) -> Iterator[None]:
     """Failures of the stories file as a ``BackendError`` a user can act on."""
+    from search.stories import StoriesError
+
     try:
         yield
     except (StoriesError, sqlite3.Error, OSError) as e:

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,22 +22,20 @@ from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
 from search.documents import apply_aliases, build_document, rebuild_actors
-from search.entities import corpus_aliases
 from search.errors import IndexMissingError, IndexVersionError
 from search.facets import ACTOR
+from search.manifest import MANIFEST_FILE, Manifest, reading_signature
 from search.models import (
     Article,
     Entities,
     FileProblem,
     IndexDocument,
-    RawArticle,
     ReindexReport,
     SearchRequest,
 )
-from search.params import MAX_PAGE
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
+from search.reading import Fingerprints, UnchangedFile, read_sources
 from search.settings import Settings
-from search.stories import StoryIndex
 from search.workers import Extractor
 
 log = logging.getLogger(__name__)
@@ -51,6 +49,8 @@ PLACE_SIZE = 4096
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
+# Hits per page when listing the documents of an actor (Typesense answers at most 250).
+ID_PAGE = 250
 
 
 def reindex(
@@ -67,18 +67,9 @@ def reindex(
     whose source under ``paths`` disappeared are removed. ``full``: a new index is built
     beside the live one and swapped in. Either way searches see all or nothing of the run.
     """
-    from search.sources import clean_each, read_paths
-
-    started = time.perf_counter()
     report = ReindexReport(full=full)
     tracker = ProgressTracker(progress, report, total_bytes(paths) if progress else 0)
-    roots = [os.path.abspath(p) for p in paths]
-
-    def stream() -> Iterable[Article | FileProblem]:
-        raw = _counted(read_paths(paths, settings), report, tracker)
-        return clean_each(raw, settings, report.timings)
-
-    return _run(backend, settings, stream, report, tracker, roots, started)
+    return _run(backend, settings, report, tracker, paths=paths)
 
 
 def add_articles(
@@ -94,12 +85,11 @@ def add_articles(
     An article already indexed with the same content is counted unchanged, so adding the
     same articles twice writes them once.
     """
-    started = time.perf_counter()
     report = ReindexReport(full=False)
     tracker = ProgressTracker(progress, report, 0)
     items = list(articles)
     report.read = len(items)
-    return _run(backend, settings, lambda: items, report, tracker, None, started)
+    return _run(backend, settings, report, tracker, items=items)
 
 
 class _Lookup:
@@ -120,36 +110,39 @@ class _Lookup:
 def _run(
     backend: Backend,
     settings: Settings,
-    stream: Callable[[], Iterable[Article | FileProblem]],
     report: ReindexReport,
     tracker: ProgressTracker,
-    roots: list[str] | None,
-    started: float,
+    *,
+    paths: Sequence[str | Path] | None = None,
+    items: list[Article | FileProblem] | None = None,
 ) -> ReindexReport:
-    """The pipeline under the writer lock. ``roots``: a reindex of those paths (articles
-    gone from under them are removed); None: only add (``add_articles``)."""
+    """The pipeline under the writer lock: a reindex of ``paths`` (articles gone from under
+    them are removed; the manifest skips unchanged files), or only adding ``items``."""
+    started = time.perf_counter()
     full = report.full
+    roots = [os.path.abspath(p) for p in paths] if paths is not None else None
     with backend.lock():
-        live: dict[str, tuple[str, str]] = {}
-        lookup: dict[str, tuple[str, str]] | _Lookup = live
-        if roots is None:
-            lookup = _Lookup(backend)
-        else:
-            try:
-                live = lookup = backend.fingerprints()
-            except IndexMissingError:
-                if not full:
-                    raise
-                # A full rebuild needs nothing from an unreadable index: it replaces it.
-                live = lookup = {}
+        manifest: Manifest | None = None
+        trusted = False
+        if roots is not None:
+            manifest = Manifest(settings.index_dir / MANIFEST_FILE, reading_signature(settings))
+            # Trusted, the manifest knows every live document: the fingerprints are read
+            # only if a file changed or went (a no-op run reads neither them nor any file).
+            trusted = not full and manifest.trusts(roots, backend.revision())
+        live = Fingerprints(lambda: _fingerprints(backend, full))
+        if roots is not None and not trusted:
+            live.load()
+        lookup: Fingerprints | _Lookup = live if roots is not None else _Lookup(backend)
         applied = alias_files.load_applied(settings.index_dir)
         table = applied.with_user_file(settings.aliases_path)
         cache = ExtractionCache(settings.index_dir / "extractions.sqlite")
-        stories = grouping.open_stories(settings.index_dir)
+        stories = grouping.LazyStories(settings.index_dir)
         try:
             writer, full = _open_writer(backend, full)
         except BaseException:
             stories.close()
+            if manifest is not None:
+                manifest.close()
             raise
         report.full = full
         # Articles written earlier whose copy group a later placement renamed: rewritten
@@ -161,7 +154,18 @@ def _run(
         removed: list[str] = []
         try:
             seen: set[str] = set()
-            for batch in _batches(stream(), report, tracker, BATCH_SIZE):
+            stream: Iterable[Article | FileProblem | UnchangedFile]
+            if paths is not None and manifest is not None:
+                reading = None if trusted else live
+                stream = read_sources(
+                    paths, settings, report, tracker, manifest, reading, full=full
+                )
+            else:
+                stream = items or []
+            for batch in _batches(stream, report, tracker, BATCH_SIZE):
+                if isinstance(batch, UnchangedFile):
+                    _count_unchanged(batch, seen, report, tracker)
+                    continue
                 fresh = []
                 for article in batch:
                     if article.id in seen:
@@ -178,30 +182,43 @@ def _run(
                 pipeline.push(fresh)
                 tracker.emit()
             pipeline.drain()
-            for doc_id, (key, _) in live.items() if roots is not None else ():
-                # A full rebuild holds only what was read now; an incremental run removes
-                # only articles whose source under the given paths disappeared.
-                if doc_id not in seen and (full or _under(key, roots or [])):
-                    if not full:
-                        writer.delete(doc_id)
-                    removed.append(doc_id)
-                    report.removed += 1
+            if roots is not None and manifest is not None:
+                if not live.loaded and manifest.vanished(roots):
+                    live.load()  # a file went: find its documents
+                # Not loaded: trusted, nothing changed or went, so every live one was seen.
+                for doc_id, (key, _) in live.items() if live.loaded else ():
+                    # A full rebuild holds only what was read now; an incremental run
+                    # removes only articles whose source under the given paths went.
+                    if doc_id not in seen and (full or _under(key, roots)):
+                        if not full:
+                            writer.delete(doc_id)
+                        removed.append(doc_id)
+                        report.removed += 1
+                manifest.forget_unseen(None if full else roots)
             tracker.emit("commit")
             with _timed(report, "commit"):
-                writer.commit()
+                if report.indexed or removed or full or (live.loaded and not live):
+                    writer.commit()
+                else:
+                    writer.abort()  # nothing to write: the live index stays as it is
+                if manifest is not None:
+                    manifest.commit()
         except BaseException:
             writer.abort()
             stories.close()
+            if manifest is not None:
+                manifest.close()
             raise
         finally:
             pipeline.close()
         try:
-            tracker.emit("stories")
-            with _timed(report, "stories"):
-                if roots is not None:
-                    held = (set(live) - set(removed)) | seen if not full else seen
-                    grouping.forget_missing(stories, held, regrouped)
-                report.regrouped = grouping.rewrite_groups(backend, regrouped)
+            if report.indexed or removed or full or regrouped:
+                tracker.emit("stories")
+                with _timed(report, "stories"):
+                    if roots is not None:
+                        held = (set(live) - set(removed)) | seen if not full else seen
+                        grouping.forget_missing(stories.get(), held, regrouped)
+                    report.regrouped = grouping.rewrite_groups(backend, regrouped)
         finally:
             stories.close()
         try:
@@ -215,10 +232,32 @@ def _run(
                     report.renamed = merge_corpus_aliases(backend, settings, table, cache, revisit)
         finally:
             cache.close()
-    report.total_documents = backend.count()
+        try:
+            # Nothing written and the fingerprints never needed: every article was seen.
+            unchanged = not (report.indexed or report.removed or live.loaded)
+            if roots is not None and unchanged:
+                report.total_documents = len(seen)
+            else:
+                report.total_documents = backend.count()
+            if roots is not None and manifest is not None:
+                complete = report.total_documents == len(seen)
+                manifest.trust(roots if complete else None, backend.revision())
+        finally:
+            if manifest is not None:
+                manifest.close()
     report.seconds = time.perf_counter() - started
     tracker.emit("done")
     return report
+
+
+def _fingerprints(backend: Backend, full: bool) -> dict[str, tuple[str, str]]:
+    try:
+        return backend.fingerprints()
+    except IndexMissingError:
+        if not full:
+            raise
+        # A full rebuild needs nothing from an unreadable index: it replaces it.
+        return {}
 
 
 def _open_writer(backend: Backend, full: bool) -> tuple[IndexWriter, bool]:
@@ -245,7 +284,7 @@ class _Pipeline:
         workers: int,
         aliases: AliasTable,
         tracker: ProgressTracker,
-        stories: tuple[StoryIndex, dict[str, str]],
+        stories: tuple[grouping.LazyStories, dict[str, str]],
     ) -> None:
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.tracker = tracker
@@ -304,7 +343,7 @@ class _Pipeline:
         if not docs:
             return
         with _timed(self.report, "stories"):
-            docs = grouping.place(self.stories, docs, self.regrouped)
+            docs = grouping.place(self.stories.get(), docs, self.regrouped)
         with _timed(self.report, "write"):
             for doc in docs:
                 self.writer.add(doc)
@@ -335,6 +374,8 @@ def merge_corpus_aliases(
     changed, those naming a name it mentions (now or before), which are named anew from
     their extracted entities so that an alias the user removed is undone.
     """
+    from search.entities import corpus_aliases  # not loaded by a run that changes nothing
+
     changed = 0
     revisit = set(revisit)
     # A rename can settle another name's evidence (a rival spelling merged away), so the
@@ -390,51 +431,41 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _ids_with_actor(backend: Backend, name: str) -> Iterator[str]:
+    """Ids of every document naming actor ``name``, in pages of ``ID_PAGE``.
+
+    No cap on the number of pages: the web's ``MAX_PAGE`` bounds what a user may ask for,
+    not this pass, which must reach every document (an actor named in a million articles
+    stopped at 1,000,000 before). Memory stays one page.
+    """
     page = 1
     while True:
-        request = SearchRequest(actors=(name,), sort="oldest", page=page, per_page=100)
+        request = SearchRequest(actors=(name,), sort="oldest", page=page, per_page=ID_PAGE)
         result = backend.search(request)
         yield from (hit.id for hit in result.hits)
-        if page * 100 >= result.total or page >= MAX_PAGE:
+        if page * ID_PAGE >= result.total or not result.hits:
             return
         page += 1
 
 
-def _counted(
-    items: Iterable[RawArticle | FileProblem], report: ReindexReport, tracker: ProgressTracker
-) -> Iterator[RawArticle | FileProblem]:
-    """``items`` as they are, counting the articles read and noting each file finished (for
-    the progress estimate) and each file that looks like documentation (for the summary)."""
-    from search.sources import looks_like_documentation
-
-    current: str | None = None
-    for item in items:
-        if isinstance(item, RawArticle):
-            path = item.key.split("#", 1)[0]
-            if path != current:
-                if current is not None:
-                    tracker.file_finished(_size(current))
-                current = path
-                if looks_like_documentation(path):
-                    report.documentation.append(path)
-            report.read += 1
-        yield item
-    if current is not None:
-        tracker.file_finished(_size(current))
-    tracker.reading_finished()
-
-
 def _batches(
-    stream: Iterable[Article | FileProblem],
+    stream: Iterable[Article | FileProblem | UnchangedFile],
     report: ReindexReport,
     tracker: ProgressTracker,
     size: int,
-) -> Iterator[list[Article]]:
-    """Cleaned articles in lists of ``size``; problems go to the report's skipped list."""
+) -> Iterator[list[Article] | UnchangedFile]:
+    """Cleaned articles in lists of ``size``; problems go to the report's skipped list; an
+    unchanged file comes after the articles read before it (so duplicate ids are found in
+    reading order)."""
     batch: list[Article] = []
     for item in stream:
         if isinstance(item, FileProblem):
             report.skipped.append(item)
+            continue
+        if isinstance(item, UnchangedFile):
+            if batch:
+                yield batch
+                batch = []
+            yield item
             continue
         tracker.cleaned += 1
         batch.append(item)
@@ -444,13 +475,20 @@ def _batches(
     yield batch
 
 
+def _count_unchanged(
+    item: UnchangedFile, seen: set[str], report: ReindexReport, tracker: ProgressTracker
+) -> None:
+    """The articles of a file not opened: unchanged, or duplicates of an id read before."""
+    for doc_id, _ in item.articles:
+        if doc_id in seen:
+            report.skipped.append(FileProblem(f"{item.path}", "duplicate article id"))
+        else:
+            seen.add(doc_id)
+            report.unchanged += 1
+        tracker.finished += 1
+    tracker.emit()
+
+
 def _under(key: str, roots: list[str]) -> bool:
     path = key.split("#", 1)[0]
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _size(path: str | None) -> int:
-    try:
-        return os.path.getsize(path) if path else 0
-    except OSError:
-        return 0

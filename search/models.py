@@ -360,6 +360,7 @@ class ReindexReport:
     read: int = 0
     indexed: int = 0
     unchanged: int = 0
+    unchanged_files: int = 0  # source files not opened: the manifest showed them unchanged
     removed: int = 0
     renamed: int = 0  # documents whose actors the archive-wide alias pass renamed
     regrouped: int = 0  # documents written earlier whose copy group a later placement renamed

@@ -350,6 +350,39 @@ def test_full_build_in_merged_segments(tmp_path: Path, monkeypatch: pytest.Monke
     assert backend.search(SearchRequest(q="sanctoins")).suggestion == "sanctions"
 
 
+def test_incremental_commits_merge_by_tiers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: adding a few documents to a large index writes a small segment and merges
+    only a full tier of small ones; the big segments of the full build stay as they are."""
+    from dataclasses import replace
+
+    from whoosh import index
+
+    from search.backends.whoosh import writer as whoosh_writer
+
+    monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 2)
+    monkeypatch.setattr(whoosh_writer, "MERGE_FANOUT", 2)
+    index_dir = tmp_path / "index"
+    build(index_dir)
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+
+    def segments() -> dict[str, int]:
+        return {s.segid: s.doc_count_all() for s in index.open_dir(str(live))._segments()}
+
+    big = {segid for segid, size in segments().items() if size >= 4}
+    assert big
+    backend = WhooshBackend(Settings(index_dir=index_dir))
+    for n in range(5):
+        writer = backend.writer()
+        writer.add(replace(DOCS[n % len(DOCS)], title=f"revised {n}"))
+        writer.commit()
+        assert big <= set(segments()), n  # never merged into a new one
+        small = [size for segid, size in segments().items() if segid not in big]
+        assert len(small) < 2 * 2, small  # tiers of small segments are merged as they fill
+    assert backend.count() == len(DOCS)
+
+
 def test_full_rebuild_is_seen_by_an_open_reader(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:6])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask, current_app
+from typing import TYPE_CHECKING, Any
 
 from search.service import SearchService
 from search.settings import Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 # A search site only takes GET requests and tiny form posts; anything bigger is an abuse.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -23,6 +24,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config["SETTINGS"]`` (a ``search.settings.Settings``) chooses the index; without it
     the settings come from the environment, like the ``dateline`` command's.
     """
+    # Flask is imported here, not with the package: the ``dateline`` command lives in
+    # ``web.cli`` and its reindex and search never need Flask (~0.5 s to import).
+    from flask import Flask
+
     app = Flask(__name__)
     app.config.from_mapping(DEFAULT_CONFIG)
     app.config.from_prefixed_env("DATELINE")
@@ -51,5 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def get_service() -> SearchService:
     """The one ``SearchService`` of the current app."""
+    from flask import current_app
+
     service: SearchService = current_app.extensions["dateline"]
     return service

@@ -40,6 +40,11 @@ class Backend(Protocol):
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """``{id: (key, content_hash)}`` of every live document (for incremental reindex)."""
 
+    def revision(self) -> str | None:
+        """A cheap identity of the live index's content, new after every commit (``None``:
+        the engine cannot tell cheaply). The reindex's manifest trusts its own record of
+        what the index holds only while this is unchanged."""
+
     def search(self, request: SearchRequest) -> SearchPage:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
 

@@ -184,6 +184,11 @@ class TypesenseBackend:
         with guarded(self.settings, "export"):
             return str(confirmed(self.reader, lambda: self.reader.get_text(export, params)))
 
+    def revision(self) -> str | None:
+        """Not known cheaply (Typesense keeps no commit counter): always ``None``, so every
+        incremental reindex checks the manifest against an export of the fingerprints."""
+        return None
+
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """``{id: (key, content_hash)}`` of every live document (export of three fields)."""
         return {

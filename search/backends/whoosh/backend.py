@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 import warnings
@@ -24,31 +25,27 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from whoosh import query
 from whoosh.filedb.filestore import FileStorage
 
-from search.backends.whoosh import columns as cols_mod
-from search.backends.whoosh.columns import DocColumns
-from search.backends.whoosh.network import network as co_network
 from search.backends.whoosh.schema import decode_facets, from_stored
-from search.backends.whoosh.searching import (
-    LAST_RESULT,
-    result_docs,
-    result_key,
-    run_search,
-    to_whoosh,
-)
 from search.backends.whoosh.store import GenerationStore
 from search.backends.whoosh.writer import WhooshIndexWriter
 from search.errors import BackendError, DatelineError, IndexMissingError
 from search.facets import FACETS, word_start
 from search.models import IndexDocument, SearchPage, SearchRequest
 from search.settings import Settings
-from search.views.records import Network
+
+if TYPE_CHECKING:
+    from search.backends.whoosh.columns import DocColumns
+    from search.views.records import Network
+
+# The searching and column modules (numpy, whoosh.query: ~0.3 s of CPU to import) are
+# imported by the methods that read: a reindex that finds nothing changed never needs them.
 
 log = logging.getLogger(__name__)
+_TOC = re.compile(r"^_MAIN_(\d+)\.toc$")
 T = TypeVar("T")
 
 
@@ -207,6 +204,21 @@ class WhooshBackend:
 
         return self._read(run)
 
+    def revision(self) -> str | None:
+        """The live generation and the stat of its newest table of contents (Whoosh writes
+        a new ``_MAIN_<n>.toc`` at every commit); ``None`` without an index. No index file
+        is opened: a no-op reindex asks this instead of reading every fingerprint."""
+        name = self.store.current()
+        if name is None:
+            return None
+        try:
+            tocs = [e for e in os.scandir(self.store.root / name) if _TOC.match(e.name)]
+            newest = max(tocs, key=lambda e: int(_TOC.match(e.name)[1]))  # type: ignore[index]
+            st = newest.stat()
+        except (OSError, ValueError):
+            return None
+        return f"{name}/{newest.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
     def fingerprints(self) -> dict[str, tuple[str, str]]:
         """``{id: (key, content_hash)}`` of every live document, from the facet column."""
 
@@ -261,6 +273,8 @@ class WhooshBackend:
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
         """Documents sharing key terms of the body (else actors/countries) with ``doc_id``."""
 
+        from whoosh import query
+
         def run(snap: _Snapshot) -> list[IndexDocument]:
             searcher = snap.searcher
             docnum = searcher.document_number(id=doc_id)
@@ -298,6 +312,14 @@ class WhooshBackend:
         """The top ``size`` actors and countries of the request's result and the matching
         articles naming each pair of them (``search.backends.whoosh.network``)."""
 
+        from search.backends.whoosh.network import network as co_network
+        from search.backends.whoosh.searching import (
+            LAST_RESULT,
+            result_docs,
+            result_key,
+            to_whoosh,
+        )
+
         def run(snap: _Snapshot) -> Network:
             # The search page asks for the network of the result it has just searched:
             # the snapshot keeps that result's documents, so the query is not run twice.
@@ -317,6 +339,8 @@ class WhooshBackend:
     def search(self, request: SearchRequest) -> SearchPage:
         """Ranked hits with snippets, facets over the whole filtered result, histogram."""
         started = time.perf_counter()
+        from search.backends.whoosh.searching import run_search
+
         page = self._read(lambda snap: run_search(snap.searcher, snap.columns, request, snap.cache))
         return _with_time(page, started)
 
@@ -326,6 +350,8 @@ def _ranked(snap: _Snapshot, facet: str) -> list[tuple[str, str, int]]:
     frequent first (ties by value); computed once per generation."""
     ranked = snap.value_counts.get(facet)
     if ranked is None:
+        from search.backends.whoosh import columns as cols_mod
+
         column = snap.columns.facet(facet)
         counts = cols_mod.value_counts(column, snap.columns.live)
         ranked = sorted(
@@ -382,6 +408,8 @@ def _dir_stamp(path: Path) -> int:
 
 def _build_columns(reader: Any) -> DocColumns:
     """Facet columns of one generation, from the compact per-document ``facets`` column."""
+    from search.backends.whoosh import columns as cols_mod
+
     size = reader.doc_count_all()
     if size == 0 or not reader.has_column("facets"):
         return cols_mod.build_columns((), size)

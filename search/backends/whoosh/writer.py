@@ -165,7 +165,11 @@ class WhooshIndexWriter:
         """Make every change visible atomically (a full build: switch CURRENT to it)."""
         self._check_open()
         try:
-            self._writer.commit(mergetype=merge_tiers if self._new_gen is not None else None)
+            # Incremental commits merge by tiers too (Whoosh's default, MERGE_SMALL, merges
+            # every segment whose running total stays under a Fibonacci bound, which grows
+            # with the index): adding 1,000 articles to a large index writes one small
+            # segment and merges only a full tier of small ones, never the big segments.
+            self._writer.commit(mergetype=merge_tiers)
             if self._new_gen is not None:
                 self._store.publish(self._new_gen.name)
                 self._new_gen = None
