@@ -211,3 +211,38 @@ def test_zoom_out_without_dates() -> None:
 )
 def test_page_window(current: int, last: int, expected: list[int | None]) -> None:
     assert page_window(current, last) == expected
+
+
+def test_days_mentioned_read_as_runs() -> None:
+    """A month or a span stored day by day is one chip; single days stay links."""
+    from web.timeline import DayRun, day_runs
+
+    may = [f"1987-05-{d:02d}" for d in range(1, 32)]
+    late_april = [f"1987-04-{d:02d}" for d in range(21, 31)]
+    runs = day_runs(["1987-03-26", "1987-03-24", "1987-03-25", *may, *late_april, "not a day"])
+    assert runs == [
+        DayRun("1987-03-24", "1987-03-24"),
+        DayRun("1987-03-25", "1987-03-25"),
+        DayRun("1987-03-26", "1987-03-26"),
+        DayRun("1987-04-21 – 1987-05-31", None),
+    ]
+    assert day_runs([*may]) == [DayRun("1987-05", None)]
+    week = [f"1987-02-{d:02d}" for d in range(1, 8)]
+    assert day_runs(week) == [DayRun("1987-02-01 – 1987-02-07", None)]
+
+
+def test_timeline_ticks_fit_a_phone() -> None:
+    """Short labels under the bars: the year on the first bar and at each new year."""
+    from web.timeline import tick
+
+    assert [tick("1987-03", first=True), tick("1987-04"), tick("1988-01")] == [
+        "Mar 1987",
+        "Apr",
+        "Jan 1988",
+    ]
+    assert [tick("1987-03-26", first=True), tick("1987-03-27"), tick("1987-04-01")] == [
+        "Mar 26",
+        "27",
+        "Apr 1",
+    ]
+    assert tick("1987") == "1987" and tick("1987-W12") == "1987-W12"

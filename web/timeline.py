@@ -8,7 +8,9 @@ month to that month (buckets by day), a day to that day; empty buckets are not l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from search.models import DateHistogram
 from web.links import SearchState
@@ -32,6 +34,7 @@ class Bar:
     height: float
     href: str | None  # None for an empty bucket (nothing to narrow to)
     label: str
+    tick: str = ""  # the short text under the bar ("Mar 1987", "Apr", ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +75,27 @@ def build_timeline(dates: DateHistogram, state: SearchState) -> Timeline:
                 height=round(height, 2),
                 href=state.url(from_=bucket.key, to=bucket.key) if bucket.count else None,
                 label=f"{bucket.key}: {bucket.count} {noun}",
+                tick=tick(bucket.key, first=i == 0),
             )
         )
     return Timeline(tuple(bars), dates.interval, dates.undated)
+
+
+def tick(key: str, first: bool = False) -> str:
+    """A bucket's short label under its bar, so that twelve fit on a phone: a month is
+    "Apr" ("Mar 1987" for the first bar and each January), a day "26" ("Mar 26" for the
+    first and each 1st); a year stays as it is."""
+    parts = key.split("-")
+    try:
+        if len(parts) == 2:
+            month = date(int(parts[0]), int(parts[1]), 1)
+            return f"{month:%b %Y}" if first or month.month == 1 else f"{month:%b}"
+        if len(parts) == 3:
+            day = date.fromisoformat(key)
+            return f"{day:%b} {day.day}" if first or day.day == 1 else str(day.day)
+    except ValueError:
+        pass
+    return key
 
 
 def zoom_out(state: SearchState) -> str | None:
@@ -88,3 +109,50 @@ def zoom_out(state: SearchState) -> str | None:
             parent = key.rsplit("-", 1)[0]
             return state.url(from_=parent, to=parent)
     return state.url(from_=None, to=None)
+
+
+# Fewer consecutive days than this are shown one by one ("March 24 ... March 25").
+MIN_RUN_DAYS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class DayRun:
+    """Consecutive days mentioned by an article, shown as one chip: "1987-03-26", a whole
+    month "1987-05", or "1987-04-21 – 1987-04-30". ``day`` is set for a single day (the
+    chip links to ``mentioned:<day>``)."""
+
+    label: str
+    day: str | None
+
+
+def day_runs(days: Iterable[str]) -> list[DayRun]:
+    """``days`` (ISO dates) as runs of consecutive days: a range such as "late April" or
+    "May" is stored day by day (so a date filter finds it), but reads as one span."""
+    parsed = sorted({d for d in (_day(text) for text in days) if d is not None})
+    runs: list[list[date]] = []
+    for day in parsed:
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    out = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        if len(run) < MIN_RUN_DAYS:  # separate mentions of neighbouring days stay apart
+            out.extend(DayRun(d.isoformat(), d.isoformat()) for d in run)
+        elif first.day == 1 and (last + timedelta(days=1)).day == 1 and _same_month(first, last):
+            out.append(DayRun(f"{first:%Y-%m}", None))
+        else:
+            out.append(DayRun(f"{first.isoformat()} – {last.isoformat()}", None))
+    return out
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _same_month(a: date, b: date) -> bool:
+    return (a.year, a.month) == (b.year, b.month)

@@ -19,7 +19,7 @@ from web import get_service
 from web.highlight import article_html, query_matcher
 from web.links import SearchState
 from web.markup import safe_snippet, safe_url
-from web.timeline import build_timeline, zoom_out
+from web.timeline import build_timeline, day_runs, zoom_out
 
 bp = Blueprint("ui", __name__)
 
@@ -116,6 +116,7 @@ def article_page(doc_id: str) -> Any:
         people=[a for a, k in actor_kinds(doc) if k != "org"],
         orgs=[a for a, k in actor_kinds(doc) if k == "org"],
         known_as=also_known_as(doc),
+        day_runs=day_runs,
     )
 
 
