@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from search.stories import StoryIndex
 
 STORIES_FILE = "stories.sqlite"
+# The format of the stories file (``search.stories.store.SCHEMA_VERSION``; a test keeps the
+# two equal), read here without loading the story code: a no-op reindex stays cheap.
+STORIES_FORMAT = "2/bands20x2/shingles5x32"
 # Below this much free space a failed write of the stories file is taken for a full disk.
 LOW_SPACE_BYTES = 64 * 1024 * 1024
 
@@ -43,6 +46,29 @@ def open_stories(index_dir: Path) -> StoryIndex:
     with guarded(index_dir / STORIES_FILE):
         index_dir.mkdir(parents=True, exist_ok=True)
         return StoryIndex(index_dir / STORIES_FILE)
+
+
+def discard_stale(index_dir: Path) -> bool:
+    """Delete a stories file written in another format by an older Dateline, and say
+    whether there was one. Placements are derived data: the full rebuild that must follow
+    places every article again (a stale file cannot take today's placements)."""
+    path = index_dir / STORIES_FILE
+    if not path.is_file():
+        return False
+    try:
+        db = sqlite3.connect(path)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False  # not readable here: opening it reports why, with its hint
+    if row is None or row[0] == STORIES_FORMAT:
+        return False
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
+    return True
 
 
 class LazyStories:

@@ -122,6 +122,10 @@ def _run(
     full = report.full
     roots = [os.path.abspath(p) for p in paths] if paths is not None else None
     with backend.lock():
+        if roots is not None and grouping.discard_stale(settings.index_dir):
+            # Every article must be placed again, and its document rewritten with its story.
+            log.warning("the stories file was written by another version: rebuilding")
+            full = report.full = True
         manifest: Manifest | None = None
         trusted = False
         if roots is not None:

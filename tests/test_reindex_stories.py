@@ -181,3 +181,26 @@ def test_a_run_placed_in_several_calls_places_every_article(
     everyone = service.search_params({"q": "", "group": "none", "per_page": "50"}).hits
     assert len(everyone) == 8
     assert all(service.article(h.id).story for h in everyone), "every article is placed"
+
+
+def test_a_stories_file_of_an_older_format_is_rebuilt(
+    service: SearchService, tmp_path: Path
+) -> None:
+    """An index from an older Dateline reindexes (as a full rebuild), not an error."""
+    import sqlite3
+
+    from search import grouping
+    from search.stories.store import SCHEMA_VERSION
+
+    assert grouping.STORIES_FORMAT == SCHEMA_VERSION
+    folder = tmp_path / "news"
+    _write(folder, "a.jsonl", _others(5))
+    service.reindex([folder])
+    path = tmp_path / "index" / grouping.STORIES_FILE
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = 'an older format' WHERE key = 'schema'")
+    db.close()
+    report = service.reindex([folder])
+    assert report.full and report.indexed == len(OTHER_NEWS)
+    hits = service.search_params({"q": "", "group": "none"}).hits
+    assert hits and all(service.article(h.id).story for h in hits)
