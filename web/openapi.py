@@ -18,7 +18,7 @@ from search.params import (
 )
 from search.query import MAX_QUERY_CHARS
 from search.service import MAX_FINDER_OFFSET
-from web.openapi_schemas import SCHEMAS
+from web.openapi_schemas import SCHEMAS, error_responses, json_response
 from web.openapi_views import VIEW_SCHEMAS, view_paths
 
 DATE_PATTERN = r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"
@@ -151,24 +151,6 @@ SEARCH_PARAMETERS += [
 ]
 
 
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
-    }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {
-        400: "Bad parameter or query (the message says what to change).",
-        404: "No such article or story.",
-        503: "The index is missing or cannot be opened.",
-    }
-    out = {str(s): _json("Error", reasons[s]) for s in statuses}
-    out["default"] = _json("Error", "Any other error, in the same shape.")
-    return out
-
-
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     return {
@@ -218,7 +200,7 @@ def openapi_document() -> dict[str, Any]:
                                 },
                             },
                         },
-                        **_errors(400, 503),
+                        **error_responses(400, 503),
                     },
                 }
             },
@@ -236,8 +218,8 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json("Article", "The article."),
-                        **_errors(404, 503),
+                        "200": json_response("Article", "The article."),
+                        **error_responses(404, 503),
                     },
                 }
             },
@@ -255,8 +237,8 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": _json("Story", "The story."),
-                        **_errors(404, 503),
+                        "200": json_response("Story", "The story."),
+                        **error_responses(404, 503),
                     },
                 }
             },
@@ -266,8 +248,8 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The stories of a search: one hit per story",
                     "parameters": STORIES_PARAMETERS,
                     "responses": {
-                        "200": _json("SearchPage", "One page of stories (group is story)."),
-                        **_errors(400, 503),
+                        "200": json_response("SearchPage", "One page of stories (group is story)."),
+                        **error_responses(400, 503),
                     },
                 }
             },
@@ -329,7 +311,7 @@ def openapi_document() -> dict[str, Any]:
                                 **_CSV_CONTENT,
                             },
                         },
-                        **_errors(400, 503),
+                        **error_responses(400, 503),
                     },
                 }
             },
@@ -354,7 +336,7 @@ def openapi_document() -> dict[str, Any]:
                                 **_CSV_CONTENT,
                             },
                         },
-                        **_errors(400, 503),
+                        **error_responses(400, 503),
                     },
                 }
             },
@@ -363,8 +345,8 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "health",
                     "summary": "Whether the index answers",
                     "responses": {
-                        "200": _json("Health", "The index answers."),
-                        **_errors(503),
+                        "200": json_response("Health", "The index answers."),
+                        **error_responses(503),
                     },
                 }
             },
@@ -375,7 +357,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "Each feed or sitemap with its last poll, last new item, "
                     "articles indexed and errors; articles by outcome; when the archive last "
                     "took in articles.",
-                    "responses": {"200": _json("Sources", "The followed sources.")},
+                    "responses": {"200": json_response("Sources", "The followed sources.")},
                 }
             },
             "/api/openapi.json": {

@@ -14,6 +14,27 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 # The exclusion parameters (``not_actor`` ...), echoed in the query block.
 EXCLUDE_PARAMS = tuple(spec.exclude_param for spec in FACETS.values())
 
+
+def json_response(ref: str, description: str) -> dict[str, Any]:
+    """A response whose JSON body is the component schema ``ref``."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def error_responses(*statuses: int, not_found: str = "No such article or story.") -> dict[str, Any]:
+    """The error responses of an operation (the one error shape), plus the default."""
+    reasons = {
+        400: "Bad parameter or query (the message says what to change).",
+        404: not_found,
+        503: "The index is missing or cannot be opened.",
+    }
+    out = {str(s): json_response("Error", reasons[s]) for s in statuses}
+    out["default"] = json_response("Error", "Any other error, in the same shape.")
+    return out
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",

@@ -9,26 +9,10 @@ from search.params import MAX_VALUES
 from search.service import MAX_NETWORK_NODES, NETWORK_NODES
 from search.views.compare import MAX_SERIES, MAX_SPEC_CHARS
 from search.views.profiles import MAX_NAME_CHARS
+from web.openapi_schemas import error_responses, json_response
 
 _REF = "#/components/schemas/"
-
-
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": _REF + ref}}},
-    }
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {
-        400: "Bad parameter (the message says what to change).",
-        404: "No article mentions this actor or country, or no such name.",
-        503: "The index is missing or cannot be opened.",
-    }
-    out = {str(s): _json("Error", reasons[s]) for s in statuses}
-    out["default"] = _json("Error", "Any other error, in the same shape.")
-    return out
+NOT_FOUND = "No article mentions this actor or country, or no such name."
 
 
 SHARE = {
@@ -55,8 +39,8 @@ def _profile(kind: str, key: str, description: str) -> dict[str, Any]:
                 SHARE,
             ],
             "responses": {
-                "200": _json("Profile", f"The {kind}'s profile."),
-                **_errors(400, 404, 503),
+                "200": json_response("Profile", f"The {kind}'s profile."),
+                **error_responses(400, 404, 503, not_found=NOT_FOUND),
             },
         }
     }
@@ -109,7 +93,10 @@ def view_paths(search_parameters: list[dict[str, Any]]) -> dict[str, Any]:
                 "operationId": "network",
                 "summary": "Who with whom: top actors and countries of a search, co-mentions",
                 "parameters": network_params,
-                "responses": {"200": _json("Network", "Nodes and edges."), **_errors(400, 503)},
+                "responses": {
+                    "200": json_response("Network", "Nodes and edges."),
+                    **error_responses(400, 503),
+                },
             }
         },
         "/api/compare": {
@@ -118,8 +105,8 @@ def view_paths(search_parameters: list[dict[str, Any]]) -> dict[str, Any]:
                 "summary": f"Up to {MAX_SERIES} searches on one timeline (shared keys)",
                 "parameters": series,
                 "responses": {
-                    "200": _json("Comparison", "Each series' counts."),
-                    **_errors(400, 503),
+                    "200": json_response("Comparison", "Each series' counts."),
+                    **error_responses(400, 503),
                 },
             }
         },
