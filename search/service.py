@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
@@ -262,24 +263,16 @@ class SearchService:
 
     def last_updated(self) -> str | None:
         """When the archive last took in articles (ISO 8601 UTC), or None: the newest of
-        the follow's last indexed article and the last reindex that placed any."""
-        from datetime import UTC, datetime
+        the follow's last indexed article and the last reindex that placed any (the
+        stories file is written by every run that adds articles)."""
+        from search.follow.status import iso_utc, last_indexed
+        from search.grouping import STORIES_FILE
 
-        stamps = []
-        try:
-            stamps.append(
-                datetime.fromtimestamp(
-                    (self.settings.index_dir / "stories.sqlite").stat().st_mtime, UTC
-                )
-                .isoformat(timespec="seconds")
-                .replace("+00:00", "Z")
-            )
-        except OSError:
-            pass
-        followed = self.sources()["last_updated"]
-        if followed:
-            stamps.append(followed)
-        return max(stamps) if stamps else None
+        stamps = [last_indexed(self.settings.index_dir)]
+        with contextlib.suppress(OSError):
+            stamps.append((self.settings.index_dir / STORIES_FILE).stat().st_mtime)
+        known = [t for t in stamps if t]
+        return iso_utc(max(known)) if known else None
 
     def health(self) -> dict[str, Any]:
         """Whether the index answers, and how many documents it holds."""

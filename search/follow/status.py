@@ -27,9 +27,7 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
     try:
         sources = state.sources()
         counts = state.counts()
-        row = state.db.execute(
-            "SELECT MAX(updated) AS t FROM urls WHERE status='indexed'"
-        ).fetchone()
+        newest = _newest_indexed(state)
     except sqlite3.Error:
         return empty
     finally:
@@ -40,9 +38,9 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
                 "url": s.url,
                 "kind": s.kind or None,
                 "title": s.title,
-                "last_poll": _iso(s.last_poll),
-                "next_poll": _iso(s.next_poll) if s.polls else None,
-                "last_new_item": _iso(s.last_new),
+                "last_poll": iso_utc(s.last_poll),
+                "next_poll": iso_utc(s.next_poll) if s.polls else None,
+                "last_new_item": iso_utc(s.last_new),
                 "interval_s": round(s.interval_s, 1),
                 "items_seen": s.items_seen,
                 "items_indexed": s.items_indexed,
@@ -54,11 +52,35 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
             for s in sources
         ],
         "articles": counts,
-        "last_updated": _iso(row["t"] if row else None),
+        "last_updated": iso_utc(newest),
     }
 
 
-def _iso(stamp: float | None) -> str | None:
+def last_indexed(index_dir: Path) -> float | None:
+    """When a follow last indexed an article (epoch seconds), or None: the one figure
+    the search page shows, without the per-source status it does not need."""
+    path = index_dir / FILE
+    if not path.exists():
+        return None
+    try:
+        state = State(path, readonly=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return _newest_indexed(state)
+    except sqlite3.Error:
+        return None
+    finally:
+        state.close()
+
+
+def _newest_indexed(state: State) -> float | None:
+    row = state.db.execute("SELECT MAX(updated) AS t FROM urls WHERE status='indexed'").fetchone()
+    return row["t"] if row else None
+
+
+def iso_utc(stamp: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC ("2026-11-30T03:38:00Z"); None for none."""
     if not stamp:
         return None
     return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
