@@ -23,6 +23,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -36,6 +37,7 @@ from search.settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
+SERVER_BATCH = 1000
 COUNT_WAIT_S = 30.0
 
 
@@ -97,7 +99,11 @@ def import_batch(client: Api, collection: str, docs: list[dict[str, Any]]) -> No
         nonlocal pending
         body = "\n".join(json.dumps(doc, ensure_ascii=False) for doc in pending)
         answer = client.post_text(
-            path("collections", collection, "documents", "import"), body, {"action": "upsert"}
+            path("collections", collection, "documents", "import"),
+            body,
+            # The server indexes an import SERVER_BATCH documents at a time (its default,
+            # 40, imported Reuters-like articles 15% slower on this machine).
+            {"action": "upsert", "batch_size": SERVER_BATCH},
         )
         results = [json.loads(line) for line in answer.splitlines() if line.strip()]
         retry: list[dict[str, Any]] = []
@@ -122,6 +128,48 @@ def import_batch(client: Api, collection: str, docs: list[dict[str, Any]]) -> No
     retry_write(attempt)
 
 
+class ImportPipe:
+    """Import batches sent from a background thread, one request in flight at a time.
+
+    While Typesense indexes one batch, the caller converts the next (``to_typesense``,
+    JSON): the two overlap instead of taking turns. More than one request in flight did
+    not help (the server indexes one collection's imports one after another: measured
+    1,777 articles/s with one in flight, 1,197 with two). Batches land in the order sent;
+    an import's error is raised by the next ``send`` or by ``wait``.
+    """
+
+    def __init__(self, client: Api, collection: str, settings: Settings) -> None:
+        self.client = client
+        self.collection = collection
+        self.settings = settings
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="typesense-import")
+        self._pending: Future[None] | None = None
+
+    def send(self, batch: list[dict[str, Any]]) -> None:
+        """Import ``batch`` after the one in flight (whose error, if any, is raised here)."""
+        self.wait()
+        self._pending = self._pool.submit(self._import, batch)
+
+    def _import(self, batch: list[dict[str, Any]]) -> None:
+        with guarded(self.settings, "an import"):
+            import_batch(self.client, self.collection, batch)
+
+    def wait(self) -> None:
+        """Block until the batch in flight is imported; raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the batch in flight (its error is dropped: the caller is failing or
+        done) and stop the thread."""
+        try:
+            self.wait()
+        except Exception as e:  # already failing: the first error is the one reported
+            log.debug("import in flight failed while closing: %s", type(e).__name__)
+        self._pool.shutdown(wait=True)
+
+
 def drop_collection(client: Api, name: str) -> None:
     """Delete a collection (no error when it is already gone)."""
     try:
@@ -144,6 +192,7 @@ class FullRebuild:
         with guarded(settings, "creating a collection for a full rebuild"):
             drop_orphans(client, self.alias)
             create_collection(client, self.name)
+        self._imports = ImportPipe(client, self.name, settings)
 
     def add(self, doc: IndexDocument) -> None:
         """Add or replace ``doc`` in the new collection."""
@@ -156,6 +205,7 @@ class FullRebuild:
     def delete(self, doc_id: str) -> None:
         """Leave ``doc_id`` out of the new collection."""
         self._flush()
+        self._imports.wait()  # the delete must follow the import that added the id
         if doc_id in self._ids:
             self._ids.discard(doc_id)
             self._deleted.add(doc_id)
@@ -166,12 +216,13 @@ class FullRebuild:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        with guarded(self.settings, "an import"):
-            import_batch(self.client, self.name, batch)
+        self._imports.send(batch)
 
     def commit(self) -> None:
         """Check the new collection holds every document, then swap the alias to it."""
         self._flush()
+        self._imports.wait()
+        self._imports.close()
         with guarded(self.settings, "the alias swap of a full rebuild"):
             self._check_count()
             old = live_collection(self.client, self.alias)
@@ -204,6 +255,7 @@ class FullRebuild:
     def abort(self) -> None:
         """Drop the new collection; the alias still names the old one."""
         self._buffer = []
+        self._imports.close()
         try:
             drop_collection(self.client, self.name)
         except Exception as e:  # the next full rebuild drops it as an orphan
@@ -267,20 +319,26 @@ class IncrementalWriter:
         if first_run:
             drop_orphans(self.client, alias)
             create_collection(self.client, name)
-        batch: list[dict[str, Any]] = []
-        for record in self._records():
-            if record["op"] == "upsert":
-                batch.append(record["doc"])
-                if len(batch) >= BATCH_SIZE:
-                    import_batch(self.client, name, batch)
-                    batch = []
-            else:
-                if batch:  # keep the order: an add then a delete of one id is a delete
-                    import_batch(self.client, name, batch)
-                    batch = []
-                _delete_one(self.client, name, record["id"])
-        if batch:
-            import_batch(self.client, name, batch)
+        imports = ImportPipe(self.client, name, self.settings)
+        try:
+            batch: list[dict[str, Any]] = []
+            for record in self._records():
+                if record["op"] == "upsert":
+                    batch.append(record["doc"])
+                    if len(batch) >= BATCH_SIZE:
+                        imports.send(batch)
+                        batch = []
+                else:
+                    if batch:  # keep the order: an add then a delete of one id is a delete
+                        imports.send(batch)
+                        batch = []
+                    imports.wait()
+                    _delete_one(self.client, name, record["id"])
+            if batch:
+                imports.send(batch)
+            imports.wait()
+        finally:
+            imports.close()
         if first_run:
             # Only now is the whole first index searchable, all at once.
             retry_write(lambda: self.client.put(path("aliases", alias), {"collection_name": name}))
