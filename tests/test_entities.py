@@ -203,6 +203,23 @@ def test_org_acronyms() -> None:
     assert org_aliases(names) == {"OPEC": "Organization of the Petroleum Exporting Countries"}
 
 
+def test_acronym_joined_by_and_takes_the_name_joined_there() -> None:
+    # "S and P" is Standard and Poor's, not Security Pacific (also "SP").
+    names = ["S and P", "Standard and Poor's Corp", "Security Pacific Corp"]
+    assert org_aliases(names) == {"S and P": "Standard and Poor's Corp"}
+    counts = {"S and P": 57, "Standard and Poor's Corp": 121, "Security Pacific Corp": 40}
+    assert corpus_aliases(counts) == {"S and P": "Standard and Poor's Corp"}
+
+
+def test_acronym_written_as_a_word() -> None:
+    counts = {"Opec": 14, "Organisation of Petroleum Exporting Countries": 300, "Dole": 2}
+    counts |= {"Bob Dole": 1}
+    assert corpus_aliases(counts) == {
+        "Opec": "Organisation of Petroleum Exporting Countries",
+        "Dole": "Bob Dole",  # a surname stays a surname, read before any acronym
+    }
+
+
 @pytest.mark.parametrize(
     ("counts", "expected"),
     [
@@ -250,6 +267,35 @@ def test_corpus_aliases(counts: dict[str, int], expected: dict[str, str]) -> Non
             "Russia Keeps Its Distance\nThe Kremlin said on Monday that it would not send arms.",
             {"Kremlin"},
             {"Russia Keeps Its Distance", "Russia"},
+        ),
+        (  # tickers: the company printed before them, or nothing
+            "Shares of Temple Inland Inc (TIN) rose. Analysts said TIN would gain. Underwriters "
+            "include Merrill Lynch and Co Inc <MER> and Citibank NA. <PWJ> shares fell.",
+            {"Temple Inland Inc", "Merrill Lynch and Co Inc", "Citibank NA"},
+            {"TIN", "MER", "PWJ", "NA"},
+        ),
+        (  # a ticker glued to the name, as Asian and European desks print them
+            "The banks are United Overseas Bank Ltd UOBM.SI and Akzo NV AKZO.AS, dealers said.",
+            {"United Overseas Bank Ltd", "Akzo NV"},
+            {"United Overseas Bank Ltd UOBM.SI", "Akzo NV AKZO.AS"},
+        ),
+        (  # a country and a common word: a kind of body; a country's own body stays
+            "U.S. FIRMS SEEK ACCESS\nU.S. Firms and U.S. Banks want access, and the U.S. "
+            "Market is open, said the U.S. Navy. U.S. firms and banks said the U.S. market "
+            "had grown.",
+            {"U.S. Navy"},
+            {"U.S. Firms", "U.S. Banks", "U.S. Market"},
+        ),
+        (  # economic measures and their acronyms are figures, not actors
+            "The Public Sector Borrowing Requirement (PSBR) fell, the Gross National Product "
+            "rose and the London Interbank Offered Rate eased, the Bank of England said.",
+            {"Bank of England"},
+            {
+                "Public Sector Borrowing Requirement",
+                "PSBR",
+                "Gross National Product",
+                "London Interbank Offered Rate",
+            },
         ),
     ],
 )

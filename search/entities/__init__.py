@@ -35,7 +35,7 @@ __all__ = [
 
 # Changes whenever extraction gives different output for the same article, so a cache of
 # extracted entities (search.cache) can key on it and drop stale results.
-VERSION = "2026-11-29.5"
+VERSION = "2026-11-30.1"
 
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:

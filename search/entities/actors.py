@@ -15,7 +15,14 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from search.entities import countries, institutions
-from search.entities.canonical import LEGAL_FORMS, junk_reason, key_initials, spelling_key
+from search.entities.canonical import (
+    LEGAL_FORMS,
+    joined_acronym,
+    joined_initials,
+    junk_reason,
+    key_initials,
+    spelling_key,
+)
 from search.entities.consistency import (
     Ranges,
     propagate_orgs,
@@ -87,10 +94,15 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for n in names:
         acronym = n.replace(".", "")
-        if 2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha():
+        joined = joined_acronym(n)
+        if joined:  # "S and P": "Standard and Poor's Corp", not "Security Pacific Corp"
+            fits = {f for f in long_names if f != n and joined_initials(f) == joined}
+        elif 2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha():
             fits = {f for f in long_names if key_initials(f) == acronym}
-            if len({spelling_key(f) for f in fits}) == 1:
-                aliases[n] = max(fits, key=len)
+        else:
+            continue
+        if len({spelling_key(f) for f in fits}) == 1:
+            aliases[n] = max(fits, key=len)
     by_key: dict[str, list[str]] = defaultdict(list)
     for n in names:
         by_key[spelling_key(n)].append(n)
@@ -120,6 +132,7 @@ def extract_actors(
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
     publisher = spelling_key(source) if source else None
+    junk_acronyms: set[str] = set()
     spans = _join_split_firms(text, spans)
     covered = Ranges((s, e) for _, s, e, _ in spans)
     for label, start, end, _ in spans:
@@ -157,9 +170,12 @@ def extract_actors(
             if publisher and spelling_key(name) == publisher:
                 continue  # "Reuters" in a Reuters story: the wire, not an actor
             if junk_reason(name) or (label == "ORG" and _common_word(text, name)):
+                if " " in name:  # "PSBR" after "Public Sector Borrowing Requirement"
+                    junk_acronyms.add(key_initials(name))
                 continue
-            if all(w.lower().strip(".,") in ORG_SUFFIXES for w in name.split()):
-                continue  # "Co Inc" left over from "Morgan Stanley and Co Inc"
+            folded = [w.lower().strip(".,") for w in name.split()]
+            if all(w in ORG_SUFFIXES for w in folded) or folded in (["na"], ["kg"], ["cie"]):
+                continue  # "Co Inc" left over from "Morgan Stanley and Co Inc"; "NA" alone
             kind: ActorKind = "person" if label == "PERSON" else "org"
             if kind == "person" and has_org_suffix(name):
                 kind = "org"  # "Pirelli SpA", "Salomon Bros"
@@ -193,6 +209,7 @@ def extract_actors(
     # A person may bear a place's name when the article names them in full ("Jordan" after
     # "Michael Jordan"); otherwise a place is no person ("LONDON" on a dateline line).
     surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
+    cands = [c for c in name_tickers(text, cands) if c.name not in junk_acronyms]
     cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
@@ -265,7 +282,7 @@ def _no_actor(
         return False  # an institution: named, or qualified by its country later
     if _is_place(cand.name) and (cand.kind == "org" or cand.name not in surnames):
         return True
-    if junk_reason(cand.name):
+    if junk_reason(cand.name) or _country_and_common_word(text, cand.name):
         return True
     line = lines.line_of(cand.start)
     return (
@@ -273,6 +290,56 @@ def _no_actor(
         and not text[line.start : cand.start].strip()
         and _FIELD_LABEL.match(text, cand.end) is not None
     )
+
+
+def _country_and_common_word(text: str, name: str) -> bool:
+    """ "U.S. Firms", "U.S. Market", "Japanese Banks": a country and a common word name a
+    kind of body, not one. Common: the article writes the pair in lower case ("the U.S.
+    market"), or the word is a plural it writes in lower case ("firms") that no company
+    name ends with ("Airlines"). "U.S. Navy" (one of a country's bodies) and "British
+    Sugar" (a firm: "sugar" alone is no evidence) stay."""
+    code, rest = institutions.split_country(name)
+    word = rest.lower()
+    if code is None or " " in rest or word in institutions.BODIES:
+        return False
+    qualifier = name[: len(name) - len(rest)].strip()
+    if re.search(rf"(?<![\w.]){re.escape(qualifier)} {re.escape(word)}\b", text):
+        return True
+    plural = word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return plural and word not in ORG_SUFFIXES and word in _lower_case_words(text)
+
+
+# A code printed in brackets right after a company's name: its ticker ("Merrill Lynch and
+# Co <MER>", "Acme Inc (NYSE: ACM)", Reuters' "(MER)") or its acronym ("... (IBM)").
+_TICKER = re.compile(
+    r"<([A-Z][A-Z0-9.]{0,7})>|\((?:[A-Z][A-Za-z]{1,9} ?: ?)?([A-Z][A-Z0-9.]{0,7})\)"
+)
+_BEFORE_TICKER = re.compile(r"(?:['’]s)? ?$")
+
+
+def name_tickers(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """A code in brackets after a company's name becomes that company everywhere in the
+    article ("MER" -> "Merrill Lynch and Co Inc"); a code in angle brackets after no
+    company is dropped: a ticker, not a name."""
+    tickers: dict[str, str | None] = {}
+    ends = {c.end: c for c in cands if c.kind == "org"}
+    for m in _TICKER.finditer(text):
+        code = m.group(1) or m.group(2)
+        gap = _BEFORE_TICKER.search(text, max(0, m.start() - 3), m.start())
+        firm = ends.get(gap.start()) if gap else None
+        if firm is not None and firm.name != code and not _is_place(code):
+            tickers[code] = firm.name
+        elif m.group(1):
+            tickers.setdefault(code, None)
+    if not tickers:
+        return cands
+    named = []
+    for c in cands:
+        if c.name not in tickers:
+            named.append(c)
+        elif (firm_name := tickers[c.name]) is not None:
+            named.append(Candidate(c.start, c.end, firm_name, "org"))
+    return named
 
 
 def _is_place(name: str) -> bool:

@@ -17,7 +17,7 @@ from functools import lru_cache
 # Legal forms a company name may end with; they never tell two companies apart in news.
 LEGAL_FORMS = frozenset(
     """inc incorporated corp corporation co cos company cie ltd limited plc llc llp lp ag
-    sa spa nv bv gmbh kg kgaa ab asa as oy oyj kk pty pte bhd nl se srl sarl sae sal""".split()
+    sa spa nv bv gmbh kg kgaa ab asa as oy oyj kk pty pte bhd nl se srl sarl sae sal na""".split()
 )
 # Spellings that differ between British and American English and never between two names.
 _SPELLINGS = (
@@ -54,6 +54,9 @@ EVENT_ENDINGS = frozenset(
     """cup tour series final finals masters championship championships games trophy prize
     award awards marathon rally olympics olympiad classic festival day""".split()
 )
+# Last words of economic measures and rates ("Gross National Product", "London Interbank
+# Offered Rate", "Public Sector Borrowing Requirement"): figures a story reports, not actors.
+MEASURE_ENDINGS = frozenset("product rate rates requirement index deficit surplus".split())
 _MONTHS = frozenset(
     """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
     july august september october november december""".split()
@@ -124,6 +127,29 @@ def key_initials(name: str) -> str:
     return "".join(w[0] for w in words if w.lower() not in skip and w[:1].isalpha()).upper()
 
 
+_JOINED_ACRONYM = re.compile(r"[A-Z](?: ?(?:&|and) ?[A-Z])+")
+_JOINER = re.compile(r" ?(?:&|and) ?")
+
+
+def joined_acronym(name: str) -> str | None:
+    """ "S and P", "S&P", "S & P" -> "S&P": an acronym joined by "and"/"&"; else None."""
+    return _JOINER.sub("&", name) if _JOINED_ACRONYM.fullmatch(name) else None
+
+
+def joined_initials(name: str) -> str:
+    """Initials of a full name with its "and"/"&" kept, to match :func:`joined_acronym`:
+    "Standard and Poor's Corp" -> "S&P" (where "Security Pacific Corp" is "SP")."""
+    words = name.replace("&", " & ").split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in LEGAL_FORMS:
+        words.pop()
+    skip = {"of", "the", "for", "de", "du", "des", "la", "le", "on", "in"}
+    return "".join(
+        "&" if w.lower() in ("and", "&") else w[0].upper()
+        for w in words
+        if w.lower() not in skip and (w[:1].isalpha() or w == "&")
+    )
+
+
 def junk_reason(name: str) -> str | None:
     """Why ``name`` is no person or organisation, or None when it may be one."""
     words = name.replace("/", " / ").split()
@@ -139,8 +165,12 @@ def junk_reason(name: str) -> str | None:
         return "a market term or unit"
     if folded[-1] in CURRENCIES and (len(words) > 1 or folded[-1] in _BARE_CURRENCIES):
         return "a currency"
+    if folded[-2:] == ["currency", "unit"]:
+        return "a currency"  # "European Currency Unit"
     if all(w in _MONTHS or w == "/" for w in folded):
         return "a month"
+    if len(words) > 1 and folded[-1] in MEASURE_ENDINGS:
+        return "an economic measure"
     if len(words) > 1 and folded[-1] in EVENT_ENDINGS:
         return "an event"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:

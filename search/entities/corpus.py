@@ -22,7 +22,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from search.entities.canonical import LEGAL_FORMS, key_initials, spelling_key
+from search.entities.canonical import (
+    LEGAL_FORMS,
+    joined_acronym,
+    joined_initials,
+    key_initials,
+    spelling_key,
+)
 from search.entities.names import (
     has_org_suffix,
     looks_like_person,
@@ -116,7 +122,14 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
         fits = set(people) | (set() if name in firms else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()))
+            joined = joined_acronym(name)
+            if joined:  # "S and P" stands for a name joined there: "Standard and Poor's"
+                fits = {f for f in fits if f != name and joined_initials(f) == joined}
         best = _dominant(name, fits, counts, set(people), acronym is not None)
+        if best is None and not fits and _title_acronym(name):
+            # "Opec", "Nato": an acronym written as a word, read as one when nothing else fits.
+            spelled = set(by_initials.get(name.upper(), ()))
+            best = _dominant(name, spelled, counts, set(), True)
         if best:
             table[name] = best
     return table
@@ -145,6 +158,11 @@ def _acronym(name: str) -> str | None:
     """The letters of an acronym ("EC", "E.C.", "S&P", "S and P"), or None."""
     m = _ACRONYM.fullmatch(name)
     return re.sub(r"[^A-Z]", "", name) if m else None
+
+
+def _title_acronym(name: str) -> bool:
+    """A word that may be an acronym written in title case ("Opec", "Nato")."""
+    return 3 <= len(name) <= 6 and name.isalpha() and name[0].isupper() and name[1:].islower()
 
 
 def _person_shaped(name: str) -> bool:

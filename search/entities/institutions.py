@@ -26,6 +26,12 @@ _HEADS = frozenset(
     commission council assembly congress chamber agency bureau office authority diet
     secretariat""".split()
 )
+# Bodies a country has one of ("U.S. Navy", "U.S. Customs", "U.S. Administration"): a
+# country and one of these names one body, where "U.S. Firms" or "U.S. Market" name a kind.
+BODIES = _HEADS | frozenset(
+    """administration army navy police customs mint embassy military marines government
+    coastguard""".split()
+)
 _MODIFIERS = frozenset(
     """finance foreign trade agriculture economy economics economic energy oil industry
     industrial defence defense interior justice health labour labor central reserve national

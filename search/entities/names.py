@@ -60,7 +60,8 @@ def first_names() -> frozenset[str]:
 def has_org_suffix(name: str) -> bool:
     """True when a name ends like a company ("Pirelli SpA", "Johnson Controls")."""
     words = name.replace(".", "").split()
-    return len(words) >= 2 and words[-1].lower() in ORG_SUFFIXES
+    # "Citibank NA" (National Association, a U.S. bank's legal form); "Kim Na" is a person.
+    return len(words) >= 2 and (words[-1].lower() in ORG_SUFFIXES or words[-1] == "NA")
 
 
 def looks_like_person(name: str) -> bool:

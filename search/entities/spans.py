@@ -89,6 +89,8 @@ PARTICLES = frozenset(
 )
 # Words a name does not end with: a span ending so was cut short.
 _OPEN_ENDED = frozenset({"of", "the", "and", "for", "&", "on", "in"})
+# A ticker with its exchange printed after a company's name ("UOBM.SI", "BNPP.PA").
+_GLUED_TICKER = re.compile(r"[A-Z0-9]{2,6}\.[A-Z]{1,2}")
 # Newswire and financial-table abbreviations NER takes for organisations. On Reuters
 # "Revs", "Avg", "Shr", "GMT" and "U.S. Dlrs" were among the top 60 actors (754, 568, 244,
 # 99 and 89 articles). A name ending in one is not an actor; "Net" and "Div" only alone
@@ -151,8 +153,10 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
         if words[-1][2]:
             break
         words.pop()
-    while len(words) > 1 and words[-1][2].lower() in _OPEN_ENDED:
-        words.pop()  # "Donaldson, Lufkin and" cut short by NER
+    while len(words) > 1 and (
+        words[-1][2].lower() in _OPEN_ENDED or _GLUED_TICKER.fullmatch(words[-1][2])
+    ):
+        words.pop()  # "Donaldson, Lufkin and" cut short; "United Overseas Bank Ltd UOBM.SI"
     while words and (
         words[0][2].lower() in ("the", "a", "an")
         or _NUMERIC.match(words[0][2])
