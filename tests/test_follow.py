@@ -633,3 +633,60 @@ def test_retry_after_is_honoured_within_the_limit() -> None:
             assert server.paths("/gone-long") == ["/gone-long"]  # not retried for an hour
     finally:
         fetcher.close()
+
+
+def test_a_page_failing_for_a_passing_reason_is_fetched_again_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search.follow import state as follow_state
+
+    service = SearchService(fast(tmp_path / "index"))
+    with FeedServer() as server:
+        server.route("/flaky", "try later", status=500)
+        server.route("/gone", "no", status=404)
+        entries = [
+            {"title": f"T{p}", "link": server.url(p), "guid": p} for p in ("/flaky", "/gone")
+        ]
+        server.route("/feed", rss("Flaky", entries), content_type=RSS)
+        first = follow_once(service, server.url("/feed"))
+        assert first.retry_later == 1 and not first.ok
+        state = State(tmp_path / "index" / FILE)
+        try:
+            assert state.status_of(server.url("/flaky")) == "queued"  # waits its turn
+            assert state.status_of(server.url("/gone")) == "failed"  # a 404 is final
+        finally:
+            state.close()
+        hits = len(server.paths("/flaky"))
+        follow_once(service, server.url("/feed"))
+        assert len(server.paths("/flaky")) == hits  # not due yet: not fetched
+        monkeypatch.setattr(follow_state, "RETRY_WAIT_S", 0.0)
+        state = State(tmp_path / "index" / FILE)
+        try:  # the wait is over (as if a minute passed)
+            state.db.execute("UPDATE urls SET retry_at=0")
+            state.db.commit()
+        finally:
+            state.close()
+        server.route("/flaky", article_page(21))
+        again = follow_once(service, server.url("/feed"))
+    assert again.indexed == 1 and again.ok
+    assert service.search_params({"q": "report 21"}).total == 1
+
+
+def test_a_page_that_keeps_failing_is_given_up_after_its_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search.follow import state as follow_state
+
+    monkeypatch.setattr(follow_state, "RETRY_WAIT_S", 0.0)
+    service = SearchService(fast(tmp_path / "index"))
+    with FeedServer() as server:
+        server.route("/down", "down", status=503)
+        entry = {"title": "T", "link": server.url("/down"), "guid": "down"}
+        server.route("/feed", rss("Down", [entry]), content_type=RSS)
+        retried = [follow_once(service, server.url("/feed")).retry_later for _ in range(4)]
+    assert retried == [1, 1, 0, 0]  # tries 1 and 2 wait, the 3rd is final, then no more
+    state = State(tmp_path / "index" / FILE)
+    try:
+        assert state.status_of(server.url("/down")) == "failed"
+    finally:
+        state.close()

@@ -446,6 +446,11 @@ def poll_text(report: Any, what: str) -> str:
     ]
     lines += [f"  source {url}: {reason}" for url, reason in report.source_errors]
     lines += [f"  article {url}: {reason}" for url, reason in report.article_errors]
+    if report.retry_later:
+        lines.append(
+            f"  {report.retry_later} of those pages failed for a passing reason (timeout, "
+            "server or network error): they are fetched again by a later poll"
+        )
     if report.busy:
         lines.append("  the index is busy (a reindex is running): articles wait for the next poll")
     return "\n".join(lines)

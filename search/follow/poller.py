@@ -73,6 +73,7 @@ class PollReport:
     known: int = 0  # new in the feed, but already in the index: not fetched
     duplicates: int = 0
     requests: int = 0
+    retry_later: int = 0  # pages that failed for a passing reason: fetched again later
     source_errors: list[tuple[str, str]] = field(default_factory=list)
     article_errors: list[tuple[str, str]] = field(default_factory=list)
     busy: bool = False  # the index was locked by a reindex: articles wait for the next poll
@@ -364,7 +365,11 @@ class Follower:
         except (FetchError, ValueError) as e:
             if str(e) == "stopped":
                 return  # stays queued: fetched on the next start
-            self.state.finish([(item.url, "failed", str(e))])
+            passing = isinstance(e, FetchError) and e.retry
+            if passing and self.state.retry_later(item.url, str(e)) is not None:
+                report.retry_later += 1
+            else:
+                self.state.finish([(item.url, "failed", str(e))])
             report.article_errors.append((item.url, str(e)))
             return
         finally:

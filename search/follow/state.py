@@ -3,7 +3,9 @@
 ``sources``: each feed or sitemap followed, its validators (ETag, Last-Modified, body
 hash), its schedule and its counts. ``urls``: every article URL seen, by canonical URL,
 with its GUID and outcome. An article moves ``queued`` (seen in a feed) -> ``fetched`` (page
-kept here, compressed) -> ``indexed``, or ends ``failed`` / ``duplicate``. Each step is
+kept here, compressed) -> ``indexed``, or ends ``failed`` / ``duplicate``; a fetch that
+failed for a passing reason (a timeout, a 5xx) goes back to ``queued`` with a time before
+which it is not tried again (``retry_at``), up to ``ARTICLE_TRIES`` fetches. Each step is
 committed before the next begins, so a follow killed at any moment restarts where it was:
 fetched pages are indexed without being fetched again, the page in flight is fetched again,
 and indexing is idempotent (ids are the canonical URL's), so nothing is indexed twice.
@@ -25,6 +27,11 @@ from search.errors import DatelineError
 
 FILE = "follow.sqlite"
 LOCK_FILE = "follow.lock"
+# Fetches of one article before a passing failure (timeout, 5xx, network) is final, and the
+# wait before the second; each later one waits RETRY_GROWTH times longer.
+ARTICLE_TRIES = 3
+RETRY_WAIT_S = 60.0
+RETRY_GROWTH = 4.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -61,7 +68,8 @@ CREATE TABLE IF NOT EXISTS urls (
     page_url TEXT,
     seen REAL NOT NULL,
     updated REAL NOT NULL,
-    tries INTEGER NOT NULL DEFAULT 0
+    tries INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS urls_guid ON urls (source, guid);
 CREATE INDEX IF NOT EXISTS urls_status ON urls (status);
@@ -155,6 +163,9 @@ class State:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(urls)")}
+            if "retry_at" not in columns:  # a state file of an earlier Dateline
+                self.db.execute("ALTER TABLE urls ADD COLUMN retry_at REAL NOT NULL DEFAULT 0")
         self.db.row_factory = sqlite3.Row
 
     def close(self) -> None:
@@ -220,11 +231,11 @@ class State:
         return cursor.rowcount
 
     def pending(self, status: str) -> list[Queued]:
-        """Articles in ``status`` (``queued`` or ``fetched``), oldest first."""
+        """Articles in ``status`` (``queued`` or ``fetched``) that are due, oldest first."""
         rows = self.db.execute(
             "SELECT url, source, status, title, published, feed_title, page, page_url FROM urls"
-            " WHERE status=? ORDER BY seen, rowid",
-            (status,),
+            " WHERE status=? AND retry_at<=? ORDER BY seen, rowid",
+            (status, time.time()),
         ).fetchall()
         return [
             Queued(
@@ -268,6 +279,25 @@ class State:
                         "UPDATE sources SET items_indexed=items_indexed+1 WHERE url=?",
                         (row["source"],),
                     )
+
+    def retry_later(self, url: str, reason: str) -> float | None:
+        """A fetch of ``url`` failed for a passing reason: queue it again after a wait that
+        grows with each try, and return that wait (s); None when its tries are used up
+        (it is then ``failed``)."""
+        row = self.db.execute("SELECT tries FROM urls WHERE url=?", (url,)).fetchone()
+        tries = (row["tries"] if row else 0) + 1
+        if row is None or tries >= ARTICLE_TRIES:
+            self.finish([(url, "failed", reason)])
+            return None
+        wait = RETRY_WAIT_S * RETRY_GROWTH ** (tries - 1)
+        now = time.time()
+        with self.db:
+            self.db.execute(
+                "UPDATE urls SET status='queued', reason=?, tries=?, retry_at=?, updated=?"
+                " WHERE url=?",
+                (reason, tries, now + wait, now, url),
+            )
+        return wait
 
     def add_alias(self, url: str, alias_of: str, source: str) -> None:
         """Record ``url`` (another address of the article ``alias_of``) as seen."""
