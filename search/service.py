@@ -252,6 +252,20 @@ class SearchService:
 
         return Follower(self.backend, self.settings, stop=stop)
 
+    def unfollow(self, urls: Sequence[str]) -> list[str]:
+        """Stop following ``urls`` (``dateline follow --remove``); their indexed articles
+        stay. Returns the URLs that were not followed."""
+        from search.follow.state import FILE, State
+
+        path = self.settings.index_dir / FILE
+        if not path.exists():
+            return list(urls)
+        state = State(path)
+        try:
+            return [url for url in urls if not state.remove_source(url)]
+        finally:
+            state.close()
+
     def sources(self) -> dict[str, Any]:
         """The followed sources (``dateline follow --status``, ``/sources``,
         ``GET /api/sources``): each with its last poll, last new item, articles indexed and

@@ -339,6 +339,25 @@ def test_cli_once_exit_codes_status_and_a_url_for_reindex(tmp_path: Path) -> Non
     assert service.search_params({"q": "council"}).total == 3
 
 
+def test_cli_remove_stops_following_and_keeps_the_articles(tmp_path: Path) -> None:
+    settings = fast(tmp_path / "index")
+    with FeedServer() as server:
+        serve_articles(server, range(3))
+        server.route("/feed", rss("Gone Soon", items(server, range(2))), content_type=RSS)
+        assert run_cli(settings, "follow", server.url("/feed"), "--once").returncode == 0
+        removed = run_cli(settings, "follow", "--remove", server.url("/feed"))
+        assert removed.returncode == 0, removed.stderr
+        assert f"no longer followed: {server.url('/feed')}" in removed.stdout
+        unknown = run_cli(settings, "follow", "--remove", server.url("/other"))
+        assert unknown.returncode == 1 and "not followed" in unknown.stdout
+        status = json.loads(run_cli(settings, "follow", "--status", "--json").stdout)
+        assert status["sources"] == []
+        assert SearchService(settings).search_params({"q": "council"}).total == 2
+        pages = len(server.paths("/a/0"))
+        again = run_cli(settings, "follow", server.url("/feed"), "--once")  # followed anew
+        assert again.returncode == 0 and len(server.paths("/a/0")) == pages  # not refetched
+
+
 def test_sigkill_mid_poll_then_restart_loses_nothing_and_indexes_nothing_twice(
     tmp_path: Path,
 ) -> None:

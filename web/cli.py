@@ -366,11 +366,14 @@ def document_text(doc: IndexDocument) -> str:
 @click.option("--every", default="15m", show_default=True, help="Polling interval (90s, 15m, 2h).")
 @click.option("--once", is_flag=True, help="Poll every source once, then exit (1 if any failed).")
 @click.option("--status", is_flag=True, help="List the followed sources and exit.")
+@click.option(
+    "--remove", is_flag=True, help="Stop following SOURCES (their articles stay indexed)."
+)
 @click.option("--json", "as_json", is_flag=True, help="--status as JSON.")
 @click.pass_context
 def follow_command(
     ctx: click.Context, sources: tuple[str, ...], every: str, once: bool, status: bool,
-    as_json: bool,
+    remove: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Follow SOURCES: feed URLs (RSS, Atom), news sitemap URLs, files listing such URLs
     (one a line) or OPML files. Each poll fetches the feeds that are due and indexes their
@@ -394,6 +397,16 @@ def follow_command(
         urls = expand_sources(list(sources))
     except (ValueError, SourceError) as e:
         raise click.ClickException(str(e)) from e
+    if remove:
+        if not urls:
+            raise click.ClickException("--remove needs the URLs of the sources to stop following")
+        with user_errors():
+            unknown = service.unfollow(urls)
+        for url in urls:
+            click.echo(f"{'not followed' if url in unknown else 'no longer followed'}: {url}")
+        if unknown:
+            ctx.exit(1)
+        return
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:

@@ -188,6 +188,17 @@ class State:
         rows = self.db.execute("SELECT * FROM sources ORDER BY added, url").fetchall()
         return [Source(**dict(row)) for row in rows]
 
+    def remove_source(self, url: str) -> bool:
+        """Stop following ``url``: its row goes, with its articles not yet indexed; the
+        URLs it indexed stay known (so following it again fetches none of them twice).
+        False when it was not followed."""
+        with self.db:
+            gone = self.db.execute("DELETE FROM sources WHERE url=?", (url,)).rowcount
+            self.db.execute(
+                "DELETE FROM urls WHERE source=? AND status IN ('queued', 'fetched')", (url,)
+            )
+        return gone > 0
+
     def source(self, url: str) -> Source | None:
         """One source, or None."""
         row = self.db.execute("SELECT * FROM sources WHERE url=?", (url,)).fetchone()
