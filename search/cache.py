@@ -15,9 +15,8 @@ from search.serialize import decode_entities, encode_entities
 
 
 def extractor_version() -> str:
-    """``search.entities.VERSION``, imported when the cache is first read or written (the
-    entities package costs ~0.3 s to import; a reindex that changes nothing never needs it)."""
-    from search.entities import VERSION
+    """The extraction version (``search.extraction_version``: a module that loads nothing)."""
+    from search.extraction_version import VERSION
 
     return VERSION
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from search import aliases as alias_files
-from search import grouping
+from search import extraction_version, grouping
 from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
@@ -126,13 +126,20 @@ def _run(
             # Every article must be placed again, and its document rewritten with its story.
             log.warning("the stories file was written by another version: rebuilding")
             full = report.full = True
+        # Articles extracted under another version are extracted again, even unchanged
+        # ones (else they keep the entities an older Dateline found): an incremental run,
+        # so articles from elsewhere (other folders, the follow) stay in the index.
+        unmarked = roots is not None and extraction_version.is_stale(settings.index_dir)
+        stale = unmarked and not full
+        if stale:
+            log.info("entities from another extraction version (or unrecorded): extracting again")
         manifest: Manifest | None = None
         trusted = False
         if roots is not None:
             manifest = Manifest(settings.index_dir / MANIFEST_FILE, reading_signature(settings))
             # Trusted, the manifest knows every live document: the fingerprints are read
             # only if a file changed or went (a no-op run reads neither them nor any file).
-            trusted = not full and manifest.trusts(roots, backend.revision())
+            trusted = not full and not stale and manifest.trusts(roots, backend.revision())
         live = Fingerprints(lambda: _fingerprints(backend, full))
         if roots is not None and not trusted:
             live.load()
@@ -162,7 +169,7 @@ def _run(
             if paths is not None and manifest is not None:
                 reading = None if trusted else live
                 stream = read_sources(
-                    paths, settings, report, tracker, manifest, reading, full=full
+                    paths, settings, report, tracker, manifest, reading, full=full or stale
                 )
             else:
                 stream = items or []
@@ -178,7 +185,7 @@ def _run(
                         continue
                     seen.add(article.id)
                     old = lookup.get(article.id)
-                    if old and old[1] == article.content_hash and not full:
+                    if old and old[1] == article.content_hash and not (full or stale):
                         report.unchanged += 1
                         tracker.finished += 1
                     else:
@@ -246,6 +253,8 @@ def _run(
             if roots is not None and manifest is not None:
                 complete = report.total_documents == len(seen)
                 manifest.trust(roots if complete else None, backend.revision())
+            if unmarked:  # what the paths hold is extracted under VERSION now
+                extraction_version.record(settings.index_dir)
         finally:
             if manifest is not None:
                 manifest.close()

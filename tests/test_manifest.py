@@ -161,3 +161,22 @@ def test_files_the_index_lost_are_read_again(tmp_path: Path, corpus: Path) -> No
     # The linked article has the same id (its URL) and text: unchanged; the rest come back.
     assert (report.indexed, report.unchanged, report.unchanged_files) == (COUNT - 1, 1, 0)
     assert report.total_documents == COUNT
+
+
+def test_a_new_extraction_version_extracts_unchanged_articles_again(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import extraction_version
+
+    svc = service(tmp_path)
+    assert svc.reindex([corpus]).indexed == COUNT
+    assert not extraction_version.is_stale(tmp_path / "index")
+    # A Dateline whose entity rules changed: the same files, not one byte different.
+    monkeypatch.setattr(extraction_version, "VERSION", extraction_version.VERSION + "-next")
+    with opened_under(corpus) as opened:
+        upgraded = svc.reindex([corpus])
+    assert opened  # the manifest is not trusted: the files are read again
+    assert (upgraded.indexed, upgraded.unchanged, upgraded.full) == (COUNT, 0, False)
+    assert (tmp_path / "index" / extraction_version.MARK_FILE).read_text().strip().endswith("-next")
+    noop = svc.reindex([corpus])
+    assert (noop.indexed, noop.unchanged) == (0, COUNT)

@@ -22,6 +22,7 @@ from search.entities.countries import (
 )
 from search.entities.dates import extract_dates
 from search.entities.lines import LineIndex
+from search.extraction_version import VERSION
 from search.models import Article, CountryMention, Entities
 
 __all__ = [
@@ -32,10 +33,6 @@ __all__ = [
     "extract_many",
     "resolve_country",
 ]
-
-# Changes whenever extraction gives different output for the same article, so a cache of
-# extracted entities (search.cache) can key on it and drop stale results.
-VERSION = "2026-11-30.1"
 
 
 def _build(article: Article, text: str, spans: tuple[nlp.EntSpan, ...]) -> Entities:
