@@ -241,9 +241,11 @@ def test_actors_named_canonically(
         ),
         ({"Dole": 1, "Bob Dole": 1}, {"Dole": "Bob Dole"}),  # rare, and the only Dole
         ({"Miller": 50, "Nate Miller": 1}, {}),  # one full name is no evidence for 50
-        # A given name alone is not read as a person's: "Citibank" is not "Citibank NA".
+        # A given name alone is not read as a person's; "Shearson" is not "Shearson Lehman".
         ({"Jansher": 4, "Jansher Khan": 3}, {}),
-        ({"Citibank": 40, "Citibank NA": 30}, {}),
+        ({"Shearson": 40, "Shearson Lehman": 30}, {}),
+        # "NA" (National Association) is a U.S. bank's legal form: one name, the commoner.
+        ({"Citibank": 40, "Citibank NA": 30}, {"Citibank NA": "Citibank"}),
         (
             {"Continental": 9, "Continental Corp": 5, "Continental Airlines": 30},
             {"Continental Corp": "Continental"},
