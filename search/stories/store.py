@@ -224,11 +224,7 @@ class StoryStore:
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO postings (key, day, article, story) VALUES (?, ?, ?, ?)",
-            sorted(
-                (k, rec.day or 0, rec.id, story)
-                for rec, story, keys in placed
-                for k in keys
-            ),
+            sorted((k, rec.day or 0, rec.id, story) for rec, story, keys in placed for k in keys),
         )
 
     # ------------------------------------------------------------ reading stories
@@ -313,7 +309,9 @@ class StoryStore:
         out: dict[str, int] = {}
         for chunk in _chunks(stories):
             marks = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT id, size FROM stories WHERE id IN ({marks})", chunk))
+            out.update(
+                self.db.execute(f"SELECT id, size FROM stories WHERE id IN ({marks})", chunk)
+            )
         return out
 
     def weight(self, story: str, key: str) -> float:
