@@ -48,7 +48,7 @@ from search.stories.fingerprint import fingerprint
 from search.stories.frequencies import DocFrequencies
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
-from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
+from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect, fit_cache
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -118,6 +118,7 @@ class StoryIndex:
                 todo.append(doc)
             self._settle(shrunk)
             touched |= shrunk
+            fit_cache(self._db, len(todo))
             done = 0
             for start in range(0, len(todo), WINDOW):
                 window = todo[start : start + WINDOW]
@@ -161,8 +162,10 @@ class StoryIndex:
         """
         regrouped: dict[str, str] = {}
         touched: set[str] = set()
+        ids = list(dict.fromkeys(ids))
         with self._transaction():
-            for doc_id in dict.fromkeys(ids):
+            fit_cache(self._db, len(ids))
+            for doc_id in ids:
                 self._remove_one(doc_id, regrouped, touched)
             self._settle(touched)
             sizes = self._sizes(touched)
