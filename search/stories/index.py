@@ -164,7 +164,9 @@ class StoryIndex:
         touched: set[str] = set()
         ids = list(dict.fromkeys(ids))
         with self._transaction():
-            fit_cache(self._db, len(ids))
+            # Settling reads every row of each story left (thousands for a large one):
+            # those pages are worth keeping whatever the call's size.
+            fit_cache(self._db, len(ids), at_least=64)
             for doc_id in ids:
                 self._remove_one(doc_id, regrouped, touched)
             self._settle(touched)

@@ -97,9 +97,11 @@ CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
 
 
-def fit_cache(db: sqlite3.Connection, articles: int) -> None:
-    """Size the connection's page cache for a call placing or removing ``articles``."""
-    kib = min(max(CACHE_KIB_PER_ARTICLE * articles, CACHE_KIB[0]), CACHE_KIB[1])
+def fit_cache(db: sqlite3.Connection, articles: int, at_least: int = 0) -> None:
+    """Size the connection's page cache for a call placing or removing ``articles``
+    (counted as ``at_least`` if fewer)."""
+    kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
+    kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
     db.execute(f"PRAGMA cache_size=-{kib}")
 
 
