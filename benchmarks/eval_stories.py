@@ -25,7 +25,8 @@ No measure named runs them all. See docs/benchmarks.md, "Stories and copies".
 - ``cost``: Reuters placed in one cold batch (all but ``--probes`` + 256 articles held
   out), then ``--probes`` held-out articles assigned alone (each its own transaction, as an
   incremental reindex of one new article: CPU and wall milliseconds, p50/p95), then 256 in
-  four batches of 64 (milliseconds per article).
+  four batches of 64 (milliseconds per article); then those 256 removed in one call and
+  half the lone ones removed one per call.
   ``--entities`` uses NER'd Reuters (extracted once in this process, ~30 min, then
   cached); ``--scale K`` repeats ``cost`` on the archive made K times larger by
   ``benchmarks.synth`` (K varied copies of every article). ``scale`` runs that larger
@@ -290,6 +291,25 @@ def evaluate_cost(
             out["stories"] = sum(1 for _ in index.stories())
             if keep_groups:
                 out["groups"] = index.copy_groups()
+            # Removal: the batched articles in one call, then half the lone ones one a call.
+            cpu, wall = time.process_time(), time.perf_counter()
+            index.remove(d.id for d in batched)
+            out["remove in one call cpu ms/article"] = (
+                1000 * (time.process_time() - cpu) / len(batched)
+            )
+            out["remove in one call wall ms/article"] = (
+                1000 * (time.perf_counter() - wall) / len(batched)
+            )
+            singles = alone[: max(1, len(alone) // 2)]
+            cpu, wall = time.process_time(), time.perf_counter()
+            for doc in singles:
+                index.remove([doc.id])
+            out["remove one a call cpu ms/article"] = (
+                1000 * (time.process_time() - cpu) / len(singles)
+            )
+            out["remove one a call wall ms/article"] = (
+                1000 * (time.perf_counter() - wall) / len(singles)
+            )
         out["file MB"] = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
     return out
 
