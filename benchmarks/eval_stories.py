@@ -1,9 +1,9 @@
 """Stories and copies (issue 13): ECB+ dev story quality, Reuters copies, assignment cost.
 
-    .venv/bin/python -m benchmarks.eval_stories [ecb] [copies] [cost] [--batch N]
+    .venv/bin/python -m benchmarks.eval_stories [ecb] [copies] [cost] [scale] [--batch N]
         [reindex] [--entities] [--scale K] [--probes N]
 
-No measure named runs all four. See docs/benchmarks.md, "Stories and copies".
+No measure named runs them all. See docs/benchmarks.md, "Stories and copies".
 
 - ``ecb``: the 772 ECB+ dev articles (``$DATELINE_CORPORA/ecbplus-dev``) read with the
   project's reader and cleaning, entities extracted in this process, corpus aliases
@@ -25,10 +25,13 @@ No measure named runs all four. See docs/benchmarks.md, "Stories and copies".
 - ``cost``: Reuters placed in one cold batch (all but ``--probes`` + 256 articles held
   out), then ``--probes`` held-out articles assigned alone (each its own transaction, as an
   incremental reindex of one new article: CPU and wall milliseconds, p50/p95), then 256 in
-  four batches of 64 (milliseconds per article).
+  four batches of 64 (milliseconds per article); then those 256 removed in one call and
+  half the lone ones removed one per call.
   ``--entities`` uses NER'd Reuters (extracted once in this process, ~30 min, then
   cached); ``--scale K`` repeats ``cost`` on the archive made K times larger by
-  ``benchmarks.synth`` (K varied copies of every article).
+  ``benchmarks.synth`` (K varied copies of every article). ``scale`` runs that larger
+  measure alone (``scale --entities --scale 3``): its cold placement alone costs K times
+  Reuters' (~6 ms CPU an article: 22 minutes of CPU at 10x).
 
 ECB+ topics 36-45 are a held-out evaluation set: they are not in the corpus folder and
 nothing here fetches them.
@@ -288,6 +291,25 @@ def evaluate_cost(
             out["stories"] = sum(1 for _ in index.stories())
             if keep_groups:
                 out["groups"] = index.copy_groups()
+            # Removal: the batched articles in one call, then half the lone ones one a call.
+            cpu, wall = time.process_time(), time.perf_counter()
+            index.remove(d.id for d in batched)
+            out["remove in one call cpu ms/article"] = (
+                1000 * (time.process_time() - cpu) / len(batched)
+            )
+            out["remove in one call wall ms/article"] = (
+                1000 * (time.perf_counter() - wall) / len(batched)
+            )
+            singles = alone[: max(1, len(alone) // 2)]
+            cpu, wall = time.process_time(), time.perf_counter()
+            for doc in singles:
+                index.remove([doc.id])
+            out["remove one a call cpu ms/article"] = (
+                1000 * (time.process_time() - cpu) / len(singles)
+            )
+            out["remove one a call wall ms/article"] = (
+                1000 * (time.perf_counter() - wall) / len(singles)
+            )
         out["file MB"] = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
     return out
 
@@ -312,13 +334,15 @@ def _fmt(value: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the measures named on the command line (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("measures", nargs="*", help="ecb, reindex, copies, cost (default: all)")
+    parser.add_argument(
+        "measures", nargs="*", help="ecb, reindex, copies, cost, scale (default: all)"
+    )
     parser.add_argument("--batch", type=int, default=64, help="ECB+ incremental batch size")
     parser.add_argument("--entities", action="store_true", help="cost on NER'd Reuters")
     parser.add_argument("--scale", type=int, default=0, help="also cost at K times Reuters")
     parser.add_argument("--probes", type=int, default=200, help="articles assigned alone")
     args = parser.parse_args(argv)
-    known = {"ecb", "reindex", "copies", "cost"}
+    known = {"ecb", "reindex", "copies", "cost", "scale"}
     wanted = set(args.measures) or known
     if wanted - known:
         parser.error(f"unknown measure: {', '.join(sorted(wanted - known))}")
@@ -326,16 +350,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         _print("Stories on ECB+ dev (B-cubed)", evaluate_ecb(args.batch))
     if "reindex" in wanted:
         _print("Stories on ECB+ dev after a full reindex (B-cubed)", evaluate_ecb_reindex())
-    if wanted & {"copies", "cost"}:
+    if wanted & {"copies", "cost", "scale"}:
         docs = reuters_documents(entities=args.entities)
-        cost = evaluate_cost(docs, args.probes, keep_groups="copies" in wanted)
-        groups = cost.pop("groups", None)
-        if "cost" in wanted:
-            what = "with" if args.entities else "without"
-            _print(f"Assignment cost, Reuters-21578 ({what} entities)", cost)
-        if groups is not None:
-            _print("Copies on Reuters-21578 (pairs)", evaluate_copies(docs, groups))
-        if args.scale > 1:
+        if wanted & {"copies", "cost"}:
+            cost = evaluate_cost(docs, args.probes, keep_groups="copies" in wanted)
+            groups = cost.pop("groups", None)
+            if "cost" in wanted:
+                what = "with" if args.entities else "without"
+                _print(f"Assignment cost, Reuters-21578 ({what} entities)", cost)
+            if groups is not None:
+                _print("Copies on Reuters-21578 (pairs)", evaluate_copies(docs, groups))
+        if args.scale > 1 and wanted & {"cost", "scale"}:
             from benchmarks.synth import scaled_documents
 
             scaled = list(scaled_documents(docs, args.scale))

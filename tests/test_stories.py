@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search.models import IndexDocument, MarkedSpan, article_id, compose_text
@@ -458,7 +459,7 @@ def test_sigkill_mid_batch_loses_nothing_committed(tmp_path: Path) -> None:
 
 
 def test_stories_import_no_backend_entities_or_web() -> None:
-    allowed_third_party = {"numpy", "datasketch"}
+    allowed_third_party = {"numpy"}  # MinHash is computed in numpy (fingerprint.signature)
     allowed_search = {"search.models", "search.settings"}
     for path in (PROJECT_ROOT / "search" / "stories").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -552,6 +553,28 @@ def test_document_frequencies_survive_compaction_and_reload(tmp_path: Path) -> N
     again = DocFrequencies(db)  # another process reading the file
     assert again.get(expected) == expected and again.docs == 4
     db.close()
+
+
+def test_minhash_signature_is_datasketch_affine32() -> None:
+    """The numpy MinHash gives datasketch 2.0's values: stored band keys stay valid."""
+    from datasketch import MinHash
+
+    from search.stories.fingerprint import NUM_PERM, permutations, short, signature
+
+    reference = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+    assert all((x == y).all() for x, y in zip(permutations(), reference.permutations, strict=True))
+    rng = np.random.default_rng(13)
+    for size in (1, 2, 7, 120, 2000):
+        grams = short(rng.integers(0, 2**63, size, dtype=np.uint64))
+        sketch = MinHash(
+            num_perm=NUM_PERM,
+            seed=1,
+            hashfunc=lambda v: v,
+            permutations=reference.permutations,
+            scheme="affine32",
+        )
+        sketch.update_batch(grams.tolist())
+        assert (sketch.hashvalues.astype("<u4") == signature(grams)).all()
 
 
 def test_reading_stories_does_not_load_datasketch(tmp_path: Path) -> None:

@@ -55,40 +55,45 @@ def short(grams: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _minhash() -> tuple[type, tuple[np.ndarray, np.ndarray]]:
-    """datasketch's MinHash class and its permutations, made once.
+def permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The ``affine32`` permutations ``(a, b)`` datasketch 2.0 draws for ``NUM_PERM`` and ``_SEED``.
 
-    Imported here, not at the top: ``import datasketch`` loads scipy (about a second),
-    which a process that only reads stories (the web app) should not pay. MinHash()
-    draws its permutations anew from the seed on every construction; once is enough.
+    Drawn here the way ``MinHash._init_permutations`` draws them (a test checks they are
+    equal), so the stored band keys stay what datasketch gives without importing it
+    (``import datasketch`` loads scipy, about a second).
     """
-    from datasketch import MinHash
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    return MinHash, MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
+
+def signature(grams: np.ndarray) -> np.ndarray:
+    """The MinHash signature (``NUM_PERM`` uint32 values) of 32-bit shingle hashes.
+
+    datasketch's ``affine32`` scheme in one vectorised step: each value is pre-mixed by
+    MurmurHash3's 32-bit finaliser, then ``a * h + b`` wraps modulo 2^32 per permutation
+    and the minimum of each column is kept. ``MinHash.update_batch`` called the hash
+    function once per shingle in Python (~0.3 ms an article on Reuters).
+    """
+    a, b = permutations()
+    h = grams.astype(np.uint32)
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    h = h ^ (h >> np.uint32(16))
+    return (h[:, None] * a + b).min(axis=0)
 
 
 def band_keys(grams: np.ndarray) -> tuple[int, ...]:
     """The LSH band keys of a shingle set (none for an empty text)."""
     if not len(grams):
         return ()
-    minhash, permutations = _minhash()
-    sketch = minhash(
-        num_perm=NUM_PERM,
-        seed=_SEED,
-        hashfunc=_low32,
-        permutations=permutations,
-        scheme="affine32",
-    )
-    sketch.update_batch(grams.tolist())  # 32-bit values: the hash function keeps them
-    values = sketch.hashvalues.astype("<u4")
+    values = signature(grams).astype("<u4")
     keys = []
     for band in range(BANDS):
         chunk = band.to_bytes(2, "little") + values[band * ROWS : (band + 1) * ROWS].tobytes()
         digest = hashlib.blake2b(chunk, digest_size=8).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))  # SQLite INTEGER is signed
     return tuple(keys)
-
-
-def _low32(value: int) -> int:
-    # The shingle hashes are already uniform; the scheme wants 32 bits.
-    return value & 0xFFFFFFFF

@@ -38,9 +38,11 @@ class DocFrequencies:
         self._stamp: tuple[int, int] | None = None  # (articles counted, last log row) when read
 
     def _current_stamp(self) -> tuple[int, int]:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
-        log = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM df_log").fetchone()
-        return (int(row[0]) if row else 0, int(log[0]))
+        row = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'docs'), "
+            "(SELECT COALESCE(MAX(id), 0) FROM df_log)"
+        ).fetchone()
+        return (int(row[0]) if row[0] is not None else 0, int(row[1]))
 
     def sync(self) -> None:
         """Read the counts again if the file changed since they were read."""
@@ -79,10 +81,10 @@ class DocFrequencies:
             self.sync()
         assert self._counts is not None
         rows = {k: n for k, n in deltas.items() if n}
-        self.db.execute(
+        log_id = self.db.execute(
             "INSERT INTO df_log (size, deltas) VALUES (?, ?)",
             (len(rows), json.dumps(rows, separators=(",", ":"))),
-        )
+        ).lastrowid
         self.db.execute(
             "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
             "value = CAST(value AS INTEGER) + ?",
@@ -100,4 +102,6 @@ class DocFrequencies:
             )
             self.db.execute("DELETE FROM df_log")
             self._logged = 0
-        self._stamp = self._current_stamp()
+            log_id = 0
+        # What _current_stamp would read back (the caller holds the write lock).
+        self._stamp = (self._docs, int(log_id or 0))

@@ -48,7 +48,7 @@ from search.stories.fingerprint import fingerprint
 from search.stories.frequencies import DocFrequencies
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
-from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
+from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect, fit_cache
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -108,13 +108,17 @@ class StoryIndex:
         with self._transaction():
             known = self._store.known(batch)
             todo: list[IndexDocument] = []
+            shrunk: set[str] = set()
             for doc in ordered:
                 stored = known.get(doc.id)
                 if stored is not None and stored[0] == doc.content_hash:
                     continue
                 if stored is not None:  # same article, new content: placed again
-                    self._remove_one(doc.id, regrouped, touched)
+                    self._remove_one(doc.id, regrouped, shrunk)
                 todo.append(doc)
+            self._settle(shrunk)
+            touched |= shrunk
+            fit_cache(self._db, len(todo))
             done = 0
             for start in range(0, len(todo), WINDOW):
                 window = todo[start : start + WINDOW]
@@ -158,9 +162,14 @@ class StoryIndex:
         """
         regrouped: dict[str, str] = {}
         touched: set[str] = set()
+        ids = list(dict.fromkeys(ids))
         with self._transaction():
-            for doc_id in dict.fromkeys(ids):
+            # Settling reads every row of each story left (thousands for a large one):
+            # those pages are worth keeping whatever the call's size.
+            fit_cache(self._db, len(ids), at_least=64)
+            for doc_id in ids:
                 self._remove_one(doc_id, regrouped, touched)
+            self._settle(touched)
             sizes = self._sizes(touched)
         return BatchResult({}, regrouped, sizes)
 
@@ -334,6 +343,7 @@ class StoryIndex:
         return name
 
     def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:
+        """Take a committed article out; its story joins ``touched`` (``_settle`` them after)."""
         rec = self._store.record(doc_id)
         if rec is None:
             return
@@ -344,11 +354,17 @@ class StoryIndex:
         regrouped.pop(doc_id, None)
         regrouped.update(self._copies.remove([doc_id]))
 
+    def _settle(self, stories: set[str]) -> None:
+        """Recompute, once each, the stories that lost articles (those still existing)."""
+        for story in sorted(stories):
+            if self._store.exists(story):
+                self._store.settle(story)
+
     # ------------------------------------------------------------------ results
 
     def _sizes(self, stories: set[str]) -> dict[str, int]:
-        views = self._store.views(sorted(stories))
-        return {s: views[s].size if s in views else 0 for s in stories}
+        found = self._store.sizes(sorted(stories))
+        return {s: found.get(s, 0) for s in stories}
 
     def _result(
         self, ordered: list[IndexDocument], regrouped: dict[str, str], touched: set[str]
@@ -360,12 +376,13 @@ class StoryIndex:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            story.update(
-                self._db.execute(f"SELECT id, story FROM articles WHERE id IN ({marks})", chunk)
-            )
-            group.update(
-                self._db.execute(f"SELECT id, grp FROM copies WHERE id IN ({marks})", chunk)
-            )
+            for doc_id, story_id, group_id in self._db.execute(
+                f"SELECT a.id, a.story, c.grp FROM articles a JOIN copies c ON c.id = a.id "
+                f"WHERE a.id IN ({marks})",
+                chunk,
+            ):
+                story[doc_id] = story_id
+                group[doc_id] = group_id
         groups = sorted(set(group.values()))
         copies: dict[str, int] = {}
         for i in range(0, len(groups), 500):

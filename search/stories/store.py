@@ -87,6 +87,24 @@ POSTING_LIMIT = 20
 EPSILON = 1e-6
 
 
+# Page cache of a call, in KiB: 1 MB per article placed or removed, from 2 MB to 64 MB.
+# Large calls reuse the pages their articles read (candidate stories, postings), but
+# SQLite walks the whole cache at each commit after a B-tree page split (the split renames
+# pages to a number past the end of the file, and the commit's truncation of the cache
+# then scans every slot): with 64 MB cached that walk was ~0.5 ms of a one-article call's
+# ~7 ms on Reuters. One commit per call, so a large call pays it once for all its articles.
+CACHE_KIB = (2048, 65536)
+CACHE_KIB_PER_ARTICLE = 1024
+
+
+def fit_cache(db: sqlite3.Connection, articles: int, at_least: int = 0) -> None:
+    """Size the connection's page cache for a call placing or removing ``articles``
+    (counted as ``at_least`` if fewer)."""
+    kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
+    kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
+    db.execute(f"PRAGMA cache_size=-{kib}")
+
+
 class StoriesError(Exception):
     """The stories file cannot be read or written (the message names it)."""
 
@@ -138,8 +156,8 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     # A checkpoint syncs the file twice: every 10,000 pages (40 MB of log) rather than
     # every 1,000, which cost a one-article batch 5 ms on average at Reuters scale.
     db.execute("PRAGMA wal_autocheckpoint=10000")
-    # The pages a batch reads (candidate stories, postings) stay cached: 64 MB.
-    db.execute("PRAGMA cache_size=-65536")
+    # Sized per call by fit_cache; a connection starts small (a web reader reads little).
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
@@ -195,8 +213,12 @@ class StoryStore:
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str]]) -> None:
-        """Insert (or move) articles with their stories, and post their retrieval keys."""
+    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str, list[str]]]) -> None:
+        """Insert (or move) articles with their stories, and post their retrieval keys.
+
+        ``placed``: ``(record, story, retrieval keys)``; the keys are the caller's, computed
+        once (``retrieval_keys(record.vector)`` sorts the whole vector).
+        """
         placed = list(placed)
         rows = [
             (
@@ -210,7 +232,7 @@ class StoryStore:
                 json.dumps(rec.vector, separators=(",", ":")),
                 rec.via_copy,
             )
-            for rec, story in placed
+            for rec, story, _ in placed
         ]
         self.db.executemany(
             "INSERT INTO articles (id, content_hash, sort_key, story, day, main_person, persons,"
@@ -220,11 +242,7 @@ class StoryStore:
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO postings (key, day, article, story) VALUES (?, ?, ?, ?)",
-            sorted(
-                (k, rec.day or 0, rec.id, story)
-                for rec, story in placed
-                for k in retrieval_keys(rec.vector)
-            ),
+            sorted((k, rec.day or 0, rec.id, story) for rec, story, keys in placed for k in keys),
         )
 
     # ------------------------------------------------------------ reading stories
@@ -304,6 +322,16 @@ class StoryStore:
                 out[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
         return out
 
+    def sizes(self, stories: list[str]) -> dict[str, int]:
+        """``{story: size}`` of those ``stories`` that exist (``views`` without the JSON)."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(stories):
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(f"SELECT id, size FROM stories WHERE id IN ({marks})", chunk)
+            )
+        return out
+
     def weight(self, story: str, key: str) -> float:
         """One row's weight (0 when absent)."""
         row = self.db.execute(
@@ -361,18 +389,19 @@ class StoryStore:
         self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
         self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
 
-    def remove_member(self, story: str, rec: ArticleRecord) -> None:
+    def remove_member(self, story: str, rec: ArticleRecord) -> bool:
         """Take a committed article out of its story and out of the file.
 
-        The story goes when it was its last article; otherwise its lengths, span and main
-        person are computed again from what is left.
+        The story goes when it was its last article (returns False); otherwise its rows
+        lose the article's weights and the caller calls :meth:`settle` once it has taken
+        out every article leaving that story (a story loses a hundred articles at the cost
+        of one recomputation, not a hundred: on Reuters that was most of a removal).
         """
         rows = [*rec.vector.items(), *rec.counted_keys().items()]
         self.db.executemany(
             "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
             [(w, story, k) for k, w in rows],
         )
-        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
         self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
         self.db.executemany(
             "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
@@ -383,8 +412,17 @@ class StoryStore:
         ).fetchone()
         if size is None or size[0] <= 0:
             self.delete_story(story)
-        else:
-            self.refresh(story)
+            return False
+        return True
+
+    def settle(self, story: str) -> None:
+        """After removals: drop the story's rows weighing nothing now, recompute the rest.
+
+        Weights only fall during removals, so a row dropped here once is the row dropped
+        after the first removal that took it below ``EPSILON``: the same rows are left.
+        """
+        self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
+        self.refresh(story)
 
     def refresh(self, story: str) -> None:
         """Recompute a story's lengths, span and main person from its rows and articles."""

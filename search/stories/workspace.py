@@ -67,6 +67,9 @@ class Workspace:
         # Committed postings do not change during the batch: read once per article, and
         # not at all when the file has none (a cold rebuild).
         self._posted: dict[str, dict[str, list[str]]] = {}
+        # Nor do committed story rows (written at flush): an article's dot products with a
+        # committed story are read once, though step 3 scores it against that story again.
+        self._committed_dots: dict[tuple[str, str], dict[str, float]] = {}
         self._file_posts = store.has_postings()
 
     def _of(self, rec: ArticleRecord) -> _Derived:
@@ -156,11 +159,14 @@ class Workspace:
         self._load(stories)
         states = {s: st for s in stories if (st := self.states.get(s)) is not None and st.size}
         derived = self._of(rec)
-        in_db = [s for s, st in states.items() if st.in_db]
-        committed = self.store.dots(in_db, derived.flat()) if in_db else {}
+        known = self._committed_dots
+        unread = [s for s, st in states.items() if st.in_db and (rec.id, s) not in known]
+        if unread:
+            for sid, found in self.store.dots(unread, derived.flat()).items():
+                known[(rec.id, sid)] = found
         fits: dict[str, Fit] = {}
         for sid, st in states.items():
-            dots = dict(committed.get(sid, {}))
+            dots = dict(known[(rec.id, sid)]) if st.in_db else {}
             for name, part in derived.parts.items():
                 change = st.delta.get(name)
                 if change:
@@ -234,7 +240,9 @@ class Workspace:
     def flush(self) -> None:
         """Write the batch's stories and articles (inside the caller's transaction)."""
         # Articles first: a story an article left has its span computed again from them.
-        self.store.write_articles((rec, self.home[i]) for i, rec in self.records.items())
+        self.store.write_articles(
+            (rec, self.home[i], self._of(rec).keys) for i, rec in self.records.items()
+        )
         for st in self.states.values():
             if not st.dirty:
                 continue
