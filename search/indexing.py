@@ -192,6 +192,9 @@ def _run(
                         fresh.append(article)
                 pipeline.push(fresh)
                 tracker.emit()
+            if full and roots is not None:  # asked for, or forced by a format change
+                for carried in _web_articles(backend, live, seen):
+                    pipeline.push(carried)
             pipeline.drain()
             if roots is not None and manifest is not None:
                 if not live.loaded and manifest.vanished(roots):
@@ -500,6 +503,32 @@ def _count_unchanged(
             report.unchanged += 1
         tracker.finished += 1
     tracker.emit()
+
+
+def _web_articles(backend: Backend, live: Fingerprints, seen: set[str]) -> Iterator[list[Article]]:
+    """Batches of the live articles a full rebuild must carry over as they are: those taken
+    from the web (``dateline follow``, ``dateline reindex URL``), which no path given to
+    the rebuild can read again. Each is extracted (from the cache: same content hash) and
+    placed again like the articles read now; it joins ``seen``."""
+    batch: list[Article] = []
+    for doc_id, (key, _) in live.items():
+        if doc_id in seen or not key.startswith(("http://", "https://")):
+            continue
+        doc = backend.get(doc_id)
+        if doc is None:
+            continue
+        seen.add(doc_id)
+        batch.append(
+            Article(
+                id=doc.id, key=doc.key, title=doc.title, body=doc.body, url=doc.url,
+                source=doc.source, published=doc.published, dateline=doc.dateline,
+            )
+        )  # fmt: skip
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _under(key: str, roots: list[str]) -> bool:

@@ -709,3 +709,25 @@ def test_a_page_that_keeps_failing_is_given_up_after_its_tries(
         assert state.status_of(server.url("/down")) == "failed"
     finally:
         state.close()
+
+
+def test_a_full_rebuild_keeps_the_articles_taken_from_the_web(tmp_path: Path) -> None:
+    """No path given to ``reindex --full`` can read a followed article again: the rebuild
+    carries it over as stored (its NER from the cache: the same content hash)."""
+    settings = fast(tmp_path / "index")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "local.txt").write_text("Harbour talks\n\nThe harbour board met in Quill today.\n")
+    service = SearchService(settings)
+    service.reindex([folder])
+    with FeedServer() as server:
+        serve_articles(server, range(2))
+        server.route("/feed", rss("Web", items(server, range(2))), content_type=RSS)
+        assert follow_once(service, server.url("/feed")).indexed == 2
+    before = {d.id: d.content_hash for d in service.backend.iter_documents()}
+    rebuilt = service.reindex([folder], full=True)
+    assert rebuilt.full and rebuilt.total_documents == 3
+    after = {d.id: d.content_hash for d in service.backend.iter_documents()}
+    assert after == before
+    assert service.search_params({"q": "council"}).total == 2
+    assert service.search_params({"q": "harbour board"}).total == 1
