@@ -2,7 +2,10 @@
 with ``DATELINE_TEST_REUTERS=all``, of the whole archive (issue 16's archive-sized check:
 21 files, then the 22nd's first articles added incrementally; NER for ~21,000 articles,
 so not in CI's run: ``DATELINE_TEST_REUTERS=all .venv/bin/python -m pytest
-tests/test_typesense_reuters.py``, figures in docs/benchmarks.md).
+tests/test_typesense_reuters.py``, figures in docs/benchmarks.md). On the whole archive
+``test_all_values_equal_whoosh[actor]`` fails today: 13 of ~24,300 actor values differ,
+because each engine shows another spelling of a value written in several cases and the
+alias pass reads those spellings (docs/benchmarks.md, "A million articles").
 
 Issue 16: ``dateline reindex --full`` on Typesense ended in ``httpx.InvalidURL: URL
 component 'query' too long`` because the corpus-alias pass lists every actor
