@@ -16,13 +16,9 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
     Empty when nothing was ever followed. Opened read-only: a running follow (WAL mode)
     never makes this wait, nor this the follow.
     """
-    path = index_dir / FILE
     empty: dict[str, Any] = {"sources": [], "articles": {}, "last_updated": None}
-    if not path.exists():
-        return empty
-    try:
-        state = State(path, readonly=True)
-    except sqlite3.Error:
+    state = _open_readonly(index_dir)
+    if state is None:
         return empty
     try:
         sources = state.sources()
@@ -56,15 +52,22 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
     }
 
 
-def last_indexed(index_dir: Path) -> float | None:
-    """When a follow last indexed an article (epoch seconds), or None: the one figure
-    the search page shows, without the per-source status it does not need."""
+def _open_readonly(index_dir: Path) -> State | None:
+    """The follow state file opened read-only, or None when there is none (or unreadable)."""
     path = index_dir / FILE
     if not path.exists():
         return None
     try:
-        state = State(path, readonly=True)
+        return State(path, readonly=True)
     except sqlite3.Error:
+        return None
+
+
+def last_indexed(index_dir: Path) -> float | None:
+    """When a follow last indexed an article (epoch seconds), or None: the one figure
+    the search page shows, without the per-source status it does not need."""
+    state = _open_readonly(index_dir)
+    if state is None:
         return None
     try:
         return _newest_indexed(state)
