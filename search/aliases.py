@@ -63,6 +63,12 @@ class AliasTable:
     def _never_keys(self) -> frozenset[str]:
         return frozenset(spelling_key(n) for n in self.never)
 
+    @cached_property
+    def _corpus_folded(self) -> dict[str, str]:
+        # The derived part is decided on facet values, one per case-insensitive spelling
+        # shown in one of them: every spelling of that value is renamed alike.
+        return {k.casefold(): v for k, v in self.corpus.items()}
+
     def canonical(self, name: str) -> str | None:
         """The name ``name`` is indexed under, or None when it is no actor."""
         user_keys, never = self._user_keys, self._never_keys
@@ -74,8 +80,8 @@ class AliasTable:
                 return None
             if key in user_keys:
                 name = user_keys[key]
-            elif name in self.corpus:
-                name = self.corpus[name]
+            elif name.casefold() in self._corpus_folded:
+                name = self._corpus_folded[name.casefold()]
         return name
 
     def changes(self, name: str) -> bool:
@@ -101,8 +107,8 @@ class AliasTable:
         Names still ``present`` in the archive are decided anew; earlier decisions about
         names no longer present (their articles were renamed) are kept.
         """
-        present = set(present)
-        kept = {k: v for k, v in self.corpus.items() if k not in present}
+        present = {name.casefold() for name in present}
+        kept = {k: v for k, v in self.corpus.items() if k.casefold() not in present}
         return AliasTable({**kept, **derived}, self.user, self.never)
 
     def with_user_file(self, path: Path) -> AliasTable:

@@ -58,6 +58,15 @@ def test_table_order() -> None:
     assert set(table.inverse()["General Motors"]) == {"General Motors Corp", "g.m.", "GM"}
 
 
+def test_a_derived_alias_renames_every_case_of_its_name() -> None:
+    """Derived aliases are decided on facet values, one per case-insensitive spelling: the
+    articles holding another case of the shown spelling are renamed too."""
+    table = AliasTable(corpus={"DuPont": "Dupont Co"})
+    assert table.canonical("Dupont") == table.canonical("DUPONT") == "Dupont Co"
+    # Deciding a name anew drops the earlier decision about any case of it.
+    assert not AliasTable(corpus={"DuPont": "Dupont Co"}).with_corpus({}, ["Dupont"]).corpus
+
+
 @pytest.fixture(scope="module")
 def node() -> Iterator[Cluster]:
     cluster = start_cluster(1)

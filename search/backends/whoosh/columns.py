@@ -9,6 +9,7 @@ Backend-independent: document numbers are whatever the engine uses, ``0 .. size-
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -111,17 +112,26 @@ class DocColumns:
 
 
 class _ColumnBuilder:
-    """Accumulates one multi-valued column document by document."""
+    """Accumulates one multi-valued column document by document.
+
+    Values are one per case-insensitive spelling. The spelling shown is the one the most
+    documents hold (ties by value), as on Typesense: the first one met would depend on
+    document order, and the archive-wide alias pass, which reads these names, would then
+    decide differently on the two engines ("DuPont" / "Dupont").
+    """
 
     def __init__(self) -> None:
         self.lookup: dict[str, int] = {}
         self.values: list[str] = []
         self.ids: list[int] = []
         self.docs: list[int] = []
-        self.counts: list[int] = []
+        self.counts: list[int] = []  # documents holding each value
+        # Documents holding each spelling, only for values met in more than one spelling.
+        self.spellings: dict[int, Counter[str]] = {}
 
     def add(self, docnum: int, values: Iterable[str]) -> None:
         seen: set[int] = set()
+        spelled: set[str] = set()
         for value in values:
             if not isinstance(value, str) or not value:
                 continue
@@ -130,12 +140,22 @@ class _ColumnBuilder:
             if vid is None:
                 vid = self.lookup[folded] = len(self.values)
                 self.values.append(value)
+                self.counts.append(0)
+            elif value != self.values[vid] and vid not in self.spellings:
+                # A second spelling: until now every document held the first one.
+                self.spellings[vid] = Counter({self.values[vid]: self.counts[vid]})
+            if vid in self.spellings and value not in spelled:
+                spelled.add(value)
+                self.spellings[vid][value] += 1
             if vid not in seen:  # a value counts once per document
                 seen.add(vid)
+                self.counts[vid] += 1
                 self.ids.append(vid)
                 self.docs.append(docnum)
 
     def build(self, size: int) -> MultiColumn:
+        for vid, spellings in self.spellings.items():
+            self.values[vid] = min(spellings.items(), key=lambda sc: (-sc[1], sc[0]))[0]
         docs = np.asarray(self.docs, dtype=np.int64)
         ids = np.asarray(self.ids, dtype=np.int64)
         order = np.argsort(docs, kind="stable")
