@@ -114,5 +114,5 @@ def corpus_named(docs: list[IndexDocument]) -> list[IndexDocument]:
             break
         docs = renamed
         counts = Counter(a for d in docs for a in d.actors)
-        table = table.with_corpus(corpus_aliases(counts), counts)
+        table = table.with_corpus(corpus_aliases(counts, table.corpus), counts)
     return docs

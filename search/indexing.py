@@ -398,7 +398,7 @@ def merge_corpus_aliases(
     # table is derived again from the new counts until it stops changing (at most 3 rounds).
     for _ in range(ALIAS_ROUNDS):
         counts = dict(backend.facet_values(ACTOR.name, "", limit=MAX_FACET_VALUES))
-        table = table.with_corpus(corpus_aliases(counts), counts)
+        table = table.with_corpus(corpus_aliases(counts, table.corpus), counts)
         names = [n for n in counts if table.changes(n)] + sorted(revisit & set(counts))
         revisit = set()
         renamed = _rename(backend, table, cache, names)

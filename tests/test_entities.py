@@ -220,6 +220,17 @@ def test_acronym_written_as_a_word() -> None:
     }
 
 
+def test_a_firm_is_no_surname_even_after_its_legal_form_was_merged_away() -> None:
+    """Reuters: "DuPont" (8), "Dupont Co" (4) and the person "Xavier Dupont" (2). The
+    firm's spellings merge; a later round (or reindex) sees only "Dupont", and the alias
+    it came from still says it is a firm, not Xavier Dupont's surname."""
+    first = corpus_aliases({"Dupont": 8, "Dupont Co": 4, "Xavier Dupont": 2})
+    assert first == {"Dupont Co": "Dupont"}
+    assert corpus_aliases({"Dupont": 12, "Xavier Dupont": 2}, first) == {}
+    # Without that evidence the surname rule applies, as for any person.
+    assert corpus_aliases({"Dupont": 12, "Xavier Dupont": 2}) == {"Dupont": "Xavier Dupont"}
+
+
 @pytest.mark.parametrize(
     ("counts", "expected"),
     [

@@ -54,16 +54,22 @@ _ACRONYM = re.compile(r"[A-Z](?:\.?(?: ?(?:&|and) ?)?[A-Z])+\.?")
 _GOVERNMENT = frozenset({"administration", "government", "cabinet"})
 
 
-def corpus_aliases(actor_counts: Mapping[str, int]) -> dict[str, str]:
-    """Archive-wide alias table: each name that has a better canonical name -> that name."""
+def corpus_aliases(
+    actor_counts: Mapping[str, int], known: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Archive-wide alias table: each name that has a better canonical name -> that name.
+
+    ``known``: the aliases derived before (earlier rounds, earlier reindexes). Their names
+    are gone from the counts, but what they were still counts as evidence: "Dupont Co",
+    merged into "Dupont", still says that "Dupont" is a firm.
+    """
     spelling, totals = _spelling_families(actor_counts)
     # A family with a legal form ("Continental Corp") is a firm in its own right: its bare
-    # name is not short for another firm that starts with it ("Continental Airlines").
-    firms = {
-        rep
-        for name, rep in spelling.items()
-        if actor_counts[name] >= 2 and name.split()[-1].lower().strip(".,") in LEGAL_FORMS
-    }
+    # name is not short for another firm that starts with it ("Continental Airlines"), nor
+    # a person's surname ("Dupont" is not "Xavier Dupont").
+    firm_keys = {spelling_key(n) for n in known or () if _legal_form(n)}
+    firm_keys.update(spelling_key(n) for n, c in actor_counts.items() if c >= 2 and _legal_form(n))
+    firms = {rep for name, rep in spelling.items() if spelling_key(name) in firm_keys}
     short = _short_names(totals, firms)
     table: dict[str, str] = {}
     for name in actor_counts:
@@ -118,8 +124,9 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
             continue
         if acronym and len(acronym) == 2 and counts[name] < 2:
             continue  # "K.M." once is too little to say whose initials they are
-        people = [f for f in by_last.get(name, ()) if _person_shaped(f)]
-        fits = set(people) | (set() if name in firms else set(by_first.get(name, ())))
+        firm = name in firms
+        people = [] if firm else [f for f in by_last.get(name, ()) if _person_shaped(f)]
+        fits = set(people) | (set() if firm else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()))
             joined = joined_acronym(name)
@@ -152,6 +159,12 @@ def _dominant(
     best = max(strong, key=lambda f: (counts[f], f))
     share = ACRONYM_DOMINANCE if acronym and best not in people else DOMINANCE
     return best if counts[best] >= share * sum(counts[f] for f in strong) else None
+
+
+def _legal_form(name: str) -> bool:
+    """A name ending in a legal form ("Dupont Co", "Continental Corp.")."""
+    words = name.split()
+    return len(words) > 1 and words[-1].lower().strip(".,") in LEGAL_FORMS
 
 
 def _acronym(name: str) -> str | None:
