@@ -1,0 +1,97 @@
+"""Step 5 of a batch (see :mod:`search.stories.index`): a story of two events is cut in two.
+
+Placement joins an article to the story it fits best, so two events of one kind (two
+singers entering rehab, two players of one team arrested) end in one story when their
+first articles came in an order that let the second event's articles fit the first's
+story before a story of their own formed; refinement, one article at a time, cannot undo
+it (each article fits the many articles of its kind there). What tells the events apart
+is the protagonist rule's evidence, taken at the story's scale: two people each the main
+person of articles of their own.
+
+A story the batch opened whose two most frequent main persons each lead ``MIN_LEAD``
+articles or more is cut: the articles led by the second one open a story, then every
+article of the two moves to the one it fits better, up to ``ROUNDS`` times. The cut stays
+when the two parts are two stories by the merge step's own test (one's articles fit the
+other below ``JOIN_THRESHOLD`` on average, or they are undated and about different years,
+see :mod:`search.stories.merging`) and each keeps two articles; otherwise every article
+goes back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from search.stories.merging import Merger, other_years
+from search.stories.scoring import JOIN_THRESHOLD
+from search.stories.workspace import Workspace
+
+# Articles a person must be the main person of, in each part.
+MIN_LEAD = 2
+ROUNDS = 4
+
+Move = Callable[[str, str, str], None]  # (article, from story, to story)
+
+
+def split_stories(
+    work: Workspace, merger: Merger, open_story: Callable[[str], str], move: Move
+) -> set[str]:
+    """Cut the stories of two events in two (module docstring); the stories changed."""
+    cut: set[str] = set()
+    for story in sorted(merger.new):
+        second = _second_lead(work, story)
+        if second is None:
+            continue
+        led = sorted(d for d in work.members[story] if work.records[d].main_person == second)
+        other = open_story(led[0])
+        for doc_id in led:
+            move(doc_id, story, other)
+        _settle(work, merger, story, other, move)
+        if _apart(work, merger, story, other):
+            cut.update((story, other))
+            merger.new.add(other)
+            continue
+        for doc_id in sorted(work.members[other]):
+            move(doc_id, other, story)
+    return cut
+
+
+def _second_lead(work: Workspace, story: str) -> str | None:
+    """The second most frequent main person of the story's articles, if two lead enough."""
+    mains = Counter(
+        rec.main_person for d in work.members[story] if (rec := work.records[d]).main_person
+    )
+    # Ties broken by name: the same cut whatever order the counter saw them in.
+    ranked = sorted(mains.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) < 2 or ranked[1][1] < MIN_LEAD:
+        return None
+    return ranked[1][0]
+
+
+def _settle(work: Workspace, merger: Merger, a: str, b: str, move: Move) -> None:
+    """Two-means over the two parts: each article moves to the one it fits better."""
+    members = sorted(work.members[a] | work.members[b])
+    for _ in range(ROUNDS):
+        changed = False
+        for doc_id in members:
+            current = work.home[doc_id]
+            if work.states[current].size <= 1:
+                continue
+            rec = work.records[doc_id]
+            fits = work.fits(rec, merger.probe_of(doc_id), [a, b], member=current)
+            best = max(fits.values(), key=lambda f: (f.score, f.story == current)).story
+            if best != current:
+                move(doc_id, current, best)
+                changed = True
+        if not changed:
+            return
+
+
+def _apart(work: Workspace, merger: Merger, a: str, b: str) -> bool:
+    """Whether two parts are two stories (the merge step would not join them)."""
+    first, second = work.states[a], work.states[b]
+    if min(first.size, second.size) < 2:
+        return False
+    if other_years(first, second):
+        return True
+    return min(merger.mean_fit(a, b), merger.mean_fit(b, a)) < JOIN_THRESHOLD
