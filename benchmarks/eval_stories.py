@@ -12,15 +12,16 @@ No measure named runs them all. See docs/benchmarks.md, "Stories and copies".
   precision/recall/F1 against ``stories.json``; an article the reindex skips (one has an
   empty body) counts as a story of its own. Anchors computed here: every article alone,
   one story per topic, and TF-IDF cosine + average link at its best threshold.
-- ``orders``: the same articles in one batch, ``--orders`` times (default 8), each time as
-  if the corpus lay in another folder. An article's id is the sha1 of its source key
-  (``<absolute path>#<record id>``), and the canonical order places articles of one day
-  (all of ECB+ dev is undated: one "day") by id, so the folder decides the order and the
-  order moves the score. Order ``k`` re-keys every article to
-  ``/tmp/dateline-order-k/ecbplus-dev/articles.jsonl#<record id>`` and derives its id with
-  ``search.models.article_id``, as a reindex there would. Prints B-cubed P/R/F1 of each
-  order and the mean, min and max F1: the spread an unseen corpus (or a CI clone in
-  another folder) can land anywhere in.
+- ``orders``: the same articles in one batch, ``--orders`` times (default 8), each in
+  another order of the articles of one day (all of ECB+ dev is undated: one "day"). That
+  order is the canonical one (``search.stories.copies.sort_key``: content hash, then id),
+  and placement depends on it. Order ``k`` gives every article the id a reindex of the
+  corpus in folder ``/tmp/dateline-order-k/ecbplus-dev/`` would (``search.models.article_id``
+  of the key ``<that path>/articles.jsonl#<record id>``: ids hash the path) and salts its
+  content hash with ``k`` (a corpus of other articles has other hashes, in another
+  order). Before content hashes came first in the order, the id alone set it, so the
+  folder the corpus lay in moved the score. Prints B-cubed P/R/F1 of each order and the
+  mean, min and max F1: the spread a held-out corpus can land anywhere in.
 - ``reindex``: the same articles through a real full reindex into a temporary index (NER in
   worker processes, placement as the pipeline does it), scored from the stories file: the
   figure the issue's held-out target is measured with. Two records share a URL with
@@ -49,6 +50,7 @@ nothing here fetches them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import random
 import re
@@ -168,11 +170,13 @@ ORDER_ROOT = "/tmp/dateline-order-{}/ecbplus-dev/articles.jsonl"
 
 
 def relocated(docs: Sequence[IndexDocument], n: int) -> list[IndexDocument]:
-    """``docs`` as read from folder ``n`` (``ORDER_ROOT``): new keys, so new ids (docstring)."""
+    """``docs`` in order ``n`` (see the docstring): read from folder ``n`` of ``ORDER_ROOT``
+    (new keys, so new ids), content hashes salted with ``n``."""
     out = []
     for d in docs:
         key = f"{ORDER_ROOT.format(n)}#{record_id(d.key)}"
-        out.append(replace(d, key=key, id=article_id(key, d.url)))
+        salted = hashlib.sha256(f"{n}\x1f{d.content_hash}".encode()).hexdigest()
+        out.append(replace(d, key=key, id=article_id(key, d.url), content_hash=salted))
     return out
 
 

@@ -10,7 +10,8 @@ Usage (what a reindex does)::
     stories.close()
 
 A batch is one SQLite transaction. Its articles are taken in the canonical order
-(publication date, undated last, then id) and each is placed once:
+(publication date, undated last, then content hash and id, see ``copies.sort_key``) and
+each is placed once:
 
 1. its copies are found (:mod:`search.stories.copies`); a copy of an article that already
    has a story joins that story;
@@ -31,8 +32,8 @@ A batch is one SQLite transaction. Its articles are taken in the canonical order
 
 Articles of earlier batches never move, so nothing is re-clustered and a story id once
 handed out stays. Steps 4 and 5 make the outcome depend less on the order of the articles
-within a day (their ids, hashes of their paths or URLs): on ECB+ dev, all undated, B-cubed
-F1 over 8 orders went from 0.891-0.910 to 0.912-0.929 (docs/benchmarks.md).
+within a day: on ECB+ dev, all undated, B-cubed F1 over 8 orders went from 0.891-0.910 to
+0.912-0.929 (docs/benchmarks.md).
 
 A new story is named after its first article in the canonical order. An article already
 assigned with the same content hash keeps its story (a full rebuild of the same articles
@@ -343,14 +344,21 @@ class StoryIndex:
         """Steps 4 and 5: the batch's stories that are parts of one event become one, then
         those that hold two events are cut in two; their articles are refined again."""
         merger = Merger(work, lambda doc_id: _probe(work.records[doc_id], batch[doc_id]))
-        changed = merger.run(lambda source, target: self._move_story(work, source, target))
-        changed |= split_stories(
+        moved: set[str] = set()
+
+        def merge(source: str, target: str) -> None:
+            moved.update(work.members[source])
+            self._move_story(work, source, target)
+
+        merger.run(merge)
+        cut = split_stories(
             work, merger, lambda doc_id: self._open(work, doc_id), partial(_move, work)
         )
-        if changed:
-            # Merged or cut, a story may fit some of its articles less than another does.
-            again = [work.records[d] for s in sorted(changed) for d in sorted(work.members[s])]
-            self._refine(work, again, batch)
+        moved.update(d for s in cut for d in work.members[s])
+        if moved:
+            # An article that joined another story, or whose story was cut, may now fit a
+            # third better (the larger story it joined changed little: its articles stay).
+            self._refine(work, [work.records[d] for d in sorted(moved)], batch)
 
     def _move_story(self, work: Workspace, source: str, target: str) -> None:
         """Every article of ``source`` (all of this batch) moves to ``target``."""
@@ -450,7 +458,7 @@ class StoryIndex:
 
 
 def _order(doc: IndexDocument) -> str:
-    return sort_key(doc.published.isoformat() if doc.published else None, doc.id)
+    return sort_key(doc.published.isoformat() if doc.published else None, doc.content_hash, doc.id)
 
 
 def _move(work: Workspace, doc_id: str, source: str, target: str) -> None:

@@ -36,6 +36,9 @@ from search.stories.workspace import StoryState, Workspace
 MAX_PART = 0.5
 # Stories compared with each story: those its articles most often have among candidates.
 MERGE_CANDIDATES = 6
+# Articles a mean fit is taken over at most: a sample, evenly spread, of a larger story
+# (whose thousands of articles a merge test would otherwise score one by one).
+SAMPLE = 32
 
 
 class Merger:
@@ -49,6 +52,11 @@ class Merger:
         self._names = {key[2:] for s in self.new for key in work.states[s].delta.get("m", {})}
         self._probe = probe
         self._probes: dict[str, DocFeatures] = {}
+        # Each article's candidate stories, looked up once: a merge only renames a story,
+        # so later lookups follow ``_merged_into`` instead of reading postings again.
+        self._candidates: dict[str, list[str]] = {}
+        self._merged_into: dict[str, str] = {}
+        self._fits: dict[tuple[str, str], float] = {}  # pair fits of stories unchanged since
 
     def run(self, move: Callable[[str, str], None]) -> set[str]:
         """Merge until no pair qualifies; ``move(source, target)`` moves a story's articles.
@@ -63,6 +71,8 @@ class Merger:
             small, large = sorted((a, b), key=lambda s: (self.work.states[s].size, s))
             move(small, large)
             self.new.discard(small)
+            self._merged_into[small] = large
+            self._fits = {k: v for k, v in self._fits.items() if a not in k and b not in k}
             grown.discard(small)
             grown.add(large)
             pending |= set(self._pairs(large))
@@ -72,21 +82,40 @@ class Merger:
         """``(fit, a, b)`` of each story ``story`` may merge with (``a < b``)."""
         out = []
         for other in self._neighbours(story):
-            if not self._may_merge(story, other):
-                continue
-            fit = min(self.mean_fit(story, other), self.mean_fit(other, story))
+            a, b = sorted((story, other))
+            fit = self._fits.get((a, b))
+            if fit is None:
+                fit = self._fits[(a, b)] = self._pair_fit(a, b)
             if fit >= JOIN_THRESHOLD:
-                a, b = sorted((story, other))
                 out.append((fit, a, b))
         return out
+
+    def _pair_fit(self, a: str, b: str) -> float:
+        """How well two stories fit each other: the lower of the two mean fits (-1: they
+        may not merge). The smaller's first: it is cheaper, and most pairs stop there."""
+        if not self._may_merge(a, b):
+            return -1.0
+        small, large = sorted((a, b), key=lambda s: (self.work.states[s].size, s))
+        fit = self.mean_fit(small, large)
+        return fit if fit < JOIN_THRESHOLD else min(fit, self.mean_fit(large, small))
 
     def _neighbours(self, story: str) -> list[str]:
         """The new stories most often among the candidates of the story's articles."""
         votes: Counter[str] = Counter()
         for doc_id in self.work.members[story]:
-            votes.update(self.work.candidates(self.work.records[doc_id], MERGE_CANDIDATES))
+            found = self._candidates.get(doc_id)
+            if found is None:
+                rec = self.work.records[doc_id]
+                found = self._candidates[doc_id] = self.work.candidates(rec, MERGE_CANDIDATES)
+            votes.update({self._current(s) for s in found})
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         return [s for s, _ in ranked if s != story and s in self.new][:MERGE_CANDIDATES]
+
+    def _current(self, story: str) -> str:
+        """The story a story was merged into (itself if none)."""
+        while story in self._merged_into:
+            story = self._merged_into[story]
+        return story
 
     def _may_merge(self, a: str, b: str) -> bool:
         first, second = self.work.states[a], self.work.states[b]
@@ -94,13 +123,16 @@ class Merger:
         return small <= MAX_PART * large and not other_years(first, second)
 
     def mean_fit(self, source: str, target: str) -> float:
-        """The mean score of ``source``'s articles against ``target``."""
-        members = self.work.members[source]
+        """The mean score of ``source``'s articles against ``target`` (of ``SAMPLE`` of
+        them, evenly spread in canonical order, when it has more)."""
+        members = sorted(self.work.members[source], key=lambda d: self.work.records[d].sort_key)
+        step = max(1, -(-len(members) // SAMPLE))  # ceil: at most SAMPLE articles
+        sample = members[::step]
         total = 0.0
-        for doc_id in members:
+        for doc_id in sample:
             rec = self.work.records[doc_id]
             total += self.work.fits(rec, self.probe_of(doc_id), [target])[target].score
-        return total / len(members)
+        return total / len(sample)
 
     def probe_of(self, doc_id: str) -> DocFeatures:
         """What the conflict rules read of an article (its words kept: main persons only)."""
