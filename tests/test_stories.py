@@ -432,6 +432,28 @@ def test_ids_are_stable_across_reopen_rebuild_and_input_order(tmp_path: Path) ->
         assert index.assignments() == first
 
 
+def test_placement_does_not_depend_on_the_folder(tmp_path: Path) -> None:
+    # Undated articles, read from two folders: their ids (hashes of their paths) differ.
+    # Their order, and so their stories and the stories' names, is their content's.
+    def moved(folder: str) -> list[IndexDocument]:
+        out = []
+        for doc in ALL:
+            key = f"/{folder}/news.jsonl#{doc.key}"
+            out.append(replace(doc, id=article_id(key), key=key, published=None))
+        return out
+
+    placed = []
+    for folder in ("srv/archive", "tmp/tmp.x1y2z3/archive"):
+        docs = moved(folder)
+        with StoryIndex(tmp_path / f"{len(placed)}.sqlite") as index:
+            index.assign_batch(docs)
+            assigned = index.assignments()
+        record = {d.id: d.key.rsplit("#", 1)[1] for d in docs}
+        placed.append({record[a]: record[s] for a, s in assigned.items()})
+    assert placed[0] == placed[1]
+    assert len(set(placed[0].values())) == len(EVENTS)
+
+
 def test_changed_and_removed_articles(tmp_path: Path) -> None:
     path = tmp_path / "stories.sqlite"
     moved = QUAKE_PERU[2]
