@@ -620,7 +620,11 @@ def test_stories_import_no_backend_entities_or_web() -> None:
 
 @pytest.mark.slow
 def test_ecb_dev_story_quality_floor() -> None:
-    """B-cubed F1 after a real full reindex of ECB+ dev (measured 0.921; target 0.90).
+    """B-cubed F1 after a real full reindex of ECB+ dev (measured 0.937; target 0.90).
+
+    The figure no longer depends on the folder the corpus lies in (before the canonical
+    order put content hashes before ids it did: 0.921 locally, 0.907 and 0.888 in CI
+    clones); ``eval_stories orders`` measures the spread over orders (0.920-0.939).
 
     Run in a process of its own, as ``dateline reindex`` is: inside the test session the
     score came out 0.888 once, after the other slow tests (unexplained; alone 0.921).

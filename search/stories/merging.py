@@ -3,8 +3,9 @@
 Refinement moves one article at a time, so an event the canonical order cut in two stays
 cut: a few of its articles came early and opened a story, the rest formed another, and
 each article fits the part it is in best (its partners there are its nearest articles).
-Which articles come early is decided by their ids where the dates tie (all of an undated
-corpus), so the cut, and the score, depended on where the archive lies on disk.
+Which articles come early is, where dates tie (all of an undated corpus), a matter of
+hashes (ids once, which made the score depend on where the archive lies on disk; content
+hashes now): any of those orders should give about the same stories.
 
 Two stories the batch opened become one when
 

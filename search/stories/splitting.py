@@ -8,13 +8,17 @@ it (each article fits the many articles of its kind there). What tells the event
 is the protagonist rule's evidence, taken at the story's scale: two people each the main
 person of articles of their own.
 
-A story the batch opened whose two most frequent main persons each lead ``MIN_LEAD``
-articles or more is cut: the articles led by the second one open a story, then every
-article of the two moves to the one it fits better, up to ``ROUNDS`` times. The cut stays
-when the two parts are two stories by the merge step's own test (one's articles fit the
-other below ``JOIN_THRESHOLD`` on average, or they are undated and about different years,
-see :mod:`search.stories.merging`) and each keeps two articles; otherwise every article
-goes back.
+A story the batch opened in which two people or more each are the main person of
+``MIN_LEAD`` articles or more is tried with each of its ``LEADS`` most frequent main
+persons in turn: the articles that person leads open a story, then every article of the
+two moves to the one it fits better, up to ``ROUNDS`` times. The first cut whose two parts
+are two stories by the merge step's own test (one's articles fit the other below
+``JOIN_THRESHOLD`` on average, or they are undated and about different years, see
+:mod:`search.stories.merging`), each keeping two articles, stays; otherwise every article
+goes back. Not only the second person is tried: a person named across both events (a
+president in two rulings of his government) can lead the second most articles; cutting
+off the first person's articles then finds the events (on ECB+ dev, precision over 16
+orders 0.924 with the second person alone, 0.941 with the first three tried).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from search.stories.workspace import Workspace
 # Articles a person must be the main person of, in each part.
 MIN_LEAD = 2
 ROUNDS = 4
+# Leads tried in turn (most frequent first), each cutting off the articles it leads.
+LEADS = 3
 
 Move = Callable[[str, str, str], None]  # (article, from story, to story)
 
@@ -39,33 +45,45 @@ def split_stories(
     """Cut the stories of two events in two (module docstring); the stories changed."""
     cut: set[str] = set()
     for story in sorted(merger.new):
-        second = _second_lead(work, story)
-        if second is None:
-            continue
-        led = sorted(d for d in work.members[story] if work.records[d].main_person == second)
-        other = open_story(led[0])
-        for doc_id in led:
-            move(doc_id, story, other)
-        _settle(work, merger, story, other, move)
-        if _apart(work, merger, story, other):
-            cut.update((story, other))
-            merger.new.add(other)
-            continue
-        for doc_id in sorted(work.members[other]):
-            move(doc_id, other, story)
+        for lead in _leads(work, story):
+            other = _try_cut(work, merger, story, lead, open_story, move)
+            if other is not None:
+                cut.update((story, other))
+                merger.new.add(other)
+                break
     return cut
 
 
-def _second_lead(work: Workspace, story: str) -> str | None:
-    """The second most frequent main person of the story's articles, if two lead enough."""
+def _try_cut(
+    work: Workspace,
+    merger: Merger,
+    story: str,
+    lead: str,
+    open_story: Callable[[str], str],
+    move: Move,
+) -> str | None:
+    """Cut off the articles ``lead`` leads, settle, keep the cut if the parts are apart."""
+    led = sorted(d for d in work.members[story] if work.records[d].main_person == lead)
+    other = open_story(led[0])
+    for doc_id in led:
+        move(doc_id, story, other)
+    _settle(work, merger, story, other, move)
+    if _apart(work, merger, story, other):
+        return other
+    for doc_id in sorted(work.members[other]):
+        move(doc_id, other, story)
+    return None
+
+
+def _leads(work: Workspace, story: str) -> list[str]:
+    """The story's most frequent main persons, if two or more lead ``MIN_LEAD`` articles."""
     mains = Counter(
         rec.main_person for d in work.members[story] if (rec := work.records[d]).main_person
     )
     # Ties broken by name: the same cut whatever order the counter saw them in.
     ranked = sorted(mains.items(), key=lambda kv: (-kv[1], kv[0]))
-    if len(ranked) < 2 or ranked[1][1] < MIN_LEAD:
-        return None
-    return ranked[1][0]
+    leads = [p for p, n in ranked if n >= MIN_LEAD]
+    return leads[:LEADS] if len(leads) >= 2 else []
 
 
 def _settle(work: Workspace, merger: Merger, a: str, b: str, move: Move) -> None:
