@@ -279,9 +279,9 @@ def opened_as(index: StoryIndex, stories: Sequence[Sequence[IndexDocument]]) -> 
     docs = {d.id: d for d in [*ALL, *(d for story in stories for d in story)]}
     index._count_df([doc_features(d) for d in docs.values()])
     for story in stories:
-        name = index._open(work, story[0].id)
-        for doc in story:
-            rec = index._record(doc, doc_features(doc))
+        records = [index._record(doc, doc_features(doc)) for doc in story]
+        name = index._open(work, records[0])
+        for doc, rec in zip(story, records, strict=True):
             fit = work.fits(rec, doc_features(doc), [name]).get(name)
             work.add(name, rec, fit.dots if fit else {})
     return work

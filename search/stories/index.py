@@ -285,10 +285,10 @@ class StoryIndex:
             fit = work.fits(rec, features, [follow]).get(follow)
         else:
             fits = work.fits(rec, features, work.candidates(rec, MAX_CANDIDATES))
-            best = max(fits.values(), key=lambda f: (f.score, f.story), default=None)
+            best = max(fits.values(), key=lambda f: (f.score, work.rank(f.story)), default=None)
             fit = best if best is not None and best.score >= JOIN_THRESHOLD else None
         if fit is None:
-            fit = Fit(self._open(work, doc.id), 0.0, {})
+            fit = Fit(self._open(work, rec), 0.0, {})
         work.add(fit.story, rec, fit.dots)
         return rec
 
@@ -331,7 +331,7 @@ class StoryIndex:
                 if best.score < JOIN_THRESHOLD:
                     if work.states[current].size == 1:
                         continue  # alone already
-                    best = Fit(self._open(work, rec.id), 0.0, {})
+                    best = Fit(self._open(work, rec), 0.0, {})
                 work.remove(current, rec, fits[current].dots)
                 work.add(best.story, rec, best.dots)
                 changed.update((current, best.story))
@@ -352,17 +352,20 @@ class StoryIndex:
 
         merger.run(merge)
         cut = split_stories(
-            work, merger, lambda doc_id: self._open(work, doc_id), partial(_move, work)
+            work,
+            merger,
+            lambda doc_id: self._open(work, work.records[doc_id]),
+            partial(_move, work),
         )
         moved.update(d for s in cut for d in work.members[s])
         if moved:
             # An article that joined another story, or whose story was cut, may now fit a
             # third better (the larger story it joined changed little: its articles stay).
-            self._refine(work, [work.records[d] for d in sorted(moved)], batch)
+            self._refine(work, [work.records[d] for d in work.in_order(moved)], batch)
 
     def _move_story(self, work: Workspace, source: str, target: str) -> None:
         """Every article of ``source`` (all of this batch) moves to ``target``."""
-        for doc_id in sorted(work.members[source]):
+        for doc_id in work.in_order(work.members[source]):
             _move(work, doc_id, source, target)
 
     def _follow_copies(self, work: Workspace, placed: list[ArticleRecord]) -> None:
@@ -378,13 +381,13 @@ class StoryIndex:
             work.remove(current, rec, fits[current].dots)
             work.add(target, rec, fits[target].dots)
 
-    def _open(self, work: Workspace, doc_id: str) -> str:
+    def _open(self, work: Workspace, rec: ArticleRecord) -> str:
         """A new story named after the article opening it (suffixed if that id is taken)."""
-        name, n = doc_id, 1
+        name, n = rec.id, 1
         while work.exists(name):
             n += 1
-            name = f"{doc_id}-{n}"
-        work.open(name)
+            name = f"{rec.id}-{n}"
+        work.open(name, rec.sort_key)
         return name
 
     def _remove_one(self, doc_id: str, regrouped: dict[str, str], touched: set[str]) -> None:

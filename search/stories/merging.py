@@ -109,7 +109,7 @@ class Merger:
                 rec = self.work.records[doc_id]
                 found = self._candidates[doc_id] = self.work.candidates(rec, MERGE_CANDIDATES)
             votes.update({self._current(s) for s in found})
-        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], self.work.rank(kv[0])))
         return [s for s, _ in ranked if s != story and s in self.new][:MERGE_CANDIDATES]
 
     def _current(self, story: str) -> str:
@@ -126,7 +126,7 @@ class Merger:
     def mean_fit(self, source: str, target: str) -> float:
         """The mean score of ``source``'s articles against ``target`` (of ``SAMPLE`` of
         them, evenly spread in canonical order, when it has more)."""
-        members = sorted(self.work.members[source], key=lambda d: self.work.records[d].sort_key)
+        members = self.work.in_order(self.work.members[source])
         step = max(1, -(-len(members) // SAMPLE))  # ceil: at most SAMPLE articles
         sample = members[::step]
         total = 0.0

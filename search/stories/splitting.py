@@ -44,7 +44,7 @@ def split_stories(
 ) -> set[str]:
     """Cut the stories of two events in two (module docstring); the stories changed."""
     cut: set[str] = set()
-    for story in sorted(merger.new):
+    for story in sorted(merger.new, key=work.rank):
         for lead in _leads(work, story):
             other = _try_cut(work, merger, story, lead, open_story, move)
             if other is not None:
@@ -63,14 +63,14 @@ def _try_cut(
     move: Move,
 ) -> str | None:
     """Cut off the articles ``lead`` leads, settle, keep the cut if the parts are apart."""
-    led = sorted(d for d in work.members[story] if work.records[d].main_person == lead)
+    led = work.in_order(d for d in work.members[story] if work.records[d].main_person == lead)
     other = open_story(led[0])
     for doc_id in led:
         move(doc_id, story, other)
     _settle(work, merger, story, other, move)
     if _apart(work, merger, story, other):
         return other
-    for doc_id in sorted(work.members[other]):
+    for doc_id in work.in_order(work.members[other]):
         move(doc_id, other, story)
     return None
 
@@ -88,7 +88,7 @@ def _leads(work: Workspace, story: str) -> list[str]:
 
 def _settle(work: Workspace, merger: Merger, a: str, b: str, move: Move) -> None:
     """Two-means over the two parts: each article moves to the one it fits better."""
-    members = sorted(work.members[a] | work.members[b])
+    members = work.in_order(work.members[a] | work.members[b])
     for _ in range(ROUNDS):
         changed = False
         for doc_id in members:
