@@ -33,7 +33,7 @@ each is placed once:
 Articles of earlier batches never move, so nothing is re-clustered and a story id once
 handed out stays. Steps 4 and 5 make the outcome depend less on the order of the articles
 within a day: on ECB+ dev, all undated, B-cubed F1 over 8 orders went from 0.891-0.910 to
-0.920-0.939 (docs/benchmarks.md, ``eval_stories orders``).
+0.920-0.941 (docs/benchmarks.md, ``eval_stories orders``).
 
 A new story is named after its first article in the canonical order. An article already
 assigned with the same content hash keeps its story (a full rebuild of the same articles

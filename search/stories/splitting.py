@@ -18,7 +18,8 @@ are two stories by the merge step's own test (one's articles fit the other below
 goes back. Not only the second person is tried: a person named across both events (a
 president in two rulings of his government) can lead the second most articles; cutting
 off the first person's articles then finds the events (on ECB+ dev, precision over 16
-orders 0.924 with the second person alone, 0.941 with the first three tried).
+orders 0.924 with the second person alone, 0.941 with the first three tried, measured at
+commit d32f48d).
 """
 
 from __future__ import annotations
