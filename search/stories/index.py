@@ -27,8 +27,8 @@ each is placed once:
    (:mod:`search.stories.merging`);
 5. a story the batch opened that holds two events of one kind, told apart by two people
    each the main person of articles of their own, is cut in two
-   (:mod:`search.stories.splitting`); the articles of the stories steps 4 and 5 changed
-   go through step 3 again.
+   (:mod:`search.stories.splitting`); the articles steps 4 and 5 moved (those of a
+   merged-in story, those of a cut one) go through step 3 again.
 
 Articles of earlier batches never move, so nothing is re-clustered and a story id once
 handed out stays. Steps 4 and 5 make the outcome depend less on the order of the articles
