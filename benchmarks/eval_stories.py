@@ -1,7 +1,7 @@
 """Stories and copies (issue 13): ECB+ dev story quality, Reuters copies, assignment cost.
 
-    .venv/bin/python -m benchmarks.eval_stories [ecb] [copies] [cost] [scale] [--batch N]
-        [reindex] [--entities] [--scale K] [--probes N]
+    .venv/bin/python -m benchmarks.eval_stories [ecb] [orders] [copies] [cost] [scale]
+        [reindex] [--batch N] [--orders N] [--entities] [--scale K] [--probes N]
 
 No measure named runs them all. See docs/benchmarks.md, "Stories and copies".
 
@@ -12,6 +12,16 @@ No measure named runs them all. See docs/benchmarks.md, "Stories and copies".
   precision/recall/F1 against ``stories.json``; an article the reindex skips (one has an
   empty body) counts as a story of its own. Anchors computed here: every article alone,
   one story per topic, and TF-IDF cosine + average link at its best threshold.
+- ``orders``: the same articles in one batch, ``--orders`` times (default 8), each in
+  another order of the articles of one day (all of ECB+ dev is undated: one "day"). That
+  order is the canonical one (``search.stories.copies.sort_key``: content hash, then id),
+  and placement depends on it. Order ``k`` gives every article the id a reindex of the
+  corpus in folder ``/tmp/dateline-order-k/ecbplus-dev/`` would (``search.models.article_id``
+  of the key ``<that path>/articles.jsonl#<record id>``: ids hash the path) and salts its
+  content hash with ``k`` (a corpus of other articles has other hashes, in another
+  order). Before content hashes came first in the order, the id alone set it, so the
+  folder the corpus lay in moved the score. Prints B-cubed P/R/F1 of each order and the
+  mean, min and max F1: the spread a held-out corpus can land anywhere in.
 - ``reindex``: the same articles through a real full reindex into a temporary index (NER in
   worker processes, placement as the pipeline does it), scored from the stories file: the
   figure the issue's held-out target is measured with. Two records share a URL with
@@ -40,13 +50,16 @@ nothing here fetches them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import random
 import re
+import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +72,7 @@ from benchmarks.story_corpora import (
     record_id,
     reuters_documents,
 )
-from search.models import IndexDocument
+from search.models import IndexDocument, article_id
 from search.stories import StoryIndex
 from search.stories.copies import COPY_JACCARD
 from search.stories.text import shingles, words
@@ -150,6 +163,47 @@ def evaluate_ecb(batch: int = 64) -> dict[str, Any]:
     out["anchor: one story per topic"] = bcubed({k: v[:-1] for k, v in gold.items()}, gold)
     out["anchor: TF-IDF average link, best threshold"] = tfidf_anchor(docs, gold)
     out["gold stories"] = len(set(gold.values()))
+    return out
+
+
+ORDER_ROOT = "/tmp/dateline-order-{}/ecbplus-dev/articles.jsonl"
+
+
+def relocated(docs: Sequence[IndexDocument], n: int) -> list[IndexDocument]:
+    """``docs`` in order ``n`` (see the docstring): read from folder ``n`` of ``ORDER_ROOT``
+    (new keys, so new ids), content hashes salted with ``n``."""
+    out = []
+    for d in docs:
+        key = f"{ORDER_ROOT.format(n)}#{record_id(d.key)}"
+        salted = hashlib.sha256(f"{n}\x1f{d.content_hash}".encode()).hexdigest()
+        out.append(replace(d, key=key, id=article_id(key, d.url), content_hash=salted))
+    return out
+
+
+def evaluate_orders(orders: int = 8) -> dict[str, Any]:
+    """B-cubed of ECB+ dev in one batch under ``orders`` corpus folders (see the docstring)."""
+    docs = ecb_documents()
+    gold = ecb_gold()
+    out: dict[str, Any] = {}
+    f1s, ps, rs = [], [], []
+    for n in range(orders):
+        moved = relocated(docs, n)
+        ids = {d.id: record_id(d.key) for d in moved}
+        stories, seconds = assign(moved)
+        score = bcubed({ids[a]: s for a, s in stories.items()}, gold)
+        out[f"order {n}"] = {
+            **score,
+            "stories": len(set(stories.values())),
+            "cpu_ms_per_article": 1000 * seconds / len(moved),
+        }
+        f1s.append(score["F1"])
+        ps.append(score["P"])
+        rs.append(score["R"])
+    out["F1 mean"] = statistics.mean(f1s)
+    out["F1 min"] = min(f1s)
+    out["F1 max"] = max(f1s)
+    out["P mean"] = statistics.mean(ps)
+    out["R mean"] = statistics.mean(rs)
     return out
 
 
@@ -335,19 +389,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the measures named on the command line (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "measures", nargs="*", help="ecb, reindex, copies, cost, scale (default: all)"
+        "measures", nargs="*", help="ecb, orders, reindex, copies, cost, scale (default: all)"
     )
     parser.add_argument("--batch", type=int, default=64, help="ECB+ incremental batch size")
+    parser.add_argument("--orders", type=int, default=8, help="corpus folders of ``orders``")
     parser.add_argument("--entities", action="store_true", help="cost on NER'd Reuters")
     parser.add_argument("--scale", type=int, default=0, help="also cost at K times Reuters")
     parser.add_argument("--probes", type=int, default=200, help="articles assigned alone")
     args = parser.parse_args(argv)
-    known = {"ecb", "reindex", "copies", "cost", "scale"}
+    known = {"ecb", "orders", "reindex", "copies", "cost", "scale"}
     wanted = set(args.measures) or known
     if wanted - known:
         parser.error(f"unknown measure: {', '.join(sorted(wanted - known))}")
     if "ecb" in wanted:
         _print("Stories on ECB+ dev (B-cubed)", evaluate_ecb(args.batch))
+    if "orders" in wanted:
+        _print(
+            f"Stories on ECB+ dev in {args.orders} orders (B-cubed)", evaluate_orders(args.orders)
+        )
     if "reindex" in wanted:
         _print("Stories on ECB+ dev after a full reindex (B-cubed)", evaluate_ecb_reindex())
     if wanted & {"copies", "cost", "scale"}:

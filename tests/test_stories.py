@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ import pytest
 from search.models import IndexDocument, MarkedSpan, article_id, compose_text
 from search.settings import PROJECT_ROOT, corpora_dir
 from search.stories import StoryIndex
+from search.stories.workspace import Workspace
 
 # ---------------------------------------------------------------- fixture articles
 
@@ -267,6 +268,121 @@ def test_each_event_is_one_story_and_two_events_of_a_kind_are_two(tmp_path: Path
     assert len(set().union(*per_event)) == len(EVENTS)
 
 
+def opened_as(index: StoryIndex, stories: Sequence[Sequence[IndexDocument]]) -> Workspace:
+    """A batch's workspace with ``stories`` opened as given (each a story of its own),
+    as placement and refinement might have left them; frequencies counted over ``ALL``
+    and ``stories`` (a batch counts its articles before placing any)."""
+    from search.stories.features import doc_features
+    from search.stories.index import WINDOW_DAYS
+
+    work = Workspace(index._store, WINDOW_DAYS)
+    docs = {d.id: d for d in [*ALL, *(d for story in stories for d in story)]}
+    index._count_df([doc_features(d) for d in docs.values()])
+    for story in stories:
+        records = [index._record(doc, doc_features(doc)) for doc in story]
+        name = index._open(work, records[0])
+        for doc, rec in zip(story, records, strict=True):
+            fit = work.fits(rec, doc_features(doc), [name]).get(name)
+            work.add(name, rec, fit.dots if fit else {})
+    return work
+
+
+def regrouped(
+    tmp_path: Path, stories: Sequence[Sequence[IndexDocument]]
+) -> list[set[frozenset[str]]]:
+    """The stories (as sets of article ids) before and after steps 4 and 5."""
+    with StoryIndex(tmp_path / "stories.sqlite") as index:
+        work = opened_as(index, stories)
+        before = {frozenset(m) for m in work.members.values() if m}
+        index._regroup(work, {d.id: d for story in stories for d in story})
+        after = {frozenset(m) for m in work.members.values() if m}
+    return [before, after]
+
+
+def ids(*events: Sequence[IndexDocument]) -> frozenset[str]:
+    """The ids of the articles of ``events``."""
+    return frozenset(d.id for event in events for d in event)
+
+
+def test_two_parts_of_one_event_are_merged(tmp_path: Path) -> None:
+    # The order opened a story with the first report, the others formed another.
+    for event in EVENTS:
+        before, after = regrouped(tmp_path / event[0].key, [event[:1], event[1:]])
+        assert len(before) == 2
+        assert after == {ids(event)}
+
+
+def test_two_events_of_a_kind_are_not_merged(tmp_path: Path) -> None:
+    for one, other in ((REHAB_QUINLAN, REHAB_FALKOW), (QUAKE_PERU, QUAKE_TURKEY)):
+        # Dated a few days after the first: only what they tell keeps them apart.
+        start = one[-1].published
+        assert start is not None
+        near = [replace(d, published=start + timedelta(days=n)) for n, d in enumerate(other)]
+        stories = [one[:1], near]
+        before, after = regrouped(tmp_path / one[0].key, stories)
+        assert after == before == {ids(one[:1]), ids(near)}
+
+
+def test_two_stories_of_like_size_are_not_merged(tmp_path: Path) -> None:
+    # Parts of like size that each hold together are more often two events of one kind.
+    event = [*QUAKE_PERU, reprint(QUAKE_PERU[1], "outlet-b/quake", ("15", "fifteen"))]
+    before, after = regrouped(tmp_path, [event[:2], event[2:]])
+    assert after == before
+
+
+def test_a_story_of_two_events_of_a_kind_is_cut_in_two(tmp_path: Path) -> None:
+    # Both rehab stories in one: two people each lead three articles.
+    before, after = regrouped(tmp_path, [REHAB_QUINLAN + REHAB_FALKOW])
+    assert before == {ids(REHAB_QUINLAN, REHAB_FALKOW)}
+    assert after == {ids(REHAB_QUINLAN), ids(REHAB_FALKOW)}
+
+
+def test_a_story_of_two_protagonists_that_fit_each_other_stays_whole(tmp_path: Path) -> None:
+    # One event told through two people, each the main person of three articles, each
+    # article naming both: the parts fit each other, so the story stays one.
+    duel = [
+        make_doc(
+            f"duel-{n}",
+            f"{lead} wins the Harbour City mayoral debate against {foil}",
+            f"{lead} faced {foil} in the Harbour City mayoral debate on Tuesday. {lead} "
+            f"attacked {foil} on housing and the harbour tunnel; {foil} answered on taxes. "
+            f"{lead} said the tunnel vote would decide the election. Polls show {lead} "
+            f"and {foil} level before the mayoral vote on Sunday.",
+            "2023-05-02",
+            people=[lead, foil],
+            countries=["NZ"],
+        )
+        for n, (lead, foil) in enumerate(
+            [("Ana Korvin", "Tom Relling")] * 3 + [("Tom Relling", "Ana Korvin")] * 3
+        )
+    ]
+    before, after = regrouped(tmp_path, [duel])
+    assert after == before == {ids(duel)}
+
+
+def test_undated_stories_about_different_years_are_other_events() -> None:
+    from search.stories.merging import other_years
+    from search.stories.workspace import StoryState
+
+    def story(years: dict[str, float], day: int | None = None) -> StoryState:
+        return StoryState(
+            "s",
+            False,
+            delta={"y": {f"y:{y}": w for y, w in years.items()}},
+            first_day=day,
+            last_day=day,
+        )
+
+    elections_2007 = story({"2007": 4.0, "2008": 1.0})
+    elections_2013 = story({"2013": 5.0, "2008": 2.0})  # both name the 2008 constitution
+    assert other_years(elections_2007, elections_2013)
+    # A story naming the other's main year, or naming none, may be the same event.
+    assert not other_years(elections_2007, story({"2013": 3.0, "2007": 1.0}))
+    assert not other_years(elections_2007, story({}))
+    # Dated stories are kept apart by the time rule, not by the years they mention.
+    assert not other_years(story({"2007": 1.0}, 733000), story({"2013": 1.0}, 733000))
+
+
 def test_a_new_article_joins_its_story_incrementally(tmp_path: Path) -> None:
     path = tmp_path / "stories.sqlite"
     first, later = [e[:2] for e in EVENTS], [e[2] for e in EVENTS]
@@ -314,6 +430,28 @@ def test_ids_are_stable_across_reopen_rebuild_and_input_order(tmp_path: Path) ->
     with StoryIndex(tmp_path / "fresh.sqlite") as index:  # a new file, another order
         index.assign_batch(shuffled)
         assert index.assignments() == first
+
+
+def test_placement_does_not_depend_on_the_folder(tmp_path: Path) -> None:
+    # Undated articles, read from two folders: their ids (hashes of their paths) differ.
+    # Their order, and so their stories and the stories' names, is their content's.
+    def moved(folder: str) -> list[IndexDocument]:
+        out = []
+        for doc in ALL:
+            key = f"/{folder}/news.jsonl#{doc.key}"
+            out.append(replace(doc, id=article_id(key), key=key, published=None))
+        return out
+
+    placed = []
+    for folder in ("srv/archive", "tmp/tmp.x1y2z3/archive"):
+        docs = moved(folder)
+        with StoryIndex(tmp_path / f"{len(placed)}.sqlite") as index:
+            index.assign_batch(docs)
+            assigned = index.assignments()
+        record = {d.id: d.key.rsplit("#", 1)[1] for d in docs}
+        placed.append({record[a]: record[s] for a, s in assigned.items()})
+    assert placed[0] == placed[1]
+    assert len(set(placed[0].values())) == len(EVENTS)
 
 
 def test_changed_and_removed_articles(tmp_path: Path) -> None:
@@ -482,7 +620,11 @@ def test_stories_import_no_backend_entities_or_web() -> None:
 
 @pytest.mark.slow
 def test_ecb_dev_story_quality_floor() -> None:
-    """B-cubed F1 after a real full reindex of ECB+ dev (measured 0.921; target 0.90).
+    """B-cubed F1 after a real full reindex of ECB+ dev (measured 0.937; target 0.90).
+
+    The figure no longer depends on the folder the corpus lies in (before the canonical
+    order put content hashes before ids it did: 0.921 locally, 0.907 and 0.888 in CI
+    clones); ``eval_stories orders`` measures the spread over orders (0.920-0.941).
 
     Run in a process of its own, as ``dateline reindex`` is: inside the test session the
     score came out 0.888 once, after the other slow tests (unexplained; alone 0.921).

@@ -14,8 +14,8 @@ identical body joins its twin's group at once), the group holding its most simil
 first; groups are never merged. Joining the group of the single most similar copy let
 chains form (A copies B, B copies C, A and C share a third of their text): on Reuters
 1.6% of grouped pairs were then no copies. A group's id is the id of its first article in
-the canonical order (publication date, undated last, then id), so the same articles give
-the same ids whatever order they were indexed in.
+the canonical order (publication date, undated last, then content hash, then id), so the
+same articles give the same ids whatever order they were indexed in.
 
 The articles of a running batch are held in memory and written by :meth:`CopyIndex.flush`
 (a cold rebuild would otherwise pay a dozen statements an article); committed articles
@@ -65,9 +65,15 @@ class CopyMatch:
     jaccard: float = 0.0
 
 
-def sort_key(published_iso: str | None, doc_id: str) -> str:
-    """The canonical order of articles: publication date (undated last), then id."""
-    return f"{published_iso or '~'}|{doc_id}"
+def sort_key(published_iso: str | None, content_hash: str, doc_id: str) -> str:
+    """The canonical order of articles: publication date (undated last), then content
+    hash, then id.
+
+    The hash before the id: articles of one day come in an order their text decides. An
+    id hashes the article's URL, or without one the path of its file, so ordering by id
+    made the placements of an undated corpus depend on the folder it lies in.
+    """
+    return f"{published_iso or '~'}|{content_hash[:16]}|{doc_id}"
 
 
 @dataclass(slots=True)

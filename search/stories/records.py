@@ -11,9 +11,9 @@ class Assignment:
     """Where one article belongs.
 
     ``copy_group`` is the id of the first article (canonical order: publication date,
-    undated last, then id) of the article's copies, its own id when it has none;
-    ``copies`` counts the group's articles (1: no copy). ``story`` is the story id,
-    ``story_size`` its number of articles when the batch was committed.
+    undated last, then content hash and id) of the article's copies, its own id when it
+    has none; ``copies`` counts the group's articles (1: no copy). ``story`` is the story
+    id, ``story_size`` its number of articles when the batch was committed.
     """
 
     doc_id: str

@@ -10,7 +10,7 @@ writes everything in the batch's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
@@ -37,6 +37,10 @@ class StoryState:
     delta: dict[str, dict[str, float]] = field(default_factory=dict)
     dirty: bool = False
     shrank: bool = False  # an article left: span and main person are recomputed at flush
+    # Canonical sort key of the article that opened it in this batch ("" if committed):
+    # ties between stories are broken by it, not by their names (ids, which may hash the
+    # file's path), so a batch is placed alike wherever its files lie.
+    order: str = ""
 
     def view(self) -> StoryView:
         """The scoring view of the story now."""
@@ -103,9 +107,19 @@ class Workspace:
         """Whether the id names a story (committed, or opened in this batch)."""
         return story in self.states or self.store.exists(story)
 
-    def open(self, story: str) -> None:
-        """A new, empty story of that id."""
-        self.states[story] = StoryState(story, False, dirty=True)
+    def open(self, story: str, order: str) -> None:
+        """A new, empty story of that id, opened by the article of sort key ``order``."""
+        self.states[story] = StoryState(story, False, dirty=True, order=order)
+
+    def in_order(self, articles: Iterable[str]) -> list[str]:
+        """Articles of the batch in canonical order (not by id: see ``StoryState.order``)."""
+        return sorted(articles, key=lambda a: self.records[a].sort_key)
+
+    def rank(self, story: str) -> tuple[str, str]:
+        """What breaks a tie between stories: committed ones first (by id), then the
+        batch's by the order of the articles that opened them."""
+        st = self.states.get(story)
+        return ("", story) if st is None or st.in_db else (st.order, story)
 
     def story_of(self, doc_id: str) -> str | None:
         """The story of an article of this batch or of the file."""
@@ -130,7 +144,7 @@ class Workspace:
             for story in stories:
                 if story:
                     votes[story] = votes.get(story, 0.0) + weight
-        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], self.rank(kv[0])))
         return [s for s, _ in ranked[:limit]]
 
     def _batch_posting(self, key: str, rec: ArticleRecord) -> set[str]:
