@@ -36,9 +36,10 @@ from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
 
-# The tables' layout, and every parameter the stored numbers depend on (LSH bands, shingle
-# size): a file written with others cannot be extended, only rebuilt.
-SCHEMA_VERSION = f"2/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
+# The tables' layout, the sort key ("date|content hash|id" since format 3) and every
+# parameter the stored numbers depend on (LSH bands, shingle size): a file written with
+# others cannot be extended, only rebuilt.
+SCHEMA_VERSION = f"3/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
