@@ -111,6 +111,10 @@ class AliasTable:
         kept = {k: v for k, v in self.corpus.items() if k.casefold() not in present}
         return AliasTable({**kept, **derived}, self.user, self.never)
 
+    def without_corpus(self) -> AliasTable:
+        """The user's part alone (a full rebuild derives the rest again)."""
+        return AliasTable({}, self.user, self.never)
+
     def with_user_file(self, path: Path) -> AliasTable:
         """The same derived aliases with the user's part read from ``path`` (may be absent)."""
         user, never = read_user_file(path)

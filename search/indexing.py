@@ -156,6 +156,11 @@ def _run(
                 manifest.close()
             raise
         report.full = full
+        if full:
+            # Derived aliases are decided anew from what the rebuilt archive holds: the
+            # table of the old index would name the new documents before the pass and keep
+            # its decisions (also wrong ones) out of reach of the evidence.
+            table = table.without_corpus()
         # Articles written earlier whose copy group a later placement renamed: rewritten
         # after the commit (rare: an earlier-dated copy read late, or a group's first removed).
         regrouped: dict[str, str] = {}

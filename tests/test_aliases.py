@@ -119,6 +119,29 @@ def test_archive_aliases_and_user_file_without_ner(
     assert actor_counts(service)["General Motors Corp"] == 4
 
 
+def test_a_full_rebuild_derives_the_aliases_anew(tmp_path: Path) -> None:
+    """A derived alias outlives the names it renamed (an incremental run keeps it); a full
+    rebuild decides every alias again from the archive, so a wrong one goes."""
+    from search.aliases import load_applied, save_applied
+
+    folder = write_articles(tmp_path / "articles")
+    index_dir = tmp_path / "index"
+    service = SearchService(Settings(index_dir=index_dir, extract_workers=1))
+    service.reindex([folder])
+    applied = load_applied(index_dir)
+    assert applied.corpus["GM"] == "General Motors Corp"
+    # A wrong decision about a name no document holds any more (GM was renamed).
+    save_applied(index_dir, replace(applied, corpus={**applied.corpus, "GM": "Ronald Reagan"}))
+    (folder / "e.txt").write_text("Shares of GM fell on Thursday in Detroit.")
+    service.reindex([folder])
+    assert actor_counts(service)["Ronald Reagan"] == 4  # the new article, named by it
+
+    service.reindex([folder], full=True)
+    counts = actor_counts(service)
+    assert (counts["General Motors Corp"], counts["Ronald Reagan"]) == (5, 3)
+    assert load_applied(index_dir).corpus["GM"] == "General Motors Corp"
+
+
 def test_bad_alias_file_is_a_clear_error_and_keeps_the_index(tmp_path: Path) -> None:
     folder = write_articles(tmp_path / "articles")
     index_dir = tmp_path / "index"
