@@ -5,6 +5,7 @@ The spaCy model is loaded once per process by ``search.entities.nlp.get_nlp``.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from search.entities import corpus_aliases, country_name, extract, extract_many, resolve_country
 from search.entities.actors import org_aliases, person_aliases
+from search.entities.consistency import find_names
 from search.entities.countries import dateline_country, normalize, resolve_span
 from search.entities.dates import resolve
 from search.entities.lines import LineIndex
@@ -160,6 +162,19 @@ def test_import_does_not_load_spacy() -> None:
 )
 def test_clean_span(text: str, label: str, names: list[str]) -> None:
     assert [text[s:e] for s, e in clean_span(text, 0, len(text), label)] == names
+
+
+@given(
+    text=st.text(alphabet="AB. _\u00e9x", max_size=40),
+    names=st.sets(st.text(alphabet="AB. \u00e9", min_size=1, max_size=4), min_size=1, max_size=5),
+)
+def test_find_names_matches_the_regex_it_replaced(text: str, names: set[str]) -> None:
+    pattern = re.compile(
+        r"(?<![\w.])("
+        + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        + r")(?!\w)"
+    )
+    assert find_names(text, names) == [m.span() for m in pattern.finditer(text)]
 
 
 @pytest.mark.parametrize(
