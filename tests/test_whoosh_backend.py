@@ -383,6 +383,69 @@ def test_incremental_commits_merge_by_tiers(
     assert backend.count() == len(DOCS)
 
 
+def _same_columns(a: Any, b: Any) -> None:
+    """Two ``DocColumns`` hold the same arrays, values and keys."""
+    import numpy as np
+
+    for name in ("live", "day", "stamp", "month", "year"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name, column in a.facets.items():
+        other = b.facets[name]
+        assert column.values == other.values, name
+        assert column.lookup == other.lookup, name
+        for part in ("offsets", "ids", "docs"):
+            assert np.array_equal(getattr(column, part), getattr(other, part)), (name, part)
+    for name in ("copies", "stories"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.keys == y.keys and x.lookup == y.lookup, name
+        for part in ("codes", "sizes", "first", "last", "sources"):
+            assert np.array_equal(getattr(x, part), getattr(y, part)), (name, part)
+
+
+def test_columns_after_commits_reuse_old_segments_and_equal_a_fresh_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: a reader reopened after a commit reads only the new segments' columns,
+    and its columns are those of a process opening the index for the first time (deleted
+    and replaced documents, values and spellings that only deleted documents held)."""
+    from dataclasses import replace
+
+    from search.backends.whoosh import writer as whoosh_writer
+    from search.backends.whoosh.columns import build_columns
+    from search.backends.whoosh.schema import decode_facets
+
+    monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 3)
+    index_dir = tmp_path / "index"
+    build(index_dir)
+    reader = WhooshBackend(Settings(index_dir=index_dir))
+    reader.search(SearchRequest())
+    changes: list[Callable[[Any], None]] = [
+        lambda w: w.add(replace(DOCS[0], actors=("ANGELA MERKEL", "Zed Newcomer"))),
+        lambda w: w.delete(DOCS[1].id),
+        lambda w: w.add(replace(DOCS[2], id="new-1", key="new-1", story="story-x")),
+        lambda w: w.add(replace(DOCS[0], actors=())),  # its new spelling and name go again
+    ]
+    for change in changes:
+        before = dict(reader._segment_columns)
+        writer = reader.writer()
+        change(writer)
+        writer.commit()
+        reader.search(SearchRequest())
+        after = reader._segment_columns
+        kept = [key for key in before if key in after]
+        assert kept and all(after[key] is before[key] for key in kept)  # not read again
+        fresh = WhooshBackend(Settings(index_dir=index_dir))
+        fresh.search(SearchRequest())
+        assert reader._snap is not None and fresh._snap is not None
+        _same_columns(reader._snap.columns, fresh._snap.columns)
+        # ... and those of one pass over the live documents, segments ignored.
+        whole = fresh._snap.searcher.reader()
+        column = whole.column_reader("facets")
+        records = ((d, decode_facets(column[d])) for d in whole.all_doc_ids())
+        _same_columns(reader._snap.columns, build_columns(records, whole.doc_count_all()))
+        assert reader.facet_values("actor", limit=100) == fresh.facet_values("actor", limit=100)
+
+
 def test_full_rebuild_is_seen_by_an_open_reader(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:6])

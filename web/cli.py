@@ -178,6 +178,7 @@ def report_json(report: ReindexReport) -> dict[str, Any]:
         "documentation": list(report.documentation),
         "documents": report.total_documents,
         "seconds": round(report.seconds, 2),
+        "timings": {phase: round(s, 2) for phase, s in sorted(report.timings.items())},
     }
 
 

@@ -84,6 +84,8 @@ class WhooshBackend:
         self.store = GenerationStore(Path(settings.index_dir))
         self._snap: _Snapshot | None = None
         self._mutex = threading.RLock()
+        # Column parts of the open generation's segments, reused by the next snapshot.
+        self._segment_columns: dict[str, Any] = {}
 
     # -- writing ----------------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class WhooshBackend:
                 stamp = _dir_stamp(gen_dir)
                 ix = storage.open_index()
                 searcher = ix.searcher()
-                columns = _build_columns(searcher.reader())
+                columns = _build_columns(searcher.reader(), name, self._segment_columns)
         except Exception as e:
             storage.close_opened()
             raise IndexMissingError(
@@ -406,13 +408,47 @@ def _dir_stamp(path: Path) -> int:
     return os.stat(path).st_mtime_ns
 
 
-def _build_columns(reader: Any) -> DocColumns:
-    """Facet columns of one generation, from the compact per-document ``facets`` column."""
+def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocColumns:
+    """Facet columns of one generation, from the compact per-document ``facets`` column.
+
+    Segments never change (only which of their documents are deleted), so each one's part
+    is kept in ``cache`` (by generation and segment id) and only new segments are read: a
+    commit of a few articles to a large index reads those, not the whole archive again
+    (adding 1,000 articles to Reuters built the columns of all 22,000 four times).
+    """
+    import numpy as np
+
     from search.backends.whoosh import columns as cols_mod
 
-    size = reader.doc_count_all()
-    if size == 0 or not reader.has_column("facets"):
-        return cols_mod.build_columns((), size)
-    column = reader.column_reader("facets")
-    records = ((docnum, decode_facets(column[docnum])) for docnum in reader.all_doc_ids())
-    return cols_mod.build_columns(records, size)
+    parts = []
+    kept: dict[str, Any] = {}
+    expected_offset = 0
+    for leaf, offset in reader.leaf_readers():
+        if offset != expected_offset:  # document numbers must be the segments in order
+            raise ValueError(f"segment at {offset}, expected {expected_offset}")
+        size = leaf.doc_count_all()
+        expected_offset += size
+        key = f"{generation}/{leaf.segment().segment_id()}/{size}"
+        part = cache.get(key)
+        if part is None:
+            part = _segment_columns(leaf, size)
+        kept[key] = part
+        live = np.ones(size, dtype=bool)
+        if leaf.has_deletions():
+            live[list(leaf.segment().deleted_docs())] = False
+        parts.append((part, live))
+    cache.clear()
+    cache.update(kept)
+    return cols_mod.merge_columns(parts)
+
+
+def _segment_columns(leaf: Any, size: int) -> Any:
+    """One segment's part of the columns (every document, deleted ones too)."""
+    from search.backends.whoosh import columns as cols_mod
+
+    if size == 0 or not leaf.has_column("facets"):
+        return cols_mod.segment_columns((), size)
+    column = leaf.column_reader("facets")
+    return cols_mod.segment_columns(
+        ((docnum, decode_facets(column[docnum])) for docnum in range(size)), size
+    )

@@ -9,7 +9,6 @@ Backend-independent: document numbers are whatever the engine uses, ``0 .. size-
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -111,73 +110,92 @@ class DocColumns:
         return self.facets[name]
 
 
-class _ColumnBuilder:
-    """Accumulates one multi-valued column document by document.
-
-    Values are one per case-insensitive spelling. The spelling shown is the one the most
-    documents hold (ties by value), as on Typesense: the first one met would depend on
-    document order, and the archive-wide alias pass, which reads these names, would then
-    decide differently on the two engines ("DuPont" / "Dupont").
-    """
+class _FacetBuilder:
+    """Accumulates one multi-valued facet of one segment, document by document."""
 
     def __init__(self) -> None:
-        self.lookup: dict[str, int] = {}
-        self.values: list[str] = []
-        self.ids: list[int] = []
+        self.folded: dict[str, int] = {}  # casefolded value -> local value id
+        self.spellings: dict[str, int] = {}  # exact spelling -> local spelling id
+        self.folded_of: list[int] = []  # spelling id -> value id
         self.docs: list[int] = []
-        self.counts: list[int] = []  # documents holding each value
-        # Documents holding each spelling, only for values met in more than one spelling.
-        self.spellings: dict[int, Counter[str]] = {}
+        self.ids: list[int] = []
+        self.spell_docs: list[int] = []
+        self.spell_ids: list[int] = []
 
     def add(self, docnum: int, values: Iterable[str]) -> None:
         seen: set[int] = set()
-        spelled: set[str] = set()
+        spelled: set[int] = set()
         for value in values:
             if not isinstance(value, str) or not value:
                 continue
-            folded = value.casefold()
-            vid = self.lookup.get(folded)
-            if vid is None:
-                vid = self.lookup[folded] = len(self.values)
-                self.values.append(value)
-                self.counts.append(0)
-            elif value != self.values[vid] and vid not in self.spellings:
-                # A second spelling: until now every document held the first one.
-                self.spellings[vid] = Counter({self.values[vid]: self.counts[vid]})
-            if vid in self.spellings and value not in spelled:
-                spelled.add(value)
-                self.spellings[vid][value] += 1
-            if vid not in seen:  # a value counts once per document
+            sid = self.spellings.get(value)
+            if sid is None:
+                sid = self.spellings[value] = len(self.spellings)
+                self.folded_of.append(self.folded.setdefault(value.casefold(), len(self.folded)))
+            vid = self.folded_of[sid]
+            if sid not in spelled:  # a spelling counts once per document
+                spelled.add(sid)
+                self.spell_docs.append(docnum)
+                self.spell_ids.append(sid)
+            if vid not in seen:  # and so does a value
                 seen.add(vid)
-                self.counts[vid] += 1
-                self.ids.append(vid)
                 self.docs.append(docnum)
+                self.ids.append(vid)
 
-    def build(self, size: int) -> MultiColumn:
-        for vid, spellings in self.spellings.items():
-            self.values[vid] = min(spellings.items(), key=lambda sc: (-sc[1], sc[0]))[0]
-        docs = np.asarray(self.docs, dtype=np.int64)
-        ids = np.asarray(self.ids, dtype=np.int64)
-        order = np.argsort(docs, kind="stable")
-        docs, ids = docs[order], ids[order]
-        offsets = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(docs, minlength=size), out=offsets[1:])
-        return MultiColumn(offsets, ids, docs, tuple(self.values), dict(self.lookup))
+    def build(self) -> _FacetPart:
+        return _FacetPart(
+            spellings=tuple(self.spellings),
+            folded_of=np.asarray(self.folded_of, dtype=np.int64),
+            values=len(self.folded),
+            docs=np.asarray(self.docs, dtype=np.int64),
+            ids=np.asarray(self.ids, dtype=np.int64),
+            spell_docs=np.asarray(self.spell_docs, dtype=np.int64),
+            spell_ids=np.asarray(self.spell_ids, dtype=np.int64),
+        )
 
 
-def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> DocColumns:
-    """Columns from ``(docnum, record)`` pairs of live documents.
+@dataclass(frozen=True, slots=True)
+class _FacetPart:
+    """One facet of one segment: entries ``(docs[k], ids[k])``, a value once per document
+    (in document order), and ``(spell_docs[k], spell_ids[k])``, each spelling once per
+    document. A value is one casefolded spelling; ``folded_of`` maps spellings to values."""
+
+    spellings: tuple[str, ...]
+    folded_of: IntArray
+    values: int
+    docs: IntArray
+    ids: IntArray
+    spell_docs: IntArray
+    spell_ids: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentColumns:
+    """What the columns need of one index segment, every document of it (deleted ones too:
+    a segment never changes, only which of its documents are deleted), so a new index
+    generation builds only its new segments and merges the rest (``merge_columns``)."""
+
+    size: int
+    facets: Mapping[str, _FacetPart]
+    day: IntArray
+    stamp: IntArray
+    copy_keys: tuple[str, ...]
+    copy_codes: IntArray  # -1: no record
+    story_keys: tuple[str, ...]
+    story_codes: IntArray
+
+
+def segment_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> SegmentColumns:
+    """The columns of one segment from ``(docnum, record)`` pairs, docnums ``0 .. size-1``.
 
     A record (``schema.encode_facets``) has each facet field's values, ``t`` (epoch
     seconds or None) and ``d`` (day ordinal or None).
     """
-    live = np.zeros(size, dtype=bool)
     day = np.full(size, NO_DATE, dtype=np.int64)
     stamp = np.zeros(size, dtype=np.int64)
-    builders = {name: _ColumnBuilder() for name in FACETS}
-    copies, stories = KeyBuilder(size), KeyBuilder(size)
+    builders = {name: _FacetBuilder() for name in FACETS}
+    copies, stories = _KeyCodes(size), _KeyCodes(size)
     for docnum, rec in records:
-        live[docnum] = True
         own = str(rec.get("i") or f"#{docnum}")
         copies.add(docnum, rec.get("g") or own)
         stories.add(docnum, rec.get("y") or own)
@@ -186,8 +204,52 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
         if rec.get("d") is not None:
             day[docnum] = int(rec["d"])
             stamp[docnum] = int(rec.get("t") or 0)
+    return SegmentColumns(
+        size=size,
+        facets={name: builder.build() for name, builder in builders.items()},
+        day=day,
+        stamp=stamp,
+        copy_keys=tuple(copies.lookup),
+        copy_codes=copies.codes,
+        story_keys=tuple(stories.lookup),
+        story_codes=stories.codes,
+    )
+
+
+class _KeyCodes:
+    """One key per document of a segment, as codes into the keys in order of first use."""
+
+    def __init__(self, size: int) -> None:
+        self.codes = np.full(size, -1, dtype=np.int64)
+        self.lookup: dict[str, int] = {}
+
+    def add(self, docnum: int, key: str) -> None:
+        self.codes[docnum] = self.lookup.setdefault(key, len(self.lookup))
+
+
+def merge_columns(parts: Sequence[tuple[SegmentColumns, BoolArray]]) -> DocColumns:
+    """The columns of an index made of the segments ``parts`` in document-number order,
+    each with its mask of live documents.
+
+    Only live documents count: a value, spelling or key held by deleted documents alone
+    is left out, so the result is what one pass over the live documents would give.
+    """
+    size = sum(part.size for part, _ in parts)
+    bases = np.cumsum([0] + [part.size for part, _ in parts])[:-1]
+    live = np.concatenate([m for _, m in parts]) if parts else np.zeros(0, dtype=bool)
+    day = _concat([part.day for part, _ in parts])
+    stamp = _concat([part.stamp for part, _ in parts])
+    placed = [(part, int(base)) for (part, _), base in zip(parts, bases, strict=True)]
+    facet_columns = {
+        name: _merge_facet([(part.facets[name], base) for part, base in placed], live)
+        for name in FACETS
+    }
+    copies = _merge_keys([(p.copy_keys, p.copy_codes) for p, _ in parts], live)
+    stories = _merge_keys([(p.story_keys, p.story_codes) for p, _ in parts], live)
     year = np.full(size, NO_DATE, dtype=np.int64)
     month = np.full(size, NO_DATE, dtype=np.int64)
+    day[~live] = NO_DATE
+    stamp[~live] = 0
     dated = np.flatnonzero(day != NO_DATE)
     if len(dated):
         # Few distinct days: convert each distinct ordinal once.
@@ -196,7 +258,6 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
         ms = np.array([date.fromordinal(int(o)).month for o in uniq], dtype=np.int64)
         year[dated] = ys[inverse]
         month[dated] = ys[inverse] * 12 + ms[inverse] - 1
-    facet_columns = {name: builder.build(size) for name, builder in builders.items()}
     by_source = [c for n, c in facet_columns.items() if FACETS[n].doc_field == "source"]
     pairs = (by_source[0].docs, by_source[0].ids) if by_source else None
     return DocColumns(
@@ -207,9 +268,108 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
         stamp=stamp,
         month=month,
         year=year,
-        copies=copies.build(),
-        stories=stories.build(day, pairs),
+        copies=KeyBuilder(*copies).build(),
+        stories=KeyBuilder(*stories).build(day, pairs),
     )
+
+
+def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> DocColumns:
+    """Columns from ``(docnum, record)`` pairs of the live documents of one index."""
+    given = list(records)
+    live = np.zeros(size, dtype=bool)
+    live[[docnum for docnum, _ in given]] = True
+    return merge_columns([(segment_columns(given, size), live)])
+
+
+def _concat(arrays: list[IntArray]) -> IntArray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+
+
+def _merge_facet(parts: list[tuple[_FacetPart, int]], live: BoolArray) -> MultiColumn:
+    """One facet's column over every segment: live entries, values renumbered densely in
+    order of first use, each shown in the spelling the most live documents hold (ties by
+    value), as on Typesense: the first one met would depend on document order, and the
+    archive-wide alias pass, which reads these names, would then decide differently on
+    the two engines ("DuPont" / "Dupont")."""
+    folded: dict[str, int] = {}
+    spellings: dict[str, int] = {}
+    docs, ids, spell_ids = [], [], []
+    for part, base in parts:
+        # Local spelling and value ids -> ids over all segments.
+        spell_map = np.fromiter(
+            (spellings.setdefault(s, len(spellings)) for s in part.spellings),
+            dtype=np.int64,
+            count=len(part.spellings),
+        )
+        value_map = np.full(part.values, -1, dtype=np.int64)
+        for sid, vid in enumerate(part.folded_of.tolist()):
+            if value_map[vid] < 0:
+                value_map[vid] = folded.setdefault(part.spellings[sid].casefold(), len(folded))
+        keep = live[part.docs + base]
+        docs.append(part.docs[keep] + base)
+        ids.append(value_map[part.ids[keep]])
+        spell_ids.append(spell_map[part.spell_ids[live[part.spell_docs + base]]])
+    size = len(live)
+    doc_arr, id_arr = _concat(docs), _concat(ids)
+    # Values held by live documents, renumbered in order of first use.
+    used = np.zeros(len(folded), dtype=bool)
+    used[id_arr] = True
+    firsts = np.full(len(folded), len(id_arr), dtype=np.int64)
+    np.minimum.at(firsts, id_arr, np.arange(len(id_arr), dtype=np.int64))
+    order = np.flatnonzero(used)[np.argsort(firsts[used], kind="stable")]
+    renumber = np.full(len(folded), -1, dtype=np.int64)
+    renumber[order] = np.arange(len(order), dtype=np.int64)
+    id_arr = renumber[id_arr]
+    names = _spellings_shown(spellings, folded, _concat(spell_ids), renumber, len(order))
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc_arr, minlength=size), out=offsets[1:])
+    lookup = {value.casefold(): vid for vid, value in enumerate(names)}
+    return MultiColumn(offsets, id_arr, doc_arr, tuple(names), lookup)
+
+
+def _spellings_shown(
+    spellings: dict[str, int],
+    folded: dict[str, int],
+    live_spell_ids: IntArray,
+    renumber: IntArray,
+    n_values: int,
+) -> list[str]:
+    """Per value (new id), the spelling held by the most live documents (ties by value)."""
+    held = np.bincount(live_spell_ids, minlength=len(spellings))
+    best: list[tuple[int, str] | None] = [None] * n_values
+    for spelling, sid in spellings.items():
+        count = int(held[sid])
+        if not count:
+            continue
+        vid = int(renumber[folded[spelling.casefold()]])
+        current = best[vid]
+        if current is None or (-count, spelling) < (-current[0], current[1]):
+            best[vid] = (count, spelling)
+    return [b[1] if b is not None else "" for b in best]
+
+
+def _merge_keys(
+    parts: list[tuple[tuple[str, ...], IntArray]], live: BoolArray
+) -> tuple[IntArray, dict[str, int]]:
+    """Codes of one key column over every segment: ``-1`` for deleted documents, keys of
+    live documents numbered in order of first use."""
+    lookup: dict[str, int] = {}
+    codes = []
+    for keys, local in parts:
+        key_map = np.array([lookup.setdefault(k, len(lookup)) for k in keys] + [-1], dtype=np.int64)
+        codes.append(key_map[local])  # local -1 reads the appended -1
+    all_codes = _concat(codes)
+    all_codes[~live] = -1
+    # Keys of live documents only, renumbered in order of first use.
+    present = all_codes[all_codes >= 0]
+    uniq, first = np.unique(present, return_index=True)
+    order = uniq[np.argsort(first, kind="stable")]
+    # One slot more, holding -1: code -1 (no live document) indexes it and stays -1.
+    renumber = np.full(len(lookup) + 1, -1, dtype=np.int64)
+    renumber[order] = np.arange(len(order), dtype=np.int64)
+    keys_by_code = list(lookup)
+    all_codes = renumber[all_codes]
+    return all_codes, {keys_by_code[int(c)]: n for n, c in enumerate(order)}
 
 
 def filter_mask(cols: DocColumns, request: SearchRequest) -> BoolArray | None:

@@ -64,18 +64,11 @@ class KeyColumn:
 
 
 class KeyBuilder:
-    """Accumulates the key of each live document, then builds the ``KeyColumn``."""
+    """The key code of each document (``-1``: none, or deleted), then the ``KeyColumn``."""
 
-    def __init__(self, size: int) -> None:
-        self.codes = np.full(size, -1, dtype=np.int64)
-        self.lookup: dict[str, int] = {}
-
-    def add(self, docnum: int, key: str) -> None:
-        """Record ``key`` (never empty: the caller falls back to the document's id)."""
-        code = self.lookup.get(key)
-        if code is None:
-            code = self.lookup[key] = len(self.lookup)
-        self.codes[docnum] = code
+    def __init__(self, codes: IntArray, lookup: dict[str, int]) -> None:
+        self.codes = codes
+        self.lookup = lookup
 
     def build(
         self, day: IntArray | None = None, source_pairs: tuple[IntArray, IntArray] | None = None
