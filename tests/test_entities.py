@@ -323,6 +323,13 @@ def test_corpus_aliases(counts: dict[str, int], expected: dict[str, str]) -> Non
                 "London Interbank Offered Rate",
             },
         ),
+        (  # a dateline line under a sports headline: a date is no score, LONDON no club
+            "SOCCER - ARSENAL GO TOP OF THE LEAGUE .\nLONDON 1996-08-30\nIan Wright "
+            "scored twice as Arsenal beat Chelsea 2-1 on Saturday to go top of the league "
+            "table, a goal ahead of the champions in the championship race .",
+            {"Ian Wright", "Arsenal", "Chelsea"},
+            {"LONDON"},
+        ),
     ],
 )
 def test_actors_in_articles(body: str, present: set[str], absent: set[str]) -> None:
@@ -388,6 +395,7 @@ def test_resolve_country(text: str, code: str | None) -> None:
         ("BB", "GPE", None),  # a rating, not Barbados
         ("North America", "LOC", None),  # not the United States through "America"
         ("Latin American", "NORP", None),
+        ("West Indian", "NORP", None),  # the West Indies, not India through "Indian"
         ("Toyota", "ORG", None),  # the company, not the city
         ("Bank of Japan", "ORG", "JP"),
         ("N.Y.", "GPE", "US"),

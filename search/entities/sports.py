@@ -45,6 +45,10 @@ _AFTER = re.compile(
     r"|'s\s+(?:home|away|first|second|victory|win|defeat|coach|manager|captain|players?|"
     r"fans|striker|goalkeeper|team|side)\b)"
 )
+# A date after a name is no score: "LONDON 1996-08-30" opens a story (its dateline line).
+_DATE_AFTER = re.compile(
+    r"\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}(?!\d))"
+)
 _CLUB_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG", "PERSON"})
 
 
@@ -84,9 +88,10 @@ def find_clubs(
         s = start + lead
         before = text[max(0, s - 25) : s]
         after = text[end : end + 25]
+        dated = _DATE_AFTER.match(after) is not None
         # A one-word "person" needs a sports-only cue: a score or a rival before it.
-        strong = _BEFORE.search(before) or re.match(r"\s*\d", after)
-        if strong or (label != "PERSON" and _AFTER.match(after)):
+        strong = _BEFORE.search(before) or (re.match(r"\s*\d", after) and not dated)
+        if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
     if not names:
