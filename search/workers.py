@@ -49,10 +49,26 @@ class _Deferred:
 class Extractor:
     """Extract entities for batches of articles, in order, in-process or in a pool."""
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, *, lasting: bool = False) -> None:
+        """``lasting``: an extractor kept across many small runs (``dateline follow``):
+        every batch goes to the workers, started by :meth:`start`, so this process fetches
+        and writes while they extract (a follow's batches are each a run's first one)."""
         self.workers = workers if workers > 0 else default_workers()
+        self.lasting = lasting
         self._pool: ProcessPoolExecutor | None = None
         self._batches = 0
+
+    def start(self) -> None:
+        """Load the model and fork the workers now: before this process starts threads,
+        whose locks a forked child would inherit held."""
+        from search.entities.nlp import get_nlp
+
+        get_nlp()  # loaded before the fork, so the workers share it
+        if self._pool is None:
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(self.workers, context, initializer=_start_worker)
+            # A fork-context pool forks all its workers at the first task.
+            self._pool.submit(int).result()
 
     def submit(self, articles: list[Article]) -> Future[list[Entities]] | _Deferred:
         """Start extracting a batch; the handle's ``result()`` returns its entities.
@@ -63,6 +79,10 @@ class Extractor:
         has loaded, and start on batches 2, 3, ... while this one extracts batch 1.
         """
         self._batches += 1
+        if self.lasting:
+            self.start()
+            assert self._pool is not None
+            return self._pool.submit(_extract_batch, articles)
         if self.workers <= 1 or self._batches == 1:
             from search.entities.nlp import get_nlp
 

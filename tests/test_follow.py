@@ -124,6 +124,55 @@ def test_a_poll_indexes_new_items_and_an_unchanged_feed_fetches_no_page(tmp_path
     assert doc.published is not None and doc.published.day == 4 and doc.title == "Report 3"
 
 
+def test_ner_workers_last_the_follow_and_go_with_it(tmp_path: Path) -> None:
+    """The follow's batches are extracted by NER workers kept for the whole follow (split
+    among them), so the follow fetches while they extract; none outlives the follower."""
+    import multiprocessing
+
+    service = SearchService(fast(tmp_path / "index", extract_workers=2, follow_batch=10))
+    with FeedServer() as server:
+        serve_articles(server, range(40))
+        server.route("/feed", rss("Test News", items(server, range(40))), content_type=RSS)
+        follower = service.follower()
+        try:
+            follower.add_sources([server.url("/feed")], 900)
+            report = follower.run(once=True)
+            workers = multiprocessing.active_children()
+            assert len(workers) == 2  # the same two for every batch
+        finally:
+            follower.close()
+    assert (report.fetched, report.indexed, report.ok) == (40, 40, True)
+    assert not any(w.is_alive() for w in workers)
+    assert service.search_params({"q": "council"}).total == 40
+
+
+def test_a_killed_ner_worker_delays_its_pages_to_the_next_poll(tmp_path: Path) -> None:
+    """A worker killed (out of memory, by hand) costs no page: the batch that met it is
+    indexed by the next poll, without fetching again, and new workers take over."""
+    import multiprocessing
+
+    service = SearchService(fast(tmp_path / "index", extract_workers=2))
+    with FeedServer() as server:
+        serve_articles(server, range(6))
+        server.route("/feed", rss("Test News", items(server, range(3))), content_type=RSS)
+        follower = service.follower()
+        try:
+            follower.add_sources([server.url("/feed")], 900)
+            assert follower.run(once=True).indexed == 3
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+            server.route("/feed", rss("Test News", items(server, range(6))), content_type=RSS)
+            report = follower.run(once=True)
+            # The batch that met the dead worker waits; the next ones get new workers.
+            waiting = len(report.article_errors)
+            assert waiting >= 1 and report.indexed + waiting == 3 and not report.ok
+            assert all("NER worker died" in reason for _, reason in report.article_errors)
+            report = follower.run(once=True)  # the waiting pages go in, not fetched again
+            assert (report.indexed, report.ok, report.fetched) == (waiting, True, 0)
+        finally:
+            follower.close()
+    assert service.search_params({"q": "council"}).total == 6
+
+
 def test_last_modified_alone_and_no_validators_at_all(tmp_path: Path) -> None:
     service = SearchService(fast(tmp_path / "index"))
     with FeedServer() as server:

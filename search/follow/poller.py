@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
@@ -33,6 +34,7 @@ from search.models import Article, FileProblem, RawArticle, article_id
 from search.settings import Settings
 from search.sources import clean_one
 from search.sources.decode import BinaryContent, declared_charset, decode_text
+from search.workers import Extractor
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,9 @@ class Follower:
             self.lock.release()
             raise BackendError(f"cannot open the follow state {path}: {e}") from e
         self.fetcher = Fetcher(politeness or politeness_from(settings), self._sleep)
+        # NER workers kept for the whole follow (started with the first batch): each batch
+        # is extracted there while this process fetches and cleans the next pages.
+        self._extractor: Extractor | None = None
         # The batch being indexed in the background: (thread, batch, outcome, start time).
         self._job: (
             tuple[threading.Thread, list[tuple[Queued, Article]], dict[str, Any], float] | None
@@ -121,6 +126,9 @@ class Follower:
         if self._job is not None:
             self._job[0].join()  # a batch still being written (the poll failed meanwhile)
             self._job = None
+        if self._extractor is not None:
+            self._extractor.close()
+            self._extractor = None
         self.fetcher.close()
         self.state.close()
         self.lock.release()
@@ -432,11 +440,16 @@ class Follower:
             batch = list(ready)
             ready.clear()
             holder: dict[str, Any] = {}
+            if self._extractor is None:
+                # Forked here, while no indexing thread runs (_join above waited for it).
+                self._extractor = Extractor(self.settings.extract_workers, lasting=True)
+                self._extractor.start()
+            extractor = self._extractor
 
             def work() -> None:
                 try:
                     holder["result"] = add_articles(
-                        self.backend, self.settings, [a for _, a in batch]
+                        self.backend, self.settings, [a for _, a in batch], extractor=extractor
                     )
                 except BaseException as e:  # handed to the poll's thread by _join
                     holder["error"] = e
@@ -459,6 +472,16 @@ class Follower:
         if isinstance(error, IndexBusyError):
             # A reindex holds the writer lock: the pages stay fetched for the next poll.
             report.busy = True
+            return
+        if isinstance(error, BrokenProcessPool):
+            # An NER worker died (killed, out of memory): the next batch starts new ones;
+            # these pages stay fetched and the next poll indexes them.
+            log.warning("an NER worker died: %d pages wait for the next poll", len(batch))
+            if self._extractor is not None:
+                self._extractor.close()
+                self._extractor = None
+            reason = "an NER worker died; the next poll indexes it"
+            report.article_errors.extend((item.url, reason) for item, _ in batch)
             return
         if error is not None:
             raise error
