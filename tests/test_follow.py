@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,13 +72,20 @@ def serve_articles(server: FeedServer, numbers: range, prefix: str = "/a/") -> N
         server.route(f"{prefix}{n}", article_page(n))
 
 
-def follow_once(service: SearchService, *urls: str):  # type: ignore[no-untyped-def]
+@contextmanager
+def following(service: SearchService, *urls: str):  # type: ignore[no-untyped-def]
+    """A follower of ``urls``, closed on leaving."""
     follower = service.follower()
     try:
         follower.add_sources(list(urls), 900)
-        return follower.run(once=True)
+        yield follower
     finally:
         follower.close()
+
+
+def follow_once(service: SearchService, *urls: str):  # type: ignore[no-untyped-def]
+    with following(service, *urls) as follower:
+        return follower.run(once=True)
 
 
 def run_cli(
@@ -133,14 +141,10 @@ def test_ner_workers_last_the_follow_and_go_with_it(tmp_path: Path) -> None:
     with FeedServer() as server:
         serve_articles(server, range(40))
         server.route("/feed", rss("Test News", items(server, range(40))), content_type=RSS)
-        follower = service.follower()
-        try:
-            follower.add_sources([server.url("/feed")], 900)
+        with following(service, server.url("/feed")) as follower:
             report = follower.run(once=True)
             workers = multiprocessing.active_children()
             assert len(workers) == 2  # the same two for every batch
-        finally:
-            follower.close()
     assert (report.fetched, report.indexed, report.ok) == (40, 40, True)
     assert not any(w.is_alive() for w in workers)
     assert service.search_params({"q": "council"}).total == 40
@@ -155,9 +159,7 @@ def test_a_killed_ner_worker_delays_its_pages_to_the_next_poll(tmp_path: Path) -
     with FeedServer() as server:
         serve_articles(server, range(6))
         server.route("/feed", rss("Test News", items(server, range(3))), content_type=RSS)
-        follower = service.follower()
-        try:
-            follower.add_sources([server.url("/feed")], 900)
+        with following(service, server.url("/feed")) as follower:
             assert follower.run(once=True).indexed == 3
             os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
             server.route("/feed", rss("Test News", items(server, range(6))), content_type=RSS)
@@ -168,8 +170,6 @@ def test_a_killed_ner_worker_delays_its_pages_to_the_next_poll(tmp_path: Path) -
             assert all("NER worker died" in reason for _, reason in report.article_errors)
             report = follower.run(once=True)  # the waiting pages go in, not fetched again
             assert (report.indexed, report.ok, report.fetched) == (waiting, True, 0)
-        finally:
-            follower.close()
     assert service.search_params({"q": "council"}).total == 6
 
 
