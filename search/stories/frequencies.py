@@ -75,6 +75,11 @@ class DocFrequencies:
         counts = self._counts or {}
         return {k: counts.get(k, 0) for k in keys}
 
+    def first_counted(self, deltas: Mapping[str, int]) -> set[str]:
+        """The keys of ``deltas`` (just added) that no article counted before held."""
+        counts = self._counts or {}
+        return {k for k, n in deltas.items() if n and counts.get(k, 0) == n}
+
     def add(self, deltas: Mapping[str, int], docs: int) -> None:
         """Count ``docs`` more articles holding ``deltas`` keys, in the caller's transaction."""
         if self._counts is None:

@@ -63,7 +63,7 @@ from search.stories.merging import Merger
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.splitting import split_stories
-from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect, fit_cache
+from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -133,7 +133,7 @@ class StoryIndex:
                 todo.append(doc)
             self._settle(shrunk)
             touched |= shrunk
-            fit_cache(self._db, len(todo))
+            self._store.fit_cache(len(todo))
             done = 0
             for start in range(0, len(todo), WINDOW):
                 window = todo[start : start + WINDOW]
@@ -151,10 +151,10 @@ class StoryIndex:
         done: int,
     ) -> set[str]:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
-        work = Workspace(self._store, WINDOW_DAYS)
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
-        self._count_df(features)
+        counted = self._count_df(features)
+        work = Workspace(self._store, WINDOW_DAYS, self._df.first_counted(counted))
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
             feats = replace(features[n], vocabulary=vocabulary_of(doc))
@@ -182,7 +182,7 @@ class StoryIndex:
         with self._transaction():
             # Settling reads every row of each story left (thousands for a large one):
             # those pages are worth keeping whatever the call's size.
-            fit_cache(self._db, len(ids), at_least=64)
+            self._store.fit_cache(len(ids), at_least=64)
             for doc_id in ids:
                 self._remove_one(doc_id, regrouped, touched)
             self._settle(touched)
@@ -260,12 +260,14 @@ class StoryIndex:
             self._copies.discard()
             raise
 
-    def _count_df(self, features: list[DocFeatures]) -> None:
+    def _count_df(self, features: list[DocFeatures]) -> Counter[str]:
+        """Count a window's articles in the document frequencies; returns what it added."""
         # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
         for feats in features:
             deltas.update(feature_keys(feats))
         self._df.add(deltas, len(features))
+        return deltas
 
     def _place(
         self,

@@ -98,14 +98,6 @@ CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
 
 
-def fit_cache(db: sqlite3.Connection, articles: int, at_least: int = 0) -> None:
-    """Size the connection's page cache for a call placing or removing ``articles``
-    (counted as ``at_least`` if fewer)."""
-    kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
-    kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
-    db.execute(f"PRAGMA cache_size=-{kib}")
-
-
 class StoriesError(Exception):
     """The stories file cannot be read or written (the message names it)."""
 
@@ -157,12 +149,13 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     # A checkpoint syncs the file twice: every 10,000 pages (40 MB of log) rather than
     # every 1,000, which cost a one-article batch 5 ms on average at Reuters scale.
     db.execute("PRAGMA wal_autocheckpoint=10000")
-    # Sized per call by fit_cache; a connection starts small (a web reader reads little).
+    # Sized per call by StoryStore.fit_cache; a connection starts small (a web reader reads little).
     db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        db.execute("INSERT INTO meta VALUES ('undated', '0')")
     elif row[0] != SCHEMA_VERSION:
         raise StoriesError(
             f"{path}: a stories file of format {row[0]}, not {SCHEMA_VERSION}: "
@@ -175,6 +168,16 @@ class StoryStore:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._cache_kib = CACHE_KIB[0]  # what connect() set
+
+    def fit_cache(self, articles: int, at_least: int = 0) -> None:
+        """Size the connection's page cache for a call placing or removing ``articles``
+        (counted as ``at_least`` if fewer); no statement when the size is unchanged."""
+        kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
+        kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
+        if kib != self._cache_kib:
+            self.db.execute(f"PRAGMA cache_size=-{kib}")
+            self._cache_kib = kib
 
     # ------------------------------------------------------------ articles
 
@@ -245,20 +248,28 @@ class StoryStore:
             "INSERT OR REPLACE INTO postings (key, day, article, story) VALUES (?, ?, ?, ?)",
             sorted((k, rec.day or 0, rec.id, story) for rec, story, keys in placed for k in keys),
         )
+        if any(rec.day is None for rec, _, _ in placed):  # see posting_state
+            self.db.execute(
+                "INSERT INTO meta VALUES ('undated', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = '1'"
+            )
 
     # ------------------------------------------------------------ reading stories
 
-    def candidates(self, keys: Iterable[str], day: int | None, window: int) -> dict[str, list[str]]:
+    def candidates(
+        self, keys: Iterable[str], day: int | None, window: int, undated: bool = True
+    ) -> dict[str, list[str]]:
         """``{key: stories}`` of the committed articles posted under each key.
 
         Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
         within ``window`` days of a dated article, undated ones included), so the cost does
-        not grow with the archive.
+        not grow with the archive. ``undated=False``: the file holds no undated article
+        (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        out: dict[str, list[str]] = {k: [] for k in keys}
+        found: dict[str, dict[str, None]] = {k: {} for k in keys}
         if not keys:
-            return out
+            return {}
         # One statement for all keys; each key's part reads an exact index range (a dated
         # window, then the undated), so no posting is scanned beyond its limit.
         if day is None:
@@ -267,6 +278,12 @@ class StoryStore:
                 "ORDER BY day DESC LIMIT ?)"
             )
             params: list[object] = [x for k in keys for x in (k, k, POSTING_LIMIT)]
+        elif not undated:
+            part = (
+                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
+                "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?)"
+            )
+            params = [x for k in keys for x in (k, k, day - window, day + window, POSTING_LIMIT)]
         else:
             part = (
                 "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
@@ -280,13 +297,21 @@ class StoryStore:
                 for x in (k, k, day - window, day + window, POSTING_LIMIT, k, k, POSTING_LIMIT)
             ]
         for key, story in self.db.execute(" UNION ALL ".join([part] * len(keys)), params):
-            if story not in out[key]:
-                out[key].append(story)
-        return out
+            found[key][story] = None  # each story once, in the order read
+        return {k: list(stories) for k, stories in found.items()}
 
-    def has_postings(self) -> bool:
-        """Whether any committed article is posted (false in a new file)."""
-        return self.db.execute("SELECT 1 FROM postings LIMIT 1").fetchone() is not None
+    def posting_state(self) -> tuple[bool, bool]:
+        """Whether any committed article is posted (false in a new file), and whether any
+        undated one may be (when none is, a dated article's lookup skips their ranges)."""
+        posted, undated = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM postings), (SELECT value FROM meta WHERE key = 'undated')"
+        ).fetchone()
+        if undated is None:  # a file written before the flag: look once, and note it
+            undated = self.db.execute(
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE day IS NULL)"
+            ).fetchone()[0]
+            self.db.execute("INSERT INTO meta VALUES ('undated', ?)", (str(undated),))
+        return bool(posted), undated not in (0, "0")
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
