@@ -55,10 +55,11 @@ from functools import partial
 from pathlib import Path
 
 from search.models import IndexDocument
+from search.stories.backlog import Backlog
 from search.stories.copies import CopyIndex, sort_key
 from search.stories.features import DocFeatures, doc_features, vocabulary_of
 from search.stories.fingerprint import fingerprint
-from search.stories.frequencies import DocFrequencies
+from search.stories.frequencies import DocFrequencies, data_version
 from search.stories.merging import Merger
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
@@ -84,9 +85,11 @@ class StoryIndex:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db = connect(self.path)
-        self._store = StoryStore(self._db)
-        self._copies = CopyIndex(self._db)
+        self._backlog = Backlog(self._db)
+        self._store = StoryStore(self._db, self._backlog)
+        self._copies = CopyIndex(self._db, self._backlog)
         self._df = DocFrequencies(self._db)
+        self._version = 0  # PRAGMA data_version at the start of the running call
 
     def close(self) -> None:
         """Close the file (committed batches are on disk already)."""
@@ -154,7 +157,7 @@ class StoryIndex:
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
         counted = self._count_df(features)
-        work = Workspace(self._store, WINDOW_DAYS, self._df.first_counted(counted))
+        work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
             feats = replace(features[n], vocabulary=vocabulary_of(doc))
@@ -166,8 +169,7 @@ class StoryIndex:
         self._regroup(work, batch)
         self._follow_copies(work, placed)
         work.name_new_stories()
-        self._copies.flush()
-        work.flush()
+        work.flush(self._copies.flush())
         return {s for s, st in work.states.items() if st.dirty}
 
     def remove(self, ids: Iterable[str]) -> BatchResult:
@@ -248,7 +250,10 @@ class StoryIndex:
     def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            self._df.sync()
+            # What this connection keeps in memory is read again only if another committed.
+            self._version = data_version(self._db)
+            self._df.sync(self._version)
+            self._backlog.sync(self._version)
         except sqlite3.Error as e:
             raise StoriesError(f"{self.path}: {e}") from e
         try:
@@ -257,6 +262,8 @@ class StoryIndex:
         except BaseException:
             self._db.execute("ROLLBACK")
             self._df.forget()
+            self._backlog.forget()
+            self._store.forget()
             self._copies.discard()
             raise
 

@@ -26,20 +26,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.stories import copies, frequencies
+from search.stories import backlog, copies, frequencies
+from search.stories.backlog import Backlog, Entry
 from search.stories.fingerprint import BANDS, ROWS
 from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
 
-# The tables' layout, the sort key ("date|content hash|id" since format 3) and every
+# The tables' layout (the backlog since format 4), the sort key ("date|content hash|id"
+# since format 3) and every
 # parameter the stored numbers depend on (LSH bands, shingle size): a file written with
 # others cannot be extended, only rebuilt.
-SCHEMA_VERSION = f"3/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
+SCHEMA_VERSION = f"4/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,6 +82,7 @@ CREATE TABLE IF NOT EXISTS postings (
 """
     + copies.SCHEMA
     + frequencies.SCHEMA
+    + backlog.SCHEMA
 )
 # A key's posting is read up to this many articles (nearest in time first), so finding
 # candidates costs the same in a small archive and a huge one.
@@ -166,8 +169,12 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
 class StoryStore:
     """Reads and writes of the stories tables; the caller owns the transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, posted: Backlog) -> None:
         self.db = db
+        self.backlog = posted  # the postings of the last articles written
+        # (any article posted, any undated) as of data_version _version (posting_state)
+        self._posting: tuple[bool, bool] | None = None
+        self._version: int | None = None
         self._cache_kib = CACHE_KIB[0]  # what connect() set
 
     def fit_cache(self, articles: int, at_least: int = 0) -> None:
@@ -217,8 +224,13 @@ class StoryStore:
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str, list[str]]]) -> None:
-        """Insert (or move) articles with their stories, and post their retrieval keys.
+    def write_articles(
+        self,
+        placed: Iterable[tuple[ArticleRecord, str, list[str]]],
+        bands: Mapping[str, Sequence[int]],
+    ) -> None:
+        """Insert (or move) articles with their stories, and post their retrieval keys and
+        copy band keys (``bands``: by article) through the backlog.
 
         ``placed``: ``(record, story, retrieval keys)``; the keys are the caller's, computed
         once (``retrieval_keys(record.vector)`` sorts the whole vector).
@@ -244,15 +256,20 @@ class StoryStore:
             " story = excluded.story, via_copy = excluded.via_copy",
             rows,
         )
-        self.db.executemany(
-            "INSERT OR REPLACE INTO postings (key, day, article, story) VALUES (?, ?, ?, ?)",
-            sorted((k, rec.day or 0, rec.id, story) for rec, story, keys in placed for k in keys),
+        self.backlog.add(
+            [
+                Entry(rec.id, rec.day or 0, story, keys, bands.get(rec.id, ()))
+                for rec, story, keys in placed
+            ]
         )
-        if any(rec.day is None for rec, _, _ in placed):  # see posting_state
+        undated = any(rec.day is None for rec, _, _ in placed)
+        if undated:  # see posting_state
             self.db.execute(
                 "INSERT INTO meta VALUES ('undated', '1') "
                 "ON CONFLICT (key) DO UPDATE SET value = '1'"
             )
+        if self._posting is not None and placed:
+            self._posting = (True, self._posting[1] or undated)
 
     # ------------------------------------------------------------ reading stories
 
@@ -267,51 +284,67 @@ class StoryStore:
         (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        found: dict[str, dict[str, None]] = {k: {} for k in keys}
         if not keys:
             return {}
+        found: dict[str, list[tuple[int, str, str]]] = {k: [] for k in keys}
+        for key, posted_day, article, story in self._read_postings(keys, day, window, undated):
+            found[key].append((posted_day, article, story))
+        out: dict[str, list[str]] = {}
+        for key, rows in found.items():
+            pending = self.backlog.postings(key)
+            if pending:
+                rows = _with_backlog(rows, pending, day, window)
+            out[key] = list(dict.fromkeys(story for _, _, story in rows))
+        return out
+
+    def _read_postings(
+        self, keys: list[str], day: int | None, window: int, undated: bool
+    ) -> sqlite3.Cursor:
+        """``(key, day, article, story)`` of each key's posting as ``candidates`` reads it:
+        the latest first (then the highest article id), the undated by article id."""
         # One statement for all keys; each key's part reads an exact index range (a dated
         # window, then the undated), so no posting is scanned beyond its limit.
+        latest = (
+            "SELECT ? AS k, day, article, story FROM (SELECT day, article, story FROM postings "
+            "WHERE key = ? {} ORDER BY day DESC, article DESC LIMIT ?)"
+        )
         if day is None:
-            part = (
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "ORDER BY day DESC LIMIT ?)"
-            )
+            part = latest.format("")
             params: list[object] = [x for k in keys for x in (k, k, POSTING_LIMIT)]
         elif not undated:
-            part = (
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?)"
-            )
+            part = latest.format("AND day BETWEEN ? AND ?")
             params = [x for k in keys for x in (k, k, day - window, day + window, POSTING_LIMIT)]
         else:
-            part = (
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?) UNION ALL "
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "AND day = 0 LIMIT ?)"
+            part = latest.format("AND day BETWEEN ? AND ?") + (
+                " UNION ALL SELECT ? AS k, day, article, story FROM (SELECT day, article, story "
+                "FROM postings WHERE key = ? AND day = 0 ORDER BY article LIMIT ?)"
             )
             params = [
                 x
                 for k in keys
                 for x in (k, k, day - window, day + window, POSTING_LIMIT, k, k, POSTING_LIMIT)
             ]
-        for key, story in self.db.execute(" UNION ALL ".join([part] * len(keys)), params):
-            found[key][story] = None  # each story once, in the order read
-        return {k: list(stories) for k, stories in found.items()}
+        return self.db.execute(" UNION ALL ".join([part] * len(keys)), params)
 
-    def posting_state(self) -> tuple[bool, bool]:
+    def posting_state(self, version: int) -> tuple[bool, bool]:
         """Whether any committed article is posted (false in a new file), and whether any
-        undated one may be (when none is, a dated article's lookup skips their ranges)."""
-        posted, undated = self.db.execute(
-            "SELECT EXISTS (SELECT 1 FROM postings), (SELECT value FROM meta WHERE key = 'undated')"
-        ).fetchone()
-        if undated is None:  # a file written before the flag: look once, and note it
-            undated = self.db.execute(
-                "SELECT EXISTS (SELECT 1 FROM articles WHERE day IS NULL)"
-            ).fetchone()[0]
-            self.db.execute("INSERT INTO meta VALUES ('undated', ?)", (str(undated),))
-        return bool(posted), undated not in (0, "0")
+        undated one may be (when none is, a dated article's lookup skips their ranges).
+
+        Read again only when another connection committed (``version``: the connection's
+        ``PRAGMA data_version``); this one's writes update it (``write_articles``).
+        """
+        if self._posting is None or version != self._version:
+            posted, undated = self.db.execute(
+                "SELECT EXISTS (SELECT 1 FROM postings), "
+                "(SELECT value FROM meta WHERE key = 'undated')"
+            ).fetchone()
+            self._posting = (bool(posted) or len(self.backlog) > 0, undated != "0")
+            self._version = version
+        return self._posting
+
+    def forget(self) -> None:
+        """Drop what is kept in memory (a rolled-back transaction may have changed it)."""
+        self._posting = None
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
@@ -429,10 +462,11 @@ class StoryStore:
             [(w, story, k) for k, w in rows],
         )
         self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
-        self.db.executemany(
-            "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
-            [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
-        )
+        if not self.backlog.remove(rec.id):  # else its keys were never in the keyed tables
+            self.db.executemany(
+                "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
+                [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
+            )
         size = self.db.execute(
             "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
         ).fetchone()
@@ -480,6 +514,22 @@ class StoryStore:
                 story,
             ),
         )
+
+
+def _with_backlog(
+    rows: list[tuple[int, str, str]], pending: list[Entry], day: int | None, window: int
+) -> list[tuple[int, str, str]]:
+    """A key's posting as read from the table (``_read_postings``) merged with the
+    backlog's articles under that key: what the table would give if it held them too."""
+    extra = [(e.day, e.article, e.story) for e in pending]
+    if day is None:
+        return sorted([*rows, *extra], reverse=True)[:POSTING_LIMIT]
+    dated = [r for r in [*rows, *extra] if r[0] and abs(r[0] - day) <= window]
+    undated = [r for r in [*rows, *extra] if not r[0]]
+    return [
+        *sorted(dated, reverse=True)[:POSTING_LIMIT],
+        *sorted(undated)[:POSTING_LIMIT],
+    ]
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -10,7 +10,7 @@ writes everything in the batch's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
@@ -58,7 +58,9 @@ class StoryState:
 class Workspace:
     """Stories and postings of one batch over a :class:`StoryStore` (see the module doc)."""
 
-    def __init__(self, store: StoryStore, window: int, unheard: Set[str] = frozenset()) -> None:
+    def __init__(
+        self, store: StoryStore, window: int, version: int, unheard: Set[str] = frozenset()
+    ) -> None:
         self.store = store
         self.window = window
         # Keys the file's document frequencies counted first in this batch: no committed
@@ -78,7 +80,7 @@ class Workspace:
         # Nor do committed story rows (written at flush): an article's dot products with a
         # committed story are read once, though step 3 scores it against that story again.
         self._committed_dots: dict[tuple[str, str], dict[str, float]] = {}
-        self._file_posts, self._file_undated = store.posting_state()
+        self._file_posts, self._file_undated = store.posting_state(version)
 
     def _of(self, rec: ArticleRecord) -> _Derived:
         found = self._derived.get(rec.id)
@@ -258,11 +260,12 @@ class Workspace:
             for article in self.members[new]:
                 self.home[article] = new
 
-    def flush(self) -> None:
-        """Write the batch's stories and articles (inside the caller's transaction)."""
+    def flush(self, bands: Mapping[str, Sequence[int]]) -> None:
+        """Write the batch's stories and articles (inside the caller's transaction), the
+        articles posted with their copy band keys (``bands``: by article)."""
         # Articles first: a story an article left has its span computed again from them.
         self.store.write_articles(
-            (rec, self.home[i], self._of(rec).keys) for i, rec in self.records.items()
+            ((rec, self.home[i], self._of(rec).keys) for i, rec in self.records.items()), bands
         )
         for st in self.states.values():
             if not st.dirty:
