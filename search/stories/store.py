@@ -99,6 +99,8 @@ EPSILON = 1e-6
 # ~7 ms on Reuters. One commit per call, so a large call pays it once for all its articles.
 CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
+# The memory map's size: address space, not memory (SQLite caps it at ~2 GB by default).
+MMAP_BYTES = 1 << 31
 
 
 class StoriesError(Exception):
@@ -130,7 +132,8 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating) the stories file; transactions are explicit (``BEGIN IMMEDIATE``)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        # Statements whose text follows a call's key counts (candidates, dots) stay prepared.
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0, cached_statements=512)
     except (OSError, sqlite3.Error) as e:
         raise StoriesError(f"cannot open the stories file {path}: {e}") from e
     try:
@@ -154,6 +157,10 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     db.execute("PRAGMA wal_autocheckpoint=10000")
     # Sized per call by StoryStore.fit_cache; a connection starts small (a web reader reads little).
     db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
+    # Pages past that cache are read through a memory map of the file, not a read() into
+    # a fresh cache slot each: a one-article call reads a few hundred pages scattered over
+    # the file (its candidates' rows, postings, copies), ~0.8 ms of ~6 at Reuters scale.
+    db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
@@ -284,28 +291,31 @@ class StoryStore:
         (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        if not keys:
-            return {}
-        found: dict[str, list[tuple[int, str, str]]] = {k: [] for k in keys}
-        for key, posted_day, article, story in self._read_postings(keys, day, window, undated):
-            found[key].append((posted_day, article, story))
-        out: dict[str, list[str]] = {}
-        for key, rows in found.items():
-            pending = self.backlog.postings(key)
-            if pending:
-                rows = _with_backlog(rows, pending, day, window)
-            out[key] = list(dict.fromkeys(story for _, _, story in rows))
-        return out
+        found: dict[str, dict[str, None]] = {k: {} for k in keys}  # each story once
+        pending = {k: p for k in keys if (p := self.backlog.postings(k))}
+        plain = [k for k in keys if k not in pending]
+        if plain:  # (key, story) rows: two columns cost a third less than four
+            for key, story in self._read_postings(plain, day, window, undated, "story"):
+                found[key][story] = None
+        if pending:  # merged with the backlog by (day, article)
+            rows: dict[str, list[tuple[int, str, str]]] = {k: [] for k in pending}
+            cursor = self._read_postings(list(pending), day, window, undated, "day, article, story")
+            for key, posted_day, article, story in cursor:
+                rows[key].append((posted_day, article, story))
+            for key, entries in pending.items():
+                for _, _, story in _with_backlog(rows[key], entries, day, window):
+                    found[key][story] = None
+        return {k: list(stories) for k, stories in found.items()}
 
     def _read_postings(
-        self, keys: list[str], day: int | None, window: int, undated: bool
+        self, keys: list[str], day: int | None, window: int, undated: bool, columns: str
     ) -> sqlite3.Cursor:
-        """``(key, day, article, story)`` of each key's posting as ``candidates`` reads it:
-        the latest first (then the highest article id), the undated by article id."""
+        """``(key, *columns)`` of each key's posting as ``candidates`` reads it: the latest
+        first (then the highest article id), the undated by article id."""
         # One statement for all keys; each key's part reads an exact index range (a dated
         # window, then the undated), so no posting is scanned beyond its limit.
         latest = (
-            "SELECT ? AS k, day, article, story FROM (SELECT day, article, story FROM postings "
+            f"SELECT ? AS k, {columns} FROM (SELECT {columns} FROM postings "
             "WHERE key = ? {} ORDER BY day DESC, article DESC LIMIT ?)"
         )
         if day is None:
@@ -316,7 +326,7 @@ class StoryStore:
             params = [x for k in keys for x in (k, k, day - window, day + window, POSTING_LIMIT)]
         else:
             part = latest.format("AND day BETWEEN ? AND ?") + (
-                " UNION ALL SELECT ? AS k, day, article, story FROM (SELECT day, article, story "
+                f" UNION ALL SELECT ? AS k, {columns} FROM (SELECT {columns} "
                 "FROM postings WHERE key = ? AND day = 0 ORDER BY article LIMIT ?)"
             )
             params = [
