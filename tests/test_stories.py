@@ -589,7 +589,10 @@ def check_consistent(path: Path, removals: bool = False) -> None:
         assert {a for (a,) in db.execute("SELECT DISTINCT id FROM copy_bands")} <= articles
         assert {a for (a,) in db.execute("SELECT article FROM backlog")} <= articles
         if not removals:
-            docs = db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
+            docs = db.execute(
+                "SELECT COALESCE((SELECT value FROM meta WHERE key = 'docs'), 0) "
+                "+ (SELECT COALESCE(SUM(docs), 0) FROM df_log)"
+            ).fetchone()
             assert int(docs[0]) == len(articles)
         spans = db.execute(
             "SELECT s.id, s.first_day, s.last_day, MIN(a.day), MAX(a.day) FROM stories s "

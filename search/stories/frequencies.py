@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS df (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS df_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
+    docs INTEGER NOT NULL,
     deltas TEXT NOT NULL
 );
 """
@@ -49,8 +50,11 @@ class DocFrequencies:
         docs = int(row[0]) if row is not None else 0
         counts: dict[str, int] = dict(self.db.execute("SELECT key, n FROM df"))
         logged = 0
-        for size, deltas in self.db.execute("SELECT size, deltas FROM df_log ORDER BY id"):
+        for size, more, deltas in self.db.execute(
+            "SELECT size, docs, deltas FROM df_log ORDER BY id"
+        ):
             logged += size
+            docs += more
             for key, n in json.loads(deltas).items():
                 counts[key] = counts.get(key, 0) + n
         self._counts, self._docs, self._version, self._logged = counts, docs, version, logged
@@ -84,14 +88,11 @@ class DocFrequencies:
             self.sync()
         assert self._counts is not None
         rows = {k: n for k, n in deltas.items() if n}
+        # The articles counted go with the row (meta keeps those of the rows folded): one
+        # statement and one page less per call than counting them in meta each time.
         self.db.execute(
-            "INSERT INTO df_log (size, deltas) VALUES (?, ?)",
-            (len(rows), json.dumps(rows, separators=(",", ":"))),
-        )
-        self.db.execute(
-            "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
-            "value = CAST(value AS INTEGER) + ?",
-            (str(docs), docs),
+            "INSERT INTO df_log (size, docs, deltas) VALUES (?, ?, ?)",
+            (len(rows), docs, json.dumps(rows, separators=(",", ":"))),
         )
         for key, n in rows.items():
             self._counts[key] = self._counts.get(key, 0) + n
@@ -102,6 +103,11 @@ class DocFrequencies:
                 "INSERT INTO df (key, n) SELECT j.key, SUM(j.value) FROM df_log, "
                 "json_each(df_log.deltas) AS j WHERE true GROUP BY j.key "
                 "ON CONFLICT (key) DO UPDATE SET n = n + excluded.n"
+            )
+            self.db.execute(  # the log is emptied: meta counts every article now
+                "INSERT INTO meta VALUES ('docs', ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value",
+                (str(self._docs),),
             )
             self.db.execute("DELETE FROM df_log")
             self._logged = 0

@@ -18,8 +18,10 @@ Tables:
   story)`` for each article's retrieval keys (its heaviest words and its actors; day ``0``
   undated). A committed article never changes story (stories are named before they are
   written), so the story is stored with the posting and read without a join;
-* ``df``/``df_log``: document frequencies (:mod:`search.stories.frequencies`); ``meta``:
-  the number of articles counted and the schema version.
+* ``df``/``df_log``: document frequencies and the number of articles counted
+  (:mod:`search.stories.frequencies`); ``backlog``: the postings and copy band keys of the
+  last articles written (:mod:`search.stories.backlog`); ``meta``: the schema version,
+  whether any article is undated, the articles counted up to the last fold of ``df_log``.
 """
 
 from __future__ import annotations
@@ -99,8 +101,6 @@ EPSILON = 1e-6
 # ~7 ms on Reuters. One commit per call, so a large call pays it once for all its articles.
 CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
-# The memory map's size: address space, not memory (SQLite caps it at ~2 GB by default).
-MMAP_BYTES = 1 << 31
 
 
 class StoriesError(Exception):
@@ -157,10 +157,6 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     db.execute("PRAGMA wal_autocheckpoint=10000")
     # Sized per call by StoryStore.fit_cache; a connection starts small (a web reader reads little).
     db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
-    # Pages past that cache are read through a memory map of the file, not a read() into
-    # a fresh cache slot each: a one-article call reads a few hundred pages scattered over
-    # the file (its candidates' rows, postings, copies), ~0.8 ms of ~6 at Reuters scale.
-    db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
