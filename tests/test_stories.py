@@ -562,6 +562,8 @@ from tests.test_stories import synthetic_docs
 
 docs = synthetic_docs(400)
 with StoryIndex(Path(sys.argv[1])) as index:
+    # The first call's articles wait in the backlog; the killed call would fold them.
+    index._backlog.fold_articles = 150
     index.assign_batch(docs[:100])
     print("committed", flush=True)
 
@@ -643,6 +645,7 @@ def test_sigkill_mid_batch_loses_nothing_committed(tmp_path: Path) -> None:
         complete = reference.assignments()
     with StoryIndex(path) as index:
         assert index.assignments() == after_first  # the first batch, whole; none of the second
+        assert len(index._backlog) == 100  # still waiting: the fold was rolled back
         index.assign_batch(docs[100:])  # the reindex runs again
         assert index.assignments() == complete
     check_consistent(path)

@@ -361,13 +361,16 @@ class StoryStore:
         out: dict[str, dict[str, float]] = {s: {} for s in stories}
         if not stories or not vec:
             return out
-        marks = ",".join("?" * len(stories))
-        # One JSON parameter keeps the statement text fixed, so SQLite prepares it once.
+        # JSON parameters keep the statement text fixed, so SQLite prepares it once. Story
+        # by story (CROSS JOIN fixes the order), the article's keys are looked up within
+        # one story's rows, on the leaf pages the previous seek left (key by key across
+        # the stories, each seek started again from the root). A story's products are
+        # summed in the article's key order either way: the same sums.
         rows = self.db.execute(
-            f"SELECT s.story, substr(s.key, 1, 1), SUM(s.weight * d.value) "
-            f"FROM json_each(?) d JOIN story_keys s ON s.key = d.key "
-            f"WHERE s.story IN ({marks}) GROUP BY 1, 2",
-            [json.dumps(vec), *stories],
+            "SELECT st.value, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
+            "WHERE s.story = st.value AND s.key = d.key GROUP BY 1, 2",
+            (json.dumps(stories), json.dumps(vec)),
         )
         for story, field, dot in rows:
             out[story][field] = dot
