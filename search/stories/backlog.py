@@ -15,6 +15,7 @@ The writer keeps the rows in memory, read again when another connection committe
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,8 @@ CREATE TABLE IF NOT EXISTS backlog (
     bands TEXT NOT NULL
 );
 """
+Posting = tuple[int, str, str]  # (day, article, story) of an article under a key
+
 # Articles the backlog holds at most. A fold writes ~38 rows an article into tables of
 # hundreds of thousands of rows: the more articles a fold takes, the more of their keys
 # share a page (at Reuters scale 456 articles dirtied ~2 keys a page, 0.58 ms CPU an
@@ -57,7 +60,8 @@ class Backlog:
         self.db = db
         self.fold_articles = fold_articles
         self._entries: dict[str, Entry] | None = None
-        self._postings: dict[str, list[Entry]] = {}  # retrieval key -> entries
+        # retrieval key -> its (day, article, story), sorted: a lookup bisects its window
+        self._postings: dict[str, list[Posting]] = {}
         self._bands: dict[int, list[str]] = {}  # band key -> articles
         self._version: int | None = None
 
@@ -86,8 +90,9 @@ class Backlog:
 
     def _index(self, entry: Entry) -> None:
         self._loaded()[entry.article] = entry
+        posting = (entry.day, entry.article, entry.story)
         for key in entry.keys:
-            self._postings.setdefault(key, []).append(entry)
+            bisect.insort(self._postings.setdefault(key, []), posting)
         for band in entry.bands:
             self._bands.setdefault(band, []).append(entry.article)
 
@@ -96,8 +101,9 @@ class Backlog:
 
     # ------------------------------------------------------------------ reading
 
-    def postings(self, key: str) -> list[Entry]:
-        """The backlog's articles posted under a retrieval key."""
+    def postings(self, key: str) -> list[Posting]:
+        """``(day, article, story)`` of the backlog's articles posted under a retrieval
+        key, in that order (day 0: undated)."""
         self._loaded()
         return self._postings.get(key, [])
 
@@ -130,8 +136,9 @@ class Backlog:
         if entry is None:
             return False
         self.db.execute("DELETE FROM backlog WHERE article = ?", (article,))
+        posting = (entry.day, entry.article, entry.story)
         for key in entry.keys:
-            self._postings[key].remove(entry)
+            self._postings[key].remove(posting)
         for band in entry.bands:
             self._bands[band].remove(article)
         return True

@@ -26,6 +26,7 @@ Tables:
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.stories import backlog, copies, frequencies
-from search.stories.backlog import Backlog, Entry
+from search.stories.backlog import Backlog, Entry, Posting
 from search.stories.fingerprint import BANDS, ROWS
 from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
@@ -526,19 +527,21 @@ class StoryStore:
 
 
 def _with_backlog(
-    rows: list[tuple[int, str, str]], pending: list[Entry], day: int | None, window: int
-) -> list[tuple[int, str, str]]:
+    rows: list[Posting], pending: list[Posting], day: int | None, window: int
+) -> list[Posting]:
     """A key's posting as read from the table (``_read_postings``) merged with the
-    backlog's articles under that key: what the table would give if it held them too."""
-    extra = [(e.day, e.article, e.story) for e in pending]
-    if day is None:
-        return sorted([*rows, *extra], reverse=True)[:POSTING_LIMIT]
-    dated = [r for r in [*rows, *extra] if r[0] and abs(r[0] - day) <= window]
-    undated = [r for r in [*rows, *extra] if not r[0]]
-    return [
-        *sorted(dated, reverse=True)[:POSTING_LIMIT],
-        *sorted(undated)[:POSTING_LIMIT],
-    ]
+    backlog's articles under that key (``pending``, sorted): what the table would give if
+    it held them too. Each part's first ``POSTING_LIMIT`` of the backlog are all that can
+    make the cut, found by bisection: a large backlog costs a lookup no more."""
+    limit = POSTING_LIMIT
+    if day is None:  # the latest first, the undated (day 0) last
+        return sorted([*rows, *pending[-limit:]], reverse=True)[:limit]
+    undated_end = bisect.bisect_left(pending, (1,))
+    low = max(bisect.bisect_left(pending, (day - window,)), undated_end)
+    high = bisect.bisect_left(pending, (day + window + 1,))
+    dated = [r for r in rows if r[0]] + pending[max(low, high - limit) : high]
+    undated = [r for r in rows if not r[0]] + pending[: min(undated_end, limit)]
+    return [*sorted(dated, reverse=True)[:limit], *sorted(undated)[:limit]]
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
