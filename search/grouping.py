@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 STORIES_FILE = "stories.sqlite"
 # The format of the stories file (``search.stories.store.SCHEMA_VERSION``; a test keeps the
 # two equal), read here without loading the story code: a no-op reindex stays cheap.
-STORIES_FORMAT = "3/bands20x2/shingles5x32"
+STORIES_FORMAT = "4/bands20x2/shingles5x32"
 # Below this much free space a failed write of the stories file is taken for a full disk.
 LOW_SPACE_BYTES = 64 * 1024 * 1024
 

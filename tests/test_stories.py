@@ -273,9 +273,10 @@ def opened_as(index: StoryIndex, stories: Sequence[Sequence[IndexDocument]]) -> 
     as placement and refinement might have left them; frequencies counted over ``ALL``
     and ``stories`` (a batch counts its articles before placing any)."""
     from search.stories.features import doc_features
+    from search.stories.frequencies import data_version
     from search.stories.index import WINDOW_DAYS
 
-    work = Workspace(index._store, WINDOW_DAYS)
+    work = Workspace(index._store, WINDOW_DAYS, data_version(index._db))
     docs = {d.id: d for d in [*ALL, *(d for story in stories for d in story)]}
     index._count_df([doc_features(d) for d in docs.values()])
     for story in stories:
@@ -399,6 +400,56 @@ def test_a_new_article_joins_its_story_incrementally(tmp_path: Path) -> None:
     assert {k: after[k] for k in before} == before
 
 
+def one_per_call(path: Path, docs: Sequence[IndexDocument], fold: int) -> tuple[dict, dict]:
+    """Place ``docs`` one per call, the backlog folded once it would pass ``fold``
+    articles (0: every call, as if the keyed tables took each article at once); then take
+    one article out of the backlog (or the tables) and place it again."""
+    with StoryIndex(path) as index:
+        index._backlog.fold_articles = fold
+        for doc in docs:
+            index.assign_batch([doc])
+        assert len(index._backlog) <= fold
+        index.remove([docs[-1].id])
+        index.assign_batch([docs[-1]])
+        return index.assignments(), index.copy_groups()
+
+
+def test_backlog_places_as_the_keyed_tables_do(tmp_path: Path) -> None:
+    # Copies and reports of each event, one per call: each finds its copies and candidate
+    # stories whether the articles before it were folded into postings and copy_bands or
+    # still wait in the backlog.
+    copies = [
+        reprint(
+            QUAKE_PERU[0], "outlet-b/quake", ("killing at least 12", "leaving at least 12 dead")
+        ),
+        reprint(REHAB_QUINLAN[1], "outlet-b/r"),
+    ]
+    undated = [replace(reprint(QUAKE_TURKEY[1], "outlet-c/quake"), published=None)]
+    docs = [*ALL, *copies, *undated]
+    placed = [one_per_call(tmp_path / f"{fold}.sqlite", docs, fold) for fold in (0, 3, 100)]
+    assert placed[0] == placed[1] == placed[2]
+    groups = placed[0][1]
+    assert groups[copies[0].id] == groups[QUAKE_PERU[0].id]
+    assert groups[copies[1].id] == groups[REHAB_QUINLAN[1].id]
+    # Reports (not copies) found a story through the postings too.
+    stories = Counter(placed[0][0][d.id] for d in ALL)
+    assert max(stories.values()) > 1, stories
+
+
+def test_backlog_written_by_another_connection_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "stories.sqlite"
+    original = QUAKE_PERU[0]
+    twin = reprint(original, "outlet-b/quake")
+    near = reprint(original, "outlet-c/quake", ("killing at least 12", "leaving at least 12 dead"))
+    with StoryIndex(path) as first, StoryIndex(path) as second:
+        first.assign_batch([original])
+        # Each connection reads the rows the other appended since its last call.
+        assert second.assign_batch([twin]).assignments[twin.id].copy_group == original.id
+        result = first.assign_batch([near]).assignments[near.id]
+    assert result.copy_group == original.id
+    assert result.copies == 3
+
+
 def test_story_summary(tmp_path: Path) -> None:
     with StoryIndex(tmp_path / "stories.sqlite") as index:
         index.assign_batch(ALL)
@@ -511,6 +562,8 @@ from tests.test_stories import synthetic_docs
 
 docs = synthetic_docs(400)
 with StoryIndex(Path(sys.argv[1])) as index:
+    # The first call's articles wait in the backlog; the killed call would fold them.
+    index._backlog.fold_articles = 150
     index.assign_batch(docs[:100])
     print("committed", flush=True)
 
@@ -536,8 +589,12 @@ def check_consistent(path: Path, removals: bool = False) -> None:
         assert {a for (a,) in db.execute("SELECT id FROM copies")} == articles
         assert {a for (a,) in db.execute("SELECT DISTINCT article FROM postings")} <= articles
         assert {a for (a,) in db.execute("SELECT DISTINCT id FROM copy_bands")} <= articles
+        assert {a for (a,) in db.execute("SELECT article FROM backlog")} <= articles
         if not removals:
-            docs = db.execute("SELECT value FROM meta WHERE key = 'docs'").fetchone()
+            docs = db.execute(
+                "SELECT COALESCE((SELECT value FROM meta WHERE key = 'docs'), 0) "
+                "+ (SELECT COALESCE(SUM(docs), 0) FROM df_log)"
+            ).fetchone()
             assert int(docs[0]) == len(articles)
         spans = db.execute(
             "SELECT s.id, s.first_day, s.last_day, MIN(a.day), MAX(a.day) FROM stories s "
@@ -588,6 +645,7 @@ def test_sigkill_mid_batch_loses_nothing_committed(tmp_path: Path) -> None:
         complete = reference.assignments()
     with StoryIndex(path) as index:
         assert index.assignments() == after_first  # the first batch, whole; none of the second
+        assert len(index._backlog) == 100  # still waiting: the fold was rolled back
         index.assign_batch(docs[100:])  # the reindex runs again
         assert index.assignments() == complete
     check_consistent(path)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from search.stories.backlog import Backlog
 from search.stories.fingerprint import SHINGLE_DTYPE, Fingerprint, band_keys
 from search.stories.text import jaccard
 
@@ -96,8 +97,9 @@ class _Batch:
 class CopyIndex:
     """Copy groups over a SQLite connection; the caller owns the transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, posted: Backlog) -> None:
         self.db = db
+        self.backlog = posted  # band keys of the last articles written, not in copy_bands
         self._batch = _Batch()
 
     def add(self, doc_id: str, order: str, print_: Fingerprint) -> tuple[CopyMatch, dict[str, str]]:
@@ -119,8 +121,9 @@ class CopyIndex:
         moved = self._rename(group)
         return CopyMatch(moved.pop(doc_id, group), match.similar_to, match.jaccard), moved
 
-    def flush(self) -> None:
-        """Write the batch's articles (inside the caller's transaction)."""
+    def flush(self) -> dict[str, list[int]]:
+        """Write the batch's articles (inside the caller's transaction); returns their band
+        keys, for the caller to post with their stories (:mod:`search.stories.backlog`)."""
         batch = self._batch
         self.db.executemany(
             "INSERT INTO copies (id, grp, sort_key, exact, shingles) VALUES (?, ?, ?, ?, ?)",
@@ -129,11 +132,9 @@ class CopyIndex:
                 for i, p in batch.articles.items()
             ],
         )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO copy_bands (key, id) VALUES (?, ?)",
-            sorted((k, i) for i, p in batch.articles.items() for k in p.print_.bands),
-        )
+        bands = {i: list(p.print_.bands) for i, p in batch.articles.items()}
         self.discard()
+        return bands
 
     def discard(self) -> None:
         """Forget the batch's unwritten articles (its transaction was rolled back)."""
@@ -219,6 +220,15 @@ class CopyIndex:
         for other, group, blob in rows:
             scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype=SHINGLE_DTYPE))
             groups[other] = group
+        posted = sorted(self.backlog.band_articles(print_.bands))
+        if posted:
+            marks = ",".join("?" * len(posted))
+            rows = self.db.execute(
+                f"SELECT id, grp, shingles FROM copies WHERE id IN ({marks})", posted
+            )
+            for other, group, blob in rows:
+                scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype=SHINGLE_DTYPE))
+                groups[other] = group
         for key in print_.bands:
             for other in batch.bands.get(key, ()):
                 if other not in scores and other != doc_id:

@@ -55,15 +55,16 @@ from functools import partial
 from pathlib import Path
 
 from search.models import IndexDocument
+from search.stories.backlog import Backlog
 from search.stories.copies import CopyIndex, sort_key
 from search.stories.features import DocFeatures, doc_features, vocabulary_of
 from search.stories.fingerprint import fingerprint
-from search.stories.frequencies import DocFrequencies
+from search.stories.frequencies import DocFrequencies, data_version
 from search.stories.merging import Merger
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.splitting import split_stories
-from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect, fit_cache
+from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -84,9 +85,11 @@ class StoryIndex:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db = connect(self.path)
-        self._store = StoryStore(self._db)
-        self._copies = CopyIndex(self._db)
+        self._backlog = Backlog(self._db)
+        self._store = StoryStore(self._db, self._backlog)
+        self._copies = CopyIndex(self._db, self._backlog)
         self._df = DocFrequencies(self._db)
+        self._version = 0  # PRAGMA data_version at the start of the running call
 
     def close(self) -> None:
         """Close the file (committed batches are on disk already)."""
@@ -133,7 +136,7 @@ class StoryIndex:
                 todo.append(doc)
             self._settle(shrunk)
             touched |= shrunk
-            fit_cache(self._db, len(todo))
+            self._store.fit_cache(len(todo))
             done = 0
             for start in range(0, len(todo), WINDOW):
                 window = todo[start : start + WINDOW]
@@ -151,10 +154,10 @@ class StoryIndex:
         done: int,
     ) -> set[str]:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
-        work = Workspace(self._store, WINDOW_DAYS)
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
-        self._count_df(features)
+        counted = self._count_df(features)
+        work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
             feats = replace(features[n], vocabulary=vocabulary_of(doc))
@@ -166,8 +169,7 @@ class StoryIndex:
         self._regroup(work, batch)
         self._follow_copies(work, placed)
         work.name_new_stories()
-        self._copies.flush()
-        work.flush()
+        work.flush(self._copies.flush())
         return {s for s, st in work.states.items() if st.dirty}
 
     def remove(self, ids: Iterable[str]) -> BatchResult:
@@ -182,7 +184,7 @@ class StoryIndex:
         with self._transaction():
             # Settling reads every row of each story left (thousands for a large one):
             # those pages are worth keeping whatever the call's size.
-            fit_cache(self._db, len(ids), at_least=64)
+            self._store.fit_cache(len(ids), at_least=64)
             for doc_id in ids:
                 self._remove_one(doc_id, regrouped, touched)
             self._settle(touched)
@@ -248,7 +250,10 @@ class StoryIndex:
     def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            self._df.sync()
+            # What this connection keeps in memory is read again only if another committed.
+            self._version = data_version(self._db)
+            self._df.sync(self._version)
+            self._backlog.sync(self._version)
         except sqlite3.Error as e:
             raise StoriesError(f"{self.path}: {e}") from e
         try:
@@ -257,15 +262,19 @@ class StoryIndex:
         except BaseException:
             self._db.execute("ROLLBACK")
             self._df.forget()
+            self._backlog.forget()
+            self._store.forget()
             self._copies.discard()
             raise
 
-    def _count_df(self, features: list[DocFeatures]) -> None:
+    def _count_df(self, features: list[DocFeatures]) -> Counter[str]:
+        """Count a window's articles in the document frequencies; returns what it added."""
         # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
         for feats in features:
             deltas.update(feature_keys(feats))
         self._df.add(deltas, len(features))
+        return deltas
 
     def _place(
         self,

@@ -18,28 +18,33 @@ Tables:
   story)`` for each article's retrieval keys (its heaviest words and its actors; day ``0``
   undated). A committed article never changes story (stories are named before they are
   written), so the story is stored with the posting and read without a join;
-* ``df``/``df_log``: document frequencies (:mod:`search.stories.frequencies`); ``meta``:
-  the number of articles counted and the schema version.
+* ``df``/``df_log``: document frequencies and the number of articles counted
+  (:mod:`search.stories.frequencies`); ``backlog``: the postings and copy band keys of the
+  last articles written (:mod:`search.stories.backlog`); ``meta``: the schema version,
+  whether any article is undated, the articles counted up to the last fold of ``df_log``.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.stories import copies, frequencies
+from search.stories import backlog, copies, frequencies
+from search.stories.backlog import Backlog, Entry, Posting
 from search.stories.fingerprint import BANDS, ROWS
 from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
 
-# The tables' layout, the sort key ("date|content hash|id" since format 3) and every
+# The tables' layout (the backlog since format 4), the sort key ("date|content hash|id"
+# since format 3) and every
 # parameter the stored numbers depend on (LSH bands, shingle size): a file written with
 # others cannot be extended, only rebuilt.
-SCHEMA_VERSION = f"3/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
+SCHEMA_VERSION = f"4/bands{BANDS}x{ROWS}/shingles{SHINGLE_WORDS}x32"
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,6 +85,7 @@ CREATE TABLE IF NOT EXISTS postings (
 """
     + copies.SCHEMA
     + frequencies.SCHEMA
+    + backlog.SCHEMA
 )
 # A key's posting is read up to this many articles (nearest in time first), so finding
 # candidates costs the same in a small archive and a huge one.
@@ -96,14 +102,6 @@ EPSILON = 1e-6
 # ~7 ms on Reuters. One commit per call, so a large call pays it once for all its articles.
 CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
-
-
-def fit_cache(db: sqlite3.Connection, articles: int, at_least: int = 0) -> None:
-    """Size the connection's page cache for a call placing or removing ``articles``
-    (counted as ``at_least`` if fewer)."""
-    kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
-    kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
-    db.execute(f"PRAGMA cache_size=-{kib}")
 
 
 class StoriesError(Exception):
@@ -135,7 +133,8 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating) the stories file; transactions are explicit (``BEGIN IMMEDIATE``)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        # Statements whose text follows a call's key counts (candidates, dots) stay prepared.
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0, cached_statements=512)
     except (OSError, sqlite3.Error) as e:
         raise StoriesError(f"cannot open the stories file {path}: {e}") from e
     try:
@@ -157,12 +156,13 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     # A checkpoint syncs the file twice: every 10,000 pages (40 MB of log) rather than
     # every 1,000, which cost a one-article batch 5 ms on average at Reuters scale.
     db.execute("PRAGMA wal_autocheckpoint=10000")
-    # Sized per call by fit_cache; a connection starts small (a web reader reads little).
+    # Sized per call by StoryStore.fit_cache; a connection starts small (a web reader reads little).
     db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        db.execute("INSERT INTO meta VALUES ('undated', '0')")
     elif row[0] != SCHEMA_VERSION:
         raise StoriesError(
             f"{path}: a stories file of format {row[0]}, not {SCHEMA_VERSION}: "
@@ -173,8 +173,22 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
 class StoryStore:
     """Reads and writes of the stories tables; the caller owns the transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, posted: Backlog) -> None:
         self.db = db
+        self.backlog = posted  # the postings of the last articles written
+        # (any article posted, any undated) as of data_version _version (posting_state)
+        self._posting: tuple[bool, bool] | None = None
+        self._version: int | None = None
+        self._cache_kib = CACHE_KIB[0]  # what connect() set
+
+    def fit_cache(self, articles: int, at_least: int = 0) -> None:
+        """Size the connection's page cache for a call placing or removing ``articles``
+        (counted as ``at_least`` if fewer); no statement when the size is unchanged."""
+        kib = CACHE_KIB_PER_ARTICLE * max(articles, at_least)
+        kib = min(max(kib, CACHE_KIB[0]), CACHE_KIB[1])
+        if kib != self._cache_kib:
+            self.db.execute(f"PRAGMA cache_size=-{kib}")
+            self._cache_kib = kib
 
     # ------------------------------------------------------------ articles
 
@@ -214,8 +228,13 @@ class StoryStore:
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def write_articles(self, placed: Iterable[tuple[ArticleRecord, str, list[str]]]) -> None:
-        """Insert (or move) articles with their stories, and post their retrieval keys.
+    def write_articles(
+        self,
+        placed: Iterable[tuple[ArticleRecord, str, list[str]]],
+        bands: Mapping[str, Sequence[int]],
+    ) -> None:
+        """Insert (or move) articles with their stories, and post their retrieval keys and
+        copy band keys (``bands``: by article) through the backlog.
 
         ``placed``: ``(record, story, retrieval keys)``; the keys are the caller's, computed
         once (``retrieval_keys(record.vector)`` sorts the whole vector).
@@ -241,52 +260,98 @@ class StoryStore:
             " story = excluded.story, via_copy = excluded.via_copy",
             rows,
         )
-        self.db.executemany(
-            "INSERT OR REPLACE INTO postings (key, day, article, story) VALUES (?, ?, ?, ?)",
-            sorted((k, rec.day or 0, rec.id, story) for rec, story, keys in placed for k in keys),
+        self.backlog.add(
+            [
+                Entry(rec.id, rec.day or 0, story, keys, bands.get(rec.id, ()))
+                for rec, story, keys in placed
+            ]
         )
+        undated = any(rec.day is None for rec, _, _ in placed)
+        if undated:  # see posting_state
+            self.db.execute(
+                "INSERT INTO meta VALUES ('undated', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = '1'"
+            )
+        if self._posting is not None and placed:
+            self._posting = (True, self._posting[1] or undated)
 
     # ------------------------------------------------------------ reading stories
 
-    def candidates(self, keys: Iterable[str], day: int | None, window: int) -> dict[str, list[str]]:
+    def candidates(
+        self, keys: Iterable[str], day: int | None, window: int, undated: bool = True
+    ) -> dict[str, list[str]]:
         """``{key: stories}`` of the committed articles posted under each key.
 
         Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
         within ``window`` days of a dated article, undated ones included), so the cost does
-        not grow with the archive.
+        not grow with the archive. ``undated=False``: the file holds no undated article
+        (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        out: dict[str, list[str]] = {k: [] for k in keys}
-        if not keys:
-            return out
+        found: dict[str, dict[str, None]] = {k: {} for k in keys}  # each story once
+        pending = {k: p for k in keys if (p := self.backlog.postings(k))}
+        plain = [k for k in keys if k not in pending]
+        if plain:  # (key, story) rows: two columns cost a third less than four
+            for key, story in self._read_postings(plain, day, window, undated, "story"):
+                found[key][story] = None
+        if pending:  # merged with the backlog by (day, article)
+            rows: dict[str, list[tuple[int, str, str]]] = {k: [] for k in pending}
+            cursor = self._read_postings(list(pending), day, window, undated, "day, article, story")
+            for key, posted_day, article, story in cursor:
+                rows[key].append((posted_day, article, story))
+            for key, entries in pending.items():
+                for _, _, story in _with_backlog(rows[key], entries, day, window):
+                    found[key][story] = None
+        return {k: list(stories) for k, stories in found.items()}
+
+    def _read_postings(
+        self, keys: list[str], day: int | None, window: int, undated: bool, columns: str
+    ) -> sqlite3.Cursor:
+        """``(key, *columns)`` of each key's posting as ``candidates`` reads it: the latest
+        first (then the highest article id), the undated by article id."""
         # One statement for all keys; each key's part reads an exact index range (a dated
         # window, then the undated), so no posting is scanned beyond its limit.
+        latest = (
+            f"SELECT ? AS k, {columns} FROM (SELECT {columns} FROM postings "
+            "WHERE key = ? {} ORDER BY day DESC, article DESC LIMIT ?)"
+        )
         if day is None:
-            part = (
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "ORDER BY day DESC LIMIT ?)"
-            )
+            part = latest.format("")
             params: list[object] = [x for k in keys for x in (k, k, POSTING_LIMIT)]
+        elif not undated:
+            part = latest.format("AND day BETWEEN ? AND ?")
+            params = [x for k in keys for x in (k, k, day - window, day + window, POSTING_LIMIT)]
         else:
-            part = (
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "AND day BETWEEN ? AND ? ORDER BY day DESC LIMIT ?) UNION ALL "
-                "SELECT ? AS k, story FROM (SELECT story FROM postings WHERE key = ? "
-                "AND day = 0 LIMIT ?)"
+            part = latest.format("AND day BETWEEN ? AND ?") + (
+                f" UNION ALL SELECT ? AS k, {columns} FROM (SELECT {columns} "
+                "FROM postings WHERE key = ? AND day = 0 ORDER BY article LIMIT ?)"
             )
             params = [
                 x
                 for k in keys
                 for x in (k, k, day - window, day + window, POSTING_LIMIT, k, k, POSTING_LIMIT)
             ]
-        for key, story in self.db.execute(" UNION ALL ".join([part] * len(keys)), params):
-            if story not in out[key]:
-                out[key].append(story)
-        return out
+        return self.db.execute(" UNION ALL ".join([part] * len(keys)), params)
 
-    def has_postings(self) -> bool:
-        """Whether any committed article is posted (false in a new file)."""
-        return self.db.execute("SELECT 1 FROM postings LIMIT 1").fetchone() is not None
+    def posting_state(self, version: int) -> tuple[bool, bool]:
+        """Whether any committed article is posted (false in a new file), and whether any
+        undated one may be (when none is, a dated article's lookup skips their ranges).
+
+        Read again only when another connection committed (``version``: the connection's
+        ``PRAGMA data_version``); this one's writes update it (``write_articles``).
+        """
+        if self._posting is None or version != self._version:
+            posted, undated = self.db.execute(
+                "SELECT EXISTS (SELECT 1 FROM postings), "
+                "(SELECT value FROM meta WHERE key = 'undated')"
+            ).fetchone()
+            self._posting = (bool(posted) or len(self.backlog) > 0, undated != "0")
+            self._version = version
+        return self._posting
+
+    def forget(self) -> None:
+        """Drop what is kept in memory (a rolled-back transaction may have changed it)."""
+        self._posting = None
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
@@ -297,13 +362,16 @@ class StoryStore:
         out: dict[str, dict[str, float]] = {s: {} for s in stories}
         if not stories or not vec:
             return out
-        marks = ",".join("?" * len(stories))
-        # One JSON parameter keeps the statement text fixed, so SQLite prepares it once.
+        # JSON parameters keep the statement text fixed, so SQLite prepares it once. Story
+        # by story (CROSS JOIN fixes the order), the article's keys are looked up within
+        # one story's rows, on the leaf pages the previous seek left (key by key across
+        # the stories, each seek started again from the root). A story's products are
+        # summed in the article's key order either way: the same sums.
         rows = self.db.execute(
-            f"SELECT s.story, substr(s.key, 1, 1), SUM(s.weight * d.value) "
-            f"FROM json_each(?) d JOIN story_keys s ON s.key = d.key "
-            f"WHERE s.story IN ({marks}) GROUP BY 1, 2",
-            [json.dumps(vec), *stories],
+            "SELECT st.value, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
+            "WHERE s.story = st.value AND s.key = d.key GROUP BY 1, 2",
+            (json.dumps(stories), json.dumps(vec)),
         )
         for story, field, dot in rows:
             out[story][field] = dot
@@ -404,10 +472,11 @@ class StoryStore:
             [(w, story, k) for k, w in rows],
         )
         self.db.execute("DELETE FROM articles WHERE id = ?", (rec.id,))
-        self.db.executemany(
-            "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
-            [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
-        )
+        if not self.backlog.remove(rec.id):  # else its keys were never in the keyed tables
+            self.db.executemany(
+                "DELETE FROM postings WHERE key = ? AND day = ? AND article = ?",
+                [(k, rec.day or 0, rec.id) for k in retrieval_keys(rec.vector)],
+            )
         size = self.db.execute(
             "UPDATE stories SET size = size - 1 WHERE id = ? RETURNING size", (story,)
         ).fetchone()
@@ -455,6 +524,24 @@ class StoryStore:
                 story,
             ),
         )
+
+
+def _with_backlog(
+    rows: list[Posting], pending: list[Posting], day: int | None, window: int
+) -> list[Posting]:
+    """A key's posting as read from the table (``_read_postings``) merged with the
+    backlog's articles under that key (``pending``, sorted): what the table would give if
+    it held them too. Each part's first ``POSTING_LIMIT`` of the backlog are all that can
+    make the cut, found by bisection: a large backlog costs a lookup no more."""
+    limit = POSTING_LIMIT
+    if day is None:  # the latest first, the undated (day 0) last
+        return sorted([*rows, *pending[-limit:]], reverse=True)[:limit]
+    undated_end = bisect.bisect_left(pending, (1,))
+    low = max(bisect.bisect_left(pending, (day - window,)), undated_end)
+    high = bisect.bisect_left(pending, (day + window + 1,))
+    dated = [r for r in rows if r[0]] + pending[max(low, high - limit) : high]
+    undated = [r for r in rows if not r[0]] + pending[: min(undated_end, limit)]
+    return [*sorted(dated, reverse=True)[:limit], *sorted(undated)[:limit]]
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -10,7 +10,7 @@ writes everything in the batch's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
@@ -58,9 +58,15 @@ class StoryState:
 class Workspace:
     """Stories and postings of one batch over a :class:`StoryStore` (see the module doc)."""
 
-    def __init__(self, store: StoryStore, window: int) -> None:
+    def __init__(
+        self, store: StoryStore, window: int, version: int, unheard: Set[str] = frozenset()
+    ) -> None:
         self.store = store
         self.window = window
+        # Keys the file's document frequencies counted first in this batch: no committed
+        # story holds them (a story's rows are its articles' keys, all counted before), so
+        # its dot products are read without them (a seek each; the sums are the same).
+        self.unheard = unheard
         self.states: dict[str, StoryState] = {}
         self.home: dict[str, str] = {}  # batch article -> its story now
         self.members: dict[str, set[str]] = {}  # story -> its batch articles
@@ -74,7 +80,7 @@ class Workspace:
         # Nor do committed story rows (written at flush): an article's dot products with a
         # committed story are read once, though step 3 scores it against that story again.
         self._committed_dots: dict[tuple[str, str], dict[str, float]] = {}
-        self._file_posts = store.has_postings()
+        self._file_posts, self._file_undated = store.posting_state(version)
 
     def _of(self, rec: ArticleRecord) -> _Derived:
         found = self._derived.get(rec.id)
@@ -133,7 +139,9 @@ class Workspace:
         committed = self._posted.get(rec.id)
         if committed is None:
             committed = (
-                self.store.candidates(keys, rec.day, self.window) if self._file_posts else {}
+                self.store.candidates(keys, rec.day, self.window, self._file_undated)
+                if self._file_posts
+                else {}
             )
             self._posted[rec.id] = committed
         votes: dict[str, float] = {}
@@ -176,7 +184,8 @@ class Workspace:
         known = self._committed_dots
         unread = [s for s, st in states.items() if st.in_db and (rec.id, s) not in known]
         if unread:
-            for sid, found in self.store.dots(unread, derived.flat()).items():
+            vec = {k: w for k, w in derived.flat().items() if k not in self.unheard}
+            for sid, found in self.store.dots(unread, vec).items():
                 known[(rec.id, sid)] = found
         fits: dict[str, Fit] = {}
         for sid, st in states.items():
@@ -251,11 +260,12 @@ class Workspace:
             for article in self.members[new]:
                 self.home[article] = new
 
-    def flush(self) -> None:
-        """Write the batch's stories and articles (inside the caller's transaction)."""
+    def flush(self, bands: Mapping[str, Sequence[int]]) -> None:
+        """Write the batch's stories and articles (inside the caller's transaction), the
+        articles posted with their copy band keys (``bands``: by article)."""
         # Articles first: a story an article left has its span computed again from them.
         self.store.write_articles(
-            (rec, self.home[i], self._of(rec).keys) for i, rec in self.records.items()
+            ((rec, self.home[i], self._of(rec).keys) for i, rec in self.records.items()), bands
         )
         for st in self.states.values():
             if not st.dirty:
