@@ -61,8 +61,11 @@ class Backlog:
         self.fold_articles = fold_articles
         self._entries: dict[str, Entry] | None = None
         # retrieval key -> its (day, article, story), sorted: a lookup bisects its window
-        self._postings: dict[str, list[Posting]] = {}
-        self._bands: dict[int, list[str]] = {}  # band key -> articles
+        # Tuples, not lists: tuples (and dicts) holding only strings and numbers are not
+        # tracked by the garbage collector, whose passes over a full backlog's ~30,000
+        # lists made calls of 64 articles ~20% slower.
+        self._postings: dict[str, tuple[Posting, ...]] = {}
+        self._bands: dict[int, tuple[str, ...]] = {}  # band key -> articles
         self._version: int | None = None
 
     def sync(self, version: int | None = None) -> None:
@@ -75,8 +78,17 @@ class Backlog:
         self._version = version
         self._entries, self._postings, self._bands = {}, {}, {}
         rows = self.db.execute("SELECT article, day, story, keys, bands FROM backlog ORDER BY id")
+        postings: dict[str, list[Posting]] = {}
+        bands_of: dict[int, list[str]] = {}
         for article, day, story, keys, bands in rows:
-            self._index(Entry(article, day, story, json.loads(keys), json.loads(bands)))
+            entry = Entry(article, day, story, json.loads(keys), json.loads(bands))
+            self._entries[article] = entry
+            for key in entry.keys:
+                postings.setdefault(key, []).append((day, article, story))
+            for band in entry.bands:
+                bands_of.setdefault(band, []).append(article)
+        self._postings = {key: tuple(sorted(held)) for key, held in postings.items()}
+        self._bands = {band: tuple(held) for band, held in bands_of.items()}
 
     def forget(self) -> None:
         """Drop the rows in memory (a rolled-back transaction may have changed them)."""
@@ -92,20 +104,22 @@ class Backlog:
         self._loaded()[entry.article] = entry
         posting = (entry.day, entry.article, entry.story)
         for key in entry.keys:
-            bisect.insort(self._postings.setdefault(key, []), posting)
+            held = self._postings.get(key, ())
+            at = bisect.bisect(held, posting)
+            self._postings[key] = (*held[:at], posting, *held[at:])
         for band in entry.bands:
-            self._bands.setdefault(band, []).append(entry.article)
+            self._bands[band] = (*self._bands.get(band, ()), entry.article)
 
     def __len__(self) -> int:
         return len(self._loaded())
 
     # ------------------------------------------------------------------ reading
 
-    def postings(self, key: str) -> list[Posting]:
+    def postings(self, key: str) -> tuple[Posting, ...]:
         """``(day, article, story)`` of the backlog's articles posted under a retrieval
         key, in that order (day 0: undated)."""
         self._loaded()
-        return self._postings.get(key, [])
+        return self._postings.get(key, ())
 
     def band_articles(self, bands: Iterable[int]) -> set[str]:
         """The backlog's articles sharing a band key with ``bands``."""
@@ -138,9 +152,9 @@ class Backlog:
         self.db.execute("DELETE FROM backlog WHERE article = ?", (article,))
         posting = (entry.day, entry.article, entry.story)
         for key in entry.keys:
-            self._postings[key].remove(posting)
+            self._postings[key] = tuple(p for p in self._postings[key] if p != posting)
         for band in entry.bands:
-            self._bands[band].remove(article)
+            self._bands[band] = tuple(a for a in self._bands[band] if a != article)
         return True
 
     def _fold(self, entries: list[Entry]) -> None:

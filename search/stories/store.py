@@ -527,7 +527,7 @@ class StoryStore:
 
 
 def _with_backlog(
-    rows: list[Posting], pending: list[Posting], day: int | None, window: int
+    rows: list[Posting], pending: Sequence[Posting], day: int | None, window: int
 ) -> list[Posting]:
     """A key's posting as read from the table (``_read_postings``) merged with the
     backlog's articles under that key (``pending``, sorted): what the table would give if
@@ -539,8 +539,8 @@ def _with_backlog(
     undated_end = bisect.bisect_left(pending, (1,))
     low = max(bisect.bisect_left(pending, (day - window,)), undated_end)
     high = bisect.bisect_left(pending, (day + window + 1,))
-    dated = [r for r in rows if r[0]] + pending[max(low, high - limit) : high]
-    undated = [r for r in rows if not r[0]] + pending[: min(undated_end, limit)]
+    dated = [r for r in rows if r[0]] + list(pending[max(low, high - limit) : high])
+    undated = [r for r in rows if not r[0]] + list(pending[: min(undated_end, limit)])
     return [*sorted(dated, reverse=True)[:limit], *sorted(undated)[:limit]]
 
 
