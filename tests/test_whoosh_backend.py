@@ -446,6 +446,19 @@ def test_columns_after_commits_reuse_old_segments_and_equal_a_fresh_read(
         assert reader.facet_values("actor", limit=100) == fresh.facet_values("actor", limit=100)
 
 
+def test_documents_without_an_id_are_each_a_group_of_their_own_across_segments() -> None:
+    import numpy as np
+
+    from search.backends.whoosh.columns import merge_columns, segment_columns
+
+    part = segment_columns([(0, {}), (1, {"i": "a", "g": "g1"})], 2)
+    merged = merge_columns([(part, np.ones(2, dtype=bool)), (part, np.ones(2, dtype=bool))])
+    codes = merged.copies.codes.tolist()
+    assert len({codes[0], codes[2]}) == 2  # the two id-less documents are not one group
+    assert codes[1] == codes[3]  # the same copy group in both segments is one
+    assert merged.copies.keys[codes[0]] == "#0" and merged.copies.keys[codes[2]] == "#2"
+
+
 def test_full_rebuild_is_seen_by_an_open_reader(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build(index_dir, DOCS[:6])

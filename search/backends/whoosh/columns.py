@@ -180,7 +180,7 @@ class SegmentColumns:
     day: IntArray
     stamp: IntArray
     copy_keys: tuple[str, ...]
-    copy_codes: IntArray  # -1: no record
+    copy_codes: IntArray  # -1: no key (no record, or no id in it)
     story_keys: tuple[str, ...]
     story_codes: IntArray
 
@@ -196,9 +196,11 @@ def segment_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) ->
     builders = {name: _FacetBuilder() for name in FACETS}
     copies, stories = _KeyCodes(size), _KeyCodes(size)
     for docnum, rec in records:
-        own = str(rec.get("i") or f"#{docnum}")
-        copies.add(docnum, rec.get("g") or own)
-        stories.add(docnum, rec.get("y") or own)
+        own = rec.get("i")  # without an id, its own key is given by merge_columns
+        if rec.get("g") or own:
+            copies.add(docnum, str(rec.get("g") or own))
+        if rec.get("y") or own:
+            stories.add(docnum, str(rec.get("y") or own))
         for name, spec in FACETS.items():
             builders[name].add(docnum, record_values(rec, spec.doc_field))
         if rec.get("d") is not None:
@@ -360,6 +362,9 @@ def _merge_keys(
         codes.append(key_map[local])  # local -1 reads the appended -1
     all_codes = _concat(codes)
     all_codes[~live] = -1
+    # A live document with no key (no id in its record) is a group of its own.
+    for docnum in np.flatnonzero(live & (all_codes < 0)).tolist():
+        all_codes[docnum] = lookup.setdefault(f"#{docnum}", len(lookup))
     # Keys of live documents only, renumbered in order of first use.
     present = all_codes[all_codes >= 0]
     uniq, first = np.unique(present, return_index=True)
