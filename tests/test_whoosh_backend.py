@@ -446,6 +446,15 @@ def test_columns_after_commits_reuse_old_segments_and_equal_a_fresh_read(
         assert reader.facet_values("actor", limit=100) == fresh.facet_values("actor", limit=100)
 
 
+def test_an_index_without_segments_answers_empty(tmp_path: Path) -> None:
+    """A build that wrote no document leaves no segment: Whoosh reads it through an empty
+    reader, whose one leaf has no segment (the per-segment columns skip it)."""
+    build(tmp_path / "index", ())
+    backend = WhooshBackend(Settings(index_dir=tmp_path / "index"))
+    assert backend.search(SearchRequest()).total == 0
+    assert backend.facet_values("actor") == []
+
+
 def test_documents_without_an_id_are_each_a_group_of_their_own_across_segments() -> None:
     import numpy as np
 

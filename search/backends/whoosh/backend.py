@@ -427,6 +427,8 @@ def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocCo
         if offset != expected_offset:  # document numbers must be the segments in order
             raise ValueError(f"segment at {offset}, expected {expected_offset}")
         size = leaf.doc_count_all()
+        if size == 0:  # nothing to read (an index with no segment gives an empty reader)
+            continue
         expected_offset += size
         key = f"{generation}/{leaf.segment().segment_id()}/{size}"
         part = cache.get(key)
