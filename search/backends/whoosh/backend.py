@@ -2,8 +2,9 @@
 
 Readers keep one open searcher plus its facet columns per index generation. Each call
 costs one ``stat`` of CURRENT and of the live generation directory; only when either
-changed is the index reopened (and the columns rebuilt), so a running web server picks up
-a reindex without restart. Whoosh searchers are not safe to share between threads, so one
+changed is the index reopened (and the columns rebuilt from the parts of the segments
+read before plus those of the new ones), so a running web server picks up a reindex
+without restart. Whoosh searchers are not safe to share between threads, so one
 lock serialises the calls of a backend instance (the work is CPU-bound under the GIL
 anyway).
 

@@ -1,9 +1,10 @@
 """Per-document facet columns ("doc values") held as numpy arrays, and what is computed
 from them per query: filter masks, facet counts and date histograms.
 
-Built once per index generation (one pass over a compact per-document record), then
-every query costs a few vectorised numpy operations over the matching document numbers
-instead of Whoosh ``groupedby`` (measured ~100x slower) or term expansion for date ranges.
+Built per index segment (one pass over its compact per-document records, kept while the
+segment lives) and merged at each new generation of the index; then every query costs a
+few vectorised numpy operations over the matching document numbers instead of Whoosh
+``groupedby`` (measured ~100x slower) or term expansion for date ranges.
 Backend-independent: document numbers are whatever the engine uses, ``0 .. size-1``.
 """
 
