@@ -6,6 +6,10 @@ Floors are pinned a little under the figures measured by ``benchmarks/eval_entit
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +20,9 @@ from benchmarks.eval_entities import (
     evaluate_countries,
     evaluate_countries_plaintext,
     evaluate_pubdates,
-    evaluate_speed,
     reuters_sample,
 )
+from search.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +87,20 @@ def test_reuters_publication_dates(sample: list[Any]) -> None:
 
 
 def test_throughput_and_memory(sample: list[Any]) -> None:
-    result = evaluate_speed(sample, limit=500)
+    """Timed in a fresh process, as a NER worker runs: after the suite's other tests this
+    one's spaCy and caches have seen thousands of texts, and in CI the share of NER came
+    out at 0.70-0.71 there (0.81-1.0 in a fresh process, same code)."""
+    code = (
+        "import json; from benchmarks.eval_entities import evaluate_speed; "
+        "print(json.dumps(evaluate_speed(limit=500)))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["words_per_s"] >= SPEED_SHARE_OF_NER * result["ner_words_per_s"], result
     assert result["words_per_s"] >= SPEED_FLOOR, result
     assert result["peak_rss_mb"] < PEAK_RSS_MB, result
