@@ -9,6 +9,7 @@ snippets, value lists, the three errors) is tests/test_backend_contract.py, run 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
+from search.backends.whoosh.writer import INLINE_POSTINGS
 from search.errors import BackendError, IndexBusyError, IndexMissingError
 from search.models import IndexDocument, SearchRequest
 from search.query import parse_query
@@ -85,7 +87,13 @@ def test_corrupted_index_gives_a_clear_error(
     message: str,
 ) -> None:
     index_dir = tmp_path / "index"
-    build(index_dir, DOCS[:3])
+    # Enough documents naming Putin for his posting list to be written to the postings
+    # file: a shorter one is kept in its term's entry (INLINE_POSTINGS).
+    more = tuple(
+        dataclasses.replace(DOCS[0], id=f"putin-{n}", key=f"putin-{n}.txt")
+        for n in range(INLINE_POSTINGS)
+    )
+    build(index_dir, DOCS[:3] + more)
     live = index_dir / (index_dir / "CURRENT").read_text().strip()
     for path in live.glob(pattern):
         damage(path)
@@ -499,6 +507,7 @@ from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
+from search.backends.whoosh.writer import INLINE_POSTINGS
 from search.settings import Settings
 backend = WhooshBackend(Settings(index_dir=sys.argv[1]))
 with backend.lock():
@@ -559,6 +568,7 @@ from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
+from search.backends.whoosh.writer import INLINE_POSTINGS
 from search.models import IndexDocument
 from search.settings import Settings
 
@@ -626,6 +636,7 @@ from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
+from search.backends.whoosh.writer import INLINE_POSTINGS
 from search.errors import BackendError
 from search.models import IndexDocument
 from search.settings import Settings

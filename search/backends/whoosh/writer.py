@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
@@ -40,6 +41,10 @@ COMPOUND_SEGMENTS = False
 # 2,000,000-article build ends with tens of segments, not 500.
 SEGMENT_DOCS = 4_000
 MERGE_FANOUT = 8
+# Posting lists of fewer documents are stored in their term's entry (see patches.py):
+# writing 1,000 Reuters articles' segment took 4.0-4.5 s of CPU instead of 6.6-7.1 s, and
+# the segment is a fifth smaller.
+INLINE_POSTINGS = 8
 
 
 def merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
@@ -102,7 +107,8 @@ class WhooshIndexWriter:
             else:
                 ix = index.open_dir(str(self._store.root / live))
                 _check_schema(ix.schema, self._store.root)
-            return ix.writer(limitmb=WRITER_LIMIT_MB, compound=COMPOUND_SEGMENTS)
+            codec = W3Codec(inlinelimit=INLINE_POSTINGS)
+            return ix.writer(limitmb=WRITER_LIMIT_MB, compound=COMPOUND_SEGMENTS, codec=codec)
         except BackendError:
             raise
         except LockError as e:
