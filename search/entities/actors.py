@@ -32,6 +32,7 @@ from search.entities.consistency import (
 )
 from search.entities.lines import LineIndex
 from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
+from search.entities.placeuse import used_as_place
 from search.entities.spans import (
     Candidate,
     clean_span,
@@ -211,6 +212,23 @@ def extract_actors(
     surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
     cands = [c for c in name_tickers(text, cands) if c.name not in junk_acronyms]
     cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
+    # Names the article itself uses as places ("the town of Tavildara"), clubs and firms
+    # with a legal form aside; a person keeps a place's name when named in full elsewhere.
+    places_here = used_as_place(
+        text,
+        (
+            c.name
+            for c in cands
+            if (c.start, c.end) not in club_spans
+            and not has_org_suffix(c.name)
+            and not (c.kind == "person" and c.name in surnames)
+        ),
+        _is_place,
+    )
+    if places_here:
+        cands = [
+            c for c in cands if c.name not in places_here or (c.start, c.end) in club_spans
+        ]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
