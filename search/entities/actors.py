@@ -32,7 +32,7 @@ from search.entities.consistency import (
 )
 from search.entities.lines import LineIndex
 from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
-from search.entities.placeuse import used_as_place
+from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.entities.spans import (
     Candidate,
     clean_span,
@@ -40,7 +40,7 @@ from search.entities.spans import (
     is_title,
     surname,
 )
-from search.entities.sports import find_clubs
+from search.entities.sports import find_clubs, is_sports
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
@@ -212,23 +212,29 @@ def extract_actors(
     surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
     cands = [c for c in name_tickers(text, cands) if c.name not in junk_acronyms]
     cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
-    # Names the article itself uses as places ("the town of Tavildara"), clubs and firms
-    # with a legal form aside; a person keeps a place's name when named in full elsewhere.
-    places_here = used_as_place(
-        text,
-        (
-            c.name
-            for c in cands
-            if (c.start, c.end) not in club_spans
-            and not has_org_suffix(c.name)
-            and not (c.kind == "person" and c.name in surnames)
-        ),
-        _is_place,
+    # Names the article itself uses as places ("the town of Tavildara") or things ("the
+    # Dow Jones industrial average"), clubs and firms with a legal form aside; a person
+    # keeps such a name when named in full elsewhere ("Jordan" after "Michael Jordan").
+    named_in_full = surnames | {c.name.split()[0] for c in cands if " " in c.name}
+    open_names = [
+        c.name
+        for c in cands
+        if (c.start, c.end) not in club_spans
+        and not has_org_suffix(c.name)
+        and c.name not in named_in_full
+    ]
+    used = used_as_place(
+        text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
+    ) | used_as_thing(
+        text, open_names, _lower_case_words(text)
     )
-    if places_here:
-        cands = [
-            c for c in cands if c.name not in places_here or (c.start, c.end) in club_spans
-        ]
+    datelines = Ranges((s, e) for s, e, _ in dateline_places(text))
+    cands = [
+        c
+        for c in cands
+        if (c.start, c.end) in club_spans
+        or (c.name not in used and not datelines.overlaps(c.start, c.end))
+    ]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
