@@ -13,6 +13,7 @@ from search.entities import corpus_aliases, extract
 from search.entities.actors import person_aliases
 from search.entities.canonical import junk_reason, key_initials, spelling_key
 from search.entities.institutions import is_generic, qualified_name, split_country
+from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.models import Article
 
 MONDAY = datetime(1987, 3, 2, 9, 0, tzinfo=UTC)
@@ -260,3 +261,106 @@ def test_actors_named_canonically(
 )
 def test_archive_aliases(counts: dict[str, int], expected: dict[str, str]) -> None:
     assert corpus_aliases(counts) == expected
+
+
+# ---------------------------------------------------------------- names the text uses as places
+
+
+def _is_known_place(name: str) -> bool:
+    return name in {"Leeds", "Manchester"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Rebels shelled the town of Dorvak on Friday.", "Dorvak"),
+        ("Troops held Dorvak . Dorvak , 200 km ( 120 miles ) east of the capital , fell.", "Dorvak"),
+        ("The rebels were about three km east of Dorvak around a village.", "Dorvak"),
+        ("Tanks advanced to within 10 km ( six miles ) of Dorvak , the spokesman said.", "Dorvak"),
+        ("Peace talks on the disputed Upper Dorvak region went on.", "Upper Dorvak"),
+        ("Cars arrived at the Dorvak port on Thursday.", "Dorvak"),
+        ("Dorvak is a Norwegian settlement of 1,000 people.", "Dorvak"),
+        ("The rebels withdrew from the capital Dorvak on Saturday.", "Dorvak"),
+        ("England meet Pakistan at Dorvak Park , Leeds in May.", "Dorvak Park"),
+        ("Plane crash kills 141 .\nDORVAK , Norway 1996-08-30\nDorvak mourned its dead.", "Dorvak"),
+        ("Blast kills two .\nDORVAK, N.H., Aug 30 - A blast leveled Dorvak's motel.", "Dorvak"),
+    ],
+)
+def test_names_used_as_places(text: str, name: str) -> None:
+    assert used_as_place(text, [name], _is_known_place) == {name}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Acme bought a stake in Dorvak on Friday.", "Dorvak"),  # "in X" alone: a firm too
+        ("Smith , an analyst at Dorvak , said prices fell.", "Dorvak"),
+        ("He met Dorvak , the minister , in London.", "Dorvak"),
+        # A body's seat on the dateline is still the body.
+        ("UN vote .\nUNITED NATIONS 1996-08-28\nThe United Nations voted.", "United Nations"),
+        # A club with a score in a story from its own town.
+        ("Rugby .\nDORVAK , England 1996-08-31\nResult :\nDorvak 42 Bradford 36", "Dorvak"),
+    ],
+)
+def test_names_not_used_as_places(text: str, name: str) -> None:
+    assert used_as_place(text, [name], _is_known_place) == set()
+
+
+def test_dateline_places() -> None:
+    text = "Crash .\nDORVAK , Norway 1996-08-30\nA plane crashed."
+    assert dateline_places(text) == [(8, 14, "DORVAK")]
+    assert dateline_places("No dateline here.\nJust prose 1996 .") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The Acme Jones industrial average ended down 64 points.", "Acme"),
+        ("The Acme composite index closed lower.", "Acme"),
+        ("Planes flew from the aircraft carrier Carl Dorvak on Friday.", "Carl Dorvak"),
+        ("He has 121 XRB this season and three XRB as the team won.", "XRB"),
+        ("Fed chairman Smith spoke at the annual Dorvak Hole symposium.", "Dorvak Hole"),
+        ("Results :\nDivision one\nAlbion 2 Cowdenbeath 0\n", "Division"),
+        ('He is ill .\nDeath is natural , he said . "\nHe did not fear death .', "Death"),
+    ],
+)
+def test_names_used_as_things(text: str, name: str) -> None:
+    lower = frozenset(w for w in text.replace(".", " ").split() if w.islower())
+    assert used_as_thing(text, [name], lower) == {name}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The American Stock Exchange composite index fell.", "American Stock Exchange"),
+        ("The 16 NATO members met in Brussels.", "NATO"),  # a body counted: what it counts
+        ("Prices rose by $ 700,000 IOC .", "IOC"),  # money is no count
+        ("He played the ATP tournament in May.", "ATP"),
+        ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
+        ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
+    ],
+)
+def test_names_not_used_as_things(text: str, name: str) -> None:
+    lower = frozenset(w for w in text.replace(".", " ").split() if w.islower())
+    assert used_as_thing(text, [name], lower) == set()
+
+
+@pytest.mark.parametrize("name", ["Changi Prison", "Lilac Falls Motel", "Heathrow Airport"])
+def test_sites_are_junk(name: str) -> None:
+    assert junk_reason(name) == "a site"
+
+
+@pytest.mark.parametrize("name", ["Mount Sinai Hospital", "Carter Centre", "Hilton Hotels Corp"])
+def test_bodies_named_after_sites_are_not_junk(name: str) -> None:
+    assert junk_reason(name) is None
+
+
+def test_place_use_through_extraction() -> None:
+    body = (
+        "Government troops took Tavildara without casualties on August 23 , officials said .\n"
+        "Tavildara , 200 km ( 120 miles ) east of the capital Dushanbe , was in ruins .\n"
+        "Defence Minister Sherali Khairulloyev visited the town on Friday ."
+    )
+    names = actors(body)
+    assert "Tavildara" not in names
+    assert "Sherali Khairulloyev" in names

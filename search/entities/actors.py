@@ -215,7 +215,9 @@ def extract_actors(
     # Names the article itself uses as places ("the town of Tavildara") or things ("the
     # Dow Jones industrial average"), clubs and firms with a legal form aside; a person
     # keeps such a name when named in full elsewhere ("Jordan" after "Michael Jordan").
-    named_in_full = surnames | {c.name.split()[0] for c in cands if " " in c.name}
+    named_in_full = surnames | {
+        c.name.split()[0] for c in cands if c.kind == "person" and " " in c.name
+    }
     open_names = [
         c.name
         for c in cands

@@ -4,8 +4,9 @@ Places (:func:`used_as_place`): "the town of X", "X , 200 km east of", "east of 
 region", "X airport", "X is a town", "at X , <known place>", and the place of the story's
 dateline line ("TAVILDARA , Tajikistan 1996-08-31"). Things (:func:`used_as_thing`): a
 market index ("the Dow Jones industrial average", "the Nasdaq composite index"), a ship
-("the aircraft carrier Carl Vinson"), a unit counted ("121 RBI as"), a common word
-capitalised only where a sentence starts ("Death is ..." and "death" elsewhere).
+("the aircraft carrier Carl Vinson"), an event ("the Jackson Hole symposium"), a
+section head of a table ("Division one" alone on a line), a unit counted ("121 RBI as"), a
+common word capitalised only where a sentence starts ("Death is ..." and "death" elsewhere).
 
 NER takes towns and sites no gazetteer here holds ("Tavildara", "Longyear", "Headingley")
 for organisations or people; the words around the name say what it is, in any archive.
@@ -30,7 +31,7 @@ _BEFORE = re.compile(
     r"suburb|suburbs|outskirts|port|settlement|enclave|oasis) of (?:the )?"
     rf"|\b{_COMPASS} of "
     rf"|{_DISTANCE}(?: \( [^()\n]{{1,20}} \))? (?:{_COMPASS} )?(?:of|from) "
-    r"|\bthe (?:[a-z]+ )?capital ,? "
+    r"|\bthe (?:[a-z]+ )?capital(?: ,)? "
     r")\Z",
     re.IGNORECASE,
 )
@@ -40,7 +41,7 @@ _AFTER = re.compile(
     rf" ?,? (?:about |some |just |nearly |around |only )?{_DISTANCE}[^\n]{{0,25}}?"
     r"\b(?:of|from|off|outside|away)\b"
     r"| (?:region|county|province|district|airport|airfield|harbour|harbor|port)\b"
-    r"| (?:is|was|lies|remains) (?:a|an|the) (?:[a-z]+ ){0,2}?"
+    r"| (?:is|was|lies|remains) (?:a|an|the) (?:[A-Za-z-]+ ){0,2}?"
     r"(?:town|city|village|settlement|port|island|region|province|district)\b"
     r")"
 )
@@ -85,7 +86,9 @@ def used_as_place(
         if not name[:1].isalpha():
             continue
         if name.upper() in datelines:
-            if not sports() and not any(
+            # "UNITED NATIONS 1996-08-28": a body's seat, named by the body.
+            body = any(w.lower() in GENERIC_WORDS for w in name.split())
+            if not body and not sports() and not any(
                 _SCORE_AFTER.match(text, i + len(name)) for i in _occurrences(text, name)
             ):
                 found.add(name)
@@ -121,6 +124,15 @@ _INDEX_AFTER = re.compile(
     r"(?: [A-Z][\w&'-]*){0,2} (?:(?:industrial|composite|stock|share|price|transport|"
     r"utilities|all-share|blue-chip|benchmark|key|main) ){0,2}(?:average|index)\b"
 )
+# "the Trofej Beograd 96 international basketball tournament", "the annual Jackson Hole
+# symposium": the name of an event, not of who runs it.
+_EVENT_AFTER = re.compile(
+    r"(?: \d+)?(?:\s+[a-z-]+){0,2}\s+(?:tournament|championships?|symposium|regatta)\b"
+)
+# "Division one", "Group B" alone on a line: the head of a section of a table.
+_SECTION_AFTER = re.compile(
+    r" (?:[A-H]|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]*(?:\n|\Z)"
+)
 # "the aircraft carrier Carl Vinson", "the tanker Exxon Valdez": a ship's name ("the
 # carrier Lufthansa" alone is an airline).
 _VESSEL_BEFORE = re.compile(
@@ -133,7 +145,7 @@ _COUNT = (
 )
 # "121 RBI broke", "three RBI as": a unit counted, then a verb or a function word, where a
 # body counted names what it counts ("16 NATO members").
-_COUNT_BEFORE = re.compile(rf"(?<![\w.,]){_COUNT} \Z")
+_COUNT_BEFORE = re.compile(rf"(?<![\w.,$\u00a3\u20ac])(?<![$\u00a3\u20ac] ){_COUNT} \Z")
 _UNIT_AFTER = re.compile(
     r" ?(?:[,.;:)]|(?:as|and|in|on|to|for|with|while|of|this|last|off|against|but|or|"
     r"to|from|at|after|before|broke|set|gave|tied|is|was|are|were)\b)"
@@ -159,6 +171,12 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
             end = start + len(name)
             if (
                 (index_ok and _INDEX_AFTER.match(text, end))
+                or (not acronym and _EVENT_AFTER.match(text, end))  # "the ATP tournament"
+                or (
+                    " " not in name
+                    and (start == 0 or text[start - 1] == "\n")
+                    and _SECTION_AFTER.match(text, end)
+                )
                 or _VESSEL_BEFORE.search(text, max(0, start - 20), start)
                 or (
                     acronym
