@@ -274,7 +274,7 @@ def _is_known_place(name: str) -> bool:
     ("text", "name"),
     [
         ("Rebels shelled the town of Dorvak on Friday.", "Dorvak"),
-        ("Troops held Dorvak . Dorvak , 200 km ( 120 miles ) east of the capital , fell.", "Dorvak"),
+        ("Dorvak , 200 km ( 120 miles ) east of the capital , fell.", "Dorvak"),
         ("The rebels were about three km east of Dorvak around a village.", "Dorvak"),
         ("Tanks advanced to within 10 km ( six miles ) of Dorvak , the spokesman said.", "Dorvak"),
         ("Peace talks on the disputed Upper Dorvak region went on.", "Upper Dorvak"),

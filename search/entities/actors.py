@@ -32,7 +32,6 @@ from search.entities.consistency import (
 )
 from search.entities.lines import LineIndex
 from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
-from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.entities.spans import (
     Candidate,
     clean_span,
@@ -41,6 +40,7 @@ from search.entities.spans import (
     surname,
 )
 from search.entities.sports import find_clubs, is_sports
+from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
@@ -227,9 +227,7 @@ def extract_actors(
     ]
     used = used_as_place(
         text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
-    ) | used_as_thing(
-        text, open_names, _lower_case_words(text)
-    )
+    ) | used_as_thing(text, open_names, _lower_case_words(text))
     datelines = Ranges((s, e) for s, e, _ in dateline_places(text))
     cands = [
         c

@@ -88,8 +88,12 @@ def used_as_place(
         if name.upper() in datelines:
             # "UNITED NATIONS 1996-08-28": a body's seat, named by the body.
             body = any(w.lower() in GENERIC_WORDS for w in name.split())
-            if not body and not sports() and not any(
-                _SCORE_AFTER.match(text, i + len(name)) for i in _occurrences(text, name)
+            if (
+                not body
+                and not sports()
+                and not any(
+                    _SCORE_AFTER.match(text, i + len(name)) for i in _occurrences(text, name)
+                )
             ):
                 found.add(name)
             continue
