@@ -12,7 +12,10 @@ import pytest
 from search.entities import corpus_aliases, extract
 from search.entities.actors import person_aliases
 from search.entities.canonical import junk_reason, key_initials, spelling_key
+from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
+from search.entities.lines import LineIndex
+from search.entities.spans import Candidate
 from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.models import Article
 
@@ -364,3 +367,39 @@ def test_place_use_through_extraction() -> None:
     names = actors(body)
     assert "Tavildara" not in names
     assert "Sherali Khairulloyev" in names
+
+
+# ---------------------------------------------------------------- organisations NER leaves out
+
+
+def test_bracket_acronym_is_the_organisation_everywhere() -> None:
+    text = "Officials of the Kurdistan Democratic Party ( KDP ) said so."
+    cands = [Candidate(17, 43, "Kurdistan Democratic Party", "org")]
+    assert bracket_acronyms(text, cands) == {"KDP"}
+    other = [Candidate(4, 14, "Acme Group", "org")]
+    assert bracket_acronyms("The Acme Group ( KDP ) said.", other) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("The plan was reported by Interfax news agency on Friday .", {"Interfax"}),
+        ("The Yugoslav news agency Tanjug reported the closure .", {"Tanjug"}),
+        ("The official news agency , Xinhua , said so .", {"Xinhua"}),
+        ("The Russian news agency said so .", set()),  # the agency's country
+    ],
+)
+def test_news_agencies(text: str, names: set[str]) -> None:
+    found = news_agencies(text, [], [], LineIndex(text), lambda n: n in {"Russian", "Yugoslav"})
+    assert {c.name for c in found} == names
+    assert all(text[c.start : c.end] == c.name for c in found)
+
+
+def test_acronym_and_agency_through_extraction() -> None:
+    body = (
+        "Fighters of the Kurdistan Democratic Party ( KDP ) took the town , a spokesman for "
+        "the group said on Saturday .\nThe KDP said its forces had advanced to the border , "
+        "according to Interfax news agency ."
+    )
+    names = actors(body)
+    assert "Kurdistan Democratic Party" in names and "KDP" not in names

@@ -25,6 +25,7 @@ from search.entities.canonical import (
 )
 from search.entities.consistency import (
     Ranges,
+    news_agencies,
     propagate_orgs,
     relabel_people,
     unlabelled_people,
@@ -204,6 +205,7 @@ def extract_actors(
         for s, e, _ in clubs:
             cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}
+    cands += news_agencies(text, spans, cands, lines, _is_place)
     cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
     # Names that reached here another way (repeats, relabelled spans) pass the same tests.
     club_spans = {(c[0], c[1]) for c in clubs}  # "Newcastle have won": a club, not a place
