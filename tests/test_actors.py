@@ -284,6 +284,10 @@ def _is_known_place(name: str) -> bool:
         ("Cars arrived at the Dorvak port on Thursday.", "Dorvak"),
         ("Dorvak is a Norwegian settlement of 1,000 people.", "Dorvak"),
         ("The rebels withdrew from the capital Dorvak on Saturday.", "Dorvak"),
+        ("The threat to storm the Chechen capital of Dorvak was lifted.", "Dorvak"),
+        ("Refugees rallied two km from Dorvak in the north.", "Dorvak"),
+        ("Fishermen landed at a port in the southern state of Dorvak Nadu .", "Dorvak Nadu"),
+        ("A well in Alberta 's Dorvak area tested 1,100 barrels a day.", "Dorvak"),
         ("England meet Pakistan at Dorvak Park , Leeds in May.", "Dorvak Park"),
         ("Plane crash kills 141 .\nDORVAK , Norway 1996-08-30\nDorvak mourned its dead.", "Dorvak"),
         ("Blast kills two .\nDORVAK, N.H., Aug 30 - A blast leveled Dorvak's motel.", "Dorvak"),
@@ -325,6 +329,7 @@ def test_dateline_places() -> None:
         ("Fed chairman Smith spoke at the annual Dorvak Hole symposium.", "Dorvak Hole"),
         ("Results :\nDivision one\nAlbion 2 Cowdenbeath 0\n", "Division"),
         ('He is ill .\nDeath is natural , he said . "\nHe did not fear death .', "Death"),
+        ("The Dorvak peace accords gave refugees the right to return.", "Dorvak"),
     ],
 )
 def test_names_used_as_things(text: str, name: str) -> None:
@@ -341,6 +346,7 @@ def test_names_used_as_things(text: str, name: str) -> None:
         ("He played the ATP tournament in May.", "ATP"),
         ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
         ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
+        ("The NATO peace plan was signed.", "NATO"),
     ],
 )
 def test_names_not_used_as_things(text: str, name: str) -> None:

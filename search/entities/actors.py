@@ -288,7 +288,8 @@ def _join_split_firms(
     return out
 
 
-# A one-word field label opening a line of a table or list: "Attendance : 2,000".
+# A one-word field label opening a line of a table or list: "Attendance : 2,000". Not
+# "Attendance 18,500 .": a cricket county's score line looks the same ("Hampshire 81-7 .").
 _FIELD_LABEL = re.compile(r"\s*:")
 
 

@@ -1,12 +1,14 @@
 """What the article itself uses a name as, when that is no person or organisation.
 
-Places (:func:`used_as_place`): "the town of X", "X , 200 km east of", "east of X", "the X
-region", "X airport", "X is a town", "at X , <known place>", and the place of the story's
-dateline line ("TAVILDARA , Tajikistan 1996-08-31"). Things (:func:`used_as_thing`): a
-market index ("the Dow Jones industrial average", "the Nasdaq composite index"), a ship
-("the aircraft carrier Carl Vinson"), an event ("the Jackson Hole symposium"), a
-section head of a table ("Division one" alone on a line), a unit counted ("121 RBI as"), a
-common word capitalised only where a sentence starts ("Death is ..." and "death" elsewhere).
+Places (:func:`used_as_place`): "the town of X", "the state of X", "X , 200 km east of",
+"two km from X", "east of X", "the X region", "the X area", "X airport", "X is a town",
+"at X , <known place>", and the place of the story's dateline line ("TAVILDARA ,
+Tajikistan 1996-08-31"). Things (:func:`used_as_thing`): a market index ("the Dow Jones
+industrial average", "the Nasdaq composite index"), a ship ("the aircraft carrier Carl
+Vinson"), an event ("the Jackson Hole symposium"), an accord ("the Dayton peace accords"),
+a section head of a table ("Division one" alone on a line), a unit counted ("121 RBI as"),
+a common word capitalised only where a sentence starts ("Death is ..." and "death"
+elsewhere).
 
 NER takes towns and sites no gazetteer here holds ("Tavildara", "Longyear", "Headingley")
 for organisations or people; the words around the name say what it is, in any archive.
@@ -23,12 +25,16 @@ from collections.abc import Callable, Iterable
 from search.entities.canonical import GENERIC_WORDS
 
 _COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?"
-_DISTANCE = r"\d[\d,.]* ?(?:km|kms|kilometres|kilometers|miles)\b"
+_DISTANCE = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a few|several) ?"
+    r"(?:km|kms|kilometres|kilometers|miles)\b"
+)
 # Words right before the name, up to its first letter.
 _BEFORE = re.compile(
     r"(?:"
     r"\b(?:town|towns|city|cities|village|villages|island|islands|province|region|district|"
-    r"suburb|suburbs|outskirts|port|settlement|enclave|oasis) of (?:the )?"
+    r"suburb|suburbs|outskirts|port|settlement|enclave|oasis|capital|state|county|prefecture|"
+    r"municipality) of (?:the )?"
     rf"|\b{_COMPASS} of "
     rf"|{_DISTANCE}(?: \( [^()\n]{{1,20}} \))? (?:{_COMPASS} )?(?:of|from) "
     r"|\bthe (?:[a-z]+ )?capital(?: ,)? "
@@ -40,7 +46,7 @@ _AFTER = re.compile(
     r"(?:"
     rf" ?,? (?:about |some |just |nearly |around |only )?{_DISTANCE}[^\n]{{0,25}}?"
     r"\b(?:of|from|off|outside|away)\b"
-    r"| (?:region|county|province|district|airport|airfield|harbour|harbor|port)\b"
+    r"| (?:region|county|province|district|area|airport|airfield|harbour|harbor|port)\b"
     r"| (?:is|was|lies|remains) (?:a|an|the) (?:[A-Za-z-]+ ){0,2}?"
     r"(?:town|city|village|settlement|port|island|region|province|district)\b"
     r")"
@@ -137,6 +143,8 @@ _EVENT_AFTER = re.compile(
 _SECTION_AFTER = re.compile(
     r" (?:[A-H]|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]*(?:\n|\Z)"
 )
+# "the Dayton peace accords": an accord named after the place it was made.
+_ACCORD_AFTER = re.compile(r" peace (?:treaty|treaties|accords?|agreements?)\b")
 # "the aircraft carrier Carl Vinson", "the tanker Exxon Valdez": a ship's name ("the
 # carrier Lufthansa" alone is an airline).
 _VESSEL_BEFORE = re.compile(
@@ -176,6 +184,7 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
             if (
                 (index_ok and _INDEX_AFTER.match(text, end))
                 or (not acronym and _EVENT_AFTER.match(text, end))  # "the ATP tournament"
+                or (not acronym and index_ok and _ACCORD_AFTER.match(text, end))
                 or (
                     " " not in name
                     and (start == 0 or text[start - 1] == "\n")
