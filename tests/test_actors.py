@@ -307,6 +307,15 @@ def test_names_used_as_places(text: str, name: str) -> None:
         ("UN vote .\nUNITED NATIONS 1996-08-28\nThe United Nations voted.", "United Nations"),
         # A club with a score in a story from its own town.
         ("Rugby .\nDORVAK , England 1996-08-31\nResult :\nDorvak 42 Bradford 36", "Dorvak"),
+        # Bodies named by initials or as bodies, and the posts of a body.
+        ("Oil stocks in the OECD area fell , the agency said.", "OECD"),
+        ("He warned about the state of EC finances.", "EC"),
+        (
+            "It settled with the state of the Dorvak Public Service Commission.",
+            "Dorvak Public Service Commission",
+        ),
+        ("Robert Hunter , Acme Dorvak area executive for Europe , said so.", "Acme Dorvak"),
+        ("Borrowers should call the FmHA county office.", "FmHA"),
     ],
 )
 def test_names_not_used_as_places(text: str, name: str) -> None:
@@ -347,6 +356,8 @@ def test_names_used_as_things(text: str, name: str) -> None:
         ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
         ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
         ("The NATO peace plan was signed.", "NATO"),
+        # An article in lower case: a name at a sentence start is no common word.
+        ("the talks went on.\nDorvak said so . finance minister dorvak left.", "Dorvak"),
     ],
 )
 def test_names_not_used_as_things(text: str, name: str) -> None:
@@ -359,7 +370,16 @@ def test_sites_are_junk(name: str) -> None:
     assert junk_reason(name) == "a site"
 
 
-@pytest.mark.parametrize("name", ["Mount Sinai Hospital", "Carter Centre", "Hilton Hotels Corp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mount Sinai Hospital",
+        "Carter Centre",
+        "Hilton Hotels Corp",
+        "Buckingham Palace",
+        "Dominion Bridge",
+    ],
+)
 def test_bodies_named_after_sites_are_not_junk(name: str) -> None:
     assert junk_reason(name) is None
 

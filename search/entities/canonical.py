@@ -56,10 +56,9 @@ EVENT_ENDINGS = frozenset(
 )
 # Last words of buildings and sites ("Changi Prison", "Lilac Falls Motel", "Heathrow
 # Airport"): places, not the bodies that run them. "Hospital", "Centre", "Hotels" (a chain)
-# act in news and stay.
-SITE_ENDINGS = frozenset(
-    "prison jail airport airfield stadium motel palace bridge racecourse cathedral".split()
-)
+# act in news and stay, as do "Palace" (a royal household speaks as "Buckingham Palace")
+# and "Bridge" (firms are named so: Dominion Bridge).
+SITE_ENDINGS = frozenset("prison jail airport airfield stadium motel racecourse cathedral".split())
 # Last words of economic measures and rates ("Gross National Product", "London Interbank
 # Offered Rate", "Public Sector Borrowing Requirement"): figures a story reports, not actors.
 MEASURE_ENDINGS = frozenset("product rate rates requirement index deficit surplus".split())

@@ -41,12 +41,21 @@ _BEFORE = re.compile(
     r")\Z",
     re.IGNORECASE,
 )
+# Nouns of a body's people and offices: "the X area executive" names a post of body X.
+_OFFICE_NOUNS = (
+    r"(?:executives?|offices?|officials?|officers?|managers?|directors?|heads?|chiefs?|"
+    r"authority|authorities|council|commission|board|committee|administration|government|"
+    r"branch(?:es)?|representatives?|spokes(?:man|woman|person)|president|staff|unit)"
+)
 # Words right after the name.
 _AFTER = re.compile(
     r"(?:"
     rf" ?,? (?:about |some |just |nearly |around |only )?{_DISTANCE}[^\n]{{0,25}}?"
     r"\b(?:of|from|off|outside|away)\b"
     r"| (?:region|county|province|district|area|airport|airfield|harbour|harbor|port)\b"
+    # Not the first word of a longer noun: "Chase Manhattan area executive", "the FmHA
+    # county office", "the port authority".
+    rf"(?! {_OFFICE_NOUNS}\b)"
     r"| (?:is|was|lies|remains) (?:a|an|the) (?:[A-Za-z-]+ ){0,2}?"
     r"(?:town|city|village|settlement|port|island|region|province|district)\b"
     r")"
@@ -103,6 +112,10 @@ def used_as_place(
             ):
                 found.add(name)
             continue
+        if _acronym_like(name) or name.split()[-1].lower() in GENERIC_WORDS:
+            # A body named by initials or as a body: "the OECD area", "the state of EC
+            # finances", "the state of the New Mexico Public Service Commission".
+            continue
         for start in _occurrences(text, name):
             end = start + len(name)
             if (
@@ -117,6 +130,11 @@ def used_as_place(
                 found.add(name)
                 break
     return found
+
+
+def _acronym_like(name: str) -> bool:
+    """A capital after a word's first letter: "OECD", "FmHA" (not "Tavildara")."""
+    return any(c.isupper() for word in name.split() for c in word[1:])
 
 
 def _occurrences(text: str, name: str) -> Iterable[int]:
@@ -162,6 +180,8 @@ _UNIT_AFTER = re.compile(
     r" ?(?:[,.;:)]|(?:as|and|in|on|to|for|with|while|of|this|last|off|against|but|or|"
     r"to|from|at|after|before|broke|set|gave|tied|is|was|are|were)\b)"
 )
+# A paragraph that starts in lower case: the article lost its capitals (some wire copy).
+_LOWER_PARAGRAPH = re.compile(r"^[ \t]*[a-z]", re.MULTILINE)
 # Where a sentence starts: the text, a line, or after a sentence end and a quote.
 _SENTENCE_START = re.compile(r"(?:\A|[\n.!?]\s*|[.!?] [\"'`]+ ?|\n[\"'`]+ ?)\Z")
 
@@ -171,6 +191,7 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
     common word: a one-word title-case name written with a capital only where a sentence
     starts and also in lower case (``lower_words``: the article's lower-case words)."""
     found: set[str] = set()
+    lower_cased = _LOWER_PARAGRAPH.search(text) is not None
     for name in set(names):
         if not name[:1].isalpha():
             continue
@@ -178,7 +199,9 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
         word = " " not in name and name[1:].islower()
         common = word and name.lower() in lower_words
         acronym = " " not in name and name.isupper() and name.isalpha()
-        starts_only = common
+        # In an article written in lower case ("finance minister manuel azpurua"), every
+        # name is also a lower-case word: there the cue says nothing.
+        starts_only = common and not lower_cased
         for start in _occurrences(text, name):
             end = start + len(name)
             if (
