@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-VERSION = "2026-11-30.2"
+VERSION = "2026-11-30.3"
 MARK_FILE = "extraction-version"
 
 

@@ -12,7 +12,11 @@ import pytest
 from search.entities import corpus_aliases, extract
 from search.entities.actors import person_aliases
 from search.entities.canonical import junk_reason, key_initials, spelling_key
+from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
+from search.entities.lines import LineIndex
+from search.entities.spans import Candidate
+from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.models import Article
 
 MONDAY = datetime(1987, 3, 2, 9, 0, tzinfo=UTC)
@@ -260,3 +264,168 @@ def test_actors_named_canonically(
 )
 def test_archive_aliases(counts: dict[str, int], expected: dict[str, str]) -> None:
     assert corpus_aliases(counts) == expected
+
+
+# ---------------------------------------------------------------- names the text uses as places
+
+
+def _is_known_place(name: str) -> bool:
+    return name in {"Leeds", "Manchester"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Rebels shelled the town of Dorvak on Friday.", "Dorvak"),
+        ("Dorvak , 200 km ( 120 miles ) east of the capital , fell.", "Dorvak"),
+        ("The rebels were about three km east of Dorvak around a village.", "Dorvak"),
+        ("Tanks advanced to within 10 km ( six miles ) of Dorvak , the spokesman said.", "Dorvak"),
+        ("Peace talks on the disputed Upper Dorvak region went on.", "Upper Dorvak"),
+        ("Cars arrived at the Dorvak port on Thursday.", "Dorvak"),
+        ("Dorvak is a Norwegian settlement of 1,000 people.", "Dorvak"),
+        ("The rebels withdrew from the capital Dorvak on Saturday.", "Dorvak"),
+        ("The threat to storm the Chechen capital of Dorvak was lifted.", "Dorvak"),
+        ("Refugees rallied two km from Dorvak in the north.", "Dorvak"),
+        ("Fishermen landed at a port in the southern state of Dorvak Nadu .", "Dorvak Nadu"),
+        ("A well in Alberta 's Dorvak area tested 1,100 barrels a day.", "Dorvak"),
+        ("England meet Pakistan at Dorvak Park , Leeds in May.", "Dorvak Park"),
+        ("Plane crash kills 141 .\nDORVAK , Norway 1996-08-30\nDorvak mourned its dead.", "Dorvak"),
+        ("Blast kills two .\nDORVAK, N.H., Aug 30 - A blast leveled Dorvak's motel.", "Dorvak"),
+    ],
+)
+def test_names_used_as_places(text: str, name: str) -> None:
+    assert used_as_place(text, [name], _is_known_place) == {name}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Acme bought a stake in Dorvak on Friday.", "Dorvak"),  # "in X" alone: a firm too
+        ("Smith , an analyst at Dorvak , said prices fell.", "Dorvak"),
+        ("He met Dorvak , the minister , in London.", "Dorvak"),
+        # A body's seat on the dateline is still the body.
+        ("UN vote .\nUNITED NATIONS 1996-08-28\nThe United Nations voted.", "United Nations"),
+        # A club with a score in a story from its own town.
+        ("Rugby .\nDORVAK , England 1996-08-31\nResult :\nDorvak 42 Bradford 36", "Dorvak"),
+        # Bodies named by initials or as bodies, and the posts of a body.
+        ("Oil stocks in the OECD area fell , the agency said.", "OECD"),
+        ("He warned about the state of EC finances.", "EC"),
+        (
+            "It settled with the state of the Dorvak Public Service Commission.",
+            "Dorvak Public Service Commission",
+        ),
+        ("Robert Hunter , Acme Dorvak area executive for Europe , said so.", "Acme Dorvak"),
+        ("Borrowers should call the FmHA county office.", "FmHA"),
+    ],
+)
+def test_names_not_used_as_places(text: str, name: str) -> None:
+    assert used_as_place(text, [name], _is_known_place) == set()
+
+
+def test_dateline_places() -> None:
+    text = "Crash .\nDORVAK , Norway 1996-08-30\nA plane crashed."
+    assert dateline_places(text) == [(8, 14, "DORVAK")]
+    assert dateline_places("No dateline here.\nJust prose 1996 .") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The Acme Jones industrial average ended down 64 points.", "Acme"),
+        ("The Acme composite index closed lower.", "Acme"),
+        ("Planes flew from the aircraft carrier Carl Dorvak on Friday.", "Carl Dorvak"),
+        ("He has 121 XRB this season and three XRB as the team won.", "XRB"),
+        ("Fed chairman Smith spoke at the annual Dorvak Hole symposium.", "Dorvak Hole"),
+        ("Results :\nDivision one\nAlbion 2 Cowdenbeath 0\n", "Division"),
+        ('He is ill .\nDeath is natural , he said . "\nHe did not fear death .', "Death"),
+        ("The Dorvak peace accords gave refugees the right to return.", "Dorvak"),
+    ],
+)
+def test_names_used_as_things(text: str, name: str) -> None:
+    lower = frozenset(w for w in text.replace(".", " ").split() if w.islower())
+    assert used_as_thing(text, [name], lower) == {name}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The American Stock Exchange composite index fell.", "American Stock Exchange"),
+        ("The 16 NATO members met in Brussels.", "NATO"),  # a body counted: what it counts
+        ("Prices rose by $ 700,000 IOC .", "IOC"),  # money is no count
+        ("He played the ATP tournament in May.", "ATP"),
+        ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
+        ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
+        ("The NATO peace plan was signed.", "NATO"),
+        # An article in lower case: a name at a sentence start is no common word.
+        ("the talks went on.\nDorvak said so . finance minister dorvak left.", "Dorvak"),
+    ],
+)
+def test_names_not_used_as_things(text: str, name: str) -> None:
+    lower = frozenset(w for w in text.replace(".", " ").split() if w.islower())
+    assert used_as_thing(text, [name], lower) == set()
+
+
+@pytest.mark.parametrize("name", ["Changi Prison", "Lilac Falls Motel", "Heathrow Airport"])
+def test_sites_are_junk(name: str) -> None:
+    assert junk_reason(name) == "a site"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mount Sinai Hospital",
+        "Carter Centre",
+        "Hilton Hotels Corp",
+        "Buckingham Palace",
+        "Dominion Bridge",
+    ],
+)
+def test_bodies_named_after_sites_are_not_junk(name: str) -> None:
+    assert junk_reason(name) is None
+
+
+def test_place_use_through_extraction() -> None:
+    body = (
+        "Government troops took Tavildara without casualties on August 23 , officials said .\n"
+        "Tavildara , 200 km ( 120 miles ) east of the capital Dushanbe , was in ruins .\n"
+        "Defence Minister Sherali Khairulloyev visited the town on Friday ."
+    )
+    names = actors(body)
+    assert "Tavildara" not in names
+    assert "Sherali Khairulloyev" in names
+
+
+# ---------------------------------------------------------------- organisations NER leaves out
+
+
+def test_bracket_acronym_is_the_organisation_everywhere() -> None:
+    text = "Officials of the Kurdistan Democratic Party ( KDP ) said so."
+    cands = [Candidate(17, 43, "Kurdistan Democratic Party", "org")]
+    assert bracket_acronyms(text, cands) == {"KDP"}
+    other = [Candidate(4, 14, "Acme Group", "org")]
+    assert bracket_acronyms("The Acme Group ( KDP ) said.", other) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("The plan was reported by Interfax news agency on Friday .", {"Interfax"}),
+        ("The Yugoslav news agency Tanjug reported the closure .", {"Tanjug"}),
+        ("The official news agency , Xinhua , said so .", {"Xinhua"}),
+        ("The Russian news agency said so .", set()),  # the agency's country
+    ],
+)
+def test_news_agencies(text: str, names: set[str]) -> None:
+    found = news_agencies(text, [], [], LineIndex(text), lambda n: n in {"Russian", "Yugoslav"})
+    assert {c.name for c in found} == names
+    assert all(text[c.start : c.end] == c.name for c in found)
+
+
+def test_acronym_and_agency_through_extraction() -> None:
+    body = (
+        "Fighters of the Kurdistan Democratic Party ( KDP ) took the town , a spokesman for "
+        "the group said on Saturday .\nThe KDP said its forces had advanced to the border , "
+        "according to Interfax news agency ."
+    )
+    names = actors(body)
+    assert "Kurdistan Democratic Party" in names and "KDP" not in names

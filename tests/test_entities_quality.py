@@ -26,12 +26,13 @@ from search.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-# Measured: prose PER F1 0.853, ORG F1 0.620; all sentences PER 0.834, ORG 0.483.
+# Measured (extraction 2026-11-30.3): prose PER F1 0.862, ORG F1 0.678; all sentences PER
+# 0.844, ORG 0.528.
 CONLL_FLOORS = {
     ("prose", "PER"): 0.84,
-    ("prose", "ORG"): 0.60,
-    ("all", "PER"): 0.81,
-    ("all", "ORG"): 0.46,
+    ("prose", "ORG"): 0.65,
+    ("all", "PER"): 0.82,
+    ("all", "ORG"): 0.50,
 }
 # Measured on the fixed 2,000-article TRAIN sample (SU/YU/CS/DD for 1987), salient
 # countries only: P 0.859, R 0.958; the same as plain-text files with a date sidecar:

@@ -25,6 +25,7 @@ from search.entities.canonical import (
 )
 from search.entities.consistency import (
     Ranges,
+    news_agencies,
     propagate_orgs,
     relabel_people,
     unlabelled_people,
@@ -39,7 +40,8 @@ from search.entities.spans import (
     is_title,
     surname,
 )
-from search.entities.sports import find_clubs
+from search.entities.sports import find_clubs, is_sports
+from search.entities.usage import dateline_places, used_as_place, used_as_thing
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
@@ -203,6 +205,7 @@ def extract_actors(
         for s, e, _ in clubs:
             cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}
+    cands += news_agencies(text, spans, cands, lines, _is_place)
     cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
     # Names that reached here another way (repeats, relabelled spans) pass the same tests.
     club_spans = {(c[0], c[1]) for c in clubs}  # "Newcastle have won": a club, not a place
@@ -211,6 +214,29 @@ def extract_actors(
     surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
     cands = [c for c in name_tickers(text, cands) if c.name not in junk_acronyms]
     cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
+    # Names the article itself uses as places ("the town of Tavildara") or things ("the
+    # Dow Jones industrial average"), clubs and firms with a legal form aside; a person
+    # keeps such a name when named in full elsewhere ("Jordan" after "Michael Jordan").
+    named_in_full = surnames | {
+        c.name.split()[0] for c in cands if c.kind == "person" and " " in c.name
+    }
+    open_names = [
+        c.name
+        for c in cands
+        if (c.start, c.end) not in club_spans
+        and not has_org_suffix(c.name)
+        and c.name not in named_in_full
+    ]
+    used = used_as_place(
+        text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
+    ) | used_as_thing(text, open_names, _lower_case_words(text))
+    datelines = Ranges((s, e) for s, e, _ in dateline_places(text))
+    cands = [
+        c
+        for c in cands
+        if (c.start, c.end) in club_spans
+        or (c.name not in used and not datelines.overlaps(c.start, c.end))
+    ]
     people = person_aliases(c.name for c in cands if c.kind == "person")
     orgs = org_aliases(c.name for c in cands if c.kind == "org")
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
@@ -262,7 +288,8 @@ def _join_split_firms(
     return out
 
 
-# A one-word field label opening a line of a table or list: "Attendance : 2,000".
+# A one-word field label opening a line of a table or list: "Attendance : 2,000". Not
+# "Attendance 18,500 .": a cricket county's score line looks the same ("Hampshire 81-7 .").
 _FIELD_LABEL = re.compile(r"\s*:")
 
 

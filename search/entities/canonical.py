@@ -54,6 +54,11 @@ EVENT_ENDINGS = frozenset(
     """cup tour series final finals masters championship championships games trophy prize
     award awards marathon rally olympics olympiad classic festival day""".split()
 )
+# Last words of buildings and sites ("Changi Prison", "Lilac Falls Motel", "Heathrow
+# Airport"): places, not the bodies that run them. "Hospital", "Centre", "Hotels" (a chain)
+# act in news and stay, as do "Palace" (a royal household speaks as "Buckingham Palace")
+# and "Bridge" (firms are named so: Dominion Bridge).
+SITE_ENDINGS = frozenset("prison jail airport airfield stadium motel racecourse cathedral".split())
 # Last words of economic measures and rates ("Gross National Product", "London Interbank
 # Offered Rate", "Public Sector Borrowing Requirement"): figures a story reports, not actors.
 MEASURE_ENDINGS = frozenset("product rate rates requirement index deficit surplus".split())
@@ -173,6 +178,8 @@ def junk_reason(name: str) -> str | None:
         return "an economic measure"
     if len(words) > 1 and folded[-1] in EVENT_ENDINGS:
         return "an event"
+    if len(words) > 1 and folded[-1] in SITE_ENDINGS:
+        return "a site"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:
         return "a generic word"
     return None

@@ -10,9 +10,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from search.entities.canonical import key_initials
 from search.entities.lines import LineIndex
 from search.entities.names import UNLABELLED_NAME, first_names, looks_like_person
 from search.entities.spans import Candidate, clean_span, surname
@@ -125,6 +126,7 @@ def propagate_orgs(
     A one-word name is not taken at the start of a sentence, where any word is capitalised.
     """
     names = {c.name for c in cands if c.kind == "org" and len(c.name) >= 3}
+    names |= bracket_acronyms(text, cands)
     if not names:
         return cands
     occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
@@ -137,6 +139,54 @@ def propagate_orgs(
             continue
         out.append(Candidate(start, end, name, "org"))
     return out
+
+
+# "Kurdistan Democratic Party ( KDP )": the acronym an organisation is given in brackets.
+_BRACKET_ACRONYM = re.compile(r" ?\( ?([A-Z]{3,8}) ?\)")
+
+
+def bracket_acronyms(text: str, cands: Sequence[Candidate]) -> set[str]:
+    """Acronyms defined in brackets right after an organisation's name with those initials:
+    the article's later bare "KDP" is that party even where NER left it out."""
+    found = set()
+    for c in cands:
+        if c.kind == "org" and " " in c.name:
+            m = _BRACKET_ACRONYM.match(text, c.end)
+            if m and key_initials(c.name) == m.group(1):
+                found.add(m.group(1))
+    return found
+
+
+# "Interfax news agency said", "the Yugoslav news agency Tanjug": a news agency's name,
+# which NER often leaves out.
+_AGENCY = (
+    re.compile(r"\b([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,2}) news agency\b"),
+    re.compile(r"\bnews agency(?: ,)? ([A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,2})"),
+)
+
+
+def news_agencies(
+    text: str,
+    spans: Sequence[tuple[str, int, int, str]],
+    cands: list[Candidate],
+    lines: LineIndex,
+    is_place: Callable[[str], bool],
+) -> list[Candidate]:
+    """News agencies named next to the words "news agency" and labelled by NER as nothing
+    (or not as a person or organisation): "Interfax news agency said", "news agency Tanjug".
+    A place or demonym there is the agency's country ("the Russian news agency")."""
+    if "news agency" not in text:
+        return []
+    taken = Ranges((c.start, c.end) for c in cands)
+    found = []
+    for m in (m for pattern in _AGENCY for m in pattern.finditer(text)):
+        start, end, name = m.start(1), m.end(1), m.group(1)
+        if taken.overlaps(start, end) or lines.line_of(start).all_caps:
+            continue
+        if is_place(name) or is_place(name.split()[0]) or name.split()[0] in ("The", "A"):
+            continue
+        found.append(Candidate(start, end, name, "org"))
+    return found
 
 
 # What ends the three characters before a word that starts a sentence (or the text).
