@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,19 +81,24 @@ def add_articles(
     *,
     progress: ProgressCallback | None = None,
     extractor: Extractor | None = None,
+    extracted: Mapping[str, Entities] | None = None,
 ) -> ReindexReport:
     """Add or replace cleaned ``articles`` (``dateline follow``, a fetched URL): the
     reindex pipeline (entities, copies and stories, aliases) without removing anything.
 
     An article already indexed with the same content is counted unchanged, so adding the
     same articles twice writes them once. ``extractor``: the caller's NER workers, kept
-    across calls (else the run starts its own).
+    across calls (else the run starts its own). ``extracted``: entities by content hash
+    that the caller had extracted already (a follow extracts its next batch while this
+    one is written); they are taken as the cache's are.
     """
     report = ReindexReport(full=False)
     tracker = ProgressTracker(progress, report, 0)
     items = list(articles)
     report.read = len(items)
-    return _run(backend, settings, report, tracker, items=items, extractor=extractor)
+    return _run(
+        backend, settings, report, tracker, items=items, extractor=extractor, extracted=extracted
+    )
 
 
 class _Lookup:
@@ -120,6 +125,7 @@ def _run(
     paths: Sequence[str | Path] | None = None,
     items: list[Article | FileProblem] | None = None,
     extractor: Extractor | None = None,
+    extracted: Mapping[str, Entities] | None = None,
 ) -> ReindexReport:
     """The pipeline under the writer lock: a reindex of ``paths`` (articles gone from under
     them are removed; the manifest skips unchanged files), or only adding ``items``."""
@@ -178,6 +184,7 @@ def _run(
             tracker,
             (stories, regrouped),
             owns_extractor=extractor is None,
+            extracted=extracted,
         )
         removed: list[str] = []
         try:
@@ -324,8 +331,10 @@ class _Pipeline:
         stories: tuple[grouping.LazyStories, dict[str, str]],
         *,
         owns_extractor: bool,
+        extracted: Mapping[str, Entities] | None = None,
     ) -> None:
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
+        self.extracted = extracted or {}
         self.tracker = tracker
         self.stories, self.regrouped = stories
         self.extractor, self.owns_extractor = extractor, owns_extractor
@@ -342,6 +351,10 @@ class _Pipeline:
             return
         hashes = [a.content_hash for a in articles]
         known = self.cache.get_many(hashes)
+        given = [h for h in hashes if h not in known and h in self.extracted]
+        if given:  # stored as if extracted now: a later run finds them in the cache
+            self.cache.put_many([(h, self.extracted[h]) for h in given])
+            known.update((h, self.extracted[h]) for h in given)
         missing = [a for a in articles if a.content_hash not in known]
         handle = self.extractor.submit(missing) if missing else None
         self.pending.append((articles, known, [a.content_hash for a in missing], handle))

@@ -150,6 +150,31 @@ def test_ner_workers_last_the_follow_and_go_with_it(tmp_path: Path) -> None:
     assert service.search_params({"q": "council"}).total == 40
 
 
+def test_entities_extracted_early_are_indexed_without_ner(tmp_path: Path) -> None:
+    """The follow hands a batch's entities, extracted while the batch before was written,
+    to its run: the run takes them as cached ones, extracts nothing and caches them."""
+    from search.indexing import add_articles
+    from search.models import Actor, Article, Entities
+    from search.workers import Extractor
+
+    settings = fast(tmp_path / "index")
+    service = SearchService(settings)
+    url = "https://news.example/1"
+    article = Article(id=article_id(url, url), key=url, title="Talks", body="The council met.")
+    given = Entities(actors=(Actor("Dorvak Institute", "org"),))
+    with Extractor(1) as extractor:
+        report = add_articles(
+            service.backend,
+            settings,
+            [article],
+            extractor=extractor,
+            extracted={article.content_hash: given},
+        )
+        assert extractor._batches == 0  # no NER ran
+    assert report.indexed == 1
+    assert service.article(article.id).actors == ("Dorvak Institute",)
+
+
 def test_a_killed_ner_worker_delays_its_pages_to_the_next_poll(tmp_path: Path) -> None:
     """A worker killed (out of memory, by hand) costs no page: the batch that met it is
     indexed by the next poll, without fetching again, and new workers take over."""

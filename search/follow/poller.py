@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,8 +30,8 @@ from search.follow import schedule
 from search.follow.feeds import Listing, read_listing
 from search.follow.fetch import Fetcher, FetchError, Politeness, Response
 from search.follow.state import FILE, LOCK_FILE, FollowLock, Queued, Source, State
-from search.indexing import add_articles
-from search.models import Article, FileProblem, RawArticle, article_id
+from search.indexing import MIN_SPLIT, add_articles
+from search.models import Article, Entities, FileProblem, RawArticle, article_id
 from search.settings import Settings
 from search.sources import clean_one
 from search.sources.decode import BinaryContent, declared_charset, decode_text
@@ -48,6 +49,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 _Job = tuple[threading.Thread, list[tuple[Queued, Article]], dict[str, Any], float]
+# Articles sent to the NER workers before their run, and the handle of their entities.
+_Early = tuple[list[Article], Any]
 
 
 def politeness_from(settings: Settings) -> Politeness:
@@ -434,7 +437,11 @@ class Follower:
         self, ready: list[tuple[Queued, Article]], report: PollReport, wait: bool = False
     ) -> None:
         """Index ``ready`` in the background (emptying it), so the politeness waits of the
-        next pages overlap the indexing; one batch at a time. ``wait``: until it is done."""
+        next pages overlap the indexing; one batch at a time. ``wait``: until it is done.
+
+        While the batch before is still being placed and written, the workers (idle by
+        then) already extract this one's entities."""
+        early = self._extract_early(ready) if self._job is not None else []
         self._join(report)
         if ready:
             batch = list(ready)
@@ -449,7 +456,11 @@ class Follower:
             def work() -> None:
                 try:
                     holder["result"] = add_articles(
-                        self.backend, self.settings, [a for _, a in batch], extractor=extractor
+                        self.backend,
+                        self.settings,
+                        [a for _, a in batch],
+                        extractor=extractor,
+                        extracted=_entities_of(early),
                     )
                 except BaseException as e:  # handed to the poll's thread by _join
                     holder["error"] = e
@@ -459,6 +470,21 @@ class Follower:
             thread.start()
         if wait:
             self._join(report)
+
+    def _extract_early(self, ready: list[tuple[Queued, Article]]) -> list[_Early]:
+        """Send ``ready`` to the NER workers now, in one part per worker."""
+        if not ready or self._extractor is None:
+            return []
+        articles = [a for _, a in ready]
+        size = max(MIN_SPLIT, -(-len(articles) // self._extractor.workers))
+        early: list[_Early] = []
+        for i in range(0, len(articles), size):
+            part = articles[i : i + size]
+            try:
+                early.append((part, self._extractor.submit(part)))
+            except (BrokenProcessPool, RuntimeError):  # a worker died: the run extracts
+                break
+        return early
 
     def _join(self, report: PollReport) -> None:
         """Wait for the batch being indexed and record its outcome in the state file."""
@@ -496,6 +522,19 @@ class Follower:
             return self.backend.get(article_id(url, url)) is not None
         except Exception:  # no index yet, or unreadable: fetch, the write will tell
             return False
+
+
+def _entities_of(early: list[_Early]) -> dict[str, Entities]:
+    """Entities by content hash of the parts extracted early; a part whose worker died
+    (or was stopped) is left out: the run extracts it again."""
+    found: dict[str, Entities] = {}
+    for articles, handle in early:
+        try:
+            entities = handle.result()
+        except (BrokenProcessPool, CancelledError):
+            continue
+        found.update(zip((a.content_hash for a in articles), entities, strict=True))
+    return found
 
 
 def _add(report: PollReport, phase: str, started: float) -> None:
