@@ -36,6 +36,7 @@ from pathlib import Path
 from search.stories import backlog, copies, frequencies
 from search.stories.backlog import Backlog, Entry, Posting
 from search.stories.fingerprint import BANDS, ROWS
+from search.stories.rowcache import RowCache, dot_products
 from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
@@ -180,6 +181,15 @@ class StoryStore:
         self._posting: tuple[bool, bool] | None = None
         self._version: int | None = None
         self._cache_kib = CACHE_KIB[0]  # what connect() set
+        self.rows = RowCache()  # the rows of stories scored against often
+        self._rows_version: int | None = None  # data_version the row cache is valid at
+
+    def sync(self, version: int) -> None:
+        """Forget the cached rows if another connection committed since (``version``: the
+        connection's ``PRAGMA data_version``)."""
+        if version != self._rows_version:
+            self.rows.clear()
+            self._rows_version = version
 
     def fit_cache(self, articles: int, at_least: int = 0) -> None:
         """Size the connection's page cache for a call placing or removing ``articles``
@@ -352,35 +362,62 @@ class StoryStore:
     def forget(self) -> None:
         """Drop what is kept in memory (a rolled-back transaction may have changed it)."""
         self._posting = None
+        self.rows.clear()
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
-        """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
+        """``{story: {field: dot product of vec with the story's rows}}``.
 
         ``vec`` may hold counted keys too (``p:lohan`` with weight 1 gives the number of
-        the story's articles naming that person, as field ``p``).
+        the story's articles naming that person, as field ``p``). Stories scored against
+        before are read from the row cache (:mod:`search.stories.rowcache`).
         """
         out: dict[str, dict[str, float]] = {s: {} for s in stories}
         if not stories or not vec:
             return out
+        unread = []
+        for story in stories:
+            rows = self.rows.get(story)
+            if rows is None and self.rows.wanted(story):
+                rows = self.rows.put(
+                    story,
+                    self.db.execute("SELECT key, weight FROM story_keys WHERE story = ?", (story,)),
+                )
+            if rows is None:
+                unread.append(story)
+            else:
+                out[story] = dot_products(rows, vec)
+        if not unread:
+            return out
         # JSON parameters keep the statement text fixed, so SQLite prepares it once. Story
         # by story (CROSS JOIN fixes the order), the article's keys are looked up within
         # one story's rows, on the leaf pages the previous seek left (key by key across
-        # the stories, each seek started again from the root). A story's products are
-        # summed in the article's key order either way: the same sums.
+        # the stories, each seek started again from the root). The products come in the
+        # article's key order and are summed here as dot_products sums them: SQLite's
+        # SUM() sums otherwise from version 3.43 on, which would make a cached story's
+        # sums differ from a read one's in their last bits.
         rows = self.db.execute(
-            "SELECT st.value, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            "SELECT st.value, s.key, s.weight * d.value "
             "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
-            "WHERE s.story = st.value AND s.key = d.key GROUP BY 1, 2",
-            (json.dumps(stories), json.dumps(vec)),
+            "WHERE s.story = st.value AND s.key = d.key",
+            (json.dumps(unread), json.dumps(vec)),
         )
-        for story, field, dot in rows:
-            out[story][field] = dot
+        for story, key, product in rows:
+            found = out[story]
+            field = key[0]
+            found[field] = found.get(field, 0.0) + product
         return out
 
     def views(self, stories: list[str]) -> dict[str, StoryView]:
         """Size, centroid lengths, main person and span of those ``stories`` that exist."""
         out: dict[str, StoryView] = {}
-        for chunk in _chunks(stories):
+        unread = []
+        for story in stories:
+            kept = self.rows.view(story)
+            if kept is None:
+                unread.append(story)
+            else:
+                out[story] = kept
+        for chunk in _chunks(unread):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT id, size, norms, main_person, first_day, last_day, main_count "
@@ -389,7 +426,8 @@ class StoryStore:
             )
             for sid, size, norms, main, first, last, count in rows:
                 out[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
-        return out
+                self.rows.keep_view(out[sid])
+        return {s: out[s] for s in sorted(out)}  # in id order, as SQLite reads an IN list
 
     def sizes(self, stories: list[str]) -> dict[str, int]:
         """``{story: size}`` of those ``stories`` that exist (``views`` without the JSON)."""
@@ -438,6 +476,7 @@ class StoryStore:
         )
         rows = sorted((view.id, k, w) for k, w in delta.items() if w != 0.0)
         if new:
+            self.rows.drop(view.id)
             self.db.executemany(
                 "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?)",
                 [r for r in rows if r[2] > EPSILON],
@@ -448,6 +487,8 @@ class StoryStore:
             "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight",
             rows,
         )
+        self.rows.apply(view.id, ((k, w) for _, k, w in rows), EPSILON)
+        self.rows.keep_view(view)  # what the row written above reads back as
         if any(w < 0 for _, _, w in rows):
             self.db.execute(
                 "DELETE FROM story_keys WHERE story = ? AND weight < ?", (view.id, EPSILON)
@@ -455,6 +496,7 @@ class StoryStore:
 
     def delete_story(self, story: str) -> None:
         """Drop a story and its rows (its last article left)."""
+        self.rows.drop(story)
         self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
         self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
 
@@ -467,6 +509,7 @@ class StoryStore:
         of one recomputation, not a hundred: on Reuters that was most of a removal).
         """
         rows = [*rec.vector.items(), *rec.counted_keys().items()]
+        self.rows.drop(story)
         self.db.executemany(
             "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
             [(w, story, k) for k, w in rows],
@@ -491,6 +534,7 @@ class StoryStore:
         Weights only fall during removals, so a row dropped here once is the row dropped
         after the first removal that took it below ``EPSILON``: the same rows are left.
         """
+        self.rows.drop(story)
         self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
         self.refresh(story)
 
