@@ -21,8 +21,8 @@ transaction rolled back).
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from dataclasses import replace
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from search.stories.scoring import StoryView
 

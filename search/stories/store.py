@@ -395,13 +395,13 @@ class StoryStore:
         # article's key order and are summed here as dot_products sums them: SQLite's
         # SUM() sums otherwise from version 3.43 on, which would make a cached story's
         # sums differ from a read one's in their last bits.
-        rows = self.db.execute(
+        products = self.db.execute(
             "SELECT st.value, s.key, s.weight * d.value "
             "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
             "WHERE s.story = st.value AND s.key = d.key",
             (json.dumps(unread), json.dumps(vec)),
         )
-        for story, key, product in rows:
+        for story, key, product in products:
             found = out[story]
             field = key[0]
             found[field] = found.get(field, 0.0) + product
