@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from search.stories import StoryIndex, rowcache
+from search.stories import StoryIndex
 from search.stories.rowcache import RowCache, dot_products
 from search.stories.scoring import StoryView
 from tests.test_stories import ALL, QUAKE_PERU, check_consistent, reprint, synthetic_docs
@@ -37,7 +37,7 @@ def place_one_per_call(path: Path, cached: bool) -> list[tuple]:
     out = []
     with StoryIndex(path) as index:
         if not cached:
-            index._store.rows = RowCache(load_after=10**9)  # keeps nothing: every row read
+            index._store.rows = RowCache(max_entries=0)  # keeps nothing: every row read
         for doc in docs[:120]:
             result = index.assign_batch([doc])
             out += sorted(
@@ -73,7 +73,7 @@ def test_cache_follows_the_writers_rows(tmp_path: Path) -> None:
                         "SELECT key, weight FROM story_keys WHERE story = ?", (story,)
                     )
                 )
-                assert rows == stored
+                assert rows == {k: stored.get(k) for k in rows}
                 view = cache.view(story)
                 if view is not None:
                     size, norms = index._db.execute(
@@ -88,10 +88,10 @@ def test_another_connections_commit_empties_the_cache(tmp_path: Path) -> None:
     with StoryIndex(path) as first, StoryIndex(path) as second:
         for doc in ALL:
             first.assign_batch([doc])
-        first._store.rows.put("kept", [("w:x", 1.0)])
+        first._store.rows.learn("kept", {"w:x": 1.0})
         second.assign_batch([reprint(QUAKE_PERU[0], "outlet-b/quake")])
         first.assign_batch([reprint(QUAKE_PERU[1], "outlet-c/quake")])
-        assert first._store.rows.get("kept") is None
+        assert first._store.rows.known("kept") == {}
 
 
 def test_a_rolled_back_call_empties_the_cache(
@@ -99,7 +99,7 @@ def test_a_rolled_back_call_empties_the_cache(
 ) -> None:
     with StoryIndex(tmp_path / "stories.sqlite") as index:
         index.assign_batch(ALL[:2])
-        index._store.rows.put("kept", [("w:x", 1.0)])
+        index._store.rows.learn("kept", {"w:x": 1.0})
 
         def interrupted(body: str) -> None:
             raise KeyboardInterrupt  # mid-call, inside the transaction
@@ -107,30 +107,29 @@ def test_a_rolled_back_call_empties_the_cache(
         monkeypatch.setattr("search.stories.index.fingerprint", interrupted)
         with pytest.raises(KeyboardInterrupt):
             index.assign_batch(ALL[2:4])
-        assert index._store.rows.get("kept") is None
+        assert index._store.rows.known("kept") == {}
 
 
 def test_row_cache_mirrors_upserts_and_evicts_the_least_recent() -> None:
-    cache = RowCache(max_rows=5)
-    assert not cache.wanted("a")
-    assert cache.wanted("a")  # scored against a second time: read it whole
-    cache.put("a", [("w:x", 0.5), ("w:y", 0.25)])
+    cache = RowCache(max_entries=5)
+    assert cache.known("a") == {}
+    cache.learn("a", {"w:x": 0.5, "w:y": 0.25, "w:z": None})
     cache.keep_view(StoryView("a", 2, {"w": 1.0}, None, None, None))
-    cache.apply("a", [("w:x", 0.25), ("w:z", 0.125)], 1e-6)
-    assert cache.get("a") == {"w:x": 0.75, "w:y": 0.25, "w:z": 0.125}
+    cache.apply("a", [("w:x", 0.25), ("w:z", 0.125), ("w:new", 1.0)], 1e-6)
+    # A key never read stays unknown (its weight in the file is not known here).
+    assert cache.known("a") == {"w:x": 0.75, "w:y": 0.25, "w:z": 0.125}
     cache.apply("a", [("w:y", -0.25)], 1e-6)  # a falling weight: rows under the floor go
-    assert cache.get("a") == {"w:x": 0.75, "w:z": 0.125}
-    cache.put("b", [("w:x", 1.0), ("w:q", 1.0)])
-    cache.get("a")  # "a" used last: "b" is the least recent
-    cache.put("c", [("w:x", 1.0), ("w:r", 1.0)])
-    assert cache.get("b") is None and cache.get("a") is not None
+    assert cache.known("a") == {"w:x": 0.75, "w:y": None, "w:z": 0.125}
+    cache.learn("b", {"w:x": 1.0})
+    cache.known("a")  # "a" used last: "b" is the least recent
+    cache.learn("c", {"w:x": 1.0, "w:r": 1.0})
+    assert cache.known("b") == {} and cache.known("a")
     assert cache.view("a") is not None
     cache.drop("a")
-    assert cache.get("a") is None and cache.view("a") is None
+    assert cache.known("a") == {} and cache.view("a") is None
 
 
 def test_dot_products_sum_in_the_vectors_order() -> None:
-    rows = {"w:a": 0.1, "w:b": 0.2, "n:1": 0.5}
+    rows = {"w:a": 0.1, "w:b": 0.2, "w:c": None, "n:1": 0.5}
     vec = {"w:b": 0.3, "w:c": 0.9, "w:a": 0.7, "n:1": 1.0}
     assert dot_products(rows, vec) == {"w": (0.0 + 0.2 * 0.3) + 0.1 * 0.7, "n": 0.5}
-    assert rowcache.LOAD_AFTER >= 2  # a story scored once is never read whole

@@ -1,96 +1,87 @@
-"""The rows of the stories a writer keeps scoring articles against, held in memory.
+"""The rows of the stories a writer scores articles against, as far as it has read them.
 
 Their ``stories`` rows too (size, lengths, span, main person: ``StoryStore.views``).
 
 A new article is scored against ~6 candidate stories: one index seek per (story, article
-key), ~330 an article at Reuters scale, 13% of a lone article's CPU. Candidates repeat:
-of the 1,118 stories 200 lone Reuters articles were scored against, 556 had been scored
-against before (the genre stories of earnings, dividends and bond issues most of all:
-one of 1,687 articles was a candidate of 53 of the 200). So a story scored against a
-second time has all its rows read once and kept, and its dot products are then summed
-in Python, key by key in the article's order as SQLite sums them, from the same doubles
-(the vector's four-decimal weights read back from JSON exactly, each of the 10,001), so
-the sums and the placements are the same either way.
+key), ~330 an article at Reuters scale, 13% of a lone article's CPU. Candidates repeat,
+and so do the keys looked up in them: of the 1,118 stories 200 lone Reuters articles
+were scored against, 556 had been scored against before (the genre stories of earnings,
+dividends and bond issues most of all, whose articles share their words: one story of
+1,687 articles was a candidate of 53 of the 200). So each (story, key) read is kept,
+found or not, and only the keys not known yet are read again. Reading a repeated story
+whole instead cost more than it saved (a genre story holds ~13,000 keys).
 
-The writer keeps the cache in step with what it writes (``apply``: the same additions
-SQLite makes), drops a story whose rows change otherwise (removals, recomputation) and
+The dot products are summed in Python, key by key in the article's order, from the same
+doubles however a weight was found (the vector's four-decimal weights read back from
+JSON are exact, each of the 10,001), so the sums and the placements are the same.
+
+The writer keeps the cache in step with what it writes (``apply``: the additions SQLite
+makes), drops a story whose rows change otherwise (removals, recomputation) and
 everything when the file moved on without it (another connection committed, or its own
 transaction rolled back).
 """
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from search.stories.scoring import StoryView
 
-# Rows kept at most (~100 bytes each in memory): the least recently scored story goes first.
-MAX_ROWS = 300_000
-# A story is read whole once it has been scored against this many times: read whole at
-# once, each story scored once would cost more than its seeks.
-LOAD_AFTER = 2
-# Stories counted at most before the counts start again (they only decide what to load).
-MAX_COUNTED = 100_000
+# (story, key) entries kept at most (~100 bytes each in memory): the least recently
+# scored story goes first.
+MAX_ENTRIES = 500_000
 
 
 class RowCache:
-    """``{story: {key: weight}}`` of the stories scored against most, least recent out first."""
+    """``{story: {key: weight, or None for a key it does not hold}}``, least recent out first."""
 
-    def __init__(self, max_rows: int = MAX_ROWS, load_after: int = LOAD_AFTER) -> None:
-        self.max_rows = max_rows
-        self.load_after = load_after
-        self._rows: OrderedDict[str, dict[str, float]] = OrderedDict()
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._rows: OrderedDict[str, dict[str, float | None]] = OrderedDict()
         self._held = 0
-        self._seen: Counter[str] = Counter()
-        # The ``stories`` row of a kept story, as StoryStore.views reads it.
-        self._views: dict[str, StoryView] = {}
+        self._views: dict[str, StoryView] = {}  # the ``stories`` row of a story kept
 
-    def get(self, story: str) -> dict[str, float] | None:
-        """A kept story's rows (marked recently used), or None."""
+    def known(self, story: str) -> dict[str, float | None]:
+        """What is known of a story's rows (marked recently used; empty if nothing)."""
         rows = self._rows.get(story)
-        if rows is not None:
-            self._rows.move_to_end(story)
+        if rows is None:
+            return {}
+        self._rows.move_to_end(story)
         return rows
 
-    def wanted(self, story: str) -> bool:
-        """Count one more scoring against a story not kept; whether to read it whole now."""
-        if len(self._seen) >= MAX_COUNTED:
-            self._seen.clear()
-        self._seen[story] += 1
-        return self._seen[story] >= self.load_after
-
-    def put(self, story: str, rows: Iterable[tuple[str, float]]) -> dict[str, float]:
-        """Keep a story's rows (all of them, as the file holds them)."""
-        self.drop(story)
-        kept = dict(rows)
-        self._rows[story] = kept
-        self._held += len(kept)
-        self._seen.pop(story, None)
-        while self._held > self.max_rows and len(self._rows) > 1:
+    def learn(self, story: str, found: Mapping[str, float | None]) -> dict[str, float | None]:
+        """Add rows read from the file (None: the story has no such key); returns all known."""
+        rows = self._rows.get(story)
+        if rows is None:
+            rows = self._rows[story] = {}
+        before = len(rows)
+        rows.update(found)
+        self._held += len(rows) - before
+        while self._held > self.max_entries and self._rows:  # (rows stays valid for the caller)
             gone, old = self._rows.popitem(last=False)
             self._held -= len(old)
             self._views.pop(gone, None)
-        return kept
+        return rows
 
     def apply(self, story: str, delta: Iterable[tuple[str, float]], floor: float) -> None:
-        """Add ``delta`` to a kept story's rows as ``StoryStore.write_story`` does in the
-        file (a missing row is inserted with its delta), then drop rows under ``floor``
-        if any delta was negative."""
+        """Add ``delta`` to the known rows of a story as ``StoryStore.write_story`` does in
+        the file (a missing row is inserted with its delta; keys never read stay unknown),
+        then drop rows under ``floor`` if any delta was negative."""
         rows = self._rows.get(story)
         if rows is None:
             return
-        before = len(rows)
         falling = False
-        for key, w in delta:
-            old = rows.get(key)
-            rows[key] = w if old is None else old + w
-            falling = falling or w < 0
+        for key, change in delta:
+            falling = falling or change < 0
+            if key in rows:
+                old = rows[key]
+                rows[key] = change if old is None else old + change
         if falling:
-            for key in [k for k, w in rows.items() if w < floor]:
-                del rows[key]
-        self._held += len(rows) - before
+            for key, weight in rows.items():
+                if weight is not None and weight < floor:
+                    rows[key] = None
 
     def view(self, story: str) -> StoryView | None:
         """A kept story's ``stories`` row."""
@@ -113,12 +104,11 @@ class RowCache:
         self._rows.clear()
         self._views.clear()
         self._held = 0
-        self._seen.clear()
 
 
-def dot_products(rows: Mapping[str, float], vec: Mapping[str, float]) -> dict[str, float]:
+def dot_products(rows: Mapping[str, float | None], vec: Mapping[str, float]) -> dict[str, float]:
     """``{field: sum of weight * value}`` over the keys of ``vec`` a story holds, summed in
-    ``vec``'s order (as ``StoryStore.dots`` sums SQLite's products)."""
+    ``vec``'s order (as SQLite's ``SUM()`` summed them up to version 3.42)."""
     out: dict[str, float] = {}
     for key, value in vec.items():
         weight = rows.get(key)

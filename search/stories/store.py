@@ -368,43 +368,36 @@ class StoryStore:
         """``{story: {field: dot product of vec with the story's rows}}``.
 
         ``vec`` may hold counted keys too (``p:lohan`` with weight 1 gives the number of
-        the story's articles naming that person, as field ``p``). Stories scored against
-        before are read from the row cache (:mod:`search.stories.rowcache`).
+        the story's articles naming that person, as field ``p``). Rows read before are
+        not read again (:mod:`search.stories.rowcache`).
         """
         out: dict[str, dict[str, float]] = {s: {} for s in stories}
         if not stories or not vec:
             return out
-        unread = []
-        for story in stories:
-            rows = self.rows.get(story)
-            if rows is None and self.rows.wanted(story):
-                rows = self.rows.put(
-                    story,
-                    self.db.execute("SELECT key, weight FROM story_keys WHERE story = ?", (story,)),
-                )
-            if rows is None:
-                unread.append(story)
-            else:
-                out[story] = dot_products(rows, vec)
-        if not unread:
-            return out
-        # JSON parameters keep the statement text fixed, so SQLite prepares it once. Story
-        # by story (CROSS JOIN fixes the order), the article's keys are looked up within
-        # one story's rows, on the leaf pages the previous seek left (key by key across
-        # the stories, each seek started again from the root). The products come in the
-        # article's key order and are summed here as dot_products sums them: SQLite's
-        # SUM() sums otherwise from version 3.43 on, which would make a cached story's
-        # sums differ from a read one's in their last bits.
-        products = self.db.execute(
-            "SELECT st.value, s.key, s.weight * d.value "
-            "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
-            "WHERE s.story = st.value AND s.key = d.key",
-            (json.dumps(unread), json.dumps(vec)),
-        )
-        for story, key, product in products:
-            found = out[story]
-            field = key[0]
-            found[field] = found.get(field, 0.0) + product
+        known = {s: self.rows.known(s) for s in stories}
+        missing = {s: [k for k in vec if k not in rows] for s, rows in known.items()}
+        missing = {s: keys for s, keys in missing.items() if keys}
+        if missing:
+            # One statement for every story and the keys not known of it (a JSON
+            # parameter, so SQLite prepares it once). Story by story (CROSS JOIN fixes the
+            # order), its keys are looked up within its rows, on the leaf pages the
+            # previous seek left (key by key across the stories, each seek started again
+            # from the root).
+            found: dict[str, dict[str, float | None]] = {
+                s: dict.fromkeys(keys) for s, keys in missing.items()
+            }
+            rows = self.db.execute(
+                "SELECT st.key, s.key, s.weight FROM json_each(?) st "
+                "CROSS JOIN json_each(st.value) d CROSS JOIN story_keys s "
+                "WHERE s.story = st.key AND s.key = d.value",
+                (json.dumps(missing),),
+            )
+            for story, key, weight in rows:
+                found[story][key] = weight
+            for story, read in found.items():
+                known[story] = self.rows.learn(story, read)
+        for story, rows_known in known.items():
+            out[story] = dot_products(rows_known, vec)
         return out
 
     def views(self, stories: list[str]) -> dict[str, StoryView]:
@@ -476,7 +469,7 @@ class StoryStore:
         )
         rows = sorted((view.id, k, w) for k, w in delta.items() if w != 0.0)
         if new:
-            self.rows.drop(view.id)
+            self.rows.drop(view.id)  # (an id a story that went had: nothing of it holds)
             self.db.executemany(
                 "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?)",
                 [r for r in rows if r[2] > EPSILON],
