@@ -255,7 +255,6 @@ class StoryIndex:
             self._version = data_version(self._db)
             self._df.sync(self._version)
             self._backlog.sync(self._version)
-            self._store.sync(self._version)
         except sqlite3.Error as e:
             raise StoriesError(f"{self.path}: {e}") from e
         try:

@@ -36,7 +36,6 @@ from pathlib import Path
 from search.stories import backlog, copies, frequencies
 from search.stories.backlog import Backlog, Entry, Posting
 from search.stories.fingerprint import BANDS, ROWS
-from search.stories.rowcache import RowCache, dot_products
 from search.stories.scoring import StoryView
 from search.stories.text import SHINGLE_WORDS
 from search.stories.vectors import field_of, retrieval_keys
@@ -181,15 +180,6 @@ class StoryStore:
         self._posting: tuple[bool, bool] | None = None
         self._version: int | None = None
         self._cache_kib = CACHE_KIB[0]  # what connect() set
-        self.rows = RowCache()  # the rows of stories scored against often
-        self._rows_version: int | None = None  # data_version the row cache is valid at
-
-    def sync(self, version: int) -> None:
-        """Forget the cached rows if another connection committed since (``version``: the
-        connection's ``PRAGMA data_version``)."""
-        if version != self._rows_version:
-            self.rows.clear()
-            self._rows_version = version
 
     def fit_cache(self, articles: int, at_least: int = 0) -> None:
         """Size the connection's page cache for a call placing or removing ``articles``
@@ -362,55 +352,35 @@ class StoryStore:
     def forget(self) -> None:
         """Drop what is kept in memory (a rolled-back transaction may have changed it)."""
         self._posting = None
-        self.rows.clear()
 
     def dots(self, stories: list[str], vec: Mapping[str, float]) -> dict[str, dict[str, float]]:
-        """``{story: {field: dot product of vec with the story's rows}}``.
+        """``{story: {field: dot product of vec with the story's rows}}``, summed in SQLite.
 
         ``vec`` may hold counted keys too (``p:lohan`` with weight 1 gives the number of
-        the story's articles naming that person, as field ``p``). Rows read before are
-        not read again (:mod:`search.stories.rowcache`).
+        the story's articles naming that person, as field ``p``).
         """
         out: dict[str, dict[str, float]] = {s: {} for s in stories}
         if not stories or not vec:
             return out
-        known = {s: self.rows.known(s) for s in stories}
-        missing = {s: [k for k in vec if k not in rows] for s, rows in known.items()}
-        missing = {s: keys for s, keys in missing.items() if keys}
-        if missing:
-            # One statement for every story and the keys not known of it (a JSON
-            # parameter, so SQLite prepares it once). Story by story (CROSS JOIN fixes the
-            # order), its keys are looked up within its rows, on the leaf pages the
-            # previous seek left (key by key across the stories, each seek started again
-            # from the root).
-            found: dict[str, dict[str, float | None]] = {
-                s: dict.fromkeys(keys) for s, keys in missing.items()
-            }
-            rows = self.db.execute(
-                "SELECT st.key, s.key, s.weight FROM json_each(?) st "
-                "CROSS JOIN json_each(st.value) d CROSS JOIN story_keys s "
-                "WHERE s.story = st.key AND s.key = d.value",
-                (json.dumps(missing),),
-            )
-            for story, key, weight in rows:
-                found[story][key] = weight
-            for story, read in found.items():
-                known[story] = self.rows.learn(story, read)
-        for story, rows_known in known.items():
-            out[story] = dot_products(rows_known, vec)
+        # JSON parameters keep the statement text fixed, so SQLite prepares it once. Story
+        # by story (CROSS JOIN fixes the order), the article's keys are looked up within
+        # one story's rows, on the leaf pages the previous seek left (key by key across
+        # the stories, each seek started again from the root). A story's products are
+        # summed in the article's key order either way: the same sums.
+        rows = self.db.execute(
+            "SELECT st.value, substr(s.key, 1, 1), SUM(s.weight * d.value) "
+            "FROM json_each(?) st CROSS JOIN json_each(?) d CROSS JOIN story_keys s "
+            "WHERE s.story = st.value AND s.key = d.key GROUP BY 1, 2",
+            (json.dumps(stories), json.dumps(vec)),
+        )
+        for story, field, dot in rows:
+            out[story][field] = dot
         return out
 
     def views(self, stories: list[str]) -> dict[str, StoryView]:
         """Size, centroid lengths, main person and span of those ``stories`` that exist."""
         out: dict[str, StoryView] = {}
-        unread = []
-        for story in stories:
-            kept = self.rows.view(story)
-            if kept is None:
-                unread.append(story)
-            else:
-                out[story] = kept
-        for chunk in _chunks(unread):
+        for chunk in _chunks(stories):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT id, size, norms, main_person, first_day, last_day, main_count "
@@ -419,8 +389,7 @@ class StoryStore:
             )
             for sid, size, norms, main, first, last, count in rows:
                 out[sid] = StoryView(sid, size, json.loads(norms), main, first, last, count)
-                self.rows.keep_view(out[sid])
-        return {s: out[s] for s in sorted(out)}  # in id order, as SQLite reads an IN list
+        return out
 
     def sizes(self, stories: list[str]) -> dict[str, int]:
         """``{story: size}`` of those ``stories`` that exist (``views`` without the JSON)."""
@@ -469,7 +438,6 @@ class StoryStore:
         )
         rows = sorted((view.id, k, w) for k, w in delta.items() if w != 0.0)
         if new:
-            self.rows.drop(view.id)  # (an id a story that went had: nothing of it holds)
             self.db.executemany(
                 "INSERT INTO story_keys (story, key, weight) VALUES (?, ?, ?)",
                 [r for r in rows if r[2] > EPSILON],
@@ -480,8 +448,6 @@ class StoryStore:
             "ON CONFLICT (story, key) DO UPDATE SET weight = weight + excluded.weight",
             rows,
         )
-        self.rows.apply(view.id, ((k, w) for _, k, w in rows), EPSILON)
-        self.rows.keep_view(view)  # what the row written above reads back as
         if any(w < 0 for _, _, w in rows):
             self.db.execute(
                 "DELETE FROM story_keys WHERE story = ? AND weight < ?", (view.id, EPSILON)
@@ -489,7 +455,6 @@ class StoryStore:
 
     def delete_story(self, story: str) -> None:
         """Drop a story and its rows (its last article left)."""
-        self.rows.drop(story)
         self.db.execute("DELETE FROM stories WHERE id = ?", (story,))
         self.db.execute("DELETE FROM story_keys WHERE story = ?", (story,))
 
@@ -502,7 +467,6 @@ class StoryStore:
         of one recomputation, not a hundred: on Reuters that was most of a removal).
         """
         rows = [*rec.vector.items(), *rec.counted_keys().items()]
-        self.rows.drop(story)
         self.db.executemany(
             "UPDATE story_keys SET weight = weight - ? WHERE story = ? AND key = ?",
             [(w, story, k) for k, w in rows],
@@ -527,7 +491,6 @@ class StoryStore:
         Weights only fall during removals, so a row dropped here once is the row dropped
         after the first removal that took it below ``EPSILON``: the same rows are left.
         """
-        self.rows.drop(story)
         self.db.execute("DELETE FROM story_keys WHERE story = ? AND weight < ?", (story, EPSILON))
         self.refresh(story)
 
