@@ -156,15 +156,16 @@ class StoryIndex:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
-        counted = self._count_df(features)
+        keys = [feature_keys(f) for f in features]  # listed once: counted, then weighed
+        counted = self._count_df(keys)
         work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
             feats = replace(features[n], vocabulary=vocabulary_of(doc))
-            placed.append(self._place(work, doc, feats, regrouped))
+            placed.append(self._place(work, doc, feats, keys[n], regrouped))
             if progress is not None:
                 progress(done + len(placed))
-        del features
+        del features, keys
         self._refine(work, placed, batch)
         self._regroup(work, batch)
         self._follow_copies(work, placed)
@@ -267,13 +268,14 @@ class StoryIndex:
             self._copies.discard()
             raise
 
-    def _count_df(self, features: list[DocFeatures]) -> Counter[str]:
-        """Count a window's articles in the document frequencies; returns what it added."""
+    def _count_df(self, keys: list[list[str]]) -> Counter[str]:
+        """Count a window's articles (``keys``: each one's ``feature_keys``) in the document
+        frequencies; returns what it added."""
         # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
-        for feats in features:
-            deltas.update(feature_keys(feats))
-        self._df.add(deltas, len(features))
+        for article in keys:
+            deltas.update(article)
+        self._df.add(deltas, len(keys))
         return deltas
 
     def _place(
@@ -281,10 +283,11 @@ class StoryIndex:
         work: Workspace,
         doc: IndexDocument,
         features: DocFeatures,
+        keys: list[str],
         regrouped: dict[str, str],
     ) -> ArticleRecord:
-        """Copy group and first story of one new article."""
-        rec = self._record(doc, features)
+        """Copy group and first story of one new article (``keys``: its ``feature_keys``)."""
+        rec = self._record(doc, features, keys)
         match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
         regrouped.update(moved)
         follow = work.story_of(match.similar_to) if match.similar_to else None
@@ -301,9 +304,8 @@ class StoryIndex:
         work.add(fit.story, rec, fit.dots)
         return rec
 
-    def _record(self, doc: IndexDocument, features: DocFeatures) -> ArticleRecord:
+    def _record(self, doc: IndexDocument, features: DocFeatures, keys: list[str]) -> ArticleRecord:
         """What the file keeps of a new article: its vector weighed by today's frequencies."""
-        keys = feature_keys(features)
         return ArticleRecord(
             id=doc.id,
             content_hash=doc.content_hash,
