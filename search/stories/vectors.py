@@ -37,38 +37,20 @@ def idf(df: int, n_docs: int) -> float:
 def vector(features: DocFeatures, df: Mapping[str, int], n_docs: int) -> dict[str, float]:
     """The normalised, prefixed TF-IDF vector of a document (see the module docstring)."""
     out: dict[str, float] = {}
-    log, top = math.log, n_docs + 1
     for field in FIELDS:
-        counts = features.counts[field]
-        if not counts:
-            continue
-        prefix = f"{field}:"
-        # idf() and the tf above inlined (the same operations, so the same numbers): this
-        # runs for each of an article's ~100 keys, a tenth of a lone article's Python.
-        if field in _LOG_TF:
-            weights = [
-                (name, (1.0 + log(count)) * log(top / (df.get(name, 1) + 0.5)))
-                for key, count in counts.items()
-                for name in (prefix + key,)
-            ]
-        else:
-            weights = [
-                (name, 1.0 * log(top / (df.get(name, 1) + 0.5)))
-                for name in map(prefix.__add__, counts)
-            ]
-        weights.sort(key=_heaviest)
-        kept = weights[: MAX_KEYS[field]]
-        norm = math.sqrt(sum(w * w for _, w in kept))
+        weights = {}
+        for key, count in features.counts[field].items():
+            name = f"{field}:{key}"
+            tf = 1.0 + math.log(count) if field in _LOG_TF else 1.0
+            weights[name] = tf * idf(df.get(name, 1), n_docs)
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: MAX_KEYS[field]]
+        norm = math.sqrt(sum(w * w for _, w in top))
         if norm > 0:
             # Rounded once, here: the stored vector is what is added to and later taken
             # from its story, so the same numbers cancel exactly; four decimals halve its
             # JSON and change no cosine by more than 1e-4 per key.
-            out.update((k, round(w / norm, 4)) for k, w in kept)
+            out.update((k, round(w / norm, 4)) for k, w in top)
     return out
-
-
-def _heaviest(item: tuple[str, float]) -> tuple[float, str]:
-    return -item[1], item[0]
 
 
 def field_of(key: str) -> str:
