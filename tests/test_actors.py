@@ -16,7 +16,7 @@ from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.entities.lines import LineIndex
 from search.entities.spans import Candidate
-from search.entities.usage import dateline_places, used_as_place, used_as_thing
+from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Article
 
 MONDAY = datetime(1987, 3, 2, 9, 0, tzinfo=UTC)
@@ -324,8 +324,8 @@ def test_names_not_used_as_places(text: str, name: str) -> None:
 
 def test_dateline_places() -> None:
     text = "Crash .\nDORVAK , Norway 1996-08-30\nA plane crashed."
-    assert dateline_places(text) == [(8, 14, "DORVAK")]
-    assert dateline_places("No dateline here.\nJust prose 1996 .") == []
+    assert dateline_line_places(text) == [(8, 14, "DORVAK")]
+    assert dateline_line_places("No dateline here.\nJust prose 1996 .") == []
 
 
 @pytest.mark.parametrize(

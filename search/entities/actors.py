@@ -41,7 +41,7 @@ from search.entities.spans import (
     surname,
 )
 from search.entities.sports import find_clubs, is_sports
-from search.entities.usage import dateline_places, used_as_place, used_as_thing
+from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
@@ -230,7 +230,7 @@ def extract_actors(
     used = used_as_place(
         text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
     ) | used_as_thing(text, open_names, _lower_case_words(text))
-    datelines = Ranges((s, e) for s, e, _ in dateline_places(text))
+    datelines = Ranges((s, e) for s, e, _ in dateline_line_places(text))
     cands = [
         c
         for c in cands

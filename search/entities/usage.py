@@ -77,8 +77,11 @@ _SCORE_AFTER = re.compile(r" \d")
 _DATELINE_SPAN = 600
 
 
-def dateline_places(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, upper-cased place) of the dateline lines near the top of ``text``."""
+def dateline_line_places(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, upper-cased place) of the dateline lines near the top of ``text``: an
+    upper-case place opening a line, then a date ("TAVILDARA , Tajikistan 1996-08-31",
+    "ROCHESTER, N.H., Aug 30 -"). The country a dateline gives is found apart, by
+    ``countries.body_dateline``; this only says which names there are places."""
     found = _DATELINE.finditer(text, 0, _DATELINE_SPAN)
     return [(m.start(1), m.end(1), " ".join(m.group(1).split())) for m in found]
 
@@ -95,7 +98,7 @@ def used_as_place(
     story, or where the name has a score after it ("Wigan 42"), the dateline's town is
     often a club too: there only the dateline itself is a place (the caller drops it).
     """
-    datelines = {d[2] for d in dateline_places(text)}
+    datelines = {d[2] for d in dateline_line_places(text)}
     found: set[str] = set()
     for name in set(names):
         if not name[:1].isalpha():
