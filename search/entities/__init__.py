@@ -29,6 +29,7 @@ __all__ = [
     "VERSION",
     "corpus_aliases",
     "country_name",
+    "entities_from_spans",
     "extract",
     "extract_many",
     "resolve_country",
@@ -61,6 +62,11 @@ def _home_country(article: Article, text: str, places: Sequence[CountryMention])
     if ranked and (len(ranked) == 1 or len(ranked[0].mentions) > len(ranked[1].mentions)):
         return ranked[0].code
     return None
+
+
+def entities_from_spans(article: Article, spans: tuple[nlp.EntSpan, ...]) -> Entities:
+    """What :func:`extract` does after NER, given the NER spans of ``article.text``."""
+    return _build(article, article.text, spans)
 
 
 def extract(article: Article) -> Entities:
