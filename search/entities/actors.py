@@ -265,27 +265,118 @@ def _join_split_firms(
 ) -> list[tuple[str, int, int, str]]:
     """One ORG span for a firm NER cut at its "and": "American Telephone" + "Telegraph Co".
 
-    Only when the first part has two or more words and no legal form, and the second is one
-    word and a legal form: "Exxon and Mobil Corp" and "General Motors and Ford Motor Co"
-    stay two firms.
+    Joined when the parts are, around " and " or " & ":
+    * an organisation of two or more words without a legal form, then one word and legal
+      forms, whether NER found that second part or left it out ("Sumitomo Trust and
+      Banking Co Ltd"), or legal forms alone ("Merrill Lynch and Co Inc"); "General Motors
+      and Ford Motor Co" stay two firms;
+    * one capitalised word each that the article never writes apart, with a legal form
+      after them or written so twice: "Cable and Wireless Plc", "Wagner and Brown". Two
+      people or firms named together are also named apart ("Shultz said ...", "Exxon
+      and Mobil Corp" where Exxon is named again).
     """
     out: list[tuple[str, int, int, str]] = []
-    for span in spans:
-        if out and span[0] in ("ORG", "PRODUCT") and out[-1][0] == "ORG":
-            label, start, end, first = out[-1]
-            between = text[end : span[1]]
-            second = span[3].split()
-            if (
-                between in (" and ", " & ")
-                and len(first.split()) >= 2
-                and not has_org_suffix(first)
-                and len(second) == 2
-                and second[1].lower().strip(".") in LEGAL_FORMS
-            ):
-                out[-1] = ("ORG", start, span[2], text[start : span[2]])
+    for n, span in enumerate(spans):
+        if out and out[-1][0] in ("ORG", "PERSON") and span[0] in ("ORG", "PERSON", "PRODUCT"):
+            joined = _joined_pair(text, out[-1], span[1], span[2], label=span[0])
+            if joined:
+                out[-1] = joined
                 continue
         out.append(span)
+        if span[0] in ("ORG", "PERSON"):
+            # The second part NER left out: a capitalised run after " and " that no span holds.
+            m = _AND_NAME.match(text, span[2])
+            following = spans[n + 1][1] if n + 1 < len(spans) else len(text)
+            if m and m.end() <= following:
+                joined = _joined_pair(text, span, m.start(1), m.end(), run=True)
+                if joined:
+                    out[-1] = joined
     return out
+
+
+# " and Telegraph Co", " & Row": what may follow a name NER cut at its "and".
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_AND_NAME = re.compile(r" (?:and|&) ([A-Z][\w'\u2019-]*(?: [A-Z][\w.]*)*)")
+
+
+def _joined_pair(
+    text: str,
+    first: tuple[str, int, int, str],
+    start: int,
+    end: int,
+    *,
+    run: bool = False,
+    label: str = "",
+) -> tuple[str, int, int, str] | None:
+    """``first`` and the name at ``start:end`` (NER's ``label``) as one ORG span, if they
+    are one firm.
+
+    ``run``: the name is a capitalised run NER did not tag, read up to its last legal form
+    ("Telegraph Co Chairman" is "Telegraph Co"), or one word.
+    """
+    if text[first[2] : start] not in (" and ", " & "):
+        return None
+    head = text[first[1] : first[2]].split()
+    words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text[start:end])]
+    if words:  # "Telegraph Corp's"
+        ws, we, w = words[-1]
+        bare = _POSSESSIVE.sub("", w)
+        words[-1] = (ws, we - (len(w) - len(bare)), bare)
+    forms = [w.lower().strip(".,") in LEGAL_FORMS for _, _, w in words]
+    name = text[first[1] : first[2]]
+    listed = "," in name and not re.search(r" (?:and|&) ", name) and not has_org_suffix(name)
+    if listed and forms[-1] and first[0] == "ORG":
+        # Partners listed: "Donaldson, Lufkin and Jenrette Securities Corp"
+        return ("ORG", first[1], start + words[-1][1], text[first[1] : start + words[-1][1]])
+    if run and len(words) > 1:
+        if not any(forms):
+            return None  # a longer name NER did not see: "and World Bank"
+        last = max(i for i, f in enumerate(forms) if f)
+        words, forms = words[: last + 1], forms[: last + 1]
+    if not words or not all(forms[1:]) or _POSSESSIVE.search(head[-1]):
+        return None  # "Moody's and Standard and Poor's": two agencies
+    end = start + words[-1][1]
+    joined = ("ORG", first[1], end, text[first[1] : end])
+    partners = words[0][2].lower().strip(".,") in _PARTNERS
+    if partners and first[0] == "ORG" and not looks_like_person(name):
+        # "Alex. Brown and Sons Inc": one firm. A person's name stays a person ("Eli
+        # Lilly" and Co), whom the article's "Lilly" names too.
+        return joined
+    if len(head) >= 2 and len(words) >= 2 and first[0] == "ORG":
+        # "Merrill Lynch and Co Inc"; "Sumitomo Trust and Banking Co Ltd"
+        if all(forms) or not has_org_suffix(" ".join(head)):
+            return joined
+    if len(head) == 1 and not forms[0] and _apart_never(text, head[0], words[0][2]):
+        # Named apart nowhere, and with a legal form, or more than once, or one part
+        # taken for a firm and the other for a person: a firm named after its founders.
+        mixed = {first[0], label} == {"ORG", "PERSON"}
+        if len(words) >= 2 or mixed or len(_pairs(text, head[0], words[0][2])) >= 2:
+            return joined
+    return None
+
+
+# What follows "and" in a firm's name, never in two names: "and Co", "and Sons".
+_PARTNERS = frozenset({"co", "company", "cos", "sons", "son", "brothers", "bros"})
+
+
+def _pairs(text: str, a: str, b: str) -> list[str]:
+    return re.findall(rf"\b{re.escape(a)} (?:and|&) {re.escape(b)}\b", text)
+
+
+def _apart_never(text: str, a: str, b: str) -> bool:
+    """Whether one-word names ``a`` and ``b`` only ever appear as "a and b" in ``text``."""
+    if not all(_NAME_WORD.fullmatch(w) for w in (a, b)):
+        return False  # an acronym ("IMF and World Bank"), a rating ("AA-minus")
+    if any(_is_place(w) or institutions.is_generic(w) or w.lower() in ORG_SUFFIXES for w in (a, b)):
+        return False  # "Bonn and Paris", "Senate and House", "Associates and ..."
+    pair = len(_pairs(text, a, b))
+    alone = {w: len(re.findall(rf"\b{re.escape(w)}\b", text)) for w in (a, b)}
+    if a == b:  # "Johnson and Johnson"
+        return alone[a] == 2 * pair
+    return pair >= 1 and alone[a] == pair and alone[b] == pair
+
+
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 
 
 # A one-word field label opening a line of a table or list: "Attendance : 2,000". Not

@@ -43,12 +43,22 @@ ACRONYM_DOMINANCE = 0.8
 # A short name used in at most this many articles may take the only full name that fits it
 # even when that full name is in one article (a small archive, a person named once in full).
 RARE = 3
+# A short name used this many times as often as the full name it would stand for, when
+# that full name is seen fewer than FEW times, is taken to name something the archive does
+# not spell out: "CIA" (16 articles) is not the "Confectionery Industry Association" (2),
+# nor "Wagner" (27, a firm "Wagner and Brown") the "Ulrich Wagner" of 2 articles. "Reagan"
+# (493) is "Ronald Reagan": 24 articles spell him out. An order of magnitude, because
+# names are spelled out once and then shortened: "OPEC" 9 times for 2 spelled out is usual.
+OUTNUMBERED = 8
+FEW = 5
 # Words naming a firm's trade after its name: "Ford Motor Co" is what "Ford" stands for,
 # "Texaco Canada" (a place after the name) is another company.
 _TRADES = frozenset(
     """motor motors oil petroleum airlines airways chemical chemicals steel electric
     electronics computer computers industries holdings group""".split()
 )
+# Legal forms an acronym may end with the initial of ("British Broadcasting Corporation").
+_COMPANY = frozenset({"corp", "corporation", "co", "company"})
 _ACRONYM = re.compile(r"[A-Z](?:\.?(?: ?(?:&|and) ?)?[A-Z])+\.?")
 # Words that make a person's name stand for their government ("Reagan Administration").
 _GOVERNMENT = frozenset({"administration", "government", "cabinet"})
@@ -104,14 +114,23 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
     """One-word names -> the full name they stand for, when one dominates."""
     by_last: dict[str, list[str]] = defaultdict(list)
     by_initials: dict[str, list[str]] = defaultdict(list)
+    # "BBC", "AMC": acronyms with the C of a legal form, read only when none fits without.
+    with_company: dict[str, list[str]] = defaultdict(list)
     by_first: dict[str, list[str]] = defaultdict(list)
     for name in counts:
         words = name.split()
         if len(words) < 2:
             continue
         by_last[surname(name)].append(name)
-        if not any(w.replace(".", "").isupper() for w in words) and not looks_like_person(name):
-            by_initials[key_initials(name)].append(name)  # not "EC Commission", "James Baker"
+        capitals = [w for w in words if w.replace(".", "").isupper()]
+        if not any(w.lower().strip(".") not in LEGAL_FORMS for w in capitals) and not (
+            looks_like_person(name)
+        ):  # not "EC Commission", "James Baker"; "Imperial Chemical Industries PLC" is ICI
+            initials = key_initials(name)
+            by_initials[initials].append(name)
+            if len(initials) >= 2 and words[-1].lower().strip(".") in _COMPANY:
+                # "BBC", "AMC": the C written too
+                with_company[initials + "C"].append(name)
         first = words[0]
         if first.endswith(("'s", "\u2019s")):
             by_first[first[:-2]].append(name)  # "Moody's Investors Service"
@@ -128,7 +147,7 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
         people = [] if firm else [f for f in by_last.get(name, ()) if _person_shaped(f)]
         fits = set(people) | (set() if firm else set(by_first.get(name, ())))
         if acronym:
-            fits |= set(by_initials.get(acronym, ()))
+            fits |= set(by_initials.get(acronym, ()) or with_company.get(acronym, ()))
             joined = joined_acronym(name)
             if joined:  # "S and P" stands for a name joined there: "Standard and Poor's"
                 fits = {f for f in fits if f != name and joined_initials(f) == joined}
@@ -157,6 +176,8 @@ def _dominant(
         rare = counts[name] <= RARE
         return only if only in people and rare and not acronym else None
     best = max(strong, key=lambda f: (counts[f], f))
+    if counts[best] < FEW and counts[name] >= OUTNUMBERED * counts[best]:
+        return None
     share = ACRONYM_DOMINANCE if acronym and best not in people else DOMINANCE
     return best if counts[best] >= share * sum(counts[f] for f in strong) else None
 
