@@ -374,6 +374,7 @@ def test_dateline_places() -> None:
         ("Results :\nDivision one\nAlbion 2 Cowdenbeath 0\n", "Division"),
         ('He is ill .\nDeath is natural , he said . "\nHe did not fear death .', "Death"),
         ("The Dorvak peace accords gave refugees the right to return.", "Dorvak"),
+        ("Bonn backs the Dorvak Accord . The Dorvak agreement holds.", "Dorvak"),
     ],
 )
 def test_names_used_as_things(text: str, name: str) -> None:
@@ -391,6 +392,9 @@ def test_names_used_as_things(text: str, name: str) -> None:
         ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
         ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
         ("The NATO peace plan was signed.", "NATO"),
+        # Named alone too, or a body: the accord is theirs.
+        ("The Dorvak agreement with the union holds . Dorvak said so.", "Dorvak"),
+        ("Bonn objected to the European Community agreement on milk.", "European Community"),
         # An article in lower case: a name at a sentence start is no common word.
         ("the talks went on.\nDorvak said so . finance minister dorvak left.", "Dorvak"),
     ],

@@ -5,7 +5,8 @@ Places (:func:`used_as_place`): "the town of X", "the state of X", "X , 200 km e
 "at X , <known place>", and the place of the story's dateline line ("TAVILDARA ,
 Tajikistan 1996-08-31"). Things (:func:`used_as_thing`): a market index ("the Dow Jones
 industrial average", "the Nasdaq composite index"), a ship ("the aircraft carrier Carl
-Vinson"), an event ("the Jackson Hole symposium"), an accord ("the Dayton peace accords"),
+Vinson"), an event ("the Jackson Hole symposium"), an accord ("the Dayton peace accords";
+"the Louvre accord" where the article names the Louvre only so),
 a section head of a table ("Division one" alone on a line), a unit counted ("121 RBI as"),
 a common word capitalised only where a sentence starts ("Death is ..." and "death"
 elsewhere).
@@ -166,6 +167,14 @@ _SECTION_AFTER = re.compile(
 )
 # "the Dayton peace accords": an accord named after the place it was made.
 _ACCORD_AFTER = re.compile(r" peace (?:treaty|treaties|accords?|agreements?)\b")
+# "the Louvre accord", "the Plaza agreement": a name the article only ever writes before
+# an accord names the accord (where it was made), not an actor; "the Chrysler agreement"
+# in an article that also names Chrysler alone is Chrysler's.
+_ACCORD_NAMED = re.compile(
+    r"(?: (?:peace|monetary|currency|trade|arms|cease-?fire))? (?:accords?|agreements?|"
+    r"pacts?|treaty|treaties)\b",
+    re.IGNORECASE,
+)
 # "the aircraft carrier Carl Vinson", "the tanker Exxon Valdez": a ship's name ("the
 # carrier Lufthansa" alone is an airline).
 _VESSEL_BEFORE = re.compile(
@@ -199,13 +208,18 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
         if not name[:1].isalpha():
             continue
         index_ok = name.split()[-1].lower() not in GENERIC_WORDS  # "American Stock Exchange"
+        starts = list(_occurrences(text, name))
+        # A body's accord is the body's ("this week's European Community agreement").
+        if index_ok and starts and all(_ACCORD_NAMED.match(text, s + len(name)) for s in starts):
+            found.add(name)
+            continue
         word = " " not in name and name[1:].islower()
         common = word and name.lower() in lower_words
         acronym = " " not in name and name.isupper() and name.isalpha()
         # In an article written in lower case ("finance minister manuel azpurua"), every
         # name is also a lower-case word: there the cue says nothing.
         starts_only = common and not lower_cased
-        for start in _occurrences(text, name):
+        for start in starts:
             end = start + len(name)
             if (
                 (index_ok and _INDEX_AFTER.match(text, end))
