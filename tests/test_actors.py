@@ -210,6 +210,13 @@ def test_institutions() -> None:
             {"Cable", "Wireless Plc", "American Telephone"},
         ),
         (
+            "Sumitomo Trust and Banking Co Ltd will provide the letter of credit. Ford Motor "
+            "Co and Chrysler Corp cut prices. Alex. Brown and Sons Inc will manage it.",
+            None,
+            {"Sumitomo Trust and Banking Co Ltd", "Ford Motor Co", "Chrysler Corp"},
+            {"Banking Co Ltd", "Ford Motor Co and Chrysler Corp", "Sons Inc"},
+        ),
+        (
             "General Partners, owned by Wagner and Brown and AFG Industries Inc, raised its "
             "offer. Wagner and Brown is a Texas partnership.",
             None,

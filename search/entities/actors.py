@@ -176,8 +176,8 @@ def extract_actors(
                     junk_acronyms.add(key_initials(name))
                 continue
             folded = [w.lower().strip(".,") for w in name.split()]
-            if all(w in ORG_SUFFIXES for w in folded) or folded in (["na"], ["kg"], ["cie"]):
-                continue  # "Co Inc" left over from "Morgan Stanley and Co Inc"; "NA" alone
+            if all(w in _LEFTOVER_WORDS for w in folded) or folded in (["na"], ["kg"], ["cie"]):
+                continue  # "Co Inc", "Sons Inc" left over from "... and Sons Inc"; "NA" alone
             kind: ActorKind = "person" if label == "PERSON" else "org"
             if kind == "person" and has_org_suffix(name):
                 kind = "org"  # "Pirelli SpA", "Salomon Bros"
@@ -314,8 +314,12 @@ def _joined_pair(
     ``run``: the name is a capitalised run NER did not tag, read up to its last legal form
     ("Telegraph Co Chairman" is "Telegraph Co"), or one word.
     """
-    if text[first[2] : start] not in (" and ", " & "):
+    head_end = first[2]
+    if text[first[1] : first[2]].endswith((" and", " &")) and text[first[2] : start] == " ":
+        head_end = text.rindex(" ", first[1], first[2])  # NER kept the "and": "Alex. Brown and"
+    if text[head_end:start] not in (" and ", " & "):
         return None
+    first = (first[0], first[1], head_end, text[first[1] : head_end])
     head = text[first[1] : first[2]].split()
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text[start:end])]
     if words:  # "Telegraph Corp's"
@@ -342,9 +346,13 @@ def _joined_pair(
         # "Alex. Brown and Sons Inc": one firm. A person's name stays a person ("Eli
         # Lilly" and Co), whom the article's "Lilly" names too.
         return joined
-    if len(head) >= 2 and len(words) >= 2 and first[0] == "ORG":
-        # "Merrill Lynch and Co Inc"; "Sumitomo Trust and Banking Co Ltd"
-        if all(forms) or not has_org_suffix(" ".join(head)):
+    legal_head = head[-1].lower().strip(".,") in LEGAL_FORMS  # "Ford Motor Co and ..."
+    if len(head) >= 2 and len(words) >= 2 and first[0] == "ORG" and not legal_head:
+        # "Merrill Lynch and Co Inc"; "American Telephone and Telegraph Co". After a head
+        # that ends like a firm, only a word of a firm's trade: "Sumitomo Trust and Banking
+        # Co Ltd", not "Beta Group and CooperVision Inc".
+        trade = words[0][2].lower() in _TRADE_WORDS
+        if all(forms) or not has_org_suffix(name) or trade:
             return joined
     if len(head) == 1 and not forms[0] and _apart_never(text, head[0], words[0][2]):
         # Named apart nowhere, and with a legal form, or more than once, or one part
@@ -357,6 +365,19 @@ def _joined_pair(
 
 # What follows "and" in a firm's name, never in two names: "and Co", "and Sons".
 _PARTNERS = frozenset({"co", "company", "cos", "sons", "son", "brothers", "bros"})
+# A piece made of these words alone is what is left of a name cut before them.
+_LEFTOVER_WORDS = ORG_SUFFIXES | _PARTNERS
+
+
+# Words of a firm's trade joined to another by "and" in its name ("Trust and Banking",
+# "Trading and Transport", "Light and Power"): a lexicon of English, not of one archive.
+_TRADE_WORDS = frozenset(
+    """banking bank trust savings loan loans insurance investment investments securities
+    finance financial credit trading transport transportation shipping services service
+    telegraph telephone electric electronics light power gas oil chemical chemicals mining
+    smelting refining rubber steel manufacturing development engineering shipbuilding
+    construction casualty life marine industries supply products cable""".split()
+)
 
 
 def _pairs(text: str, a: str, b: str) -> list[str]:
