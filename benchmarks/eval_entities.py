@@ -39,12 +39,12 @@ SAMPLE_SEED = 1987
 # Reuters place codes whose ISO code is not found by name. The archive is from 1987, so
 # states that have since ended take their ISO 3166-3 codes, as the facet shows them for
 # articles of that year: "ussr" -> SU, "yugoslavia" -> YU, "czechoslovakia" -> CS,
-# "east-germany" -> DD. Renamed ones map to today's code: "west-germany" -> DE, "zaire" ->
-# CD, "burma" -> MM, "kampuchea" -> KH, both Yemens -> YE, "netherlands-antilles" -> CW
-# (Curacao, its former seat of government).
+# "east-germany" -> DD, and so do the renamed ones with a code of their own: "zaire" -> ZR,
+# "burma" -> BU. The others map to today's code: "west-germany" -> DE, "kampuchea" -> KH,
+# both Yemens -> YE, "netherlands-antilles" -> CW (Curacao, its former seat of government).
 REUTERS_ISO = {
     "usa": "US", "uk": "GB", "ussr": "SU", "west-germany": "DE", "east-germany": "DD",
-    "czechoslovakia": "CS", "yugoslavia": "YU", "zaire": "CD", "burma": "MM",
+    "czechoslovakia": "CS", "yugoslavia": "YU", "zaire": "ZR", "burma": "BU",
     "kampuchea": "KH", "yemen-arab-republic": "YE", "yemen-demo-republic": "YE",
     "netherlands-antilles": "CW", "uae": "AE", "ivory-coast": "CI", "south-korea": "KR",
     "north-korea": "KP", "hong-kong": "HK", "macao": "MO", "taiwan": "TW", "vatican": "VA",

@@ -87,6 +87,14 @@ def test_us_states_and_companies(body: str, expected: set[str]) -> None:
         ("East German officials in East Berlin met bankers in Bonn.", IN_1987, {"DD", "DE"}),
         ("East German officials in East Berlin met bankers in Bonn.", IN_1995, {"DE"}),
         ("Ukraine's harvest was poor, officials in Kiev said.", IN_1987, {"SU"}),
+        # Renamed with a new code: Zaire until 1997, Burma until 1989.
+        ("Zaire's copper output fell, officials in Kinshasa said.", IN_1987, {"ZR"}),
+        (
+            "Copper output fell, officials in Kinshasa said.",
+            datetime(2005, 1, 3, tzinfo=UTC),
+            {"CD"},
+        ),
+        ("Rice exports from Rangoon rose.", IN_1987, {"BU"}),
     ],
 )
 def test_historical_states(body: str, published: datetime | None, expected: set[str]) -> None:
