@@ -37,16 +37,23 @@ def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     between two different shingles of one archive is vanishingly rare (about n^2 / 2^64),
     so Jaccard over the hashes is Jaccard over the shingles.
     """
+    return np.unique(shingle_hashes(tokens, size))
+
+
+def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
+    """The hash of every ``size``-word shingle in text order, repeats kept (``shingles``
+    unsorted: a caller that cuts them to fewer bits sorts once, after)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    hashed = np.fromiter((_word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    # map over the memoised hash then one array: a generator fed to np.fromiter cost twice.
+    hashed = np.array(list(map(_word_hash, tokens)), dtype=np.uint64)
     span = min(size, len(hashed))
     windows = len(hashed) - span + 1
     acc = np.zeros(windows, dtype=np.uint64)
     for i in range(span):
         # Wrapping uint64 arithmetic is the point: a multiply-add hash modulo 2^64.
         acc = acc * _MULTIPLIER + hashed[i : i + windows]
-    return np.unique(_fmix64(acc + np.uint64(span)))
+    return _fmix64(acc + np.uint64(span))
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
