@@ -10,6 +10,7 @@ writes everything in the batch's transaction.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -18,7 +19,7 @@ from operator import mul
 from search.stories.features import DocFeatures
 from search.stories.scoring import Fit, StoryView, score
 from search.stories.store import POSTING_LIMIT, ArticleRecord, StoryStore
-from search.stories.vectors import by_field, retrieval_keys, split_fields
+from search.stories.vectors import field_of, retrieval_keys
 
 
 @dataclass(slots=True)
@@ -85,11 +86,7 @@ class Workspace:
     def _of(self, rec: ArticleRecord) -> _Derived:
         found = self._derived.get(rec.id)
         if found is None:
-            vec = dict(rec.vector)
-            if rec.main_person:
-                vec[f"p:{rec.main_person}"] = 1.0  # its dot product: articles naming that person
-            found = _Derived(by_field(vec), split_fields(rec.vector), retrieval_keys(rec.vector))
-            self._derived[rec.id] = found
+            found = self._derived[rec.id] = _derive(rec)
         return found
 
     # ------------------------------------------------------------------ stories
@@ -152,6 +149,9 @@ class Workspace:
             for story in stories:
                 if story:
                     votes[story] = votes.get(story, 0.0) + weight
+        if len(votes) > limit:  # only stories voted at least the limit-th vote can make it
+            least = heapq.nlargest(limit, votes.values())[-1]
+            votes = {s: v for s, v in votes.items() if v >= least}
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], self.rank(kv[0])))
         return [s for s, _ in ranked[:limit]]
 
@@ -208,7 +208,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = st.norms.get(name, 0.0) + 2.0 * dots.get(name, 0.0) + sq
-        _shift(st.delta, rec, 1.0)
+        _shift(st.delta, derived, 1.0)
         st.size += 1
         st.dirty = True
         if rec.day is not None:
@@ -232,7 +232,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = max(st.norms.get(name, 0.0) - 2.0 * dots.get(name, 0.0) + sq, 0.0)
-        _shift(st.delta, rec, -1.0)
+        _shift(st.delta, derived, -1.0)
         st.size -= 1
         st.dirty = st.shrank = True
         self.members[story].discard(rec.id)
@@ -291,14 +291,39 @@ class _Derived:
     parts: dict[str, dict[str, float]]  # its vector by field, plus its main person's ``p:``
     sq: dict[str, float]  # squared length of each field of its vector
     keys: list[str]  # retrieval keys
+    brings: list[tuple[str, str, float]]  # (field, key, weight) it adds to a story's rows
 
     def flat(self) -> dict[str, float]:
         """``parts`` as one prefixed vector."""
         return {k: w for part in self.parts.values() for k, w in part.items()}
 
 
-def _shift(delta: dict[str, dict[str, float]], rec: ArticleRecord, sign: float) -> None:
+def _derive(rec: ArticleRecord) -> _Derived:
+    """An article's ``_Derived``, its vector read in one pass (what ``by_field``,
+    ``split_fields`` and ``retrieval_keys`` give, each of which reads it whole)."""
+    parts: dict[str, dict[str, float]] = {}
+    sq: dict[str, float] = {}
+    brings: list[tuple[str, str, float]] = []
+    for key, w in rec.vector.items():
+        name = field_of(key)
+        part = parts.get(name)
+        if part is None:
+            part = parts[name] = {}
+            sq[name] = 0.0
+        part[key] = w
+        sq[name] += w * w
+        brings.append((name, key, w))
+    keys = retrieval_keys(rec.vector, parts)
+    brings += [(field_of(k), k, w) for k, w in rec.counted_keys().items()]
+    if rec.main_person:
+        parts["p"] = {f"p:{rec.main_person}": 1.0}  # its dot product: articles naming them
+    return _Derived(parts, sq, keys, brings)
+
+
+def _shift(delta: dict[str, dict[str, float]], derived: _Derived, sign: float) -> None:
     """Add (``sign`` 1) or take (-1) what an article brings to a story's keys."""
-    for key, w in (*rec.vector.items(), *rec.counted_keys().items()):
-        target = delta.setdefault(key.split(":", 1)[0], {})
+    for name, key, w in derived.brings:
+        target = delta.get(name)
+        if target is None:
+            target = delta[name] = {}
         target[key] = target.get(key, 0.0) + sign * w
