@@ -81,9 +81,15 @@ def doc_features(doc: IndexDocument, vocabulary: bool = True) -> DocFeatures:
     )
 
 
-def vocabulary_of(doc: IndexDocument) -> frozenset[str]:
-    """Every word of the document's text, case-folded."""
-    return frozenset(words(doc.text.casefold()))
+def vocabulary_of(doc: IndexDocument, body_words: list[str] | None = None) -> frozenset[str]:
+    """Every word of the document's text, case-folded (``body_words``: ``words(doc.body)``,
+    if the caller has them: only the title's are then read)."""
+    if body_words is None:
+        return frozenset(words(doc.text.casefold()))
+    if len(doc.text) == len(doc.body):  # the text is the body alone (see compose_text)
+        return frozenset(body_words)
+    # The text is the title, a blank line and the body: no word spans the blank line.
+    return frozenset(words(doc.title.casefold())).union(body_words)
 
 
 def _main_person(doc: IndexDocument) -> str | None:

@@ -36,9 +36,11 @@ class Fingerprint:
     bands: tuple[int, ...]  # one signed 64-bit key per LSH band
 
 
-def fingerprint(body: str) -> Fingerprint:
-    """Exact key, shingles and LSH band keys of a body."""
-    tokens = words(body)
+def fingerprint(body: str, tokens: list[str] | None = None) -> Fingerprint:
+    """Exact key, shingles and LSH band keys of a body (``tokens``: ``words(body)``, if
+    the caller has them)."""
+    if tokens is None:
+        tokens = words(body)
     grams = short(shingle_hashes(tokens))
     return Fingerprint(exact_key(tokens), grams, band_keys(grams))
 

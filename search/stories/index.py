@@ -58,13 +58,14 @@ from search.models import IndexDocument
 from search.stories.backlog import Backlog
 from search.stories.copies import CopyIndex, sort_key
 from search.stories.features import DocFeatures, doc_features, vocabulary_of
-from search.stories.fingerprint import fingerprint
+from search.stories.fingerprint import Fingerprint, fingerprint
 from search.stories.frequencies import DocFrequencies, data_version
 from search.stories.merging import Merger
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.splitting import split_stories
 from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
+from search.stories.text import words
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -161,8 +162,10 @@ class StoryIndex:
         work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
-            feats = replace(features[n], vocabulary=vocabulary_of(doc))
-            placed.append(self._place(work, doc, feats, keys[n], regrouped))
+            tokens = words(doc.body)  # read once: for the vocabulary and the copy fingerprint
+            feats = replace(features[n], vocabulary=vocabulary_of(doc, tokens))
+            print_ = fingerprint(doc.body, tokens)
+            placed.append(self._place(work, doc, feats, keys[n], print_, regrouped))
             if progress is not None:
                 progress(done + len(placed))
         del features, keys
@@ -284,11 +287,13 @@ class StoryIndex:
         doc: IndexDocument,
         features: DocFeatures,
         keys: list[str],
+        print_: Fingerprint,
         regrouped: dict[str, str],
     ) -> ArticleRecord:
-        """Copy group and first story of one new article (``keys``: its ``feature_keys``)."""
+        """Copy group and first story of one new article (``keys``: its ``feature_keys``,
+        ``print_``: its body's fingerprint)."""
         rec = self._record(doc, features, keys)
-        match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
+        match, moved = self._copies.add(doc.id, rec.sort_key, print_)
         regrouped.update(moved)
         follow = work.story_of(match.similar_to) if match.similar_to else None
         fit: Fit | None = None
@@ -432,27 +437,26 @@ class StoryIndex:
         ids = [d.id for d in ordered]
         story: dict[str, str] = {}
         group: dict[str, str] = {}
+        copies: dict[str, int] = {}
+        sizes: dict[str, int] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for doc_id, story_id, group_id in self._db.execute(
-                f"SELECT a.id, a.story, c.grp FROM articles a JOIN copies c ON c.id = a.id "
-                f"WHERE a.id IN ({marks})",
+            # Its group's size and its story's with each article: one statement, not three.
+            for doc_id, story_id, group_id, count, size in self._db.execute(
+                f"SELECT a.id, a.story, c.grp, (SELECT COUNT(*) FROM copies g WHERE g.grp = c.grp),"
+                f" (SELECT size FROM stories s WHERE s.id = a.story) FROM articles a"
+                f" JOIN copies c ON c.id = a.id WHERE a.id IN ({marks})",
                 chunk,
             ):
                 story[doc_id] = story_id
                 group[doc_id] = group_id
-        groups = sorted(set(group.values()))
-        copies: dict[str, int] = {}
-        for i in range(0, len(groups), 500):
-            chunk = groups[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            copies.update(
-                self._db.execute(
-                    f"SELECT grp, COUNT(*) FROM copies WHERE grp IN ({marks}) GROUP BY grp", chunk
-                )
-            )
-        sizes = self._sizes(touched | set(story.values()))
+                copies[group_id] = count
+                if size is not None:
+                    sizes[story_id] = size
+        missing = (touched | set(story.values())) - sizes.keys()
+        if missing:  # stories the batch emptied (0) or left
+            sizes.update(self._sizes(missing))
         assignments = {
             i: Assignment(i, group[i], copies[group[i]], story[i], sizes[story[i]])
             for i in ids
