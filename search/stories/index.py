@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -157,15 +157,17 @@ class StoryIndex:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
-        keys = [feature_keys(f) for f in features]  # listed once: counted, then weighed
-        counted = self._count_df(keys)
-        work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
+        keys = [feature_keys(f) for f in features]
+        counted, df = self._count_df(keys)
+        # Keys no article counted before this window held (see Workspace.unheard).
+        unheard = {k for k, n in counted.items() if df[k] == n}
+        work = Workspace(self._store, WINDOW_DAYS, self._version, unheard)
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
             tokens = words(doc.body)  # read once: for the vocabulary and the copy fingerprint
             feats = replace(features[n], vocabulary=vocabulary_of(doc, tokens))
             print_ = fingerprint(doc.body, tokens)
-            placed.append(self._place(work, doc, feats, keys[n], print_, regrouped))
+            placed.append(self._place(work, doc, feats, df, print_, regrouped))
             if progress is not None:
                 progress(done + len(placed))
         del features, keys
@@ -271,28 +273,27 @@ class StoryIndex:
             self._copies.discard()
             raise
 
-    def _count_df(self, keys: list[list[str]]) -> Counter[str]:
+    def _count_df(self, keys: list[list[str]]) -> tuple[Counter[str], dict[str, int]]:
         """Count a window's articles (``keys``: each one's ``feature_keys``) in the document
-        frequencies; returns what it added."""
+        frequencies; returns what it added and the frequencies of those keys now."""
         # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
         for article in keys:
             deltas.update(article)
-        self._df.add(deltas, len(keys))
-        return deltas
+        return deltas, self._df.add(deltas, len(keys))
 
     def _place(
         self,
         work: Workspace,
         doc: IndexDocument,
         features: DocFeatures,
-        keys: list[str],
+        df: Mapping[str, int],
         print_: Fingerprint,
         regrouped: dict[str, str],
     ) -> ArticleRecord:
-        """Copy group and first story of one new article (``keys``: its ``feature_keys``,
-        ``print_``: its body's fingerprint)."""
-        rec = self._record(doc, features, keys)
+        """Copy group and first story of one new article (``df``: the document frequencies
+        of its window's keys, ``print_``: its body's fingerprint)."""
+        rec = self._record(doc, features, df)
         match, moved = self._copies.add(doc.id, rec.sort_key, print_)
         regrouped.update(moved)
         follow = work.story_of(match.similar_to) if match.similar_to else None
@@ -309,8 +310,11 @@ class StoryIndex:
         work.add(fit.story, rec, fit.dots)
         return rec
 
-    def _record(self, doc: IndexDocument, features: DocFeatures, keys: list[str]) -> ArticleRecord:
-        """What the file keeps of a new article: its vector weighed by today's frequencies."""
+    def _record(
+        self, doc: IndexDocument, features: DocFeatures, df: Mapping[str, int]
+    ) -> ArticleRecord:
+        """What the file keeps of a new article: its vector weighed by today's frequencies
+        (``df``: those of its keys, at least)."""
         return ArticleRecord(
             id=doc.id,
             content_hash=doc.content_hash,
@@ -318,7 +322,7 @@ class StoryIndex:
             day=features.day,
             main_person=features.main_person,
             persons=features.persons,
-            vector=vector(features, self._df.get(keys), self._df.docs),
+            vector=vector(features, df, self._df.docs),
         )
 
     def _refine(
