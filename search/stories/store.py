@@ -285,7 +285,7 @@ class StoryStore:
 
     def candidates(
         self, keys: Iterable[str], day: int | None, window: int, undated: bool = True
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, set[str]]:
         """``{key: stories}`` of the committed articles posted under each key.
 
         Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
@@ -294,21 +294,20 @@ class StoryStore:
         (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        found: dict[str, dict[str, None]] = {k: {} for k in keys}  # each story once
+        found: dict[str, set[str]] = {k: set() for k in keys}
         pending = {k: p for k in keys if (p := self.backlog.postings(k))}
         plain = [k for k in keys if k not in pending]
         if plain:  # (key, story) rows: two columns cost a third less than four
             for key, story in self._read_postings(plain, day, window, undated, "story"):
-                found[key][story] = None
+                found[key].add(story)
         if pending:  # merged with the backlog by (day, article)
             rows: dict[str, list[tuple[int, str, str]]] = {k: [] for k in pending}
             cursor = self._read_postings(list(pending), day, window, undated, "day, article, story")
             for key, posted_day, article, story in cursor:
                 rows[key].append((posted_day, article, story))
             for key, entries in pending.items():
-                for _, _, story in _with_backlog(rows[key], entries, day, window):
-                    found[key][story] = None
-        return {k: list(stories) for k, stories in found.items()}
+                found[key].update(p[2] for p in _with_backlog(rows[key], entries, day, window))
+        return found
 
     def _read_postings(
         self, keys: list[str], day: int | None, window: int, undated: bool, columns: str

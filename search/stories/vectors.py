@@ -10,9 +10,9 @@ the 16 heaviest: what an article is about is in them, and stories stay small.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
 
 from search.stories.features import FIELDS, DocFeatures
 
@@ -51,7 +51,7 @@ def vector(features: DocFeatures, df: Mapping[str, int], n_docs: int) -> dict[st
             # idf() inlined (the same arithmetic): it ran for each of ~80 keys an article.
             w = math.log(docs / (df.get(name, 1) + 0.5))
             weights[name] = (1.0 + math.log(count)) * w if log_tf and count != 1 else w
-        top = sorted(weights.items(), key=_heaviest)[: MAX_KEYS[field]]
+        top = heaviest_first(weights.items())[: MAX_KEYS[field]]
         total = 0.0
         for _, w in top:
             total += w * w
@@ -97,10 +97,15 @@ def retrieval_keys(
     fields are sorted then)."""
     if parts is None:
         parts = by_field(vec)
-    out = [k for k, _ in heapq.nsmallest(words, parts.get("w", {}).items(), key=_heaviest)]
-    out += [k for k, _ in heapq.nsmallest(actors, parts.get("a", {}).items(), key=_heaviest)]
+    out = [k for k, _ in heaviest_first(parts.get("w", {}).items())[:words]]
+    out += [k for k, _ in heaviest_first(parts.get("a", {}).items())[:actors]]
     return out
 
 
-def _heaviest(item: tuple[str, float]) -> tuple[float, str]:
-    return -item[1], item[0]
+def heaviest_first(items: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``(key, weight)`` pairs by weight, the heaviest first, ties by key.
+
+    Two sorts in C, by key then (stable) by weight: a Python key function ``(-weight,
+    key)`` ran once per pair, ~130 times an article.
+    """
+    return sorted(sorted(items), key=itemgetter(1), reverse=True)

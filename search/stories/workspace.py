@@ -77,7 +77,7 @@ class Workspace:
         self._derived: dict[str, _Derived] = {}  # per article, computed once
         # Committed postings do not change during the batch: read once per article, and
         # not at all when the file has none (a cold rebuild).
-        self._posted: dict[str, dict[str, list[str]]] = {}
+        self._posted: dict[str, dict[str, set[str]]] = {}
         # Nor do committed story rows (written at flush): an article's dot products with a
         # committed story are read once, though step 3 scores it against that story again.
         self._committed_dots: dict[tuple[str, str], dict[str, float]] = {}
@@ -143,8 +143,10 @@ class Workspace:
             self._posted[rec.id] = committed
         votes: dict[str, float] = {}
         for key in keys:
-            stories = set(committed.get(key, ()))
-            stories.update(self._batch_posting(key, rec))
+            stories = committed.get(key, set())
+            batch = self._batch_posting(key, rec)
+            if batch:  # (a new set: the committed one is kept for the next lookup)
+                stories = stories | batch
             weight = rec.vector.get(key, 0.0)
             for story in stories:
                 if story:
