@@ -279,11 +279,9 @@ def opened_as(index: StoryIndex, stories: Sequence[Sequence[IndexDocument]]) -> 
 
     work = Workspace(index._store, WINDOW_DAYS, data_version(index._db))
     docs = {d.id: d for d in [*ALL, *(d for story in stories for d in story)]}
-    index._count_df([feature_keys(doc_features(d)) for d in docs.values()])
+    _, df = index._count_df([feature_keys(doc_features(d)) for d in docs.values()])
     for story in stories:
-        records = [
-            index._record(doc, doc_features(doc), feature_keys(doc_features(doc))) for doc in story
-        ]
+        records = [index._record(doc, doc_features(doc), df) for doc in story]
         name = index._open(work, records[0])
         for doc, rec in zip(story, records, strict=True):
             fit = work.fits(rec, doc_features(doc), [name]).get(name)

@@ -198,37 +198,25 @@ class CopyIndex:
             (batch.articles[i].order, i, batch.articles[i].group)
             for i in batch.exact.get(print_.exact, ())
         ]
-        row = self.db.execute(
-            "SELECT sort_key, id, grp FROM copies WHERE exact = ? ORDER BY sort_key LIMIT 1",
-            (print_.exact,),
-        ).fetchone()
-        if row is not None:
-            twins.append(row)
+        rows = self._band_candidates(print_.bands)
+        if print_.bands:
+            # A committed twin (same words: same shingles, same band keys) is among them.
+            twins += [(order, i, grp) for i, grp, _, order, exact in rows if exact == print_.exact]
+        else:  # no words: its twins share no band key to be found by
+            row = self.db.execute(
+                "SELECT sort_key, id, grp FROM copies WHERE exact = ? ORDER BY sort_key LIMIT 1",
+                (print_.exact,),
+            ).fetchone()
+            if row is not None:
+                twins.append(row)
         if twins:
             _, twin, group = min(twins)
             return CopyMatch(group, twin, 1.0)
-        if not print_.bands:
-            return None
         scores: dict[str, float] = {}
         groups: dict[str, str] = {}
-        marks = ",".join("?" * len(print_.bands))
-        rows = self.db.execute(
-            f"SELECT id, grp, shingles FROM copies WHERE id IN "
-            f"(SELECT id FROM copy_bands WHERE key IN ({marks}))",
-            print_.bands,
-        )
-        for other, group, blob in rows:
+        for other, group, blob, _, _ in rows:
             scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype=SHINGLE_DTYPE))
             groups[other] = group
-        posted = sorted(self.backlog.band_articles(print_.bands))
-        if posted:
-            marks = ",".join("?" * len(posted))
-            rows = self.db.execute(
-                f"SELECT id, grp, shingles FROM copies WHERE id IN ({marks})", posted
-            )
-            for other, group, blob in rows:
-                scores[other] = jaccard(print_.shingles, np.frombuffer(blob, dtype=SHINGLE_DTYPE))
-                groups[other] = group
         for key in print_.bands:
             for other in batch.bands.get(key, ()):
                 if other not in scores and other != doc_id:
@@ -241,6 +229,21 @@ class CopyIndex:
             if fits is not None and (best is None or (-fits[1], fits[2]) < best[:2]):
                 best = (-fits[1], fits[2], fits[0], group)
         return CopyMatch(best[3], best[2], -best[0]) if best else None
+
+    def _band_candidates(self, bands: tuple[int, ...]) -> list[tuple[str, str, bytes, str, str]]:
+        """``(id, group, shingles, sort key, exact key)`` of the committed articles sharing
+        a band key with ``bands``, in ``copy_bands`` or in the backlog: one statement (an
+        article's lookup ran three, with its exact key's)."""
+        if not bands:
+            return []
+        posted = sorted(self.backlog.band_articles(bands))
+        sql = (
+            "SELECT id, grp, shingles, sort_key, exact FROM copies WHERE id IN "
+            f"(SELECT id FROM copy_bands WHERE key IN ({','.join('?' * len(bands))}))"
+        )
+        if posted:
+            sql += f" OR id IN ({','.join('?' * len(posted))})"
+        return self.db.execute(sql, [*bands, *posted]).fetchall()
 
     def _fits(
         self, group: str, grams: np.ndarray, known: dict[str, float]

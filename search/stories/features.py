@@ -26,7 +26,9 @@ from search.models import IndexDocument
 from search.stories.text import words
 
 FIELDS = ("w", "n", "a", "c", "y")
-_TERM = re.compile(r"[^\W\d_][\w'-]*|\b\d{4}\b")
+# Two characters or more: a lone letter is skipped by the pattern itself (it is followed
+# by no word character, so the search goes on after it as it would after a match).
+_TERM = re.compile(r"[^\W\d_][\w'-]+|\b\d{4}\b")
 _NUMBER = re.compile(r"\b\d[\d.,]*\d\b|\b\d\b")
 # Name endings that are no surname ("Arcade Joseph Comeaux Jr.").
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -57,7 +59,7 @@ def doc_features(doc: IndexDocument, vocabulary: bool = True) -> DocFeatures:
     """
     text = doc.text
     folded = text.casefold()
-    terms = Counter(t for t in _TERM.findall(folded) if len(t) > 1)
+    terms = Counter(_TERM.findall(folded))
     numbers = Counter(_NUMBER.findall(text))
     published = doc.published.date() if doc.published else None
     years = (
@@ -81,9 +83,15 @@ def doc_features(doc: IndexDocument, vocabulary: bool = True) -> DocFeatures:
     )
 
 
-def vocabulary_of(doc: IndexDocument) -> frozenset[str]:
-    """Every word of the document's text, case-folded."""
-    return frozenset(words(doc.text.casefold()))
+def vocabulary_of(doc: IndexDocument, body_words: list[str] | None = None) -> frozenset[str]:
+    """Every word of the document's text, case-folded (``body_words``: ``words(doc.body)``,
+    if the caller has them: only the title's are then read)."""
+    if body_words is None:
+        return frozenset(words(doc.text.casefold()))
+    if len(doc.text) == len(doc.body):  # the text is the body alone (see compose_text)
+        return frozenset(body_words)
+    # The text is the title, a blank line and the body: no word spans the blank line.
+    return frozenset(words(doc.title.casefold())).union(body_words)
 
 
 def _main_person(doc: IndexDocument) -> str | None:

@@ -77,13 +77,10 @@ class DocFrequencies:
         counts = self._counts or {}
         return {k: counts.get(k, 0) for k in keys}
 
-    def first_counted(self, deltas: Mapping[str, int]) -> set[str]:
-        """The keys of ``deltas`` (just added) that no article counted before held."""
-        counts = self._counts or {}
-        return {k for k, n in deltas.items() if n and counts.get(k, 0) == n}
-
-    def add(self, deltas: Mapping[str, int], docs: int) -> None:
-        """Count ``docs`` more articles holding ``deltas`` keys, in the caller's transaction."""
+    def add(self, deltas: Mapping[str, int], docs: int) -> dict[str, int]:
+        """Count ``docs`` more articles holding ``deltas`` keys, in the caller's transaction;
+        returns the frequencies of those keys now (read while they are counted: the caller
+        weighs the articles with them, a lookup each in a dict of the whole vocabulary)."""
         if self._counts is None:
             self.sync()
         assert self._counts is not None
@@ -94,8 +91,10 @@ class DocFrequencies:
             "INSERT INTO df_log (size, docs, deltas) VALUES (?, ?, ?)",
             (len(rows), docs, json.dumps(rows, separators=(",", ":"))),
         )
+        counts = self._counts
+        now: dict[str, int] = {}
         for key, n in rows.items():
-            self._counts[key] = self._counts.get(key, 0) + n
+            now[key] = counts[key] = counts.get(key, 0) + n
         self._docs += docs
         self._logged += len(rows)
         if self._logged > self.compact_keys:
@@ -111,6 +110,7 @@ class DocFrequencies:
             )
             self.db.execute("DELETE FROM df_log")
             self._logged = 0
+        return now
 
 
 def data_version(db: sqlite3.Connection) -> int:

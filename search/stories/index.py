@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -58,13 +58,14 @@ from search.models import IndexDocument
 from search.stories.backlog import Backlog
 from search.stories.copies import CopyIndex, sort_key
 from search.stories.features import DocFeatures, doc_features, vocabulary_of
-from search.stories.fingerprint import fingerprint
+from search.stories.fingerprint import Fingerprint, fingerprint
 from search.stories.frequencies import DocFrequencies, data_version
 from search.stories.merging import Merger
 from search.stories.records import Assignment, BatchResult, Story
 from search.stories.scoring import JOIN_THRESHOLD, Fit
 from search.stories.splitting import split_stories
 from search.stories.store import ArticleRecord, StoriesError, StoryStore, connect
+from search.stories.text import words
 from search.stories.vectors import feature_keys, vector
 from search.stories.workspace import Workspace
 
@@ -156,13 +157,17 @@ class StoryIndex:
         """Steps 1-3 for one window of new articles, written at the end; the stories touched."""
         # Counted before any is placed; their vocabularies (the largest part) wait until then.
         features = [doc_features(d, vocabulary=False) for d in window]
-        keys = [feature_keys(f) for f in features]  # listed once: counted, then weighed
-        counted = self._count_df(keys)
-        work = Workspace(self._store, WINDOW_DAYS, self._version, self._df.first_counted(counted))
+        keys = [feature_keys(f) for f in features]
+        counted, df = self._count_df(keys)
+        # Keys no article counted before this window held (see Workspace.unheard).
+        unheard = {k for k, n in counted.items() if df[k] == n}
+        work = Workspace(self._store, WINDOW_DAYS, self._version, unheard)
         placed: list[ArticleRecord] = []
         for n, doc in enumerate(window):
-            feats = replace(features[n], vocabulary=vocabulary_of(doc))
-            placed.append(self._place(work, doc, feats, keys[n], regrouped))
+            tokens = words(doc.body)  # read once: for the vocabulary and the copy fingerprint
+            feats = replace(features[n], vocabulary=vocabulary_of(doc, tokens))
+            print_ = fingerprint(doc.body, tokens)
+            placed.append(self._place(work, doc, feats, df, print_, regrouped))
             if progress is not None:
                 progress(done + len(placed))
         del features, keys
@@ -268,27 +273,28 @@ class StoryIndex:
             self._copies.discard()
             raise
 
-    def _count_df(self, keys: list[list[str]]) -> Counter[str]:
+    def _count_df(self, keys: list[list[str]]) -> tuple[Counter[str], dict[str, int]]:
         """Count a window's articles (``keys``: each one's ``feature_keys``) in the document
-        frequencies; returns what it added."""
+        frequencies; returns what it added and the frequencies of those keys now."""
         # A chunk counts first: its own articles weigh each other with its IDF.
         deltas: Counter[str] = Counter()
         for article in keys:
             deltas.update(article)
-        self._df.add(deltas, len(keys))
-        return deltas
+        return deltas, self._df.add(deltas, len(keys))
 
     def _place(
         self,
         work: Workspace,
         doc: IndexDocument,
         features: DocFeatures,
-        keys: list[str],
+        df: Mapping[str, int],
+        print_: Fingerprint,
         regrouped: dict[str, str],
     ) -> ArticleRecord:
-        """Copy group and first story of one new article (``keys``: its ``feature_keys``)."""
-        rec = self._record(doc, features, keys)
-        match, moved = self._copies.add(doc.id, rec.sort_key, fingerprint(doc.body))
+        """Copy group and first story of one new article (``df``: the document frequencies
+        of its window's keys, ``print_``: its body's fingerprint)."""
+        rec = self._record(doc, features, df)
+        match, moved = self._copies.add(doc.id, rec.sort_key, print_)
         regrouped.update(moved)
         follow = work.story_of(match.similar_to) if match.similar_to else None
         fit: Fit | None = None
@@ -304,8 +310,11 @@ class StoryIndex:
         work.add(fit.story, rec, fit.dots)
         return rec
 
-    def _record(self, doc: IndexDocument, features: DocFeatures, keys: list[str]) -> ArticleRecord:
-        """What the file keeps of a new article: its vector weighed by today's frequencies."""
+    def _record(
+        self, doc: IndexDocument, features: DocFeatures, df: Mapping[str, int]
+    ) -> ArticleRecord:
+        """What the file keeps of a new article: its vector weighed by today's frequencies
+        (``df``: those of its keys, at least)."""
         return ArticleRecord(
             id=doc.id,
             content_hash=doc.content_hash,
@@ -313,7 +322,7 @@ class StoryIndex:
             day=features.day,
             main_person=features.main_person,
             persons=features.persons,
-            vector=vector(features, self._df.get(keys), self._df.docs),
+            vector=vector(features, df, self._df.docs),
         )
 
     def _refine(
@@ -432,27 +441,26 @@ class StoryIndex:
         ids = [d.id for d in ordered]
         story: dict[str, str] = {}
         group: dict[str, str] = {}
+        copies: dict[str, int] = {}
+        sizes: dict[str, int] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for doc_id, story_id, group_id in self._db.execute(
-                f"SELECT a.id, a.story, c.grp FROM articles a JOIN copies c ON c.id = a.id "
-                f"WHERE a.id IN ({marks})",
+            # Its group's size and its story's with each article: one statement, not three.
+            for doc_id, story_id, group_id, count, size in self._db.execute(
+                f"SELECT a.id, a.story, c.grp, (SELECT COUNT(*) FROM copies g WHERE g.grp = c.grp),"
+                f" (SELECT size FROM stories s WHERE s.id = a.story) FROM articles a"
+                f" JOIN copies c ON c.id = a.id WHERE a.id IN ({marks})",
                 chunk,
             ):
                 story[doc_id] = story_id
                 group[doc_id] = group_id
-        groups = sorted(set(group.values()))
-        copies: dict[str, int] = {}
-        for i in range(0, len(groups), 500):
-            chunk = groups[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            copies.update(
-                self._db.execute(
-                    f"SELECT grp, COUNT(*) FROM copies WHERE grp IN ({marks}) GROUP BY grp", chunk
-                )
-            )
-        sizes = self._sizes(touched | set(story.values()))
+                copies[group_id] = count
+                if size is not None:
+                    sizes[story_id] = size
+        missing = (touched | set(story.values())) - sizes.keys()
+        if missing:  # stories the batch emptied (0) or left
+            sizes.update(self._sizes(missing))
         assignments = {
             i: Assignment(i, group[i], copies[group[i]], story[i], sizes[story[i]])
             for i in ids

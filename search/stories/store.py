@@ -102,6 +102,8 @@ EPSILON = 1e-6
 # ~7 ms on Reuters. One commit per call, so a large call pays it once for all its articles.
 CACHE_KIB = (2048, 65536)
 CACHE_KIB_PER_ARTICLE = 1024
+# Bytes of the file mapped into memory at most (see _prepare).
+MMAP_BYTES = 1 << 30
 
 
 class StoriesError(Exception):
@@ -158,6 +160,10 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
     db.execute("PRAGMA wal_autocheckpoint=10000")
     # Sized per call by StoryStore.fit_cache; a connection starts small (a web reader reads little).
     db.execute(f"PRAGMA cache_size=-{CACHE_KIB[0]}")
+    # Pages of the file are read in place (memory-mapped) rather than copied in by a
+    # system call each: a one-article call reads ~120 pages (postings, candidate stories'
+    # rows), most of them outside the small page cache. Pages in the WAL are still read.
+    db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     db.executescript(SCHEMA)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     if row is None:
@@ -279,7 +285,7 @@ class StoryStore:
 
     def candidates(
         self, keys: Iterable[str], day: int | None, window: int, undated: bool = True
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, set[str]]:
         """``{key: stories}`` of the committed articles posted under each key.
 
         Each key's posting is read up to ``POSTING_LIMIT`` articles (the latest first, and
@@ -288,21 +294,20 @@ class StoryStore:
         (``posting_state``), so a dated article does not look for them.
         """
         keys = list(keys)
-        found: dict[str, dict[str, None]] = {k: {} for k in keys}  # each story once
+        found: dict[str, set[str]] = {k: set() for k in keys}
         pending = {k: p for k in keys if (p := self.backlog.postings(k))}
         plain = [k for k in keys if k not in pending]
         if plain:  # (key, story) rows: two columns cost a third less than four
             for key, story in self._read_postings(plain, day, window, undated, "story"):
-                found[key][story] = None
+                found[key].add(story)
         if pending:  # merged with the backlog by (day, article)
             rows: dict[str, list[tuple[int, str, str]]] = {k: [] for k in pending}
             cursor = self._read_postings(list(pending), day, window, undated, "day, article, story")
             for key, posted_day, article, story in cursor:
                 rows[key].append((posted_day, article, story))
             for key, entries in pending.items():
-                for _, _, story in _with_backlog(rows[key], entries, day, window):
-                    found[key][story] = None
-        return {k: list(stories) for k, stories in found.items()}
+                found[key].update(p[2] for p in _with_backlog(rows[key], entries, day, window))
+        return found
 
     def _read_postings(
         self, keys: list[str], day: int | None, window: int, undated: bool, columns: str

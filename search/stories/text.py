@@ -8,7 +8,6 @@ earnings tables that differ only in their figures are different news.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 
@@ -37,22 +36,46 @@ def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     between two different shingles of one archive is vanishingly rare (about n^2 / 2^64),
     so Jaccard over the hashes is Jaccard over the shingles.
     """
+    return np.unique(shingle_hashes(tokens, size))
+
+
+def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
+    """The hash of every ``size``-word shingle in text order, repeats kept (``shingles``
+    unsorted: a caller that cuts them to fewer bits sorts once, after)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    hashed = np.fromiter((_word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    hashed = np.array(_word_hashes(tokens), dtype=np.uint64)
     span = min(size, len(hashed))
     windows = len(hashed) - span + 1
-    acc = np.zeros(windows, dtype=np.uint64)
-    for i in range(span):
+    acc = hashed[:windows].copy()  # the first word's term: 0 * multiplier + hash
+    for i in range(1, span):
         # Wrapping uint64 arithmetic is the point: a multiply-add hash modulo 2^64.
-        acc = acc * _MULTIPLIER + hashed[i : i + windows]
-    return np.unique(_fmix64(acc + np.uint64(span)))
+        acc *= _MULTIPLIER
+        acc += hashed[i : i + windows]
+    return _fmix64(acc + np.uint64(span))
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+# Hashes of the words seen, up to this many (then forgotten at once). A plain dict: on each
+# hit functools.lru_cache also relinked its entry, three more objects touched a word,
+# and an article's ~130 words were most of the copy fingerprint's cost in a placement.
+WORD_CACHE = 1 << 18
+_word_cache: dict[str, int] = {}
 
 
-@functools.lru_cache(maxsize=1 << 18)
+def _word_hashes(tokens: list[str]) -> list[int]:
+    """The 64-bit hash of each word (blake2b), remembered."""
+    cache = _word_cache
+    hashed: list[int | None] = list(map(cache.get, tokens))
+    if None in hashed:  # words not seen yet
+        if len(cache) > WORD_CACHE:
+            cache.clear()
+        for i, word in enumerate(tokens):
+            if hashed[i] is None:
+                hashed[i] = cache[word] = _word_hash(word)
+    return hashed  # type: ignore[return-value]  # no None is left
+
+
 def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 

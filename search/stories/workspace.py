@@ -10,6 +10,7 @@ writes everything in the batch's transaction.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -18,7 +19,7 @@ from operator import mul
 from search.stories.features import DocFeatures
 from search.stories.scoring import Fit, StoryView, score
 from search.stories.store import POSTING_LIMIT, ArticleRecord, StoryStore
-from search.stories.vectors import by_field, retrieval_keys, split_fields
+from search.stories.vectors import field_of, retrieval_keys
 
 
 @dataclass(slots=True)
@@ -76,7 +77,7 @@ class Workspace:
         self._derived: dict[str, _Derived] = {}  # per article, computed once
         # Committed postings do not change during the batch: read once per article, and
         # not at all when the file has none (a cold rebuild).
-        self._posted: dict[str, dict[str, list[str]]] = {}
+        self._posted: dict[str, dict[str, set[str]]] = {}
         # Nor do committed story rows (written at flush): an article's dot products with a
         # committed story are read once, though step 3 scores it against that story again.
         self._committed_dots: dict[tuple[str, str], dict[str, float]] = {}
@@ -85,11 +86,7 @@ class Workspace:
     def _of(self, rec: ArticleRecord) -> _Derived:
         found = self._derived.get(rec.id)
         if found is None:
-            vec = dict(rec.vector)
-            if rec.main_person:
-                vec[f"p:{rec.main_person}"] = 1.0  # its dot product: articles naming that person
-            found = _Derived(by_field(vec), split_fields(rec.vector), retrieval_keys(rec.vector))
-            self._derived[rec.id] = found
+            found = self._derived[rec.id] = _derive(rec)
         return found
 
     # ------------------------------------------------------------------ stories
@@ -146,12 +143,17 @@ class Workspace:
             self._posted[rec.id] = committed
         votes: dict[str, float] = {}
         for key in keys:
-            stories = set(committed.get(key, ()))
-            stories.update(self._batch_posting(key, rec))
+            stories = committed.get(key, set())
+            batch = self._batch_posting(key, rec)
+            if batch:  # (a new set: the committed one is kept for the next lookup)
+                stories = stories | batch
             weight = rec.vector.get(key, 0.0)
             for story in stories:
                 if story:
                     votes[story] = votes.get(story, 0.0) + weight
+        if len(votes) > limit:  # only stories voted at least the limit-th vote can make it
+            least = heapq.nlargest(limit, votes.values())[-1]
+            votes = {s: v for s, v in votes.items() if v >= least}
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], self.rank(kv[0])))
         return [s for s, _ in ranked[:limit]]
 
@@ -208,7 +210,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = st.norms.get(name, 0.0) + 2.0 * dots.get(name, 0.0) + sq
-        _shift(st.delta, rec, 1.0)
+        _shift(st.delta, derived, 1.0)
         st.size += 1
         st.dirty = True
         if rec.day is not None:
@@ -232,7 +234,7 @@ class Workspace:
         derived = self._of(rec)
         for name, sq in derived.sq.items():
             st.norms[name] = max(st.norms.get(name, 0.0) - 2.0 * dots.get(name, 0.0) + sq, 0.0)
-        _shift(st.delta, rec, -1.0)
+        _shift(st.delta, derived, -1.0)
         st.size -= 1
         st.dirty = st.shrank = True
         self.members[story].discard(rec.id)
@@ -291,14 +293,39 @@ class _Derived:
     parts: dict[str, dict[str, float]]  # its vector by field, plus its main person's ``p:``
     sq: dict[str, float]  # squared length of each field of its vector
     keys: list[str]  # retrieval keys
+    brings: list[tuple[str, str, float]]  # (field, key, weight) it adds to a story's rows
 
     def flat(self) -> dict[str, float]:
         """``parts`` as one prefixed vector."""
         return {k: w for part in self.parts.values() for k, w in part.items()}
 
 
-def _shift(delta: dict[str, dict[str, float]], rec: ArticleRecord, sign: float) -> None:
+def _derive(rec: ArticleRecord) -> _Derived:
+    """An article's ``_Derived``, its vector read in one pass (what ``by_field``,
+    ``split_fields`` and ``retrieval_keys`` give, each of which reads it whole)."""
+    parts: dict[str, dict[str, float]] = {}
+    sq: dict[str, float] = {}
+    brings: list[tuple[str, str, float]] = []
+    for key, w in rec.vector.items():
+        name = field_of(key)
+        part = parts.get(name)
+        if part is None:
+            part = parts[name] = {}
+            sq[name] = 0.0
+        part[key] = w
+        sq[name] += w * w
+        brings.append((name, key, w))
+    keys = retrieval_keys(rec.vector, parts)
+    brings += [(field_of(k), k, w) for k, w in rec.counted_keys().items()]
+    if rec.main_person:
+        parts["p"] = {f"p:{rec.main_person}": 1.0}  # its dot product: articles naming them
+    return _Derived(parts, sq, keys, brings)
+
+
+def _shift(delta: dict[str, dict[str, float]], derived: _Derived, sign: float) -> None:
     """Add (``sign`` 1) or take (-1) what an article brings to a story's keys."""
-    for key, w in (*rec.vector.items(), *rec.counted_keys().items()):
-        target = delta.setdefault(key.split(":", 1)[0], {})
+    for name, key, w in derived.brings:
+        target = delta.get(name)
+        if target is None:
+            target = delta[name] = {}
         target[key] = target.get(key, 0.0) + sign * w
