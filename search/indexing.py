@@ -36,6 +36,7 @@ from search.models import (
 from search.progress import ProgressCallback, ProgressTracker, total_bytes
 from search.reading import Fingerprints, UnchangedFile, read_sources
 from search.settings import Settings
+from search.staging import StagedArticles
 from search.workers import Extractor
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,8 @@ def _run(
             (stories, regrouped),
             owns_extractor=extractor is None,
             extracted=extracted,
+            # A build from nothing stages too: every document is new (see search.staging).
+            stage_in=settings.index_dir if full or _empty(backend) else None,
         )
         removed: list[str] = []
         try:
@@ -224,6 +227,7 @@ def _run(
                 for carried in _web_articles(backend, live, seen):
                     pipeline.push(carried)
             pipeline.drain()
+            table = pipeline.aliases  # a full build's derives the archive's aliases
             if roots is not None and manifest is not None:
                 if not live.loaded and manifest.vanished(roots):
                     live.load()  # a file went: find its documents
@@ -294,6 +298,13 @@ def _run(
     return report
 
 
+def _empty(backend: Backend) -> bool:
+    try:
+        return backend.count() == 0
+    except IndexMissingError:
+        return True
+
+
 def _fingerprints(backend: Backend, full: bool) -> dict[str, tuple[str, str]]:
     try:
         return backend.fingerprints()
@@ -332,7 +343,11 @@ class _Pipeline:
         *,
         owns_extractor: bool,
         extracted: Mapping[str, Entities] | None = None,
+        stage_in: Path | None = None,
     ) -> None:
+        """``stage_in`` (a full build): articles wait there, extracted, until every one is,
+        and are then named by the archive-wide aliases their counts give (see
+        :mod:`search.staging`)."""
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.extracted = extracted or {}
         self.tracker = tracker
@@ -344,6 +359,7 @@ class _Pipeline:
         self.depth = max(1, extractor.workers) * 5
         self.pending: deque[tuple[list[Article], dict[str, Entities], list[str], Any]] = deque()
         self.unplaced: list[IndexDocument] = []  # built, waiting for one placement call
+        self.staged = StagedArticles(stage_in) if stage_in is not None else None
 
     def push(self, articles: list[Article]) -> None:
         """Queue a batch: cached entities now, the rest sent to the extractor."""
@@ -362,15 +378,33 @@ class _Pipeline:
             self._write_oldest()
 
     def drain(self) -> None:
-        """Write every queued batch."""
+        """Write every queued batch (a full build: every staged article, named anew)."""
         while self.pending:
             self._write_oldest()
+        if self.staged is not None:
+            self._write_staged(self.staged)
         self._place_and_write()
 
     def close(self) -> None:
-        """Stop the workers (unless the caller lent them)."""
+        """Stop the workers (unless the caller lent them); drop what is still staged."""
+        if self.staged is not None:
+            self.staged.close()
         if self.owns_extractor:
             self.extractor.close()
+
+    def _write_staged(self, staged: StagedArticles) -> None:
+        from search.entities import corpus_aliases
+
+        with _timed(self.report, "aliases"):
+            counts = staged.actor_counts()
+            derived = corpus_aliases(counts, self.aliases.corpus)
+            self.aliases = self.aliases.with_corpus(derived, counts)
+        now = datetime.now(UTC)
+        for article, entities in staged:
+            self.unplaced.append(build_document(article, entities, self.aliases, indexed_at=now))
+            if len(self.unplaced) >= PLACE_SIZE:
+                self._place_and_write()
+                self.tracker.emit("write")
 
     def _write_oldest(self) -> None:
         articles, known, missing_hashes, handle = self.pending.popleft()
@@ -381,10 +415,13 @@ class _Pipeline:
             self.cache.put_many(extracted)
             known.update(extracted)
         now = datetime.now(UTC)
-        self.unplaced.extend(
-            build_document(article, known[article.content_hash], self.aliases, indexed_at=now)
-            for article in articles
-        )
+        for article in articles:
+            entities = known[article.content_hash]
+            doc = build_document(article, entities, self.aliases, indexed_at=now)
+            if self.staged is not None:  # named and written once every article is staged
+                self.staged.add(article, entities, doc.actors)
+            else:
+                self.unplaced.append(doc)
         # Progress counts extracted articles: placing and writing them is the short part.
         self.tracker.finished += len(articles)
         self.tracker.emit()

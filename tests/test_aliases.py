@@ -98,7 +98,8 @@ def test_archive_aliases_and_user_file_without_ner(
     counts = actor_counts(service)
     assert counts["Ronald Reagan"] == 3 and counts["General Motors Corp"] == 4
     assert not {"Reagan", "GM", "Reagan Administration"} & set(counts)
-    assert report.renamed == 2
+    # A first build names its documents by the table derived before they are written.
+    assert report.renamed == 0
     assert "Reagan" in service.also_known_as("Ronald Reagan")
 
     # The user's file is applied by the next reindex from the extracted entities: no NER.
