@@ -186,8 +186,8 @@ def _run(
             (stories, regrouped),
             owns_extractor=extractor is None,
             extracted=extracted,
-            # A build from nothing stages too: every document is new (see search.staging).
-            stage_in=settings.index_dir if full or _empty(backend) else None,
+            # A first build (no live document) stages too: every document is new.
+            stage_in=settings.index_dir if full or (live.loaded and not live) else None,
         )
         removed: list[str] = []
         try:
@@ -227,7 +227,7 @@ def _run(
                 for carried in _web_articles(backend, live, seen):
                     pipeline.push(carried)
             pipeline.drain()
-            table = pipeline.aliases  # a full build's derives the archive's aliases
+            table = pipeline.aliases  # a staged build derived the archive's aliases
             if roots is not None and manifest is not None:
                 if not live.loaded and manifest.vanished(roots):
                     live.load()  # a file went: find its documents
@@ -298,13 +298,6 @@ def _run(
     return report
 
 
-def _empty(backend: Backend) -> bool:
-    try:
-        return backend.count() == 0
-    except IndexMissingError:
-        return True
-
-
 def _fingerprints(backend: Backend, full: bool) -> dict[str, tuple[str, str]]:
     try:
         return backend.fingerprints()
@@ -345,8 +338,8 @@ class _Pipeline:
         extracted: Mapping[str, Entities] | None = None,
         stage_in: Path | None = None,
     ) -> None:
-        """``stage_in`` (a full build): articles wait there, extracted, until every one is,
-        and are then named by the archive-wide aliases their counts give (see
+        """``stage_in`` (a full or first build): articles wait there, extracted, until every
+        one is, and are then named by the archive-wide aliases their counts give (see
         :mod:`search.staging`)."""
         self.writer, self.cache, self.report, self.aliases = writer, cache, report, aliases
         self.extracted = extracted or {}
@@ -405,6 +398,7 @@ class _Pipeline:
             if len(self.unplaced) >= PLACE_SIZE:
                 self._place_and_write()
                 self.tracker.emit("write")
+        staged.close()  # its disk space back before the commit
 
     def _write_oldest(self) -> None:
         articles, known, missing_hashes, handle = self.pending.popleft()

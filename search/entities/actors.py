@@ -265,15 +265,13 @@ def _join_split_firms(
 ) -> list[tuple[str, int, int, str]]:
     """One ORG span for a firm NER cut at its "and": "American Telephone" + "Telegraph Co".
 
-    Joined when the parts are, around " and " or " & ":
-    * an organisation of two or more words without a legal form, then one word and legal
-      forms, whether NER found that second part or left it out ("Sumitomo Trust and
-      Banking Co Ltd"), or legal forms alone ("Merrill Lynch and Co Inc"); "General Motors
-      and Ford Motor Co" stay two firms;
-    * one capitalised word each that the article never writes apart, with a legal form
-      after them or written so twice: "Cable and Wireless Plc", "Wagner and Brown". Two
-      people or firms named together are also named apart ("Shultz said ...", "Exxon
-      and Mobil Corp" where Exxon is named again).
+    The second part may be a span or a capitalised run NER left untagged ("American
+    Telephone" and Telegraph Co). :func:`_joined_pair` decides: an organisation of two or
+    more words, then one word and legal forms ("Sumitomo Trust and Banking Co Ltd"), "and
+    Co" or "and Sons", a partner list ("Donaldson, Lufkin and Jenrette Securities Corp"), or
+    two one-word names the article never writes apart ("Cable and Wireless Plc", "Wagner
+    and Brown"). "General Motors and Ford Motor Co", "Ford Motor Co and Chrysler Corp" and
+    "Shultz and Weinberger" stay apart.
     """
     out: list[tuple[str, int, int, str]] = []
     for n, span in enumerate(spans):
@@ -294,8 +292,8 @@ def _join_split_firms(
     return out
 
 
-# " and Telegraph Co", " & Row": what may follow a name NER cut at its "and".
 _POSSESSIVE = re.compile(r"['\u2019]s$")
+# " and Telegraph Co", " & Row": what may follow a name NER cut at its "and".
 _AND_NAME = re.compile(r" (?:and|&) ([A-Z][\w'\u2019-]*(?: [A-Z][\w.]*)*)")
 
 
@@ -309,7 +307,7 @@ def _joined_pair(
     label: str = "",
 ) -> tuple[str, int, int, str] | None:
     """``first`` and the name at ``start:end`` (NER's ``label``) as one ORG span, if they
-    are one firm.
+    are one firm (see :func:`_join_split_firms`; each case is commented below).
 
     ``run``: the name is a capitalised run NER did not tag, read up to its last legal form
     ("Telegraph Co Chairman" is "Telegraph Co"), or one word.
