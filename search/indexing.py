@@ -21,7 +21,7 @@ from search import extraction_version, grouping
 from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
-from search.documents import apply_aliases, build_document, rebuild_actors
+from search.documents import actor_names, apply_aliases, build_document, rebuild_actors
 from search.errors import IndexMissingError, IndexVersionError
 from search.facets import ACTOR
 from search.manifest import MANIFEST_FILE, Manifest, reading_signature
@@ -386,12 +386,8 @@ class _Pipeline:
             self.extractor.close()
 
     def _write_staged(self, staged: StagedArticles) -> None:
-        from search.entities import corpus_aliases
-
         with _timed(self.report, "aliases"):
-            counts = staged.actor_counts()
-            derived = corpus_aliases(counts, self.aliases.corpus)
-            self.aliases = self.aliases.with_corpus(derived, counts)
+            self.aliases = derive_aliases(self.aliases, staged.actor_counts())
         now = datetime.now(UTC)
         for article, entities in staged:
             self.unplaced.append(build_document(article, entities, self.aliases, indexed_at=now))
@@ -411,10 +407,10 @@ class _Pipeline:
         now = datetime.now(UTC)
         for article in articles:
             entities = known[article.content_hash]
-            doc = build_document(article, entities, self.aliases, indexed_at=now)
-            if self.staged is not None:  # named and written once every article is staged
-                self.staged.add(article, entities, doc.actors)
+            if self.staged is not None:  # built and written once every article is staged
+                self.staged.add(article, entities, actor_names(entities, self.aliases))
             else:
+                doc = build_document(article, entities, self.aliases, indexed_at=now)
                 self.unplaced.append(doc)
         # Progress counts extracted articles: placing and writing them is the short part.
         self.tracker.finished += len(articles)
@@ -458,15 +454,13 @@ def merge_corpus_aliases(
     changed, those naming a name it mentions (now or before), which are named anew from
     their extracted entities so that an alias the user removed is undone.
     """
-    from search.entities import corpus_aliases  # not loaded by a run that changes nothing
-
     changed = 0
     revisit = set(revisit)
     # A rename can settle another name's evidence (a rival spelling merged away), so the
     # table is derived again from the new counts until it stops changing (at most 3 rounds).
     for _ in range(ALIAS_ROUNDS):
         counts = dict(backend.facet_values(ACTOR.name, "", limit=MAX_FACET_VALUES))
-        table = table.with_corpus(corpus_aliases(counts, table.corpus), counts)
+        table = derive_aliases(table, counts)
         names = [n for n in counts if table.changes(n)] + sorted(revisit & set(counts))
         revisit = set()
         renamed = _rename(backend, table, cache, names)
@@ -475,6 +469,13 @@ def merge_corpus_aliases(
             break
     alias_files.save_applied(settings.index_dir, table)
     return changed
+
+
+def derive_aliases(table: AliasTable, counts: Mapping[str, int]) -> AliasTable:
+    """``table`` with its archive-wide part derived anew from the actor ``counts``."""
+    from search.entities import corpus_aliases  # not loaded by a run that changes nothing
+
+    return table.with_corpus(corpus_aliases(counts, table.corpus), counts)
 
 
 def _rename(
