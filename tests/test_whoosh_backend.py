@@ -391,6 +391,49 @@ def test_incremental_commits_merge_by_tiers(
     assert backend.count() == len(DOCS)
 
 
+def test_increments_never_merge_the_segments_of_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, as met on Reuters: a full build leaves fewer than MERGE_FANOUT segments of
+    SEGMENT_DOCS; the small segments of later increments merge among themselves, not with
+    the build's segments (those merge only when their own tier fills)."""
+    from dataclasses import replace
+
+    from whoosh import index
+
+    from search.backends.whoosh import writer as whoosh_writer
+
+    monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 4)
+    monkeypatch.setattr(whoosh_writer, "MERGE_FANOUT", 4)
+    index_dir = tmp_path / "index"
+    build(index_dir)  # 12 documents: three segments of 4
+    live = index_dir / (index_dir / "CURRENT").read_text().strip()
+
+    def segments() -> dict[str, int]:
+        return {s.segid: s.doc_count_all() for s in index.open_dir(str(live))._segments()}
+
+    built = set(segments())
+    assert sorted(segments().values()) == [4, 4, 4]
+    backend = WhooshBackend(Settings(index_dir=index_dir))
+    for n in range(5):
+        writer = backend.writer()
+        writer.add(replace(DOCS[n], id=f"added-{n}", key=f"added-{n}"))
+        writer.commit()
+        assert built <= set(segments()), n
+    # The fifth commit merged the four small ones (with its own document): one of 5.
+    assert sorted(segments().values()) == [4, 4, 4, 5]
+    assert backend.count() == len(DOCS) + 5
+
+
+def test_size_tiers() -> None:
+    from search.backends.whoosh.writer import MERGE_FANOUT, SEGMENT_DOCS, size_tier
+
+    assert size_tier(1) == size_tier(1_000) == 0  # an increment, an alias pass's renames
+    assert size_tier(SEGMENT_DOCS) == size_tier(SEGMENT_DOCS // 2) == 1
+    merged = SEGMENT_DOCS * MERGE_FANOUT
+    assert size_tier(merged) == size_tier(merged // 2) == 2  # deletions dropped by a merge
+
+
 def _same_columns(a: Any, b: Any) -> None:
     """Two ``DocColumns`` hold the same arrays, values and keys."""
     import numpy as np
