@@ -292,6 +292,23 @@ def test_actors_named_canonically(
         # it names something the archive does not spell out.
         ({"CIA": 16, "Confectionery Industry Association": 2}, {}),
         ({"Wagner": 27, "Ulrich Wagner": 2}, {}),
+        # Other firms holding the word are what it may stand for too, unless they extend
+        # the winner's name (a subsidiary, a country branch).
+        ({"Disney": 7, "Roy E. Disney": 10, "Walt Disney Co": 18}, {}),
+        ({"Delta": 12, "Delta Motor Corp": 12, "Delta Air Lines Inc": 10}, {}),
+        ({"Cray": 10, "Cray II": 10, "Cray Research Inc": 12}, {}),
+        (
+            {"Ford": 60, "Ford Motor Co": 89, "Ford Motor Credit Co": 14, "Ford Europe": 2},
+            {"Ford": "Ford Motor Co"},
+        ),
+        (
+            {"Texaco": 5, "Texaco Inc": 61, "Texaco Canada Inc": 8, "Texaco Pipeline Co": 3},
+            {"Texaco": "Texaco Inc"},
+        ),
+        (
+            {"Reagan": 494, "Ronald Reagan": 24, "Reagan Administration": 48},
+            {"Reagan": "Ronald Reagan", "Reagan Administration": "Ronald Reagan"},
+        ),
         # An all-caps legal form is no acronym; an acronym may keep the C of "Corp".
         (
             {"ICI": 5, "Imperial Chemical Industries PLC": 20},

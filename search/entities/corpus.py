@@ -10,7 +10,8 @@ wrong merge is worse than a duplicate:
   of the counts of every name it could abbreviate: a surname ("Reagan" -> "Ronald
   Reagan"), an acronym ("GM" -> "General Motors Corp"), a name cut at its possessive
   ("Moody" -> "Moody's Investors Service Inc"), a firm's first word before its trade
-  ("Ford" -> "Ford Motor Co");
+  ("Ford" -> "Ford Motor Co"); the other firms that hold the word count among those
+  names ("Disney" is not "Roy E. Disney" beside "Walt Disney Co");
 * "<person> Administration" is that person ("Reagan Administration" -> "Ronald Reagan");
 * "<acronym> <word>" is the expansion's first word with it ("EC Commission" ->
   "European Commission") when the archive uses that name too.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from search.entities.canonical import (
     LEGAL_FORMS,
@@ -117,10 +118,15 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
     # "BBC", "AMC": acronyms with the C of a legal form, read only when none fits without.
     with_company: dict[str, list[str]] = defaultdict(list)
     by_first: dict[str, list[str]] = defaultdict(list)
+    # Firms holding a word: what a one-word name may stand for besides the names it fits.
+    holding: dict[str, list[str]] = defaultdict(list)
     for name in counts:
         words = name.split()
         if len(words) < 2:
             continue
+        if (_legal_form(name) or has_org_suffix(name)) and words[-1].lower() not in _GOVERNMENT:
+            for word in set(words):
+                holding[word].append(name)
         by_last[surname(name)].append(name)
         capitals = [w for w in words if w.replace(".", "").isupper()]
         if not any(w.lower().strip(".") not in LEGAL_FORMS for w in capitals) and not (
@@ -151,7 +157,10 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
             joined = joined_acronym(name)
             if joined:  # "S and P" stands for a name joined there: "Standard and Poor's"
                 fits = {f for f in fits if f != name and joined_initials(f) == joined}
-        best = _dominant(name, fits, counts, set(people), acronym is not None)
+        # "Disney" is "Walt Disney Co" as much as "Roy E. Disney"; "Delta" is "Delta Air
+        # Lines Inc" as much as "Delta Motor Corp": the names it fits must dominate those too.
+        rivals = set() if acronym else set(holding.get(name, ())) - fits
+        best = _dominant(name, fits, counts, set(people), acronym is not None, rivals)
         if best is None and not fits and _title_acronym(name):
             # "Opec", "Nato": an acronym written as a word, read as one when nothing else fits.
             spelled = set(by_initials.get(name.upper(), ()))
@@ -162,13 +171,20 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
 
 
 def _dominant(
-    name: str, fits: set[str], counts: Mapping[str, int], people: set[str], acronym: bool
+    name: str,
+    fits: set[str],
+    counts: Mapping[str, int],
+    people: set[str],
+    acronym: bool,
+    rivals: Collection[str] = (),
 ) -> str | None:
     """The one of ``fits`` that ``name`` stands for, or None when the evidence is weak.
 
     Names seen once neither win nor count as rivals ("Athough Reagan"), with one
     exception: a rare short name and the only full name of a person it fits ("Dole" and
-    "Bob Dole", each in one article); "RCA" once is not "Reichhold Chemie AG".
+    "Bob Dole", each in one article); "RCA" once is not "Reichhold Chemie AG". ``rivals``
+    (firms holding the name as a word) count against the winner like other fits, unless
+    they extend its name ("Ford Motor Credit Co" is no rival of "Ford Motor Co").
     """
     strong = {f for f in fits if counts[f] >= 2}
     if not strong:
@@ -179,7 +195,17 @@ def _dominant(
     if counts[best] < FEW and counts[name] >= OUTNUMBERED * counts[best]:
         return None
     share = ACRONYM_DOMINANCE if acronym and best not in people else DOMINANCE
-    return best if counts[best] >= share * sum(counts[f] for f in strong) else None
+    against = strong | {r for r in rivals if counts[r] >= 2 and not _extends(r, best)}
+    return best if counts[best] >= share * sum(counts[f] for f in against) else None
+
+
+def _extends(name: str, base: str) -> bool:
+    """``name`` starts with ``base`` less its legal form: "Ford Motor Credit Co" extends
+    "Ford Motor Co", "Texaco Canada Inc" extends "Texaco Inc"."""
+    core = base.split()
+    while len(core) > 1 and core[-1].lower().strip(".,") in LEGAL_FORMS:
+        core.pop()
+    return name.split()[: len(core)] == core
 
 
 def _legal_form(name: str) -> bool:
