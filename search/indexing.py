@@ -11,13 +11,13 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from search import aliases as alias_files
-from search import extraction_version, grouping
+from search import extraction_version, grouping, placing
 from search.aliases import AliasTable
 from search.backends.base import Backend, IndexWriter
 from search.cache import ExtractionCache
@@ -49,6 +49,9 @@ MIN_SPLIT = 16
 # ECB+ dev, B-cubed F1 0.903 placing each batch of 256 as it came, 0.920 in one call. The
 # batches wait (built, in memory: a few MB) until this many are ready, then are written.
 PLACE_SIZE = 4096
+# A staged build of this many articles (two placing calls) is placed by a child process
+# while this one writes (:mod:`search.placing`); below, placing and writing cannot overlap.
+PLACE_IN_CHILD_FROM = 2 * PLACE_SIZE
 # Every actor value of the archive for the alias pass (backends page through them).
 MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
@@ -389,12 +392,35 @@ class _Pipeline:
         with _timed(self.report, "aliases"):
             self.aliases = derive_aliases(self.aliases, staged.actor_counts())
         now = datetime.now(UTC)
+        if len(staged) >= PLACE_IN_CHILD_FROM:
+            self._write_placed_by_child(staged, now)
+            return
         for article, entities in staged:
             self.unplaced.append(build_document(article, entities, self.aliases, indexed_at=now))
             if len(self.unplaced) >= PLACE_SIZE:
                 self._place_and_write()
                 self.tracker.emit("write")
         staged.close()  # its disk space back before the commit
+
+    def _write_placed_by_child(self, staged: StagedArticles, now: datetime) -> None:
+        self.stories.close()  # the child alone opens the stories file meanwhile
+        calls = placing.place_in_child(
+            staged, self.aliases, self.stories.index_dir, now, self.regrouped, PLACE_SIZE
+        )
+        with closing(calls):  # a failed write stops the child at once
+            while True:
+                with _timed(self.report, "place_wait"):
+                    call = next(calls, None)
+                if call is None:
+                    break
+                timings = self.report.timings
+                timings["stories"] = timings.get("stories", 0.0) + call.seconds
+                with _timed(self.report, "write"):
+                    for doc in call.docs:
+                        self.writer.add(doc)
+                        self.report.indexed += 1
+                self.tracker.emit("write")
+        staged.close()
 
     def _write_oldest(self) -> None:
         articles, known, missing_hashes, handle = self.pending.popleft()

@@ -20,6 +20,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from search.models import Article, Entities
 
@@ -56,10 +57,21 @@ class StagedArticles:
 
     def __iter__(self) -> Iterator[tuple[Article, Entities]]:
         """The staged articles, in the order they were added."""
-        self._file.seek(0)
-        for _ in range(self._count):
-            yield pickle.load(self._file)
+        return read_staged(self._file, self._count)
+
+    def fileno(self) -> int:
+        """The file's descriptor, for a child process that reads the staged articles
+        (:mod:`search.placing`); this process must not read it meanwhile."""
+        self._file.flush()
+        return self._file.fileno()
 
     def close(self) -> None:
         """Drop the file."""
         self._file.close()
+
+
+def read_staged(file: BinaryIO, count: int) -> Iterator[tuple[Article, Entities]]:
+    """The ``count`` staged articles of ``file``, read from its start."""
+    file.seek(0)
+    for _ in range(count):
+        yield pickle.load(file)

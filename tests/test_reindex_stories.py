@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -204,3 +208,187 @@ def test_a_stories_file_of_an_older_format_is_rebuilt(
     assert report.full and report.indexed == len(OTHER_NEWS)
     hits = service.search_params({"q": "", "group": "none"}).hits
     assert hits and all(service.article(h.id).story for h in hits)
+
+
+def _placements(service: SearchService) -> dict[str, tuple[str, str]]:
+    everyone = service.search_params({"q": "", "group": "none", "per_page": "50"}).hits
+    return {h.id: (service.article(h.id).copy_group, service.article(h.id).story) for h in everyone}
+
+
+def test_a_child_process_places_a_large_build_as_this_process_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staged build of two placing calls or more is placed by a child process while the
+    parent writes (``search.placing``): the same copy groups and stories, call for call."""
+    from search import indexing
+
+    folder = tmp_path / "news"
+    wire = _article("https://a.example/quake", "Quake kills 12 in Sumatra", QUAKE, 5, "Wire")
+    reprint = _article("https://b.example/q", "Quake kills 12 in Sumatra", QUAKE, 6, "Daily")
+    update = _article("https://c.example/q", "Sumatra toll rises", QUAKE_UPDATE, 6, "Post")
+    rates = _article("https://d.example/boj", "BOJ holds rates", RATES, 7, "Wire")
+    _write(folder, "a.jsonl", [wire, *_others(5), rates])
+    _write(folder, "b.jsonl", [reprint, update])
+    monkeypatch.setattr(indexing, "PLACE_SIZE", 3)  # 10 articles: 4 calls, the last of 1
+
+    placed = {}
+    for where, child_from in (("here", 1_000), ("child", 6)):
+        monkeypatch.setattr(indexing, "PLACE_IN_CHILD_FROM", child_from)
+        service = SearchService(Settings(index_dir=tmp_path / where, extract_workers=0))
+        report = service.reindex([folder], full=True)
+        assert report.indexed == 10 and not report.skipped
+        assert ("place_wait" in report.timings) == (where == "child")
+        placed[where] = _placements(service)
+    assert len(placed["child"]) == 10
+    assert all(story for _, story in placed["child"].values()), "every article is placed"
+    assert placed["child"] == placed["here"]
+
+
+@pytest.mark.slow
+def test_the_placing_child_writes_to_typesense_as_to_whoosh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both engines: a Typesense build placed by the child holds Whoosh's placements."""
+    from search import indexing
+    from tests.typesense_helpers import start_cluster, ts_settings
+
+    folder = tmp_path / "news"
+    wire = _article("https://a.example/quake", "Quake kills 12 in Sumatra", QUAKE, 5, "Wire")
+    reprint = _article("https://b.example/q", "Quake kills 12 in Sumatra", QUAKE, 6, "Daily")
+    _write(folder, "a.jsonl", [wire, *_others(5), reprint])
+    monkeypatch.setattr(indexing, "PLACE_SIZE", 3)
+    monkeypatch.setattr(indexing, "PLACE_IN_CHILD_FROM", 6)
+    whoosh = SearchService(Settings(index_dir=tmp_path / "whoosh", extract_workers=0))
+    whoosh.reindex([folder], full=True)
+    cluster = start_cluster(1)
+    try:
+        settings = ts_settings(cluster, tmp_path / "ts", "placing")
+        typesense = SearchService(dataclasses.replace(settings, extract_workers=0))
+        report = typesense.reindex([folder], full=True)
+        assert report.indexed == 8 and "place_wait" in report.timings
+        assert _placements(typesense) == _placements(whoosh)
+    finally:
+        cluster.stop()
+
+
+def test_a_child_that_cannot_place_fails_the_run_and_keeps_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import grouping, indexing
+    from search.errors import BackendError
+
+    folder = tmp_path / "news"
+    _write(folder, "a.jsonl", _others(5))
+    service = SearchService(Settings(index_dir=tmp_path / "index", extract_workers=0))
+    service.reindex([folder], full=True)
+    before = _placements(service)
+
+    # The stories file replaced by a folder: the child cannot open it.
+    path = tmp_path / "index" / grouping.STORIES_FILE
+    path.unlink()
+    path.mkdir()
+    monkeypatch.setattr(indexing, "PLACE_SIZE", 2)
+    monkeypatch.setattr(indexing, "PLACE_IN_CHILD_FROM", 4)
+    with pytest.raises(BackendError, match="stories file"):
+        service.reindex([folder], full=True)
+    path.rmdir()
+    assert _placements(service) == before, "the live index is untouched"
+
+
+def test_a_killed_placing_child_is_an_error_the_user_can_act_on(tmp_path: Path) -> None:
+    from search.aliases import AliasTable
+    from search.errors import BackendError
+    from search.models import Article, Entities
+    from search.placing import place_in_child
+    from search.staging import StagedArticles
+
+    staged = StagedArticles(tmp_path)
+    for n in range(4):  # calls larger than a pipe's buffer: the child waits to send each
+        body = f"Story {n}. " + " ".join(f"word{n}x{i}" for i in range(20_000))
+        staged.add(Article(id=f"a{n}", key=f"k{n}", title=f"T{n}", body=body), Entities(), ())
+    calls = place_in_child(staged, AliasTable(), tmp_path, datetime.now(UTC), {}, 1)
+    first = next(calls)
+    assert [d.id for d in first.docs] == ["a0"] and first.docs[0].story
+    children = _placing_children()
+    assert len(children) == 1
+    os.kill(children[0], signal.SIGKILL)
+    with pytest.raises(BackendError, match="killed by signal 9.*run the reindex again"):
+        list(calls)
+    staged.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+# A full rebuild placed by a child process, for the kill test: calls of one article.
+_PLACE_IN_CHILD = """
+import sys
+from pathlib import Path
+from search import indexing
+from search.service import SearchService
+from search.settings import Settings
+indexing.PLACE_SIZE, indexing.PLACE_IN_CHILD_FROM = 1, 2
+service = SearchService(Settings(index_dir=Path(sys.argv[1]), extract_workers=0))
+service.reindex([Path(sys.argv[2])], full=True)
+"""
+
+
+def test_a_rebuild_killed_while_its_child_places_leaves_no_orphan_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from tests.reliability_helpers import indexed_documents, write_corpus
+
+    folder, index = tmp_path / "news", tmp_path / "index"
+    write_corpus(folder, 60)
+    service = SearchService(Settings(index_dir=index, extract_workers=0))
+    service.reindex([folder], full=True)
+    before = indexed_documents(index)
+
+    run = subprocess.Popen([sys.executable, "-c", _PLACE_IN_CHILD, str(index), str(folder)])
+    deadline = time.monotonic() + 120
+    while not _placing_children(run.pid) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    placing = _placing_children(run.pid)
+    run.kill()
+    run.wait(timeout=30)
+    assert placing, "the rebuild placed its articles in a child process"
+    deadline = time.monotonic() + 10
+    # Orphaned, it would be re-parented (to init): look for it by pid.
+    while any(map(_alive, placing)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, placing)), "the child died with its parent"
+
+    after = indexed_documents(index)
+    assert {i: (d.story, d.copy_group) for i, d in after.items()} == {
+        i: (d.story, d.copy_group) for i, d in before.items()
+    }, "the live index is untouched"
+    report = service.reindex([folder], full=True)
+    assert report.indexed == 60
+    assert all(d.story for d in indexed_documents(index).values()), "every article placed"
+
+
+def _placing_children(parent: int | None = None) -> list[int]:
+    """Processes running ``python -m search.placing`` whose parent is ``parent`` (this
+    process by default): another test run on the machine may have its own."""
+    parent = os.getpid() if parent is None else parent
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit()
+        and b"search.placing" in _read(p / "cmdline")
+        and f"\nPPid:\t{parent}\n".encode() in _read(p / "status")
+    ]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it is dead)."""
+    status = _read(Path(f"/proc/{pid}/status"))
+    return bool(status) and b"\nState:\tZ" not in status
