@@ -11,7 +11,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -392,35 +392,29 @@ class _Pipeline:
         with _timed(self.report, "aliases"):
             self.aliases = derive_aliases(self.aliases, staged.actor_counts())
         now = datetime.now(UTC)
-        if len(staged) >= PLACE_IN_CHILD_FROM:
-            self._write_placed_by_child(staged, now)
-            return
-        for article, entities in staged:
-            self.unplaced.append(build_document(article, entities, self.aliases, indexed_at=now))
-            if len(self.unplaced) >= PLACE_SIZE:
-                self._place_and_write()
-                self.tracker.emit("write")
-        staged.close()  # its disk space back before the commit
-
-    def _write_placed_by_child(self, staged: StagedArticles, now: datetime) -> None:
-        self.stories.close()  # the child alone opens the stories file meanwhile
-        calls = placing.place_in_child(
-            staged, self.aliases, self.stories.index_dir, now, self.regrouped, PLACE_SIZE
-        )
+        in_child = len(staged) >= PLACE_IN_CHILD_FROM
+        if in_child:
+            self.stories.close()  # the child alone opens the stories file meanwhile
+            calls = placing.place_in_child(
+                staged, self.aliases, self.stories.index_dir, now, self.regrouped, PLACE_SIZE
+            )
+        else:
+            calls = placing.placed_calls(
+                staged, self.aliases, self.stories.get(), now, self.regrouped, PLACE_SIZE
+            )
         with closing(calls):  # a failed write stops the child at once
             while True:
-                with _timed(self.report, "place_wait"):
+                # In the child's case this process idles here while the child places.
+                with _timed(self.report, "place_wait") if in_child else nullcontext():
                     call = next(calls, None)
                 if call is None:
                     break
-                timings = self.report.timings
-                timings["stories"] = timings.get("stories", 0.0) + call.seconds
-                with _timed(self.report, "write"):
-                    for doc in call.docs:
-                        self.writer.add(doc)
-                        self.report.indexed += 1
+                self.report.timings["stories"] = (
+                    self.report.timings.get("stories", 0.0) + call.seconds
+                )
+                self._write(call.docs)
                 self.tracker.emit("write")
-        staged.close()
+        staged.close()  # its disk space back before the commit
 
     def _write_oldest(self) -> None:
         articles, known, missing_hashes, handle = self.pending.popleft()
@@ -450,6 +444,9 @@ class _Pipeline:
             return
         with _timed(self.report, "stories"):
             docs = grouping.place(self.stories.get(), docs, self.regrouped)
+        self._write(docs)
+
+    def _write(self, docs: list[IndexDocument]) -> None:
         with _timed(self.report, "write"):
             for doc in docs:
                 self.writer.add(doc)

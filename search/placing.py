@@ -23,16 +23,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from search import grouping
 from search.aliases import AliasTable
+from search.documents import build_document
 from search.errors import BackendError
-from search.models import IndexDocument
+from search.models import Article, Entities, IndexDocument
 from search.staging import StagedArticles, read_staged
+
+if TYPE_CHECKING:
+    from search.stories import StoryIndex
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 # The folder holding the ``search`` package: the child imports the same code as this
@@ -130,24 +135,44 @@ def _receive(results: BinaryIO, child: subprocess.Popen[bytes]) -> tuple[str, An
         ) from None
 
 
-def _serve(job: _Job, results: BinaryIO) -> None:
-    from search import grouping
-    from search.documents import build_document
+def placed_calls(
+    articles: Iterable[tuple[Article, Entities]],
+    aliases: AliasTable,
+    stories: StoryIndex,
+    indexed_at: datetime,
+    regrouped: dict[str, str],
+    place_size: int,
+) -> Generator[PlacedCall, None, None]:
+    """The articles built into documents and placed into ``stories`` (an open stories
+    file), one call of ``place_size`` at a time; ``regrouped`` takes the renames. The one
+    loop of both paths: in this process for a small build, in the child for a large one."""
+    call: list[IndexDocument] = []
+    for article, entities in articles:
+        call.append(build_document(article, entities, aliases, indexed_at))
+        if len(call) >= place_size:
+            yield _place(stories, call, regrouped)
+            call = []
+    if call:
+        yield _place(stories, call, regrouped)
 
+
+def _place(stories: StoryIndex, call: list[IndexDocument], regrouped: dict[str, str]) -> PlacedCall:
+    started = time.perf_counter()
+    placed = grouping.place(stories, call, regrouped)
+    return PlacedCall(placed, time.perf_counter() - started)
+
+
+def _serve(job: _Job, results: BinaryIO) -> None:
     stories = grouping.open_stories(job.index_dir)
     regrouped = dict(job.regrouped)
     try:
         with os.fdopen(job.staged_fd, "rb", closefd=False) as staged:
-            call: list[IndexDocument] = []
-            for n, (article, entities) in enumerate(read_staged(staged, job.count), start=1):
-                call.append(build_document(article, entities, job.aliases, job.indexed_at))
-                if len(call) >= job.place_size or n == job.count:
-                    started = time.perf_counter()
-                    placed = grouping.place(stories, call, regrouped)
-                    seconds = time.perf_counter() - started
-                    pickle.dump(("call", PlacedCall(placed, seconds)), results, protocol=_PROTOCOL)
-                    results.flush()
-                    call = []
+            articles = read_staged(staged, job.count)
+            for call in placed_calls(
+                articles, job.aliases, stories, job.indexed_at, regrouped, job.place_size
+            ):
+                pickle.dump(("call", call), results, protocol=_PROTOCOL)
+                results.flush()
     finally:
         stories.close()
     pickle.dump(("done", regrouped), results, protocol=_PROTOCOL)
