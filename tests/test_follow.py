@@ -388,21 +388,34 @@ def test_cli_once_exit_codes_status_and_a_url_for_reindex(tmp_path: Path) -> Non
         serve_articles(server, range(3))
         server.route("/feed", rss("CLI News", items(server, range(2))), content_type=RSS)
         server.route("/gone-feed", "no", status=404)
+        gone_page = server.url("/a/404")
+        server.route("/page-gone-feed", rss("Gone", [{"title": "?", "link": gone_page}]))
         (tmp_path / "list.txt").write_text(server.url("/feed") + "\n")
         done = run_cli(settings, "follow", str(tmp_path / "list.txt"), "--once")
         assert done.returncode == 0, done.stderr
         assert "2 indexed" in done.stdout
-        failed = run_cli(settings, "follow", server.url("/gone-feed"), "--once")
+        failed = run_cli(
+            settings, "follow", server.url("/gone-feed"), server.url("/page-gone-feed"), "--once"
+        )
         assert failed.returncode == 1
         assert f"source {server.url('/gone-feed')}: HTTP 404 Not Found" in failed.stdout
+        assert f"article {gone_page}: HTTP 404" in failed.stdout
         status = run_cli(settings, "follow", "--status", "--json")
         info = json.loads(status.stdout)
         by_url = {s["url"]: s for s in info["sources"]}
         assert by_url[server.url("/feed")]["items_indexed"] == 2
         assert by_url[server.url("/gone-feed")]["last_error"] == "HTTP 404 Not Found"
+        # A page that failed is the source's too, with its reason, after the run that met it.
+        assert by_url[server.url("/page-gone-feed")]["pages_failed"] == 1
+        assert by_url[server.url("/feed")]["pages_failed"] == 0
+        assert [(p["url"], p["source"]) for p in info["failed_pages"]] == [
+            (gone_page, server.url("/page-gone-feed"))
+        ]
+        assert info["failed_pages"][0]["reason"].startswith("HTTP 404")
         assert info["last_updated"]
         text = run_cli(settings, "follow", "--status").stdout
         assert "CLI News" in text and "last error: HTTP 404 Not Found" in text
+        assert "pages failed 1" in text and f"  {gone_page}: HTTP 404" in text
         page = run_cli(settings, "reindex", server.url("/a/2"))
         assert page.returncode == 0, page.stderr
         assert "1 indexed" in page.stdout
@@ -701,11 +714,15 @@ def test_the_sources_page_escapes_what_feeds_and_servers_say(tmp_path: Path) -> 
     with FeedServer() as server:
         server.route("/feed", rss(payload, []), content_type=RSS)
         server.route("/bad", payload, status=500, content_type="text/html")
-        follow_once(SearchService(settings), server.url("/feed"), server.url("/bad") + "?x=<b>")
+        page_link = server.url("/gone/") + payload  # a page that fails, listed on the page
+        server.route("/pages", rss("Pages", [{"title": "x", "link": page_link}]))
+        sources = (server.url("/feed"), server.url("/bad") + "?x=<b>", server.url("/pages"))
+        follow_once(SearchService(settings), *sources)
     client = create_app({"SETTINGS": settings, "TESTING": True}).test_client()
     page = client.get("/sources")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
+    assert 'id="failed-pages"' in html
     assert injection_problems(html) == []
     assert "&lt;script&gt;" in html
     assert client.get("/api/sources").get_json()["sources"][0]["title"] == payload

@@ -480,10 +480,14 @@ def sources_text(info: dict[str, Any]) -> str:
         lines.append(
             f"  last poll {s['last_poll'] or '-'}, last new item {s['last_new_item'] or '-'}, "
             f"indexed {s['items_indexed']}, errors {s['errors']}"
+            + (f", pages failed {s['pages_failed']}" if s["pages_failed"] else "")
             + (f", next poll {s['next_poll']}" if s["next_poll"] else "")
         )
         if s["last_error"]:
             lines.append(f"  last error: {s['last_error']}")
+    if info["failed_pages"]:
+        lines.append("latest pages that failed:")
+        lines.extend(f"  {p['url']}: {p['reason']} ({p['at']})" for p in info["failed_pages"])
     return "\n".join(lines)
 
 

@@ -424,6 +424,21 @@ SCHEMAS: dict[str, Any] = {
                         "errors": {"type": "integer"},
                         "failing_since": {"type": "integer"},
                         "last_error": {"type": ["string", "null"]},
+                        "pages_failed": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+            "failed_pages": {
+                "type": "array",
+                "description": "The latest article pages that failed for good, newest first.",
+                "items": {
+                    "type": "object",
+                    "required": ["url", "source", "reason", "at"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "source": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "at": {"type": ["string", "null"], "format": "date-time"},
                     },
                 },
             },

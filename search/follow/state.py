@@ -330,11 +330,19 @@ class State:
         rows = self.db.execute("SELECT status, COUNT(*) AS n FROM urls GROUP BY status")
         return {r["status"]: r["n"] for r in rows}
 
-    def failures(self, limit: int = 50) -> Iterator[tuple[str, str]]:
-        """The latest failed articles: (url, reason)."""
+    def failed_by_source(self) -> dict[str, int]:
+        """Article pages that failed for good, by the source that listed them."""
         rows = self.db.execute(
-            "SELECT url, reason FROM urls WHERE status='failed' ORDER BY updated DESC LIMIT ?",
+            "SELECT source, COUNT(*) AS n FROM urls WHERE status='failed' GROUP BY source"
+        )
+        return {r["source"]: r["n"] for r in rows}
+
+    def failures(self, limit: int = 50) -> Iterator[tuple[str, str, str, float]]:
+        """The latest article pages that failed for good: (url, source, reason, when)."""
+        rows = self.db.execute(
+            "SELECT url, source, reason, updated FROM urls WHERE status='failed' "
+            "ORDER BY updated DESC LIMIT ?",
             (limit,),
         )
         for row in rows:
-            yield row["url"], row["reason"] or ""
+            yield row["url"], row["source"], row["reason"] or "", row["updated"]

@@ -9,14 +9,24 @@ from typing import Any
 
 from search.follow.state import FILE, State
 
+# The latest pages that failed, shown with their reasons (all are in the state file).
+FAILURES_SHOWN = 20
+
 
 def sources_status(index_dir: Path) -> dict[str, Any]:
-    """``{"sources": [...], "articles": {status: n}, "last_updated": iso|None}``.
+    """``{"sources": [...], "articles": {status: n}, "last_updated": iso|None,
+    "failed_pages": [...]}``: each source with its feed errors and the article pages it
+    listed that failed; the latest of those pages with their reasons.
 
     Empty when nothing was ever followed. Opened read-only: a running follow (WAL mode)
     never makes this wait, nor this the follow.
     """
-    empty: dict[str, Any] = {"sources": [], "articles": {}, "last_updated": None}
+    empty: dict[str, Any] = {
+        "sources": [],
+        "articles": {},
+        "last_updated": None,
+        "failed_pages": [],
+    }
     state = _open_readonly(index_dir)
     if state is None:
         return empty
@@ -24,6 +34,8 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
         sources = state.sources()
         counts = state.counts()
         newest = _newest_indexed(state)
+        failed = state.failed_by_source()
+        latest_failures = list(state.failures(FAILURES_SHOWN))
     except sqlite3.Error:
         return empty
     finally:
@@ -42,6 +54,7 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
                 "items_indexed": s.items_indexed,
                 "polls": s.polls,
                 "errors": s.error_count,
+                "pages_failed": failed.get(s.url, 0),
                 "failing_since": s.errors,
                 "last_error": s.last_error,
             }
@@ -49,6 +62,10 @@ def sources_status(index_dir: Path) -> dict[str, Any]:
         ],
         "articles": counts,
         "last_updated": iso_utc(newest),
+        "failed_pages": [
+            {"url": url, "source": source, "reason": reason, "at": iso_utc(when)}
+            for url, source, reason, when in latest_failures
+        ],
     }
 
 
