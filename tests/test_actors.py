@@ -492,3 +492,18 @@ def test_acronym_and_agency_through_extraction() -> None:
     )
     names = actors(body)
     assert "Kurdistan Democratic Party" in names and "KDP" not in names
+
+
+def test_a_wire_credit_in_the_dateline_is_no_actor() -> None:
+    """A wire story on another site carries the wire's credit in its dateline: the wire
+    wrote the story, it does not act in it. Named as a source further down, it counts."""
+    body = (
+        "BUFFALO, N.Y. (AP) \u2014 Hours before the game, coach Bruce Boudreau said the "
+        "team was ready.\n\n(Reuters) - The New York State Attorney General is "
+        "investigating WeWork."
+    )
+    found = actors(body, source="Twin Cities")
+    assert "AP" not in found and "Reuters" not in found
+    assert "Bruce Boudreau" in found
+    cited = actors(body + "\n\nAccording to Reuters, the inquiry began in June.", source=None)
+    assert "Reuters" in cited

@@ -171,6 +171,8 @@ def extract_actors(
                 continue
             if publisher and spelling_key(name) == publisher:
                 continue  # "Reuters" in a Reuters story: the wire, not an actor
+            if wire_credit(text, *piece):
+                continue  # "(AP) —" on another site: the wire that wrote it, not an actor
             if junk_reason(name) or (label == "ORG" and _common_word(text, name)):
                 if " " in name:  # "PSBR" after "Public Sector Borrowing Requirement"
                     junk_acronyms.add(key_initials(name))
@@ -560,3 +562,18 @@ def _lower_case_words(text: str) -> frozenset[str]:
 
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
+
+
+# A wire's credit in the dateline of a story it wrote: "BUFFALO, N.Y. (AP) — Hours
+# before...", "(Reuters) - The New York State...". Within the paragraph's first words.
+_CREDIT_END = re.compile(r"\s*\)\s*[-\u2013\u2014]")
+_CREDIT_WITHIN = 80
+
+
+def wire_credit(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the credit of the wire that wrote the story, in
+    brackets before the dateline's dash at the head of a paragraph."""
+    opening = text.rfind("(", max(0, start - 2), start)
+    if opening < 0 or text[opening + 1 : start].strip() or not _CREDIT_END.match(text, end):
+        return False
+    return opening - (text.rfind("\n", 0, opening) + 1) <= _CREDIT_WITHIN
