@@ -34,6 +34,7 @@ from search.entities.consistency import (
 from search.entities.lines import LineIndex
 from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
 from search.entities.spans import (
+    POSSESSIVE,
     Candidate,
     clean_span,
     is_junk,
@@ -294,7 +295,6 @@ def _join_split_firms(
     return out
 
 
-_POSSESSIVE = re.compile(r"['\u2019]s$")
 # " and Telegraph Co", " & Row": what may follow a name NER cut at its "and".
 _AND_NAME = re.compile(r" (?:and|&) ([A-Z][\w'\u2019-]*(?: [A-Z][\w.]*)*)")
 
@@ -324,7 +324,7 @@ def _joined_pair(
     words = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text[start:end])]
     if words:  # "Telegraph Corp's"
         ws, we, w = words[-1]
-        bare = _POSSESSIVE.sub("", w)
+        bare = POSSESSIVE.sub("", w)
         words[-1] = (ws, we - (len(w) - len(bare)), bare)
     forms = [w.lower().strip(".,") in LEGAL_FORMS for _, _, w in words]
     name = text[first[1] : first[2]]
@@ -337,7 +337,7 @@ def _joined_pair(
             return None  # a longer name NER did not see: "and World Bank"
         last = max(i for i, f in enumerate(forms) if f)
         words, forms = words[: last + 1], forms[: last + 1]
-    if not words or not all(forms[1:]) or _POSSESSIVE.search(head[-1]):
+    if not words or not all(forms[1:]) or POSSESSIVE.search(head[-1]):
         return None  # "Moody's and Standard and Poor's": two agencies
     end = start + words[-1][1]
     joined = ("ORG", first[1], end, text[first[1] : end])

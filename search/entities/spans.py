@@ -73,7 +73,7 @@ def is_title(word: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _is_placeish(word: str) -> bool:
-    w = _POSSESSIVE.sub("", word)
+    w = POSSESSIVE.sub("", word)
     return bool(w) and countries.places().get(countries.normalize(w)) is not None
 
 
@@ -81,7 +81,7 @@ def _is_placeish(word: str) -> bool:
 # ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )").
 _SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]")
 _TRAILER = re.compile(r"(?:['\u2019]s?|[,;:])$")
-_POSSESSIVE = re.compile(r"['\u2019]s$")
+POSSESSIVE = re.compile(r"['\u2019]s$")  # "Moody's" -> "Moody"
 _NUMERIC = re.compile(r"^[-+]?\d[\d.,:/-]*$")
 # Lower-case words that belong inside a person's name.
 PARTICLES = frozenset(
