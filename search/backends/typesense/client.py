@@ -2,7 +2,7 @@
 
 Two clients over the same node list: one for reads with a short timeout, so a search
 fails over to the next node quickly when one is down or hung, and one for writes with a
-long timeout (an import of 1,000 articles replicated through Raft can take seconds). Both
+long timeout (an import of 4,000 articles replicated through Raft can take seconds). Both
 rotate through every node and retry. The API key comes only from ``Settings`` (env
 ``DATELINE_TYPESENSE_API_KEY``) and is scrubbed from every message we raise or log.
 """
