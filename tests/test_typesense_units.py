@@ -148,9 +148,12 @@ def test_histogram_intervals_and_undated() -> None:
         rows = [{"value": k, "count": v} for k, v in counts.items()]
         return {"field_name": field, "counts": rows, "stats": stats or {}}
 
+    # The dated part's search: day_n stats (the span) and the year buckets.
+    years = facet("year", {"1987": 1, "1980": 1})
+
     def span(lo: date, hi: date, found: int) -> dict:
         stats = {"min": lo.toordinal(), "max": hi.toordinal()}
-        return {"found": found, "facet_counts": [facet("day_n", {}, stats)]}
+        return {"found": found, "facet_counts": [facet("day_n", {}, stats), years]}
 
     asked: list[tuple[str, int]] = []
 
@@ -161,9 +164,8 @@ def test_histogram_intervals_and_undated() -> None:
 
         return run
 
-    years = {"facet_counts": [facet("year", {"1987": 1, "1980": 1})]}
     days = span(date(1987, 3, 1), date(1987, 3, 3), 3)
-    assert results.histogram(days, years, 5, fetch({"1987-03-03": 1, "1987-03-01": 2})) == (
+    assert results.histogram(days, 5, fetch({"1987-03-03": 1, "1987-03-01": 2})) == (
         DateHistogram(
             "day",
             (DateBucket("1987-03-01", 2), DateBucket("1987-03-02", 0), DateBucket("1987-03-03", 1)),
@@ -171,16 +173,16 @@ def test_histogram_intervals_and_undated() -> None:
         )
     )
     months = span(date(1987, 1, 1), date(1987, 9, 1), 2)
-    assert results.histogram(months, years, 2, fetch({"1987-01": 1})).interval == "month"
+    assert results.histogram(months, 2, fetch({"1987-01": 1})).interval == "month"
     assert asked == [("day", 64), ("month", 26)]
     long = span(date(1980, 1, 1), date(1987, 9, 1), 2)
     # Contiguous: the empty years between keep their place (a true time axis).
-    assert results.histogram(long, years, 2, fetch({})) == DateHistogram(
+    assert results.histogram(long, 2, fetch({})) == DateHistogram(
         "year",
         tuple(DateBucket(str(y), int(y in (1980, 1987))) for y in range(1980, 1988)),
         0,
     )
-    assert results.histogram({"found": 0}, years, 3, fetch({})) == DateHistogram("day", (), 3)
+    assert results.histogram({"found": 0}, 3, fetch({})) == DateHistogram("day", (), 3)
 
 
 def test_schema_round_trip() -> None:
@@ -260,3 +262,34 @@ def test_facet_keys_decode_exactly() -> None:
     )
     spellings, _ = results.facet_counts(exact, "actor_keys")
     assert spellings == {"Boeing Co": 2, "Boeing Co.": 2, "OPEC": 3, "Opec": 1}
+
+
+def test_concurrently_keeps_order_and_waits_for_every_call() -> None:
+    import threading
+    import time
+
+    from search.backends.typesense.client import concurrently
+
+    finished: list[int] = []
+    both_running = threading.Barrier(2, timeout=5)
+
+    def call(n: int, delay: float = 0.0):
+        def run() -> int:
+            if n < 2:
+                both_running.wait()  # fails unless the first two run side by side
+            time.sleep(delay)
+            finished.append(n)
+            return n
+
+        return run
+
+    assert concurrently([call(0), call(1, 0.05), call(2)]) == [0, 1, 2]
+    assert concurrently([]) == []
+
+    def broken() -> int:
+        raise ValueError("node said no")
+
+    finished.clear()
+    with pytest.raises(ValueError, match="node said no"):
+        concurrently([broken, call(5, 0.05)])
+    assert finished == [5]  # the error is raised only once the slow call is done

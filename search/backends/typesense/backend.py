@@ -6,11 +6,11 @@ read goes through the alias ``settings.typesense_collection`` and may be answere
 node: the client rotates through the list and fails over on refused or timed-out
 connections and 5xx answers, so one dead node (the Raft leader too) fails no search.
 
-One search is one HTTP round trip (``multi_search``) of three searches over the same
-filtered result: the page with actor/country/source facet counts, the ``day_n`` span of
-its dated part (which picks the histogram interval, as in Whoosh) and its years; short
-spans fetch month or day buckets, facet ties at the cut and uncached display spellings
-cost one more request each (see ``facets``). Whole-index value lists and exports
+One search is a few searches over the same filtered result, sent side by side: the page,
+actor/country/source facet counts, and the ``day_n`` span and years of its dated part
+(the span picks the histogram interval, as in Whoosh); short spans fetch month or day
+buckets, facet ties at the cut and uncached display spellings cost one more request each
+(see ``facets``). Whole-index value lists and exports
 are read in bounded parts, and every search goes in a POST body, so no request grows with
 the archive (``listing``). See ``query`` for the query language
 mapping, ``writer`` for rebuilds and incremental updates, docs/operations.md
@@ -20,6 +20,7 @@ for running a cluster.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -37,7 +38,14 @@ from search.backends.typesense import grouping as grouping
 from search.backends.typesense import listing as listing
 from search.backends.typesense import network as network_mod
 from search.backends.typesense import results as results
-from search.backends.typesense.client import Api, confirmed, guarded, make_client, path
+from search.backends.typesense.client import (
+    Api,
+    concurrently,
+    confirmed,
+    guarded,
+    make_client,
+    path,
+)
 from search.backends.typesense.query import quote, request_filters, translate
 from search.backends.typesense.schema import COPY_KEY, STORY_KEY, fold_key, from_typesense
 from search.backends.typesense.suggest import SUGGEST_BELOW, suggest
@@ -348,9 +356,10 @@ class TypesenseBackend:
         facet_params = {"facet_by": facets.facet_by(), "max_facet_values": fetch}
         own_facets = counted.get("group_by") != main.get("group_by")
         dated = {**common, "per_page": 0, "filter_by": " && ".join([*filters, "dated:=1"])}
-        span = {**dated, "facet_by": "day_n", "max_facet_values": 1}  # stats: min/max day
-        years = {**dated, "facet_by": "year", "max_facet_values": YEAR_VALUES}
-        searches = [main, span, years]
+        # The span (day_n's min/max stats) and the years in one search: each facet field
+        # scans every match, but the match itself is found once.
+        span_years = {**dated, "facet_by": "day_n,year", "max_facet_values": YEAR_VALUES}
+        searches = [main, span_years]
         if own_facets:
             searches.append({**counted, **facet_params})
         else:
@@ -360,11 +369,9 @@ class TypesenseBackend:
         plain = {k: v for k, v in counted.items() if k not in ("group_by", "group_limit")}
         if "group_by" in main and "group_by" in counted:
             searches.append(plain)
-        with guarded(self.settings, "search"):
-            answer = confirmed(self.reader, lambda: self._multi_search(searches))
-        checked = [self._checked(r) for r in answer["results"]]
-        page_r, span_r, years_r = checked[:3]
-        facet_r = checked[3] if own_facets else page_r
+        checked = self._side_by_side(searches, "search")
+        page_r, dated_r = checked[:2]
+        facet_r = checked[2] if own_facets else page_r
         total = int(page_r.get("found") or 0)
         if "group_by" not in main:
             articles = total
@@ -392,7 +399,7 @@ class TypesenseBackend:
                 )
                 for name, spec in FACETS.items()
             },
-            dates=results.histogram(span_r, years_r, articles, _bucket_fetcher(dated, many)),
+            dates=results.histogram(dated_r, articles, _bucket_fetcher(dated, many)),
             suggestion=(
                 suggest(self._many("did you mean"), request.query)
                 if tq.has_text and articles < SUGGEST_BELOW
@@ -401,6 +408,14 @@ class TypesenseBackend:
             articles=articles,
         )
         return replace(page, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _side_by_side(self, searches: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+        """Answers to ``searches`` (with their collection), each in its own POST, sent
+        at once. Typesense runs the searches of one multi_search one after another on one
+        thread, and each scans every match: side by side they use the node's cores
+        (docs/benchmarks.md, "Side by side")."""
+        calls = [functools.partial(self._post_searches, [s], what) for s in searches]
+        return [answers[0] for answers in concurrently(calls)]
 
     def _hits(
         self, request: SearchRequest, page_r: dict[str, Any], matching: dict[str, Any]

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
@@ -44,6 +47,43 @@ TRANSIENT = (
     ConnectionError,
     TimeoutError,
 )
+
+
+# Threads sending the requests of ``concurrently`` (they only wait on sockets); more
+# requests at once queue for one.
+REQUEST_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    # A forked child (a pre-forking web server) has none of its parent's threads.
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def concurrently(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The answers of ``calls``, in order, with the calls made side by side.
+
+    The first runs on the caller's thread, the others on a shared pool. An error is
+    raised once every call has finished (the first one's, else the first in order).
+    """
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="typesense")
+        pool = _pool
+    futures = [pool.submit(call) for call in calls[1:]]
+    try:
+        first = calls[0]()
+    finally:
+        wait(futures)
+    return [first, *(f.result() for f in futures)]
 
 
 def parse_nodes(spec: str) -> list[dict[str, Any]]:

@@ -103,25 +103,24 @@ def cut_in_tie(counts: dict[str, int], distinct: int, size: int) -> bool:
 
 
 def histogram(
-    span: dict[str, Any],
-    years: dict[str, Any],
+    dated: dict[str, Any],
     total: int,
     fetch: Callable[[str, int], dict[str, Any]],
 ) -> DateHistogram:
     """The date facet of the dated part of a result.
 
-    ``span`` carries the ``day_n`` min/max (which pick the interval, as in Whoosh),
-    ``years`` the year buckets; month (<= 25) or day (<= 63) buckets, needed only for
-    short spans, come from ``fetch(field, max values)``.
+    ``dated`` is the search of that part faceted by ``day_n`` (whose min/max stats pick
+    the interval, as in Whoosh) and by ``year`` (the year buckets); month (<= 25) or day
+    (<= 63) buckets, needed only for short spans, come from ``fetch(field, max values)``.
     """
-    found = int(span.get("found") or 0)
+    found = int(dated.get("found") or 0)
     undated = max(total - found, 0)
-    stats = facet_stats(span, "day_n")
+    stats = facet_stats(dated, "day_n")
     if not found or "min" not in stats:
         return DateHistogram(interval="day", buckets=(), undated=undated)
     interval = choose_interval(int(stats["min"]), int(stats["max"]))
     if interval == "year":
-        counts, _ = facet_counts(years, "year")
+        counts, _ = facet_counts(dated, "year")
     else:
         wanted = 26 if interval == "month" else MONTH_SPAN_DAYS + 2
         counts, _ = facet_counts(fetch(interval, wanted), interval)
