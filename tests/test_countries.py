@@ -245,3 +245,37 @@ def test_a_brief_keeps_every_country_it_names() -> None:
     # A currency is not a mention of the country, even in a brief.
     text = "Pay date set\n\nThe dividend is 10 U.S. dollars.\n"
     assert _flags(text, _country(text, "US", "U.S.")) == {"US": False}
+
+
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        # A demonym's plural names the same people; English adds no -s after a sibilant.
+        ("Armenians", "AM"),
+        ("Azeris", "AZ"),
+        ("New Zealanders", "NZ"),
+        ("Swiss", "CH"),
+        ("Chineses", None),
+        ("Frenchs", None),
+        # Demonyms news uses that countryinfo lacks.
+        ("Tajik", "TJ"),
+        ("Thais", "TH"),
+        ("Kazakstan", "KZ"),
+    ],
+)
+def test_demonym_plurals(word: str, code: str | None) -> None:
+    assert resolve_country(word) == code
+
+
+def test_a_people_counts_but_a_team_named_after_its_home_does_not() -> None:
+    assert "AM" in codes("Armenians and Azeris held peace talks in Bonn on Friday.")
+    baseball = (
+        "Juan Gonzalez homered twice as the Texas Rangers defeated the Cleveland Indians 5-3 "
+        "in a matchup of American League division leaders on Friday.\nThe Indians had "
+        "their four-game winning streak stopped. The pitcher struck out six in seven "
+        "innings, the best start of his baseball career."
+    )
+    article = Article(id="t", key="t", title="Rangers beat Indians", body=baseball)
+    entities = extract(article)
+    assert "IN" not in {c.code for c in entities.countries}
+    assert "Indians" in {a.name for a in entities.actors}

@@ -138,6 +138,7 @@ def extract_actors(
     junk_acronyms: set[str] = set()
     spans = _join_split_firms(text, spans)
     covered = Ranges((s, e) for _, s, e, _ in spans)
+    teams = countries.place_teams(text)  # "the Cleveland Indians": a club, not a people
     for label, start, end, _ in spans:
         if label == "ORG":
             start = _joined_name_start(text, start, covered)
@@ -165,7 +166,7 @@ def extract_actors(
                 # Qualified by its country later; "Congress" is also a metonym of the US.
                 cands.append(Candidate(*piece, name, "org"))
                 continue
-            if _is_place(name):
+            if _is_place(name) and countries.normalize(name) not in teams:
                 # "England", "Manchester" (PERSON), "Wall Street" (ORG): places, not actors.
                 continue
             if label == "PERSON" and len(name.split()) == 1 and is_title(name):
@@ -216,7 +217,7 @@ def extract_actors(
     # "Michael Jordan"); otherwise a place is no person ("LONDON" on a dateline line).
     surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
     cands = [c for c in name_tickers(text, cands) if c.name not in junk_acronyms]
-    cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames)]
+    cands = [c for c in cands if not _no_actor(text, c, lines, club_spans, surnames, teams)]
     # Names the article itself uses as places ("the town of Tavildara") or things ("the
     # Dow Jones industrial average"), clubs and firms with a legal form aside; a person
     # keeps such a name when named in full elsewhere ("Jordan" after "Michael Jordan").
@@ -411,15 +412,21 @@ def _no_actor(
     lines: LineIndex,
     clubs: set[tuple[int, int]],
     surnames: set[str],
+    teams: frozenset[str],
 ) -> bool:
-    """A candidate that is a place, a junk name or a field label, whatever found it."""
+    """A candidate that is a place, a junk name or a field label, whatever found it
+    (``teams``: plural demonyms the article uses as a club's name, "Indians")."""
     if (cand.start, cand.end) in clubs:
         return False
     if institutions.named_institution(cand.name) or (
         cand.kind == "org" and institutions.is_generic(cand.name.split(" ", 1)[-1])
     ):
         return False  # an institution: named, or qualified by its country later
-    if _is_place(cand.name) and (cand.kind == "org" or cand.name not in surnames):
+    if (
+        _is_place(cand.name)
+        and (cand.kind == "org" or cand.name not in surnames)
+        and countries.normalize(cand.name) not in teams
+    ):
         return True
     if junk_reason(cand.name) or _country_and_common_word(text, cand.name):
         return True

@@ -222,6 +222,39 @@ def _compound_name(text: str, end: int) -> bool:
     )
 
 
+# Up to two capitalised words ending right before a name ("Cleveland " before "Indians").
+_WORDS_BEFORE = re.compile(r"([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*)?) $")
+
+
+def _team_after_place(text: str, start: int, name: str) -> bool:
+    """A plural demonym at ``start`` that ends a team's name after its home ("the
+    Cleveland Indians"): a club, not a people ("Bosnian Serbs" are one)."""
+    key = normalize(name)
+    singular = places().get(key[:-1]) if key.endswith("s") else None
+    if singular is None or singular.kind != "demonym":
+        return False
+    m = _WORDS_BEFORE.search(text, max(0, start - 40), start)
+    words = m.group(1).split() if m else []
+    for n in range(len(words), 0, -1):
+        place = places().get(normalize(" ".join(words[-n:])))
+        if place is not None:
+            return place.kind not in ("demonym", "none")
+    return False
+
+
+def place_teams(text: str) -> frozenset[str]:
+    """Plural demonyms the article uses as a team's name after its home ("the Cleveland
+    Indians ... The Indians had"), as lookup keys: every mention of them is the club."""
+    return frozenset(
+        m.group().lower()
+        for m in _CAPITALISED_PLURAL.finditer(text)
+        if _team_after_place(text, m.start(), m.group())
+    )
+
+
+_CAPITALISED_PLURAL = re.compile(r"\b[A-Z][a-z]+s\b")
+
+
 def extract_countries(
     text: str,
     spans: Iterable[tuple[str, int, int, str]],
@@ -243,8 +276,9 @@ def extract_countries(
     minor: list[tuple[str, Mention]] = []
     demonyms: set[int] = set()
     us_evidence = False
+    teams = place_teams(text)
     for label, start, end, surface in spans:
-        if (start, end) in skip or _compound_name(text, end):
+        if (start, end) in skip or _compound_name(text, end) or normalize(surface) in teams:
             continue
         place = resolve_span(surface, label, inside=(start, end) not in headings)
         if place is None or (place.kind in _TOWN_KINDS and surface.isupper()):

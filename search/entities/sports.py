@@ -58,12 +58,14 @@ def is_sports(text: str) -> bool:
     return len(words & SPORTS_WORDS) >= 3
 
 
-def _could_be_club(surface: str, label: str) -> bool:
+def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
     name = re.sub(r"^(?:the|The)\s+", "", surface).strip()
     if not name or not name[0].isupper() or "\n" in name:
         return False
     place = countries.places().get(countries.normalize(name))
-    if place and place.kind in ("name", "code", "demonym", "region"):
+    if countries.normalize(name) in teams:
+        place = None  # "the Cleveland Indians ... the Indians": the club's name
+    elif place and place.kind in ("name", "code", "demonym", "region"):
         return False  # national teams ("England", "Scotland") are countries
     words = name.split()
     if label == "PERSON":
@@ -81,8 +83,9 @@ def find_clubs(
         return []
     found: list[tuple[int, int, tuple[int, int]]] = []
     names: set[str] = set()
+    teams = countries.place_teams(text)
     for label, start, end, surface in spans:
-        if label not in _CLUB_LABELS or not _could_be_club(surface, label):
+        if label not in _CLUB_LABELS or not _could_be_club(surface, label, teams):
             continue
         lead = len(surface) - len(re.sub(r"^(?:the|The)\s+", "", surface))
         s = start + lead

@@ -59,7 +59,15 @@ def places() -> Mapping[str, Place]:
     """The alias table: normalised alias -> :class:`Place` (curated entries win)."""
     table = {row[0]: Place(*row[1:4]) for row in _read_tsv("places.tsv")}
     table.update({normalize(row[0]): Place(*row[1:4]) for row in _read_tsv("curated.tsv")})
+    # A demonym's plural names the same people ("Armenians", "Azeris hold talks"): English
+    # adds -s, except after a sibilant or "-ese" ("Swiss", "French", "Chinese" stay).
+    for alias, place in list(table.items()):
+        if place.kind == "demonym" and not alias.endswith(_NO_PLURAL_S):
+            table.setdefault(alias + "s", place)
     return table
+
+
+_NO_PLURAL_S = ("s", "sh", "ch", "x", "z", "ese")
 
 
 @dataclass(frozen=True, slots=True)
