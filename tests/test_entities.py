@@ -300,6 +300,11 @@ def test_corpus_aliases(counts: dict[str, int], expected: dict[str, str]) -> Non
             {"Temple Inland Inc", "Merrill Lynch and Co Inc", "Citibank NA"},
             {"TIN", "MER", "PWJ", "NA"},
         ),
+        (  # a legal form in capitals makes a firm: the demonym in its name stays
+            "Turk Henkel A.S. said it would raise its capital, and Volvo AB said car sales rose.",
+            {"Turk Henkel A.S.", "Volvo AB"},
+            {"Henkel A.S."},
+        ),
         (  # a ticker glued to the name, as Asian and European desks print them
             "The banks are United Overseas Bank Ltd UOBM.SI and Akzo NV AKZO.AS, dealers said.",
             {"United Overseas Bank Ltd", "Akzo NV"},

@@ -61,7 +61,12 @@ def has_org_suffix(name: str) -> bool:
     """True when a name ends like a company ("Pirelli SpA", "Johnson Controls")."""
     words = name.replace(".", "").split()
     # "Citibank NA" (National Association, a U.S. bank's legal form); "Kim Na" is a person.
-    return len(words) >= 2 and (words[-1].lower() in ORG_SUFFIXES or words[-1] == "NA")
+    # Nordic and Turkish legal forms count in capitals only ("Turk Henkel A.S.", "Volvo
+    # AB", "Aker ASA"): in lower case they are English words.
+    return len(words) >= 2 and (words[-1].lower() in ORG_SUFFIXES or words[-1] in _CAPS_FORMS)
+
+
+_CAPS_FORMS = frozenset({"NA", "AS", "ASA", "AB", "OY", "OYJ"})
 
 
 def looks_like_person(name: str) -> bool:
