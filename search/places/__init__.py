@@ -60,10 +60,13 @@ def places() -> Mapping[str, Place]:
     table = {row[0]: Place(*row[1:4]) for row in _read_tsv("places.tsv")}
     table.update({normalize(row[0]): Place(*row[1:4]) for row in _read_tsv("curated.tsv")})
     # A demonym's plural names the same people ("Armenians", "Azeris hold talks"): English
-    # adds -s, except after a sibilant or "-ese" ("Swiss", "French", "Chinese" stay).
+    # adds -s, except after a sibilant or "-ese" ("Swiss", "French", "Chinese" stay). Not
+    # one that starts another place's name: "Turks" of "Turks and Caicos", which NER cuts.
+    starts = {alias.split()[0] for alias in table if " " in alias}
     for alias, place in list(table.items()):
-        if place.kind == "demonym" and not alias.endswith(_NO_PLURAL_S):
-            table.setdefault(alias + "s", place)
+        plural = alias + "s"
+        if place.kind == "demonym" and not alias.endswith(_NO_PLURAL_S) and plural not in starts:
+            table.setdefault(plural, place)
     return table
 
 
