@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-VERSION = "2026-12-01.4"
+VERSION = "2026-12-01.5"
 MARK_FILE = "extraction-version"
 
 

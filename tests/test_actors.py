@@ -81,6 +81,8 @@ def test_key_initials() -> None:
         "Brent for Japan",
         "West Texas Intermediate",
         "Aug/Sep",
+        "Mch/Apl",  # shipment months as commodity tables abbreviate them
+        "Akron 135 Mch 134 Apl",  # a table row
         "House",
         "State",
         "Commission",
@@ -104,6 +106,8 @@ def test_junk_names(name: str) -> None:
         "Rand Corp",
         "James Baker",
         "OPEC",
+        "Group of 7",
+        "Ciba-Geigy",
     ],
 )
 def test_actor_names_are_not_junk(name: str) -> None:

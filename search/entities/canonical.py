@@ -68,6 +68,9 @@ _MONTHS = frozenset(
 )
 # Credit ratings ("AAA", "Baa2", "P-1") and single letters: grades, not names.
 _RATING = re.compile(r"(?:A{1,3}|B{1,3}|C{1,3}|Aa|Baa|Ba|Caa|Ca)[123]?[+-]?|[A-Z]|P-?[123]")
+# Short words joined by slashes: periods and code pairs of market tables, no name.
+_ABBREVIATION_PAIR = re.compile(r"[A-Za-z]{2,4}(?:/[A-Za-z]{2,4})+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A ticker with its exchange ("CAWL.L", "BP.N"), as wires print them.
 _TICKER = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
 # Bare generic words of institutions and markets: a body's kind, not its name. "The House"
@@ -174,6 +177,10 @@ def junk_reason(name: str) -> str | None:
         return "a currency"  # "European Currency Unit"
     if all(w in _MONTHS or w == "/" for w in folded):
         return "a month"
+    if _ABBREVIATION_PAIR.fullmatch(name):
+        return "a pair of abbreviations"  # "Mch/Apl" shipment months, "Fri/Sat", "VM/CMS"
+    if sum(bool(_NUMBER.fullmatch(w)) for w in words) >= 2:
+        return "a table row"  # "Akron 135 Mch 134 Apl"; "Group of 7" keeps its one number
     if len(words) > 1 and folded[-1] in MEASURE_ENDINGS:
         return "an economic measure"
     if len(words) > 1 and folded[-1] in EVENT_ENDINGS:
