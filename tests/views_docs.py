@@ -4,7 +4,6 @@ story, a hostile actor name, and an alias in the applied alias table."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from search.aliases import AliasTable, save_applied
 from search.models import IndexDocument
 from search.service import SearchService
 from search.settings import Settings
+from tests.web_fixtures import served
 from web import create_app
 
 GORBACHEV = "Mikhail Gorbachev"
@@ -168,11 +168,5 @@ def views_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 @pytest.fixture(scope="session")
 def views_live_url(views_app: Flask) -> Iterator[str]:
     """The views app served by waitress on 127.0.0.1 (for the browser)."""
-    from waitress.server import create_server
-
-    server = create_server(views_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(views_app) as url:
+        yield url

@@ -6,6 +6,7 @@ Indexes are session-scoped because reindexing runs spaCy.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,6 +33,33 @@ def build_index(index_dir: Path, sources: Path) -> Settings:
     report = SearchService(settings).reindex([sources])
     assert not report.skipped, report.skipped
     return settings
+
+
+@contextlib.contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``app`` served by waitress (the production server) on 127.0.0.1; its base URL.
+
+    Stopped from inside its own loop: closing the sockets from this thread raced the
+    loop's ``select`` and killed it with EBADF, reported on whichever test ran then.
+    """
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+
+        def close_all() -> None:
+            # An empty socket map ends waitress's loop: the server, its trigger and any
+            # kept-alive browser connection.
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.trigger.pull_trigger(close_all)
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +89,8 @@ def seed_app(seed_settings: Settings) -> Flask:
 @pytest.fixture(scope="session")
 def live_url(web_app: Flask) -> Iterator[str]:
     """The fixture-index app served by waitress (the production server) on 127.0.0.1."""
-    from waitress.server import create_server
-
-    server = create_server(web_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(web_app) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -272,11 +294,5 @@ def story_client(story_app: Flask) -> Iterator[FlaskClient]:
 @pytest.fixture(scope="session")
 def story_live_url(story_app: Flask) -> Iterator[str]:
     """The stories app served by waitress on 127.0.0.1 (for the browser)."""
-    from waitress.server import create_server
-
-    server = create_server(story_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(story_app) as url:
+        yield url
