@@ -224,6 +224,7 @@ def _compound_name(text: str, end: int) -> bool:
 
 # Up to two capitalised words ending right before a name ("Cleveland " before "Indians").
 _WORDS_BEFORE = re.compile(r"([A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*)?) $")
+_CAPITALISED_PLURAL = re.compile(r"\b[A-Z][a-z]+s\b")
 
 
 def _team_after_place(text: str, start: int, name: str) -> bool:
@@ -250,9 +251,6 @@ def place_teams(text: str) -> frozenset[str]:
         for m in _CAPITALISED_PLURAL.finditer(text)
         if _team_after_place(text, m.start(), m.group())
     )
-
-
-_CAPITALISED_PLURAL = re.compile(r"\b[A-Z][a-z]+s\b")
 
 
 def extract_countries(
