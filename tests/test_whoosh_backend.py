@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from search.backends.whoosh import docsets
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
@@ -170,7 +171,14 @@ def test_query_syntax(backend: WhooshBackend, q: str, expected: set[str]) -> Non
         "oil ANDMAYBE gas",
     ],
 )
-def test_numpy_docsets_equal_whoosh(backend: WhooshBackend, q: str) -> None:
+@pytest.mark.parametrize("dense_share", [0, 10**9], ids=["sorted sets", "masks"])
+def test_numpy_docsets_equal_whoosh(
+    backend: WhooshBackend, q: str, dense_share: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Set operations take a mask of the index for large sets and sorted arrays for small
+    # ones: both ways must give Whoosh's answer.
+    monkeypatch.setattr(docsets, "DENSE_SHARE", dense_share)
+
     def both(snap: Any) -> tuple[list[int], list[int]]:
         parsed = to_whoosh(parse_query(q), snap.searcher.schema)
         ours = matching_docs(snap.searcher, parsed).tolist()
@@ -444,7 +452,7 @@ def _same_columns(a: Any, b: Any) -> None:
         other = b.facets[name]
         assert column.values == other.values, name
         assert column.lookup == other.lookup, name
-        for part in ("offsets", "ids", "docs"):
+        for part in ("offsets", "ids"):
             assert np.array_equal(getattr(column, part), getattr(other, part)), (name, part)
     for name in ("copies", "stories"):
         x, y = getattr(a, name), getattr(b, name)
@@ -517,6 +525,33 @@ def test_documents_without_an_id_are_each_a_group_of_their_own_across_segments()
     assert len({codes[0], codes[2]}) == 2  # the two id-less documents are not one group
     assert codes[1] == codes[3]  # the same copy group in both segments is one
     assert merged.copies.keys[codes[0]] == "#0" and merged.copies.keys[codes[2]] == "#2"
+
+
+def test_facet_counts_by_mask_equal_counts_by_gather(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A facet's counts over many documents (a mask of the index) and over few (their
+    slices gathered) agree, for every subset of a small index."""
+    import itertools
+
+    import numpy as np
+
+    from search.backends.whoosh import columns as cols_mod
+
+    records = [
+        (0, {"a": ["Putin", "OPEC"]}),
+        (1, {}),
+        (2, {"a": ["opec"]}),
+        (3, {"a": ["Putin", "Xi Jinping", "OPEC"]}),
+        (4, {"a": ["Xi Jinping"]}),
+    ]
+    column = cols_mod.build_columns(records, 5).facet("actor")
+    for n in range(6):
+        for docs in itertools.combinations(range(5), n):
+            chosen = np.array(docs, dtype=np.int64)
+            monkeypatch.setattr(cols_mod, "DENSE_SHARE", 0)
+            gathered = column.counts(chosen)
+            monkeypatch.setattr(cols_mod, "DENSE_SHARE", 10**9)
+            assert column.counts(chosen).tolist() == gathered.tolist(), docs
+    assert column.counts(np.arange(5)).tolist() == [2, 3, 2]  # Putin, OPEC, Xi Jinping
 
 
 def test_full_rebuild_is_seen_by_an_open_reader(tmp_path: Path) -> None:

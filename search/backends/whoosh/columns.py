@@ -10,6 +10,7 @@ Backend-independent: document numbers are whatever the engine uses, ``0 .. size-
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,23 +26,30 @@ from search.facets import FACETS
 from search.models import DateBucket, DateHistogram, Facet, SearchRequest
 
 IntArray = npt.NDArray[np.int64]
+# Held per document or per entry for as long as a generation is open: 4 bytes each where
+# the values fit (document numbers, value ids, key codes, days), half the memory of int64.
+# With no per-entry document array kept, a 1M-article index's serving process fell from
+# 458-490 to 262-280 MB (docs/benchmarks.md). Arithmetic that can pass 2**31 (pair codes)
+# widens to int64 first.
+Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
 NO_DATE = -1
+# Facet counts over at least 1/DENSE_SHARE of the index select entries with a mask of
+# the documents; below, gathering their slices is cheaper (measured at 1M articles).
+DENSE_SHARE = 3
 
 
 @dataclass(frozen=True, slots=True)
 class MultiColumn:
     """A multi-valued column in CSR form.
 
-    ``ids[offsets[d]:offsets[d+1]]`` are document ``d``'s value ids; ``docs`` is parallel
-    to ``ids`` (the document of each entry). Values are merged case-insensitively and
-    keep the first spelling seen (the canonical case).
+    ``ids[offsets[d]:offsets[d+1]]`` are document ``d``'s value ids. Values are merged
+    case-insensitively and keep the first spelling seen (the canonical case).
     """
 
     offsets: IntArray
-    ids: IntArray
-    docs: IntArray
+    ids: Int32Array
     values: tuple[str, ...]
     lookup: dict[str, int]  # casefolded value -> id
 
@@ -54,14 +62,33 @@ class MultiColumn:
         mask = np.zeros(size, dtype=bool)
         vid = self.value_id(value)
         if vid is not None:
-            mask[self.docs[self.ids == vid]] = True
+            mask[self.entry_docs(np.flatnonzero(self.ids == vid))] = True
         return mask
+
+    def entry_docs_all(self) -> IntArray:
+        """The document of every entry, in entry order."""
+        docs: IntArray = np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+        return docs
+
+    def entry_docs(self, entries: IntArray) -> IntArray:
+        """The document of each entry index (no per-entry document array is kept)."""
+        docs: IntArray = np.searchsorted(self.offsets, entries, side="right") - 1
+        return docs
 
     def counts(self, docs: IntArray) -> IntArray:
         """Occurrences of every value id among the documents ``docs`` (no duplicates)."""
         n_values = len(self.values)
         if len(docs) == 0 or n_values == 0:
             return np.zeros(n_values, dtype=np.int64)
+        size = len(self.offsets) - 1
+        if len(docs) * DENSE_SHARE >= size:
+            # A large share of the index (browsing): select entries by a mask of the
+            # documents instead (1M articles, all of them: actor 135 -> 20 ms).
+            chosen = np.zeros(size, dtype=bool)
+            chosen[docs] = True
+            return np.bincount(
+                self.ids[np.repeat(chosen, np.diff(self.offsets))], minlength=n_values
+            )
         starts = self.offsets[docs]
         lengths = self.offsets[docs + 1] - starts
         total = int(lengths.sum())
@@ -74,7 +101,7 @@ class MultiColumn:
         entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
         return np.bincount(self.ids[entry], minlength=n_values)
 
-    def distinct_counts(self, docs: IntArray, keys: IntArray) -> IntArray:
+    def distinct_counts(self, docs: IntArray, keys: Int32Array) -> IntArray:
         """Per value id, the distinct ``keys[d]`` (story codes) among documents ``docs``
         having it: facet counts that count stories instead of articles."""
         n_values = len(self.values)
@@ -88,7 +115,8 @@ class MultiColumn:
         firsts = np.cumsum(lengths) - lengths
         entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
         # One (key, value) pair per story and value: unique, then counted per value.
-        pairs = np.unique(keys[self.docs[entry]] * n_values + self.ids[entry])
+        entry_keys = np.repeat(keys[docs], lengths).astype(np.int64)
+        pairs = np.unique(entry_keys * n_values + self.ids[entry])
         return np.bincount(pairs % n_values, minlength=n_values)
 
 
@@ -99,10 +127,10 @@ class DocColumns:
     size: int  # document numbers are 0 .. size-1 (deleted ones included)
     live: BoolArray
     facets: Mapping[str, MultiColumn]  # by facet name (``search.facets.FACETS``)
-    day: IntArray  # date ordinal of publication, NO_DATE when undated
+    day: Int32Array  # date ordinal of publication, NO_DATE when undated
     stamp: IntArray  # publication time in epoch seconds (sorting), 0 when undated
-    month: IntArray  # year * 12 + month - 1, NO_DATE when undated
-    year: IntArray  # year, NO_DATE when undated
+    month: Int32Array  # year * 12 + month - 1, NO_DATE when undated
+    year: Int32Array  # year, NO_DATE when undated
     copies: KeyColumn  # copy group of each document (its own id when it has none)
     stories: KeyColumn  # story of each document (its own id when it has none)
 
@@ -118,10 +146,12 @@ class _FacetBuilder:
         self.folded: dict[str, int] = {}  # casefolded value -> local value id
         self.spellings: dict[str, int] = {}  # exact spelling -> local spelling id
         self.folded_of: list[int] = []  # spelling id -> value id
-        self.docs: list[int] = []
-        self.ids: list[int] = []
-        self.spell_docs: list[int] = []
-        self.spell_ids: list[int] = []
+        # Machine ints, not lists of Python ints: a segment of 300,000 articles holds
+        # millions of entries, and its columns are built while the server opens the index.
+        self.docs = array("i")
+        self.ids = array("i")
+        self.spell_docs = array("i")
+        self.spell_ids = array("i")
 
     def add(self, docnum: int, values: Iterable[str]) -> None:
         seen: set[int] = set()
@@ -146,12 +176,12 @@ class _FacetBuilder:
     def build(self) -> _FacetPart:
         return _FacetPart(
             spellings=tuple(self.spellings),
-            folded_of=np.asarray(self.folded_of, dtype=np.int64),
+            folded_of=np.asarray(self.folded_of, dtype=np.int32),
             values=len(self.folded),
-            docs=np.asarray(self.docs, dtype=np.int64),
-            ids=np.asarray(self.ids, dtype=np.int64),
-            spell_docs=np.asarray(self.spell_docs, dtype=np.int64),
-            spell_ids=np.asarray(self.spell_ids, dtype=np.int64),
+            docs=_int32(self.docs),
+            ids=_int32(self.ids),
+            spell_docs=_int32(self.spell_docs),
+            spell_ids=_int32(self.spell_ids),
         )
 
 
@@ -162,12 +192,12 @@ class _FacetPart:
     document. A value is one casefolded spelling; ``folded_of`` maps spellings to values."""
 
     spellings: tuple[str, ...]
-    folded_of: IntArray
+    folded_of: Int32Array
     values: int
-    docs: IntArray
-    ids: IntArray
-    spell_docs: IntArray
-    spell_ids: IntArray
+    docs: Int32Array
+    ids: Int32Array
+    spell_docs: Int32Array
+    spell_ids: Int32Array
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +208,12 @@ class SegmentColumns:
 
     size: int
     facets: Mapping[str, _FacetPart]
-    day: IntArray
+    day: Int32Array
     stamp: IntArray
     copy_keys: tuple[str, ...]
-    copy_codes: IntArray  # -1: no key (no record, or no id in it)
+    copy_codes: Int32Array  # -1: no key (no record, or no id in it)
     story_keys: tuple[str, ...]
-    story_codes: IntArray
+    story_codes: Int32Array
 
 
 def segment_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> SegmentColumns:
@@ -192,7 +222,7 @@ def segment_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) ->
     A record (``schema.encode_facets``) has each facet field's values, ``t`` (epoch
     seconds or None) and ``d`` (day ordinal or None).
     """
-    day = np.full(size, NO_DATE, dtype=np.int64)
+    day = np.full(size, NO_DATE, dtype=np.int32)
     stamp = np.zeros(size, dtype=np.int64)
     builders = {name: _FacetBuilder() for name in FACETS}
     copies, stories = _KeyCodes(size), _KeyCodes(size)
@@ -223,7 +253,7 @@ class _KeyCodes:
     """One key per document of a segment, as codes into the keys in order of first use."""
 
     def __init__(self, size: int) -> None:
-        self.codes = np.full(size, -1, dtype=np.int64)
+        self.codes = np.full(size, -1, dtype=np.int32)
         self.lookup: dict[str, int] = {}
 
     def add(self, docnum: int, key: str) -> None:
@@ -240,8 +270,8 @@ def merge_columns(parts: Sequence[tuple[SegmentColumns, BoolArray]]) -> DocColum
     size = sum(part.size for part, _ in parts)
     bases = np.cumsum([0] + [part.size for part, _ in parts])[:-1]
     live = np.concatenate([m for _, m in parts]) if parts else np.zeros(0, dtype=bool)
-    day = _concat([part.day for part, _ in parts])
-    stamp = _concat([part.stamp for part, _ in parts])
+    day: Int32Array = _concat([part.day for part, _ in parts], np.int32)
+    stamp: IntArray = _concat([part.stamp for part, _ in parts], np.int64)
     placed = [(part, int(base)) for (part, _), base in zip(parts, bases, strict=True)]
     facet_columns = {
         name: _merge_facet([(part.facets[name], base) for part, base in placed], live)
@@ -249,20 +279,20 @@ def merge_columns(parts: Sequence[tuple[SegmentColumns, BoolArray]]) -> DocColum
     }
     copies = _merge_keys([(p.copy_keys, p.copy_codes) for p, _ in parts], live)
     stories = _merge_keys([(p.story_keys, p.story_codes) for p, _ in parts], live)
-    year = np.full(size, NO_DATE, dtype=np.int64)
-    month = np.full(size, NO_DATE, dtype=np.int64)
+    year = np.full(size, NO_DATE, dtype=np.int32)
+    month = np.full(size, NO_DATE, dtype=np.int32)
     day[~live] = NO_DATE
     stamp[~live] = 0
     dated = np.flatnonzero(day != NO_DATE)
     if len(dated):
         # Few distinct days: convert each distinct ordinal once.
         uniq, inverse = np.unique(day[dated], return_inverse=True)
-        ys = np.array([date.fromordinal(int(o)).year for o in uniq], dtype=np.int64)
-        ms = np.array([date.fromordinal(int(o)).month for o in uniq], dtype=np.int64)
+        ys = np.array([date.fromordinal(int(o)).year for o in uniq], dtype=np.int32)
+        ms = np.array([date.fromordinal(int(o)).month for o in uniq], dtype=np.int32)
         year[dated] = ys[inverse]
         month[dated] = ys[inverse] * 12 + ms[inverse] - 1
     by_source = [c for n, c in facet_columns.items() if FACETS[n].doc_field == "source"]
-    pairs = (by_source[0].docs, by_source[0].ids) if by_source else None
+    pairs = (by_source[0].entry_docs_all(), by_source[0].ids) if by_source else None
     return DocColumns(
         size=size,
         live=live,
@@ -284,8 +314,13 @@ def build_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) -> D
     return merge_columns([(segment_columns(given, size), live)])
 
 
-def _concat(arrays: list[IntArray]) -> IntArray:
-    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+def _int32(values: array[int]) -> Int32Array:
+    """A machine-int array as a numpy array (one copy, no Python ints)."""
+    return np.frombuffer(values, dtype=np.int32).copy() if len(values) else np.zeros(0, np.int32)
+
+
+def _concat(arrays: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
 def _merge_facet(parts: list[tuple[_FacetPart, int]], live: BoolArray) -> MultiColumn:
@@ -296,15 +331,17 @@ def _merge_facet(parts: list[tuple[_FacetPart, int]], live: BoolArray) -> MultiC
     the two engines ("DuPont" / "Dupont")."""
     folded: dict[str, int] = {}
     spellings: dict[str, int] = {}
-    docs, ids, spell_ids = [], [], []
+    docs: list[Int32Array] = []
+    ids: list[Int32Array] = []
+    spell_ids: list[Int32Array] = []
     for part, base in parts:
         # Local spelling and value ids -> ids over all segments.
         spell_map = np.fromiter(
             (spellings.setdefault(s, len(spellings)) for s in part.spellings),
-            dtype=np.int64,
+            dtype=np.int32,
             count=len(part.spellings),
         )
-        value_map = np.full(part.values, -1, dtype=np.int64)
+        value_map = np.full(part.values, -1, dtype=np.int32)
         for sid, vid in enumerate(part.folded_of.tolist()):
             if value_map[vid] < 0:
                 value_map[vid] = folded.setdefault(part.spellings[sid].casefold(), len(folded))
@@ -313,28 +350,30 @@ def _merge_facet(parts: list[tuple[_FacetPart, int]], live: BoolArray) -> MultiC
         ids.append(value_map[part.ids[keep]])
         spell_ids.append(spell_map[part.spell_ids[live[part.spell_docs + base]]])
     size = len(live)
-    doc_arr, id_arr = _concat(docs), _concat(ids)
+    doc_arr: Int32Array = _concat(docs, np.int32)
+    id_arr: Int32Array = _concat(ids, np.int32)
     # Values held by live documents, renumbered in order of first use.
     used = np.zeros(len(folded), dtype=bool)
     used[id_arr] = True
     firsts = np.full(len(folded), len(id_arr), dtype=np.int64)
     np.minimum.at(firsts, id_arr, np.arange(len(id_arr), dtype=np.int64))
     order = np.flatnonzero(used)[np.argsort(firsts[used], kind="stable")]
-    renumber = np.full(len(folded), -1, dtype=np.int64)
-    renumber[order] = np.arange(len(order), dtype=np.int64)
+    renumber = np.full(len(folded), -1, dtype=np.int32)
+    renumber[order] = np.arange(len(order), dtype=np.int32)
     id_arr = renumber[id_arr]
-    names = _spellings_shown(spellings, folded, _concat(spell_ids), renumber, len(order))
+    shown = _concat(spell_ids, np.int32)
+    names = _spellings_shown(spellings, folded, shown, renumber, len(order))
     offsets = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(np.bincount(doc_arr, minlength=size), out=offsets[1:])
     lookup = {value.casefold(): vid for vid, value in enumerate(names)}
-    return MultiColumn(offsets, id_arr, doc_arr, tuple(names), lookup)
+    return MultiColumn(offsets, id_arr, tuple(names), lookup)
 
 
 def _spellings_shown(
     spellings: dict[str, int],
     folded: dict[str, int],
-    live_spell_ids: IntArray,
-    renumber: IntArray,
+    live_spell_ids: Int32Array,
+    renumber: Int32Array,
     n_values: int,
 ) -> list[str]:
     """Per value (new id), the spelling held by the most live documents (ties by value)."""
@@ -352,16 +391,16 @@ def _spellings_shown(
 
 
 def _merge_keys(
-    parts: list[tuple[tuple[str, ...], IntArray]], live: BoolArray
-) -> tuple[IntArray, dict[str, int]]:
+    parts: list[tuple[tuple[str, ...], Int32Array]], live: BoolArray
+) -> tuple[Int32Array, dict[str, int]]:
     """Codes of one key column over every segment: ``-1`` for deleted documents, keys of
     live documents numbered in order of first use."""
     lookup: dict[str, int] = {}
     codes = []
     for keys, local in parts:
-        key_map = np.array([lookup.setdefault(k, len(lookup)) for k in keys] + [-1], dtype=np.int64)
+        key_map = np.array([lookup.setdefault(k, len(lookup)) for k in keys] + [-1], dtype=np.int32)
         codes.append(key_map[local])  # local -1 reads the appended -1
-    all_codes = _concat(codes)
+    all_codes: Int32Array = _concat(codes, np.int32)
     all_codes[~live] = -1
     # A live document with no key (no id in its record) is a group of its own.
     for docnum in np.flatnonzero(live & (all_codes < 0)).tolist():
@@ -371,8 +410,8 @@ def _merge_keys(
     uniq, first = np.unique(present, return_index=True)
     order = uniq[np.argsort(first, kind="stable")]
     # One slot more, holding -1: code -1 (no live document) indexes it and stays -1.
-    renumber = np.full(len(lookup) + 1, -1, dtype=np.int64)
-    renumber[order] = np.arange(len(order), dtype=np.int64)
+    renumber = np.full(len(lookup) + 1, -1, dtype=np.int32)
+    renumber[order] = np.arange(len(order), dtype=np.int32)
     keys_by_code = list(lookup)
     all_codes = renumber[all_codes]
     return all_codes, {keys_by_code[int(c)]: n for n, c in enumerate(order)}
@@ -488,4 +527,5 @@ def value_counts(column: MultiColumn, live: BoolArray) -> IntArray:
     """Occurrences of every value among live documents."""
     if len(column.ids) == 0:
         return np.zeros(len(column.values), dtype=np.int64)
-    return np.bincount(column.ids[live[column.docs]], minlength=len(column.values))
+    live_entries = np.repeat(live, np.diff(column.offsets))
+    return np.bincount(column.ids[live_entries], minlength=len(column.values))

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # A wildcard expanding to more terms than this is left to Whoosh (bounded anyway by the
 # two-letter prefix the validator requires).
 MAX_PATTERN_TERMS = 2000
+# Set operations on sets holding at least 1/DENSE_SHARE of the index's documents in all
+# mark a mask of the index instead of sorting them.
+DENSE_SHARE = 64
 _EMPTY: IntArray = np.zeros(0, dtype=np.int64)
 _NO_WEIGHTS: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
 Memo = dict[tuple[str, bytes], tuple[IntArray, npt.NDArray[np.float64]]]
@@ -47,16 +50,16 @@ def _docs(searcher: Any, q: Any, size: int, memo: Memo) -> IntArray:
     if isinstance(q, query.Term):
         return _term_docs(searcher, q.fieldname, q.text, memo)
     if isinstance(q, query.Phrase) and q.fieldname == "body" and PAIRS_FIELD in searcher.schema:
-        return _pair_docs(searcher, q.words, memo)
+        return _pair_docs(searcher, q.words, size, memo)
     if isinstance(q, query.PatternQuery):
         terms = []
         for i, (fieldname, btext) in enumerate(q.expanded_terms(searcher.reader())):
             if i >= MAX_PATTERN_TERMS:
                 return _whoosh_docs(searcher, q)
             terms.append(_term_docs(searcher, fieldname, btext, memo))
-        return _union(terms)
+        return _union(terms, size)
     if isinstance(q, query.Or | query.DisjunctionMax):
-        return _union([_docs(searcher, sub, size, memo) for sub in q.subqueries])
+        return _union([_docs(searcher, sub, size, memo) for sub in q.subqueries], size)
     if isinstance(q, query.And):
         positives = [s for s in q.subqueries if not isinstance(s, query.Not)]
         negatives = [s.query for s in q.subqueries if isinstance(s, query.Not)]
@@ -67,27 +70,23 @@ def _docs(searcher: Any, q: Any, size: int, memo: Memo) -> IntArray:
             sets = sorted((_docs(searcher, s, size, memo) for s in positives), key=len)
             result = sets[0]
             for other in sets[1:]:
-                result = np.intersect1d(result, other, assume_unique=True)
+                result = _intersect(result, other, size)
         for neg in negatives:
-            result = np.setdiff1d(result, _docs(searcher, neg, size, memo), assume_unique=True)
+            result = _subtract(result, _docs(searcher, neg, size, memo), size)
         return result
     if isinstance(q, query.Not):
         everything = np.arange(size, dtype=np.int64)
-        return np.setdiff1d(everything, _docs(searcher, q.query, size, memo), assume_unique=True)
+        return _subtract(everything, _docs(searcher, q.query, size, memo), size)
     if isinstance(q, query.AndNot):
-        return np.setdiff1d(
-            _docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), assume_unique=True
-        )
+        return _subtract(_docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), size)
     if isinstance(q, query.AndMaybe):
         return _docs(searcher, q.a, size, memo)
     if isinstance(q, query.Require):
-        return np.intersect1d(
-            _docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), assume_unique=True
-        )
+        return _intersect(_docs(searcher, q.a, size, memo), _docs(searcher, q.b, size, memo), size)
     return _whoosh_docs(searcher, q)
 
 
-def _pair_docs(searcher: Any, words: list[str], memo: Memo) -> IntArray:
+def _pair_docs(searcher: Any, words: list[str], size: int, memo: Memo) -> IntArray:
     """Documents containing every adjacent pair of the phrase's (analysed) words."""
     if len(words) == 1:
         return _term_docs(searcher, "body", words[0], memo)
@@ -100,7 +99,7 @@ def _pair_docs(searcher: Any, words: list[str], memo: Memo) -> IntArray:
     )
     result = sets[0]
     for other in sets[1:]:
-        result = np.intersect1d(result, other, assume_unique=True)
+        result = _intersect(result, other, size)
     return result
 
 
@@ -109,13 +108,42 @@ def _whoosh_docs(searcher: Any, q: Any) -> IntArray:
     return np.unique(docs)
 
 
-def _union(sets: list[IntArray]) -> IntArray:
+def _union(sets: list[IntArray], size: int) -> IntArray:
     sets = [s for s in sets if len(s)]
     if not sets:
         return _EMPTY
     if len(sets) == 1:
         return sets[0]
-    return np.unique(np.concatenate(sets))
+    if sum(len(s) for s in sets) * DENSE_SHARE < size:
+        return np.unique(np.concatenate(sets))
+    # Many matches (every word is searched in title and body): marking a mask of the
+    # whole index is linear, where sorting them is not (212,000 ids of 1M: 45 -> 1 ms).
+    mask = np.zeros(size, dtype=bool)
+    for s in sets:
+        mask[s] = True
+    return np.flatnonzero(mask)
+
+
+def _dense(a: IntArray, b: IntArray, size: int) -> bool:
+    return (len(a) + len(b)) * DENSE_SHARE >= size
+
+
+def _intersect(a: IntArray, b: IntArray, size: int) -> IntArray:
+    """Documents in both sorted sets (a mask of the index when they are large)."""
+    if not _dense(a, b, size):
+        return np.intersect1d(a, b, assume_unique=True)
+    mask = np.zeros(size, dtype=bool)
+    mask[b] = True
+    return a[mask[a]]
+
+
+def _subtract(a: IntArray, b: IntArray, size: int) -> IntArray:
+    """Documents of sorted set ``a`` not in ``b`` (a mask of the index when they are large)."""
+    if not _dense(a, b, size):
+        return np.setdiff1d(a, b, assume_unique=True)
+    mask = np.zeros(size, dtype=bool)
+    mask[b] = True
+    return a[~mask[a]]
 
 
 def _term_docs(searcher: Any, fieldname: str, text: Any, memo: Memo) -> IntArray:

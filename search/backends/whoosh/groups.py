@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]  # per-document codes (half the memory of int64)
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -41,7 +42,7 @@ class KeyColumn:
     ``NO_DATE`` when no article is dated) and ``sources`` (distinct sources) are per code.
     """
 
-    codes: IntArray
+    codes: Int32Array
     keys: tuple[str, ...]
     lookup: dict[str, int]
     sizes: IntArray
@@ -66,12 +67,14 @@ class KeyColumn:
 class KeyBuilder:
     """The key code of each document (``-1``: none, or deleted), then the ``KeyColumn``."""
 
-    def __init__(self, codes: IntArray, lookup: dict[str, int]) -> None:
+    def __init__(self, codes: Int32Array, lookup: dict[str, int]) -> None:
         self.codes = codes
         self.lookup = lookup
 
     def build(
-        self, day: IntArray | None = None, source_pairs: tuple[IntArray, IntArray] | None = None
+        self,
+        day: Int32Array | None = None,
+        source_pairs: tuple[IntArray, Int32Array] | None = None,
     ) -> KeyColumn:
         """The column; with ``day`` and ``source_pairs`` (documents, source ids) also each
         key's first and last day and number of distinct sources."""
@@ -92,7 +95,7 @@ class KeyBuilder:
             first = np.where(lows == big, NO_DATE, lows)
         if source_pairs is not None and n:
             docs, ids = source_pairs
-            keys = self.codes[docs]
+            keys = self.codes[docs].astype(np.int64)  # codes x width can pass 2**31
             keep = keys >= 0
             width = int(ids.max()) + 1 if len(ids) else 1
             pairs = np.unique(keys[keep] * width + ids[keep])
@@ -106,11 +109,11 @@ class GroupCounts:
     """How many documents of a result fall in each group, and how many groups there are."""
 
     groups: int
-    _uniq: IntArray
+    _uniq: Int32Array
     _counts: IntArray
     _dense: bool
 
-    def of(self, codes: IntArray) -> IntArray:
+    def of(self, codes: Int32Array) -> IntArray:
         """Documents of the result in each group of ``codes`` (codes present in it)."""
         if self._dense:
             found: IntArray = self._counts[codes]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from search.backends.whoosh.columns import DocColumns, IntArray, MultiColumn
+from search.backends.whoosh.columns import DocColumns, Int32Array, IntArray, MultiColumn
 from search.views.records import Network, NetworkEdge, NetworkNode, NodeKind
 
 # The facets a network is drawn from, and the kind of node each gives.
@@ -19,14 +19,13 @@ NODE_FACETS: tuple[tuple[str, NodeKind], ...] = (("actor", "actor"), ("country",
 MAX_NODES_PER_KIND = 32  # two kinds: the 64 bits of one mask
 
 
-def _entries(column: MultiColumn, docs: IntArray) -> tuple[IntArray, IntArray]:
+def _entries(column: MultiColumn, docs: IntArray) -> tuple[IntArray, Int32Array]:
     """``(row, value id)`` of every value of the documents ``docs`` (row: index in docs)."""
     starts = column.offsets[docs]
     lengths = column.offsets[docs + 1] - starts
     total = int(lengths.sum())
     if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     firsts = np.cumsum(lengths) - lengths
     entry = np.arange(total, dtype=np.int64) + np.repeat(starts - firsts, lengths)
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)

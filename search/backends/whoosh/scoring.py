@@ -37,7 +37,7 @@ def bm25_scores(
     searcher: Any,
     q: Any,
     docs: IntArray,
-    lengths: Callable[[str], FloatArray],
+    lengths: Callable[[str], npt.NDArray[np.float32]],
     memo: Memo | None = None,
 ) -> FloatArray:
     """Whoosh's score of ``q`` for each of ``docs`` (sorted docnums that match ``q``)."""
@@ -53,7 +53,7 @@ def bm25_scores(
 class _Ctx:
     searcher: Any
     docs: IntArray
-    lengths: Callable[[str], FloatArray]
+    lengths: Callable[[str], npt.NDArray[np.float32]]
     weighting: Any
     memo: Memo
 
@@ -112,16 +112,17 @@ def _term(ctx: _Ctx, fieldname: str, text: Any) -> tuple[BoolArray, FloatArray]:
     b = w._field_B.get(fieldname, w.B)
     k1 = w.K1
     tf = np.where(match, weights[pos], 0.0)
-    fl = ctx.lengths(fieldname)[docs]
+    fl = ctx.lengths(fieldname)[docs].astype(np.float64)  # held as float32, scored in float64
     score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
     return match, np.where(match, score, 0.0)
 
 
-def field_lengths(reader: Any, fieldname: str) -> FloatArray:
-    """Whoosh's (quantised) length of ``fieldname`` for every document number."""
+def field_lengths(reader: Any, fieldname: str) -> npt.NDArray[np.float32]:
+    """Whoosh's (quantised) length of ``fieldname`` for every document number (float32
+    holds every quantised length exactly and is kept per document: half of float64)."""
     size = reader.doc_count_all()
     return np.fromiter(
         (reader.doc_field_length(d, fieldname, 1) or 1 for d in range(size)),
-        dtype=np.float64,
+        dtype=np.float32,
         count=size,
     )
