@@ -16,7 +16,9 @@ Then, from the project root::
 Each Whoosh build, query run and increment runs in a child process of its own, so its
 peak RSS is its own: the builder's, then a fresh serving process's (the figure a web
 worker would show). Typesense runs on 1 node (``--nodes 3``: a cluster on this machine);
-its nodes' RSS is read from /proc. Every figure is printed with the command. Tests never
+its nodes' RSS is read from /proc. ``--clients 1,4,8`` also runs the query set with 4 and
+8 users searching at once through one service, as a web server's threads do (p50, p95,
+searches/s). Every figure is printed with the command. Tests never
 run this; it takes hours at 1M on two cores.
 """
 
@@ -32,8 +34,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -105,8 +109,11 @@ def build(service: SearchService, docs: Iterator[IndexDocument]) -> dict[str, fl
     return {"documents": n, "seconds": seconds, "per_second": n / seconds}
 
 
-def query_latencies(service: SearchService, repeat: int) -> dict[str, Any]:
-    """p50/p95 (ms) per query kind and overall, after one warm-up pass."""
+def query_latencies(
+    service: SearchService, repeat: int, clients: Sequence[int] = ()
+) -> dict[str, Any]:
+    """p50/p95 (ms) per query kind and overall, after one warm-up pass; then, for each
+    number in ``clients`` above 1, the same passes with that many users at once."""
     queries: list[BenchQuery] = load_queries()
     first = time.perf_counter()
     service.search(queries[0].request())
@@ -130,6 +137,43 @@ def query_latencies(service: SearchService, repeat: int) -> dict[str, Any]:
         "refused": refused,
         "first_search_ms": open_ms,
         "latency": {k: [statistics.median(v), percentile(v, 95)] for k, v in by_kind.items()},
+        "concurrent": {
+            str(n): concurrent_latencies(service, queries, repeat, n) for n in clients if n > 1
+        },
+    }
+
+
+def concurrent_latencies(
+    service: SearchService, queries: list[BenchQuery], repeat: int, clients: int
+) -> dict[str, float]:
+    """p50/p95 (ms) and searches/s of ``repeat`` passes over ``queries`` with ``clients``
+    threads searching at once through one service, as a web server's threads do (each
+    takes the next query of the list when it is done with its own)."""
+    work = iter([bq for _ in range(repeat) for bq in queries])
+    lock = threading.Lock()
+    times: list[float] = []
+
+    def user() -> None:
+        while True:
+            with lock:
+                bq = next(work, None)
+            if bq is None:
+                return
+            t0 = time.perf_counter()
+            service.search(bq.request())
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                times.append(ms)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients, thread_name_prefix="user") as pool:
+        for future in [pool.submit(user) for _ in range(clients)]:
+            future.result()
+    seconds = time.perf_counter() - started
+    return {
+        "p50": statistics.median(times),
+        "p95": percentile(times, 95),
+        "per_second": len(times) / seconds,
     }
 
 
@@ -167,7 +211,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
             typesense_api_key=os.environ.get("DATELINE_TYPESENSE_API_KEY", ""),
         )
     service = SearchService(settings)
-    out = query_latencies(service, args.repeat)
+    out = query_latencies(service, args.repeat, _clients(args.clients))
     out["rss_mb"] = rss_mb()
     out["peak_rss_mb"] = peak_rss_mb()
     return out
@@ -197,6 +241,11 @@ def child_add_whoosh(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _clients(spec: str) -> list[int]:
+    """``--clients`` as numbers ("1,4,8" -> [1, 4, 8])."""
+    return [int(n) for n in spec.split(",") if n.strip()]
+
+
 CHILDREN = {
     "build-whoosh": child_build_whoosh,
     "serve": child_serve,
@@ -222,7 +271,7 @@ def run_whoosh(args: argparse.Namespace, size: int) -> dict[str, Any]:
     index_dir = args.workdir / f"whoosh-{size}"
     common = {"source": args.source, "index": index_dir, "size": size}
     result: dict[str, Any] = {"build": run_child("build-whoosh", **common)}
-    result["serve"] = run_child("serve", index=index_dir, repeat=args.repeat)
+    result["serve"] = run_child("serve", index=index_dir, repeat=args.repeat, clients=args.clients)
     result["add"] = run_child("add-whoosh", **common)
     if not args.keep:
         shutil.rmtree(index_dir, ignore_errors=True)
@@ -254,6 +303,7 @@ def run_typesense(args: argparse.Namespace, size: int) -> dict[str, Any]:
         argv = [
             sys.executable, "-m", "benchmarks.bench_scale", "--child", "serve",
             "--index", str(root / "index"), "--repeat", str(args.repeat),
+            "--clients", args.clients,
             "--typesense", cluster.addresses,
         ]  # fmt: skip
         done = subprocess.run(argv, check=True, capture_output=True, text=True, env=env)
@@ -283,6 +333,11 @@ def report(engine: str, size: int, result: dict[str, Any]) -> None:
     print(f"  {'kind':<22}{'p50 ms':>9}{'p95 ms':>9}")
     for kind, (p50, p95) in s["latency"].items():
         print(f"  {kind:<22}{p50:>9.1f}{p95:>9.1f}")
+    for n, c in s.get("concurrent", {}).items():
+        print(
+            f"  {n} users at once: p50 {c['p50']:.1f} ms, p95 {c['p95']:.1f} ms, "
+            f"{c['per_second']:.1f} searches/s"
+        )
     if "add" in result:
         a = result["add"]
         print(
@@ -303,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="passes over the query set")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-scale"))
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
+    parser.add_argument(
+        "--clients", default="1", help="users searching at once, e.g. 1,4,8 (1: one at a time)"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
