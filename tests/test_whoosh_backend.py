@@ -27,6 +27,7 @@ import pytest
 from search.backends.whoosh import docsets
 from search.backends.whoosh.backend import WhooshBackend
 from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.schema import PAIRS_FIELD
 from search.backends.whoosh.searching import _numpy_ranked_page, _score_docs, to_whoosh
 from search.backends.whoosh.snippets import snippet
 from search.backends.whoosh.writer import INLINE_POSTINGS
@@ -182,10 +183,36 @@ def test_numpy_docsets_equal_whoosh(
     def both(snap: Any) -> tuple[list[int], list[int]]:
         parsed = to_whoosh(parse_query(q), snap.searcher.schema)
         ours = matching_docs(snap.searcher, parsed).tolist()
-        return ours, sorted(set(snap.searcher.docs_for_query(parsed)))
+        reference = parsed.accept(_body_phrase_as_pairs)
+        return ours, sorted(set(snap.searcher.docs_for_query(reference)))
 
     ours, whoosh = backend._read(both)
     assert ours == whoosh
+
+
+def _body_phrase_as_pairs(node: Any) -> Any:
+    """A body phrase as Whoosh can answer it: the body keeps no positions, a phrase
+    there is every adjacent pair of its words (``schema.PAIRS_FIELD``)."""
+    from whoosh import query
+
+    if not isinstance(node, query.Phrase) or node.fieldname != "body":
+        return node
+    if len(node.words) == 1:
+        return query.Term("body", node.words[0])
+    pairs = zip(node.words, node.words[1:], strict=False)
+    return query.And([query.Term(PAIRS_FIELD, f"{a} {b}") for a, b in pairs])
+
+
+def test_a_body_phrase_is_its_words_in_order(backend: WhooshBackend) -> None:
+    """The body keeps no positions: a two-word phrase matches where the words stand
+    side by side, not where both occur apart."""
+    for q in ('"Vladimir Putin"', '"putin met"'):
+        words = q.strip('"').lower().split()
+        found = set(ids(backend, q=q))
+        assert found, q
+        for doc in DOCS:
+            text = " ".join((doc.title + " " + doc.body).lower().split())
+            assert (doc.id in found) == (" ".join(words) in text), (q, doc.id)
 
 
 @pytest.mark.parametrize(
