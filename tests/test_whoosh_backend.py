@@ -35,7 +35,7 @@ from search.errors import BackendError, IndexBusyError, IndexMissingError
 from search.models import IndexDocument, SearchRequest
 from search.query import parse_query
 from search.settings import Settings
-from tests.backend_docs import BY_ID, DOCS, NEWEST
+from tests.backend_docs import BY_ID, DOCS, NEWEST, news_doc
 
 
 def build(index_dir: Path, docs: tuple[IndexDocument, ...] = DOCS, full: bool = True) -> None:
@@ -167,6 +167,11 @@ def test_query_syntax(backend: WhooshBackend, q: str, expected: set[str]) -> Non
         "sanct*",
         '"Vladimir Putin"',
         '"putin met" OR gas',
+        'title:"putin trump"',  # adjacent once the stop word between them is gone
+        'title:"trump putin"',  # the wrong order
+        'title:"putin meet"',  # both in the title, apart
+        'title:"kremlin defends oil"',
+        'title:"nuclear talks" OR title:"output cut"',
         'actor:"vladimir putin" NOT oil',
         "oil ANDNOT gas",
         "oil ANDMAYBE gas",
@@ -201,6 +206,63 @@ def _body_phrase_as_pairs(node: Any) -> Any:
         return query.Term("body", node.words[0])
     pairs = zip(node.words, node.words[1:], strict=False)
     return query.And([query.Term(PAIRS_FIELD, f"{a} {b}") for a, b in pairs])
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('title:"putin trump"', {"alaska"}),  # "and" between them is a stop word
+        ('title:"trump putin"', set()),
+        ('title:"putin meet"', set()),
+        ('title:"kremlin defends oil"', {"kremlin"}),
+        ('title:"defends kremlin"', set()),
+    ],
+)
+def test_a_title_phrase_is_its_words_at_consecutive_positions(
+    backend: WhooshBackend, q: str, expected: set[str]
+) -> None:
+    assert set(ids(backend, q=q)) == expected
+
+
+def test_title_phrases_over_posting_blocks_and_deletions_equal_whoosh(tmp_path: Path) -> None:
+    """Title phrases over postings long enough for blocks of 128 (not kept inline), in two
+    segments, some documents deleted: the positions read block by block (blocks without a
+    candidate passed over) give Whoosh's answer."""
+    from search.backends.whoosh.writer import INLINE_POSTINGS
+
+    patterns = (
+        "Stock exchange opens {n}",  # the phrase
+        "Exchange of stock {n}",  # both words, the wrong order, apart
+        "Stock prices on the exchange {n}",  # both words apart
+        "Stock market {n} exchange stock exchange",  # the phrase after a false start
+    )
+    docs = tuple(
+        news_doc(f"d{n}", patterns[n % 4].format(n=n), "Body.", source=None, published=None)
+        for n in range(700)
+    )
+    assert len(docs) // 4 > INLINE_POSTINGS * 16  # many blocks of 128 per word
+    index_dir = tmp_path / "index"
+    build(index_dir, docs[:500])
+    backend = WhooshBackend(Settings(index_dir=index_dir))
+    writer = backend.writer()
+    for doc in docs[500:]:
+        writer.add(doc)
+    for n in range(0, 500, 7):  # documents of the first segment
+        writer.delete(f"d{n}")
+    writer.commit()
+    for q in ('title:"stock exchange"', 'title:"exchange stock"', 'title:"stock exchange opens"'):
+
+        def both(snap: Any, q: str = q) -> tuple[list[int], list[int]]:
+            parsed = to_whoosh(parse_query(q), snap.searcher.schema)
+            live = set(snap.searcher.docs_for_query(parsed))
+            ours = [d for d in matching_docs(snap.searcher, parsed).tolist() if d in live]
+            return ours, sorted(live)
+
+        ours, whoosh = backend._read(both)
+        assert ours == whoosh and whoosh, q
+    expected = [n for n in range(700) if n % 4 in (0, 3) and (n % 7 or n >= 500)]
+    page = backend.search(SearchRequest(q='title:"stock exchange"', per_page=1))
+    assert page.articles == len(expected)
 
 
 def test_a_body_phrase_is_its_words_in_order(backend: WhooshBackend) -> None:
