@@ -224,7 +224,7 @@ def test_a_title_phrase_is_its_words_at_consecutive_positions(
     assert set(ids(backend, q=q)) == expected
 
 
-def test_title_phrases_over_posting_blocks_and_deletions_equal_whoosh(tmp_path: Path) -> None:
+def test_postings_and_title_phrases_over_blocks_and_deletions_equal_whoosh(tmp_path: Path) -> None:
     """Title phrases over postings long enough for blocks of 128 (not kept inline), in two
     segments, some documents deleted: the positions read block by block (blocks without a
     candidate passed over) give Whoosh's answer."""
@@ -250,6 +250,21 @@ def test_title_phrases_over_posting_blocks_and_deletions_equal_whoosh(tmp_path: 
     for n in range(0, 500, 7):  # documents of the first segment
         writer.delete(f"d{n}")
     writer.commit()
+
+    def read(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        searcher = snap.searcher
+        ids, weights = docsets.postings(searcher, "title", "stock")
+        matcher = searcher.postings("title", b"stock")
+        whoosh = []
+        while matcher.is_active():  # Whoosh's matcher skips deleted documents
+            whoosh.append((matcher.id(), matcher.weight()))
+            matcher.next()
+        live = {d for d, _ in whoosh}
+        ours = [(d, w) for d, w in zip(ids.tolist(), weights.tolist(), strict=True) if d in live]
+        return ours, whoosh
+
+    ours_postings, whoosh_postings = backend._read(read)
+    assert ours_postings == whoosh_postings and len(whoosh_postings) > 500
     for q in ('title:"stock exchange"', 'title:"exchange stock"', 'title:"stock exchange opens"'):
 
         def both(snap: Any, q: str = q) -> tuple[list[int], list[int]]:
