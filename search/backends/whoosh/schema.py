@@ -9,8 +9,10 @@ generation without unpickling every stored body.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +28,23 @@ LIST_ANALYZER = (
     analysis.RegexTokenizer(r"[^\n]+") | analysis.StripFilter() | analysis.LowercaseFilter()
 )
 TEXT_ANALYZER = analysis.StemmingAnalyzer(stoplist=STOP_WORDS, cachesize=200_000)
+
+
+class _PairFilter(analysis.BiWordFilter):  # type: ignore[misc]
+    """Whoosh's ``BiWordFilter``, which fails on a text with no word left (a body of
+    stop words or punctuation only: its last token is unbound); such a text has no pairs."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        tokens = iter(tokens)
+        first = next(tokens, None)
+        if first is not None:
+            yield from super().__call__(itertools.chain((first,), tokens))
+
+
 # Adjacent word pairs of the body ("interest rate"): a phrase becomes one term lookup per
 # pair instead of a position check per candidate document (Whoosh's phrase matcher cost
 # ~100 ms per phrase query at Reuters scale). Stop words are skipped, as in queries.
-PAIR_ANALYZER = TEXT_ANALYZER | analysis.BiWordFilter(sep=" ")
+PAIR_ANALYZER = TEXT_ANALYZER | _PairFilter(sep=" ")
 PAIRS_FIELD = "body_pairs"
 # Unstemmed, lower-cased words of title and body: the vocabulary of "did you mean". Each
 # word needs to be in the index once, not once per document: a full build passes only the
