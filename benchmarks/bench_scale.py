@@ -45,6 +45,7 @@ from typing import Any
 from benchmarks.bench_query import BenchQuery, load_queries, percentile
 from benchmarks.synth import scaled_documents
 from search.errors import QueryError
+from search.malloc import limit_arenas
 from search.models import IndexDocument
 from search.service import SearchService
 from search.settings import Settings
@@ -201,7 +202,9 @@ def child_build_whoosh(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_serve(args: argparse.Namespace) -> dict[str, Any]:
-    """Query latencies and RSS of a fresh serving process."""
+    """Query latencies and RSS of a fresh serving process (malloc arenas capped as
+    ``dateline serve`` caps them)."""
+    limit_arenas()
     settings = Settings(index_dir=Path(args.index))
     if args.typesense:
         settings = Settings(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -166,3 +168,15 @@ def test_search_collapses_copies_and_names_stories(tmp_path: Path) -> None:
     assert body["total"] == 3 and body["query"]["copy"] == [QUAKE_COPY]
     stories = CliRunner().invoke(main, [*base, "--group", "story"])
     assert stories.stdout.startswith("1 story, 4 articles (")
+
+
+def test_a_server_caps_its_malloc_arenas_unless_the_user_did() -> None:
+    """``dateline serve`` caps glibc's malloc arenas (memory of threaded searches); a
+    ``MALLOC_ARENA_MAX`` the user set is left as it is."""
+    code = "from search.malloc import limit_arenas; print(limit_arenas())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    capped = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert capped.stdout.strip() == "True", capped.stderr
+    env["MALLOC_ARENA_MAX"] = "4"
+    left = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert left.stdout.strip() == "False", left.stderr

@@ -503,8 +503,10 @@ def serve_command(service: SearchService, host: str, port: int, threads: int) ->
     """Serve the search site and JSON API with the production WSGI server (waitress)."""
     from waitress import serve
 
+    from search.malloc import limit_arenas
     from web import create_app
 
+    limit_arenas()  # before waitress starts its threads
     app = create_app({"SETTINGS": service.settings})
     click.echo(f"Dateline on http://{host}:{port}/ (index: {service.settings.index_dir})")
     serve(app, host=host, port=port, threads=threads, ident="dateline")
