@@ -47,6 +47,22 @@ def build(index_dir: Path, docs: tuple[IndexDocument, ...] = DOCS, full: bool = 
     writer.commit()
 
 
+def two_segments(
+    index_dir: Path, docs: tuple[IndexDocument, ...], split: int, deleted: list[str]
+) -> WhooshBackend:
+    """An index of two segments: ``docs[:split]`` built, then the rest added and the
+    ``deleted`` ids (of the first segment) removed in one incremental commit."""
+    build(index_dir, docs[:split])
+    backend = WhooshBackend(Settings(index_dir=index_dir))
+    writer = backend.writer()
+    for doc in docs[split:]:
+        writer.add(doc)
+    for doc_id in deleted:
+        writer.delete(doc_id)
+    writer.commit()
+    return backend
+
+
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
     index_dir = tmp_path_factory.mktemp("whoosh") / "index"
@@ -241,15 +257,8 @@ def test_postings_and_title_phrases_over_blocks_and_deletions_equal_whoosh(tmp_p
         for n in range(700)
     )
     assert len(docs) // 4 > INLINE_POSTINGS * 16  # many blocks of 128 per word
-    index_dir = tmp_path / "index"
-    build(index_dir, docs[:500])
-    backend = WhooshBackend(Settings(index_dir=index_dir))
-    writer = backend.writer()
-    for doc in docs[500:]:
-        writer.add(doc)
-    for n in range(0, 500, 7):  # documents of the first segment
-        writer.delete(f"d{n}")
-    writer.commit()
+    deleted = [f"d{n}" for n in range(0, 500, 7)]  # documents of the first segment
+    backend = two_segments(tmp_path / "index", docs, 500, deleted)
 
     def read(snap: Any) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         searcher = snap.searcher
@@ -300,14 +309,7 @@ def test_field_lengths_equal_whoosh(tmp_path: Path) -> None:
                  published=None)
         for n in range(60)
     )  # fmt: skip
-    index_dir = tmp_path / "index"
-    build(index_dir, docs[:40])
-    backend = WhooshBackend(Settings(index_dir=index_dir))
-    writer = backend.writer()
-    for doc in docs[40:]:
-        writer.add(doc)
-    writer.delete("d5")
-    writer.commit()
+    backend = two_segments(tmp_path / "index", docs, 40, ["d5"])
 
     def both(snap: Any) -> None:
         reader = snap.searcher.reader()
