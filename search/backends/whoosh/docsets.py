@@ -119,8 +119,8 @@ def _positional_docs(
 
     Whoosh's phrase matcher checks positions candidate by candidate through its span
     matchers (94 ms for "stock exchange" in titles at 1M articles); here the candidates
-    come from the word postings (read once, and again by the ranking, from ``memo``) and
-    only the posting blocks holding a candidate are read for positions.
+    come from the word postings (kept in ``memo``, where the ranking finds them again)
+    and only the posting blocks holding a candidate are read for positions.
     """
     sets = sorted((_term_docs(searcher, fieldname, w, memo) for w in words), key=len)
     candidates = sets[0]
