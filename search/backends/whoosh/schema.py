@@ -32,7 +32,11 @@ TEXT_ANALYZER = analysis.StemmingAnalyzer(stoplist=STOP_WORDS, cachesize=200_000
 
 class _PairFilter(analysis.BiWordFilter):  # type: ignore[misc]
     """Whoosh's ``BiWordFilter``, which fails on a text with no word left (a body of
-    stop words or punctuation only: its last token is unbound); such a text has no pairs."""
+    stop words or punctuation only: its last token is unbound); such a text has no pairs.
+
+    Whoosh pickles the schema, this class included, into every index it writes: keep its
+    name and module, or indexes built with it no longer open.
+    """
 
     def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
         tokens = iter(tokens)
