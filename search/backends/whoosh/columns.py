@@ -525,7 +525,4 @@ def _buckets(
 
 def value_counts(column: MultiColumn, live: BoolArray) -> IntArray:
     """Occurrences of every value among live documents."""
-    if len(column.ids) == 0:
-        return np.zeros(len(column.values), dtype=np.int64)
-    live_entries = np.repeat(live, np.diff(column.offsets))
-    return np.bincount(column.ids[live_entries], minlength=len(column.values))
+    return column.counts(np.flatnonzero(live))
