@@ -293,3 +293,31 @@ def test_concurrently_keeps_order_and_waits_for_every_call() -> None:
     with pytest.raises(ValueError, match="node said no"):
         concurrently([broken, call(5, 0.05)])
     assert finished == [5]  # the error is raised only once the slow call is done
+
+
+def test_write_retries_start_their_clock_at_the_first_failure() -> None:
+    import time
+
+    from typesense import exceptions as ts_errors
+
+    from search.backends.typesense.client import retry_write
+
+    calls: list[str] = []
+
+    def write() -> str:
+        calls.append("try")
+        if len(calls) == 1:  # hangs past the deadline, then fails (a dead leader)
+            time.sleep(1.1)
+            raise ts_errors.HTTPStatus0Error("no leader")
+        if len(calls) == 2:  # the election is not over yet
+            raise ts_errors.ServiceUnavailable("not ready")
+        return "imported"
+
+    assert retry_write(write, deadline_s=1.0) == "imported"
+    assert len(calls) == 3
+
+    def never() -> str:
+        raise ts_errors.ServiceUnavailable("no majority")
+
+    with pytest.raises(ts_errors.ServiceUnavailable):
+        retry_write(never, deadline_s=0.1)

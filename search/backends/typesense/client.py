@@ -226,15 +226,23 @@ def guarded(settings: Settings, what: str) -> Iterator[None]:
 
 
 def retry_write(fn: Callable[[], T], deadline_s: float = WRITE_DEADLINE_S) -> T:
-    """Run an idempotent write, retrying transient errors (elections, restarts) until
-    ``deadline_s``; the client already tried every node once per call."""
-    stop = time.monotonic() + deadline_s
+    """Run an idempotent write, retrying transient errors (elections, restarts) for up to
+    ``deadline_s`` after the first one; the client already tried every node once per call.
+    """
+    stop: float | None = None
     delay = 0.2
     while True:
         try:
             return fn()
         except TRANSIENT:
-            if time.monotonic() + delay > stop:
+            now = time.monotonic()
+            if stop is None:
+                # The clock starts at the first failure, not at the first try. A request
+                # can hang until its own timeout first: an import a follower was passing
+                # to a leader SIGKILLed meanwhile waited the whole 60 s, and a clock
+                # started before it left no time to retry once a new leader was elected.
+                stop = now + deadline_s
+            if now + delay > stop:
                 raise
             log.info("Typesense write failed transiently; retrying in %.1f s", delay)
             time.sleep(delay)
