@@ -654,6 +654,81 @@ def test_columns_after_commits_reuse_old_segments_and_equal_a_fresh_read(
         assert reader.facet_values("actor", limit=100) == fresh.facet_values("actor", limit=100)
 
 
+def _same_part(a: Any, b: Any) -> None:
+    """Two ``SegmentColumns`` hold the same arrays, values and keys."""
+    import numpy as np
+
+    assert a.size == b.size
+    for name in ("day", "stamp", "copy_codes", "story_codes"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    assert a.copy_keys == b.copy_keys and a.story_keys == b.story_keys
+    assert a.facets.keys() == b.facets.keys()
+    for name, facet in a.facets.items():
+        other = b.facets[name]
+        assert facet.spellings == other.spellings and facet.values == other.values, name
+        for part in ("folded_of", "docs", "ids", "spell_docs", "spell_ids"):
+            x, y = getattr(facet, part), getattr(other, part)
+            assert x.dtype == y.dtype and np.array_equal(x, y), (name, part)
+
+
+def test_segment_columns_are_saved_beside_their_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each committed segment's columns are saved in a file Whoosh deletes with the
+    segment; an index opens from them with the columns its records give, and a missing,
+    damaged or older file is ignored (the records are decoded instead)."""
+    from dataclasses import replace
+
+    from whoosh import index as whoosh_index
+
+    from search.backends.whoosh import colcache
+    from search.backends.whoosh import writer as whoosh_writer
+
+    monkeypatch.setattr(whoosh_writer, "SEGMENT_DOCS", 3)
+    index_dir = tmp_path / "index"
+    two_segments(index_dir, DOCS, 5, [DOCS[0].id])
+    writer = WhooshBackend(Settings(index_dir=index_dir)).writer()
+    writer.add(replace(DOCS[1], actors=("Zed Newcomer",)))
+    writer.commit()
+    gen_dir = next(p for p in index_dir.iterdir() if p.is_dir())
+    with whoosh_index.open_dir(str(gen_dir)).reader() as reader:
+        leaves = [(leaf, leaf.doc_count_all()) for leaf, _ in reader.leaf_readers()]
+        assert len(leaves) > 1
+        ids = {leaf.segment().segment_id() for leaf, _ in leaves}
+        assert {p.name for p in gen_dir.glob("*" + colcache.SUFFIX)} == {
+            i + colcache.SUFFIX for i in ids
+        }  # one per live segment; merged ones went with their segments
+        for leaf, size in leaves:
+            saved = colcache.load(colcache.cache_path(gen_dir, leaf.segment().segment_id()), size)
+            _same_part(saved, colcache.decode(leaf, size))
+
+    def opened() -> WhooshBackend:
+        backend = WhooshBackend(Settings(index_dir=index_dir))
+        backend.search(SearchRequest())
+        return backend
+
+    from_files = opened()
+    files = sorted(gen_dir.glob("*" + colcache.SUFFIX))
+    for path in files:
+        path.unlink()
+    from_records = opened()
+    assert from_files._snap is not None and from_records._snap is not None
+    _same_columns(from_files._snap.columns, from_records._snap.columns)
+    assert from_files.facet_values("actor", limit=100) == from_records.facet_values(
+        "actor", limit=100
+    )
+
+    with whoosh_index.open_dir(str(gen_dir)).reader() as reader:
+        assert colcache.save_missing(reader, gen_dir) == len(files)
+    files[0].write_bytes(b"not an npz")
+    monkeypatch.setattr(colcache, "FORMAT", colcache.FORMAT + 1)  # the others: older
+    damaged = opened()
+    assert damaged._snap is not None
+    _same_columns(damaged._snap.columns, from_records._snap.columns)
+    assert any("ignoring the column cache" in r.message for r in caplog.records)
+
+
 def test_an_index_without_segments_answers_empty(tmp_path: Path) -> None:
     """A build that wrote no document leaves no segment: Whoosh reads it through an empty
     reader, whose one leaf has no segment (the per-segment columns skip it)."""

@@ -138,7 +138,7 @@ class WhooshBackend:
                 stamp = _dir_stamp(gen_dir)
                 ix = storage.open_index()
                 searcher = ix.searcher()
-                columns = _build_columns(searcher.reader(), name, self._segment_columns)
+                columns = _build_columns(searcher.reader(), name, self._segment_columns, gen_dir)
         except Exception as e:
             storage.close_opened()
             raise IndexMissingError(
@@ -409,8 +409,11 @@ def _dir_stamp(path: Path) -> int:
     return os.stat(path).st_mtime_ns
 
 
-def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocColumns:
-    """Facet columns of one generation, from the compact per-document ``facets`` column.
+def _build_columns(
+    reader: Any, generation: str, cache: dict[str, Any], gen_dir: Path | None = None
+) -> DocColumns:
+    """Facet columns of one generation (in ``gen_dir``), from each segment's cache file
+    or its compact per-document ``facets`` column (``colcache``).
 
     Segments never change (only which of their documents are deleted), so each one's part
     is kept in ``cache`` (by generation and segment id) and only new segments are read: a
@@ -419,6 +422,7 @@ def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocCo
     """
     import numpy as np
 
+    from search.backends.whoosh import colcache
     from search.backends.whoosh import columns as cols_mod
 
     parts = []
@@ -434,7 +438,7 @@ def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocCo
         key = f"{generation}/{leaf.segment().segment_id()}/{size}"
         part = cache.get(key)
         if part is None:
-            part = _segment_columns(leaf, size)
+            part = colcache.segment_part(leaf, size, gen_dir)
         kept[key] = part
         live = np.ones(size, dtype=bool)
         if leaf.has_deletions():
@@ -443,15 +447,3 @@ def _build_columns(reader: Any, generation: str, cache: dict[str, Any]) -> DocCo
     cache.clear()
     cache.update(kept)
     return cols_mod.merge_columns(parts)
-
-
-def _segment_columns(leaf: Any, size: int) -> Any:
-    """One segment's part of the columns (every document, deleted ones too)."""
-    from search.backends.whoosh import columns as cols_mod
-
-    if size == 0 or not leaf.has_column("facets"):
-        return cols_mod.segment_columns((), size)
-    column = leaf.column_reader("facets")
-    return cols_mod.segment_columns(
-        ((docnum, decode_facets(column[docnum])) for docnum in range(size)), size
-    )

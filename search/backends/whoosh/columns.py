@@ -173,8 +173,8 @@ class _FacetBuilder:
                 self.docs.append(docnum)
                 self.ids.append(vid)
 
-    def build(self) -> _FacetPart:
-        return _FacetPart(
+    def build(self) -> FacetPart:
+        return FacetPart(
             spellings=tuple(self.spellings),
             folded_of=np.asarray(self.folded_of, dtype=np.int32),
             values=len(self.folded),
@@ -186,7 +186,7 @@ class _FacetBuilder:
 
 
 @dataclass(frozen=True, slots=True)
-class _FacetPart:
+class FacetPart:
     """One facet of one segment: entries ``(docs[k], ids[k])``, a value once per document
     (in document order), and ``(spell_docs[k], spell_ids[k])``, each spelling once per
     document. A value is one casefolded spelling; ``folded_of`` maps spellings to values."""
@@ -207,7 +207,7 @@ class SegmentColumns:
     generation builds only its new segments and merges the rest (``merge_columns``)."""
 
     size: int
-    facets: Mapping[str, _FacetPart]
+    facets: Mapping[str, FacetPart]
     day: Int32Array
     stamp: IntArray
     copy_keys: tuple[str, ...]
@@ -220,7 +220,8 @@ def segment_columns(records: Iterable[tuple[int, dict[str, Any]]], size: int) ->
     """The columns of one segment from ``(docnum, record)`` pairs, docnums ``0 .. size-1``.
 
     A record (``schema.encode_facets``) has each facet field's values, ``t`` (epoch
-    seconds or None) and ``d`` (day ordinal or None).
+    seconds or None) and ``d`` (day ordinal or None). Writers save the result beside the
+    segment (``colcache``): bump ``colcache.FORMAT`` when this changes what it computes.
     """
     day = np.full(size, NO_DATE, dtype=np.int32)
     stamp = np.zeros(size, dtype=np.int64)
@@ -323,7 +324,7 @@ def _concat(arrays: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
-def _merge_facet(parts: list[tuple[_FacetPart, int]], live: BoolArray) -> MultiColumn:
+def _merge_facet(parts: list[tuple[FacetPart, int]], live: BoolArray) -> MultiColumn:
     """One facet's column over every segment: live entries, values renumbered densely in
     order of first use, each shown in the spelling the most live documents hold (ties by
     value), as on Typesense: the first one met would depend on document order, and the

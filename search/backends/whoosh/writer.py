@@ -188,6 +188,7 @@ class WhooshIndexWriter:
             # with the index): adding 1,000 articles to a large index writes one small
             # segment and merges only a full tier of small ones, never the big segments.
             self._writer.commit(mergetype=merge_tiers)
+            self._save_columns()
             if self._new_gen is not None:
                 self._store.publish(self._new_gen.name)
                 self._new_gen = None
@@ -199,6 +200,24 @@ class WhooshIndexWriter:
         finally:
             self._done = True
             self._release()
+
+    def _save_columns(self) -> None:
+        """Save the facet columns of the committed segments that have none yet, before a
+        full build goes live (so a server opens it from arrays) and after an incremental
+        commit (only its new or merged segments)."""
+        from search.backends.whoosh import colcache
+
+        live = self._store.current()
+        gen_dir = self._new_gen or (self._store.root / live if live else None)
+        if gen_dir is None:
+            return
+        try:
+            with index.open_dir(str(gen_dir)).reader() as reader:
+                written = colcache.save_missing(reader, gen_dir)
+        except Exception as e:  # the index is whole without them, only slower to open
+            log.warning("column caches not written in %s: %s: %s", gen_dir, type(e).__name__, e)
+            return
+        log.debug("column caches written: %d", written)
 
     def abort(self) -> None:
         """Drop every change; the live index is untouched."""
