@@ -502,7 +502,7 @@ def test_full_build_in_merged_segments(tmp_path: Path, monkeypatch: pytest.Monke
     build(index_dir, DOCS[:1])
     backend = WhooshBackend(Settings(index_dir=index_dir))
     writer = backend.writer(full=True)
-    for doc in (*DOCS, DOCS[0]):  # a repeated id in a later segment is still ignored
+    for doc in (*DOCS, DOCS[0]):  # a repeated id in a later segment replaces the first
         writer.add(doc)
     assert backend.count() == 1  # the live index until the swap
     writer.commit()

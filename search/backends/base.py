@@ -11,7 +11,10 @@ from search.views.records import Network
 
 
 class IndexWriter(Protocol):
-    """A batch of changes that becomes visible to searches all at once, on ``commit``."""
+    """A batch of changes that becomes visible to searches all at once, on ``commit``.
+
+    Changes apply in order: the later change to an id wins (added twice: the last
+    version; added then deleted: gone; deleted then added: back)."""
 
     def add(self, doc: IndexDocument) -> None:
         """Add or replace the document with ``doc.id``."""

@@ -85,6 +85,20 @@ def _check_schema(schema: Any, root: Path) -> None:
         )
 
 
+def _delete_when_flushed(writer: Any, docnums: set[int]) -> None:
+    """Mark ``docnums`` (numbers in the segment ``writer`` is writing) deleted in that
+    segment once it is flushed, before the table of contents that publishes it."""
+    finalize = writer._finalize_segment
+
+    def finalize_with_deletions() -> Any:
+        segment = finalize()
+        for docnum in docnums:
+            segment.delete_document(docnum)
+        return segment
+
+    writer._finalize_segment = finalize_with_deletions
+
+
 class WhooshIndexWriter:
     """One batch: ``add``/``delete`` then ``commit`` (all visible at once) or ``abort``."""
 
@@ -100,6 +114,12 @@ class WhooshIndexWriter:
         # place updates give every document all its words: a word whose only carrier is
         # deleted or replaced later would otherwise leave the vocabulary.
         self._words: set[str] = set()
+        # The documents added to the segment being written, by id (their numbers in it),
+        # and the numbers replaced or deleted later in the same batch: Whoosh deletes
+        # only from committed segments, never from its writer's pool. (Ids of this
+        # segment only: a full build starts both afresh with each segment.)
+        self._batch: dict[str, int] = {}
+        self._superseded: set[int] = set()
         self._done = False
         try:
             store.collect_garbage()
@@ -139,16 +159,26 @@ class WhooshIndexWriter:
         """Add or replace the document with ``doc.id``."""
         self._check_open()
         try:
+            self._supersede(doc.id)
+            docnum = self._writer.docnum
             if self._new_gen is not None:
-                # A fresh generation has nothing to replace; an id repeated within one
-                # batch keeps its first version (Whoosh cannot delete from its RAM pool).
+                # A fresh generation has nothing to replace, so no lookup per article;
+                # only an id repeated in the build replaces its version in a segment
+                # the build already committed (the later version wins, as on Typesense).
                 if doc.id in self._seen:
-                    log.debug("duplicate id %s in one full build ignored", doc.id)
-                    return
-                self._seen.add(doc.id)
-                self._writer.add_document(**to_fields(doc, self._words))
+                    self._writer.delete_by_term("id", doc.id)
+                    # It carries all its words, as an in-place update does: the words
+                    # the version it replaces carried go with it. (A word only that
+                    # version carried, though an article indexed before it also has it,
+                    # leaves "did you mean"; the pipeline sends no repeated ids.)
+                    fields = to_fields(doc)
+                else:
+                    self._seen.add(doc.id)
+                    fields = to_fields(doc, self._words)
+                self._writer.add_document(**fields)
             else:
                 self._writer.update_document(**to_fields(doc))
+            self._batch[doc.id] = docnum
         except OSError as e:
             self.abort()
             raise writable_error(self._store.root, e) from e
@@ -162,7 +192,10 @@ class WhooshIndexWriter:
     def _next_segment(self) -> None:
         """Commit the full build's current segment (still invisible) and start another."""
         try:
+            if self._superseded:
+                _delete_when_flushed(self._writer, self._superseded)
             self._writer.commit(mergetype=merge_tiers)
+            self._batch, self._superseded = {}, set()
             self._writer = self._open()
         except BaseException as e:
             self.abort()
@@ -174,15 +207,24 @@ class WhooshIndexWriter:
         """Remove a document (no error if it is absent)."""
         self._check_open()
         try:
+            self._supersede(doc_id)
             self._writer.delete_by_term("id", doc_id)
         except OSError as e:
             self.abort()
             raise writable_error(self._store.root, e) from e
 
+    def _supersede(self, doc_id: str) -> None:
+        """Drop the version of ``doc_id`` added earlier in this incremental batch."""
+        docnum = self._batch.pop(doc_id, None)
+        if docnum is not None:
+            self._superseded.add(docnum)
+
     def commit(self) -> None:
         """Make every change visible atomically (a full build: switch CURRENT to it)."""
         self._check_open()
         try:
+            if self._superseded:
+                _delete_when_flushed(self._writer, self._superseded)
             # Incremental commits merge by tiers too (Whoosh's default, MERGE_SMALL, merges
             # every segment whose running total stays under a Fibonacci bound, which grows
             # with the index): adding 1,000 articles to a large index writes one small
