@@ -214,7 +214,7 @@ class WhooshIndexWriter:
             raise writable_error(self._store.root, e) from e
 
     def _supersede(self, doc_id: str) -> None:
-        """Drop the version of ``doc_id`` added earlier in this incremental batch."""
+        """Drop the version of ``doc_id`` added earlier to the segment being written."""
         docnum = self._batch.pop(doc_id, None)
         if docnum is not None:
             self._superseded.add(docnum)
