@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-VERSION = "2026-12-01.5"
+VERSION = "2026-12-02.1"
 MARK_FILE = "extraction-version"
 
 

@@ -15,6 +15,7 @@ from search.entities.canonical import junk_reason, key_initials, spelling_key
 from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.entities.lines import LineIndex
+from search.entities.person_cues import has_person_cue, join_person_parts, two_people
 from search.entities.spans import Candidate
 from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Article
@@ -511,3 +512,83 @@ def test_a_wire_credit_in_the_dateline_is_no_actor() -> None:
     assert "Bruce Boudreau" in found
     cited = actors(body + "\n\nAccording to Reuters, the inquiry began in June.", source=None)
     assert "Reuters" in cited
+
+
+# ---------------------------------------------------------------- people NER cut or mislabelled
+
+
+def _span(text: str, label: str, surface: str) -> tuple[str, int, int, str]:
+    at = text.index(surface)
+    return (label, at, at + len(surface), surface)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "joined"),
+    [
+        # Two PERSON spans with one space between are one name.
+        (
+            "Democracy leader Aung San Suu Kyi spoke .",
+            [("PERSON", "Aung San"), ("PERSON", "Suu Kyi")],
+            [("PERSON", "Aung San Suu Kyi")],
+        ),
+        # A known given name in a span of its own before a PERSON or ORG span.
+        (
+            "Steffi Graf beat Natasha Zvereva 6-4 .",
+            [("PERSON", "Steffi Graf"), ("ORG", "Natasha"), ("PERSON", "Zvereva")],
+            [("PERSON", "Steffi Graf"), ("PERSON", "Natasha Zvereva")],
+        ),
+        # A known given name left outside a PERSON span.
+        (
+            "At California , Edgar Martinez 's homer won it .",
+            [("GPE", "California"), ("PERSON", "Martinez")],
+            [("GPE", "California"), ("PERSON", "Edgar Martinez")],
+        ),
+        # A comma apart, a place before, a month: no join.
+        (
+            "Sanchez , Martinez and Florida Smith met in May Jones said .",
+            [("PERSON", "Sanchez"), ("PERSON", "Martinez"), ("GPE", "Florida"), ("PERSON", "Smith")]
+            + [("PERSON", "Jones")],
+            [("PERSON", "Sanchez"), ("PERSON", "Martinez"), ("GPE", "Florida"), ("PERSON", "Smith")]
+            + [("PERSON", "Jones")],
+        ),
+    ],
+)
+def test_person_parts_joined(
+    text: str, spans: list[tuple[str, str]], joined: list[tuple[str, str]]
+) -> None:
+    got = join_person_parts(text, [_span(text, label, s) for label, s in spans])
+    assert [(label, surface) for label, _, _, surface in got] == joined
+    assert all(text[s:e] == surface for _, s, e, surface in got)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "cued"),
+    [
+        ("State Department spokesman Glyn Davies said so .", "Glyn Davies", True),
+        ("Last month , Wang , 45 , a veteran dissident , was detained .", "Wang", True),
+        ("The Speaker Group said so .", "Group", False),  # a title-cased word opens a name
+        ("Shares of Magna , the parts maker , rose .", "Magna", False),
+        ("Sales at Acme , 1,200 , fell .", "Acme", False),  # a number, not an age
+    ],
+)
+def test_person_cues(text: str, name: str, cued: bool) -> None:
+    at = text.index(name)
+    assert has_person_cue(text, at, at + len(name)) is cued
+
+
+def test_two_people_in_one_span() -> None:
+    assert two_people("John Smith and Mary Jones")
+    assert not two_people("Marks and Spencer")
+    assert not two_people("John Smith and Sons")
+
+
+def test_people_ner_called_organisations_through_extraction() -> None:
+    body = (
+        "WASHINGTON 1996-08-30\nThe United States welcomed the release , State Department "
+        "spokesman Glyn Davies said on Friday .\nDavies also said the talks would go on ."
+    )
+    found = actors(body)
+    assert "Glyn Davies" in found and "Davies" not in found
+    a = Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
+    kinds = {x.name: x.kind for x in extract(a).actors}
+    assert kinds["Glyn Davies"] == "person"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from search.entities import countries, institutions
@@ -32,7 +33,13 @@ from search.entities.consistency import (
     vote_kinds,
 )
 from search.entities.lines import LineIndex
-from search.entities.names import ORG_SUFFIXES, has_org_suffix, looks_like_person
+from search.entities.names import (
+    NOT_PERSON_WORDS,
+    ORG_SUFFIXES,
+    has_org_suffix,
+    looks_like_person,
+)
+from search.entities.person_cues import has_person_cue, join_person_parts, two_people
 from search.entities.spans import (
     POSSESSIVE,
     Candidate,
@@ -134,14 +141,17 @@ def extract_actors(
     cands: list[Candidate] = []
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
+    cued: set[str] = set()  # names the words around one of their mentions make a person
     publisher = spelling_key(source) if source else None
     junk_acronyms: set[str] = set()
-    spans = _join_split_firms(text, spans)
+    spans = join_person_parts(text, _join_split_firms(text, spans))
     covered = Ranges((s, e) for _, s, e, _ in spans)
     teams = countries.place_teams(text)  # "the Cleveland Indians": a club, not a people
     for label, start, end, _ in spans:
         if label == "ORG":
             start = _joined_name_start(text, start, covered)
+            if two_people(text[start:end]):
+                label = "PERSON"  # split at its "and" below, as people's names are
         if label == "PERSON" and has_org_suffix(text[start:end].strip(" .,")):
             label = "ORG"  # "Standard and Poor's Corp": one firm, not two people
         if label not in ("PERSON", "ORG"):
@@ -188,14 +198,19 @@ def extract_actors(
             elif kind == "org" and looks_like_person(name):
                 # "Guy Forget" (ORG) is a person, unless the article also names a firm
                 # that starts with it ("Morgan Stanley and Co Inc").
-                if not any(o.startswith(name + " ") for o in org_texts):
+                if not any(_extends(o, name) for o in org_texts):
                     kind = "person"
+            elif kind == "org" and _person_shaped(name) and has_person_cue(text, *piece):
+                # "spokesman Glyn Davies", "Wang , 45 ,": a person in every mention.
+                cued.add(name)
             elif kind == "org":
                 # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
                 alt = clean_span(text, *piece, "PERSON")
                 if len(alt) == 1 and looks_like_person(text[alt[0][0] : alt[0][1]]):
                     piece, name, kind = alt[0], text[alt[0][0] : alt[0][1]], "person"
             cands.append(Candidate(*piece, name, kind))
+    if cued:
+        cands = [replace(c, kind="person") if c.name in cued else c for c in cands]
     cands += unlabelled_people(text, spans, cands, lines)
     cands, claimed = relabel_people(text, spans, cands, lines)
     claimed = claimed | renamed
@@ -249,6 +264,24 @@ def extract_actors(
         merged.setdefault((name, c.kind), []).append(Mention(c.start, c.end, text[c.start : c.end]))
     actors = tuple(Actor(name, kind, tuple(ms)) for (name, kind), ms in merged.items())
     return actors, claimed
+
+
+def _extends(org_text: str, name: str) -> bool:
+    """True when an ORG span goes on from ``name`` with more of a name ("Morgan Stanley and
+    Co Inc" after "Morgan Stanley"); a possessive or a bracket after it does not."""
+    rest = org_text[len(name) + 1 :] if org_text.startswith(name + " ") else ""
+    return rest[:1].isupper() or rest[:1] == "&" or rest.startswith("and ")
+
+
+def _person_shaped(name: str) -> bool:
+    """One to four capitalised words, none of them a company's or a place's word."""
+    words = name.split()
+    return (
+        1 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and not has_org_suffix(name)
+        and not any(w.lower().strip(".,") in NOT_PERSON_WORDS for w in words)
+    )
 
 
 # A company name with a bracketed part inside: "Industrial Equity (Pacific) Ltd".

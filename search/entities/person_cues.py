@@ -1,0 +1,85 @@
+"""Where the words around a name show a person that NER cut short or called an organisation.
+
+* A name NER cut in two: "Aung San" + "Suu Kyi" (two PERSON spans with one space between)
+  are one name; "Edgar" + "Martinez" (a known given name right before a PERSON span) too.
+* Two people NER took for one organisation: "Laurent Cabannes and Laurent Benezech".
+* A name after a role word in lower case ("State Department spokesman Glyn Davies",
+  "defender Dirk Medved") or followed by an age in commas ("Wang , 45 , a veteran
+  dissident") is a person, whatever NER labelled it. Role words in lower case name a job
+  someone holds; in title case they may start an organisation's name ("Speaker").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from search.entities.names import first_names, looks_like_person
+
+# Lower-case words for what a person does, which put the name after them on a person.
+ROLE_WORDS = frozenset(
+    """
+    spokesman spokeswoman spokesperson chairman chairwoman president minister secretary
+    director officer executive ceo premier chancellor governor mayor judge senator
+    congressman congresswoman ambassador envoy negotiator speaker leader founder lawyer
+    attorney counsel analyst economist official editor reporter correspondent columnist
+    historian author writer novelist poet actor actress singer coach manager captain
+    striker midfielder defender goalkeeper fullback winger halfback pitcher catcher
+    batsman bowler jockey trainer rider champion dissident activist broker dealer trader
+    banker businessman businesswoman tycoon
+    """.split()
+)
+# The words right before a name: the role word must be the last of them ("spokesman Glyn").
+_ROLE_BEFORE = re.compile(r"(?:^|[\s(\"'])([a-z]+) $")
+# ", 45 ," after a name: the person's age in apposition (1 to 119 years).
+_AGE_AFTER = re.compile(r" ?, ?(?:[1-9]|[1-9][0-9]|1[01][0-9]) ?,(?!\d)")
+_CALENDAR = frozenset(
+    """January February March April May June July August September October November
+    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+)
+# A capitalised word right before a span: "Edgar " of "Edgar Martinez".
+_GIVEN_BEFORE = re.compile(r"(?:^|(?<=[\s(\"']))([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
+
+Span = tuple[str, int, int, str]
+
+
+def join_person_parts(text: str, spans: Sequence[Span]) -> list[Span]:
+    """PERSON spans NER cut apart, made whole: two PERSON spans with one space between
+    ("Aung San" + "Suu Kyi"), a known given name in a span of its own before a PERSON or
+    ORG span ("Natasha" (ORG) + "Zvereva"), and a known given name left outside a PERSON
+    span ("Edgar" before "Martinez"; not a month or day, not inside another span)."""
+    out: list[Span] = []
+    for span in spans:
+        label, start, end, _ = span
+        if label in ("PERSON", "ORG") and out and text[out[-1][2] : start] == " ":
+            prev = out[-1]
+            given = prev[0] in ("PERSON", "ORG") and " " not in prev[3] and prev[3] in first_names()
+            if (label == "PERSON" and (prev[0] == "PERSON" or given)) or (
+                label == "ORG" and prev[0] == "PERSON" and given
+            ):
+                out[-1] = ("PERSON", prev[1], end, text[prev[1] : end])
+                continue
+        if label == "PERSON":
+            lower = out[-1][2] if out else 0
+            m = _GIVEN_BEFORE.search(text, max(lower, start - 40), start)
+            if m and m.group(1) not in _CALENDAR and m.group(1).split("-")[0] in first_names():
+                span = ("PERSON", m.start(1), end, text[m.start(1) : end])
+        out.append(span)
+    return out
+
+
+def has_person_cue(text: str, start: int, end: int) -> bool:
+    """True when the words around ``text[start:end]`` make it a person: a role word in lower
+    case right before it, or an age in commas right after it."""
+    before = _ROLE_BEFORE.search(text, max(0, start - 40), start)
+    if before and before.group(1) in ROLE_WORDS:
+        return True
+    return _AGE_AFTER.match(text, end) is not None
+
+
+def two_people(name: str) -> bool:
+    """True for "Given Surname and Given Surname" ("Laurent Cabannes and Laurent Benezech"),
+    which NER may label one organisation; firms named after two people rarely carry both
+    given names ("Marks and Spencer")."""
+    parts = name.split(" and ")
+    return len(parts) == 2 and all(looks_like_person(p.strip()) for p in parts)
