@@ -592,3 +592,19 @@ def test_people_ner_called_organisations_through_extraction() -> None:
     a = Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
     kinds = {x.name: x.kind for x in extract(a).actors}
     assert kinds["Glyn Davies"] == "person"
+
+
+def test_person_parts_not_joined_past_a_possessive_or_common_word() -> None:
+    text = "Jardine Fleming's Edwards said so . In Craxi 's view , in short , it was over ."
+    spans = [_span(text, "PERSON", "Jardine Fleming's"), _span(text, "PERSON", "Edwards")]
+    spans.append(_span(text, "PERSON", "Craxi"))
+    got = join_person_parts(text, spans)
+    assert [surface for _, _, _, surface in got] == ["Jardine Fleming's", "Edwards", "Craxi"]
+
+
+def test_end_of_a_longer_name_is_that_person() -> None:
+    names = ["Ali Akbar Hashemi Rafsanjani", "Hashemi Rafsanjani", "Rafsanjani"]
+    assert person_aliases(names) == {
+        "Hashemi Rafsanjani": "Ali Akbar Hashemi Rafsanjani",
+        "Rafsanjani": "Ali Akbar Hashemi Rafsanjani",
+    }

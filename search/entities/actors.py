@@ -62,8 +62,9 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
 
     "Putin" (surname), "V. Putin" / "V Putin" (initials) -> "Vladimir Putin", and a given
     name used alone once the article named the person in full ("Saddam" -> "Saddam
-    Hussein", "Jansher" -> "Jansher Khan"), only when exactly one full name fits; variants
-    of one full name go to the most frequent.
+    Hussein", "Jansher" -> "Jansher Khan"), and the end of a longer name ("Hashemi
+    Rafsanjani" -> "Ali Akbar Hashemi Rafsanjani"), only when exactly one full name fits;
+    variants of one full name go to the most frequent.
     """
     counts = Counter(names)
     full = [n for n in counts if len(n.split()) >= 2 and not _INITIAL.match(n.split()[0])]
@@ -80,6 +81,10 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
     for members in groups.values():
         best = max(members, key=lambda n: (counts[n], len(n)))
         aliases.update({m: best for m in members if m != best})
+    for n in full:  # "Hashemi Rafsanjani": the end of "Ali Akbar Hashemi Rafsanjani"
+        longer = {aliases.get(m, m) for m in full if m.endswith(" " + n)}
+        if n not in aliases and len(longer) == 1:
+            aliases[n] = longer.pop()
     for n in counts:
         parts = n.split()
         if len(parts) == 1:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from search.entities.names import first_names, looks_like_person
+from search.entities.names import first_names, has_org_suffix, looks_like_person
 
 # Lower-case words for what a person does, which put the name after them on a person.
 ROLE_WORDS = frozenset(
@@ -38,6 +38,9 @@ _CALENDAR = frozenset(
     December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 # A capitalised word right before a span: "Edgar " of "Edgar Martinez".
+# What ends a name that another name cannot go on from: a possessive ("Jardine Fleming's
+# Edwards"), a closing bracket or punctuation.
+_ENDS_A_NAME = re.compile(r"(?:['\u2019]s?|[^\w.])$")
 _GIVEN_BEFORE = re.compile(r"(?:^|(?<=[\s(\"']))([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
 
 Span = tuple[str, int, int, str]
@@ -45,27 +48,38 @@ Span = tuple[str, int, int, str]
 
 def join_person_parts(text: str, spans: Sequence[Span]) -> list[Span]:
     """PERSON spans NER cut apart, made whole: two PERSON spans with one space between
-    ("Aung San" + "Suu Kyi"), a known given name in a span of its own before a PERSON or
-    ORG span ("Natasha" (ORG) + "Zvereva"), and a known given name left outside a PERSON
-    span ("Edgar" before "Martinez"; not a month or day, not inside another span)."""
+    ("Aung San" + "Suu Kyi"; not after a possessive or a legal form, "Amylum NV"), a known
+    given name in a span of its own before a PERSON or ORG span ("Natasha" (ORG) +
+    "Zvereva"), and a known given name left outside a PERSON span ("Edgar" before
+    "Martinez"; not a month or day, not inside another span)."""
     out: list[Span] = []
     for span in spans:
         label, start, end, _ = span
         if label in ("PERSON", "ORG") and out and text[out[-1][2] : start] == " ":
             prev = out[-1]
-            given = prev[0] in ("PERSON", "ORG") and " " not in prev[3] and prev[3] in first_names()
-            if (label == "PERSON" and (prev[0] == "PERSON" or given)) or (
-                label == "ORG" and prev[0] == "PERSON" and given
+            given = prev[0] in ("PERSON", "ORG") and _given_name(text, prev[3])
+            whole = not _ENDS_A_NAME.search(prev[3]) and not has_org_suffix(prev[3])
+            if whole and (
+                (label == "PERSON" and (prev[0] == "PERSON" or given))
+                or (label == "ORG" and prev[0] == "PERSON" and given)
             ):
                 out[-1] = ("PERSON", prev[1], end, text[prev[1] : end])
                 continue
         if label == "PERSON":
             lower = out[-1][2] if out else 0
             m = _GIVEN_BEFORE.search(text, max(lower, start - 40), start)
-            if m and m.group(1) not in _CALENDAR and m.group(1).split("-")[0] in first_names():
+            if m and _given_name(text, m.group(1)):
                 span = ("PERSON", m.start(1), end, text[m.start(1) : end])
         out.append(span)
     return out
+
+
+def _given_name(text: str, word: str) -> bool:
+    """A known given name, not a month or day, that the text never writes in lower case
+    (the given-name list holds "In", a Korean name and an English word)."""
+    if " " in word or word in _CALENDAR or word.split("-")[0] not in first_names():
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text) is None
 
 
 def has_person_cue(text: str, start: int, end: int) -> bool:
