@@ -26,7 +26,7 @@ from search.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-# Measured (extraction 2026-12-02.1): prose PER F1 0.874, ORG F1 0.689; all sentences PER
+# Measured (extraction 2026-12-02.2): prose PER F1 0.874, ORG F1 0.689; all sentences PER
 # 0.855, ORG 0.534 (2026-12-01.5: 0.863, 0.677, 0.845, 0.527).
 CONLL_FLOORS = {
     ("prose", "PER"): 0.86,
