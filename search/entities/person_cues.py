@@ -2,7 +2,7 @@
 
 * A name NER cut in two: "Aung San" + "Suu Kyi" (two PERSON spans with one space between)
   are one name; "Edgar" + "Martinez" (a known given name right before a PERSON span) too.
-* Two people NER took for one organisation: "Laurent Cabannes and Laurent Benezech".
+* Two people NER took for one organisation: "Given Surname and Given Surname".
 * A name after a role word in lower case ("State Department spokesman Glyn Davies",
   "defender Dirk Medved") or followed by an age in commas ("Wang , 45 , a veteran
   dissident") is a person, whatever NER labelled it. Role words in lower case name a job
@@ -37,10 +37,10 @@ _CALENDAR = frozenset(
     """January February March April May June July August September October November
     December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
-# A capitalised word right before a span: "Edgar " of "Edgar Martinez".
 # What ends a name that another name cannot go on from: a possessive ("Jardine Fleming's
 # Edwards"), a closing bracket or punctuation.
 _ENDS_A_NAME = re.compile(r"(?:['\u2019]s?|[^\w.])$")
+# A capitalised word right before a span: "Edgar " of "Edgar Martinez".
 _GIVEN_BEFORE = re.compile(r"(?:^|(?<=[\s(\"']))([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
 
 Span = tuple[str, int, int, str]
@@ -92,8 +92,8 @@ def has_person_cue(text: str, start: int, end: int) -> bool:
 
 
 def two_people(name: str) -> bool:
-    """True for "Given Surname and Given Surname" ("Laurent Cabannes and Laurent Benezech"),
-    which NER may label one organisation; firms named after two people rarely carry both
-    given names ("Marks and Spencer")."""
+    """True for "Given Surname and Given Surname" ("John Smith and Mary Jones"), which NER
+    may label one organisation; firms named after two people rarely carry both given names
+    ("Marks and Spencer")."""
     parts = name.split(" and ")
     return len(parts) == 2 and all(looks_like_person(p.strip()) for p in parts)
