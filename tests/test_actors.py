@@ -15,6 +15,7 @@ from search.entities.canonical import junk_reason, key_initials, spelling_key
 from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.entities.lines import LineIndex
+from search.entities.names import first_names
 from search.entities.person_cues import has_person_cue, join_person_parts, two_people
 from search.entities.spans import Candidate
 from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
@@ -608,3 +609,10 @@ def test_end_of_a_longer_name_is_that_person() -> None:
         "Hashemi Rafsanjani": "Ali Akbar Hashemi Rafsanjani",
         "Rafsanjani": "Ali Akbar Hashemi Rafsanjani",
     }
+
+
+def test_given_names_of_the_world_without_common_words_surnames_or_places() -> None:
+    names = first_names()
+    assert {"Laurent", "Guido", "Wasim", "Glyn", "Didier", "Sergei", "Mary"} <= names
+    # English words, common US surnames and places are no given names here.
+    assert not {"Said", "Royal", "Thai", "Jones", "Campbell", "Florida", "Will"} & names

@@ -72,7 +72,7 @@ _CAPS_FORMS = frozenset({"NA", "AS", "ASA", "AB", "OY", "OYJ"})
 def looks_like_person(name: str) -> bool:
     """True for "Given Surname" shapes: a known given name and 1-3 capitalised words."""
     words = name.split()
-    if name in EPONYMOUS_ORGS:
+    if name in EPONYMOUS_ORGS or "," in name:  # "Henri Temeer, Genzyme": a list, not a name
         return False
     if not 2 <= len(words) <= 4 or words[0].split("-")[0] not in first_names():
         return False  # "Anne-Gaelle" counts through "Anne"
