@@ -16,7 +16,7 @@ from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.entities.lines import LineIndex
 from search.entities.names import first_names
-from search.entities.person_cues import has_person_cue, join_person_parts, two_people
+from search.entities.person_cues import has_org_cue, has_person_cue, join_person_parts, two_people
 from search.entities.spans import Candidate
 from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Article
@@ -616,3 +616,34 @@ def test_given_names_of_the_world_without_common_words_surnames_or_places() -> N
     assert {"Laurent", "Guido", "Wasim", "Glyn", "Didier", "Sergei", "Mary"} <= names
     # English words, common US surnames and places are no given names here.
     assert not {"Said", "Royal", "Thai", "Jones", "Campbell", "Florida", "Will"} & names
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "cued"),
+    [
+        ("Before the match Deportivo chairman Augusto Lendoiro said so .", "Deportivo", True),
+        ("Zycie Warszawy daily said on Saturday .", "Zycie Warszawy", True),
+        ("Magna shares rose .", "Magna", True),
+        ("Icahn 's shares in TWA rose .", "Icahn", False),  # a person holds shares too
+        ("Magna 's chairman said so .", "Magna", True),
+        ("Yeltsin spokesman Sergei Yastrzhembsky said .", "Yeltsin", False),  # people too
+        ("Clinton said on Friday .", "Clinton", False),
+        ("as quoted by the daily Sueddeutsche Zeitung on Saturday .", "Sueddeutsche Zeitung", True),
+        ("its publisher , mineral water firm Multico , and others .", "Multico", True),
+        ("said broker Shakil Rizvi .", "Shakil Rizvi", False),  # a person's job
+    ],
+)
+def test_org_cues(text: str, name: str, cued: bool) -> None:
+    at = text.index(name)
+    assert has_org_cue(text, at, at + len(name)) is cued
+
+
+def test_a_firms_first_word_is_that_firm_through_extraction() -> None:
+    body = (
+        "Douglas & Lomason Co agreed to be acquired by Magna International Inc for $ 31 a "
+        "share .\nMagna was up 1/8 to 48-1/4 on the New York Stock Exchange .\n"
+        "Magna , Johnson Controls and Lear have been winning business ."
+    )
+    a = Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
+    kinds = {x.name: x.kind for x in extract(a).actors}
+    assert kinds["Magna"] == "org"  # NER: PERSON

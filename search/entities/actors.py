@@ -39,7 +39,12 @@ from search.entities.names import (
     has_org_suffix,
     looks_like_person,
 )
-from search.entities.person_cues import has_person_cue, join_person_parts, two_people
+from search.entities.person_cues import (
+    has_org_cue,
+    has_person_cue,
+    join_person_parts,
+    two_people,
+)
 from search.entities.spans import (
     POSSESSIVE,
     Candidate,
@@ -147,6 +152,7 @@ def extract_actors(
     renamed: set[tuple[int, int]] = set()
     org_texts = [t for label, _, _, t in spans if label == "ORG"]
     cued: set[str] = set()  # names the words around one of their mentions make a person
+    firm_cued: set[str] = set()  # ... or an organisation
     publisher = spelling_key(source) if source else None
     junk_acronyms: set[str] = set()
     spans = join_person_parts(text, _join_split_firms(text, spans))
@@ -208,6 +214,8 @@ def extract_actors(
             elif kind == "org" and _person_shaped(name) and has_person_cue(text, *piece):
                 # "spokesman Glyn Davies", "Wang , 45 ,": a person in every mention.
                 cued.add(name)
+            if not looks_like_person(name) and has_org_cue(text, *piece):
+                firm_cued.add(name)  # "Deportivo chairman", "the daily Zycie Warszawy"
             elif kind == "org":
                 # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
                 alt = clean_span(text, *piece, "PERSON")
@@ -216,6 +224,10 @@ def extract_actors(
             cands.append(Candidate(*piece, name, kind))
     if cued:
         cands = [replace(c, kind="person") if c.name in cued else c for c in cands]
+    if firm_cued:  # a person named in full keeps the surname ("Carl Icahn", "Icahn")
+        firm_cued -= {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
+        cands = [replace(c, kind="org") if c.name in firm_cued else c for c in cands]
+    cands = _firm_heads_are_firms(cands)
     cands += unlabelled_people(text, spans, cands, lines)
     cands, claimed = relabel_people(text, spans, cands, lines)
     claimed = claimed | renamed
@@ -269,6 +281,23 @@ def extract_actors(
         merged.setdefault((name, c.kind), []).append(Mention(c.start, c.end, text[c.start : c.end]))
     actors = tuple(Actor(name, kind, tuple(ms)) for (name, kind), ms in merged.items())
     return actors, claimed
+
+
+def _firm_heads_are_firms(cands: list[Candidate]) -> list[Candidate]:
+    """A one-word "person" that is the first word of a firm the article names with its
+    legal form is that firm's short name ("Magna" after "Magna International Inc",
+    "Jones" after "Jones Medical Industries Inc"), unless a person of the article bears
+    it as a surname ("Jones" beside "Paula Jones")."""
+    heads = {
+        c.name.split()[0]
+        for c in cands
+        if c.kind == "org" and " " in c.name and has_org_suffix(c.name)
+    }
+    surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
+    firms = heads - surnames
+    if not firms:
+        return cands
+    return [replace(c, kind="org") if c.kind == "person" and c.name in firms else c for c in cands]
 
 
 def _extends(org_text: str, name: str) -> bool:

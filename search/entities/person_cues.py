@@ -1,4 +1,5 @@
-"""Where the words around a name show a person that NER cut short or called an organisation.
+"""Where the words around a name show a person that NER cut short or called an organisation
+(or an organisation that NER called a person).
 
 * A name NER cut in two: "Aung San" + "Suu Kyi" (two PERSON spans with one space between)
   are one name; "Edgar" + "Martinez" (a known given name right before a PERSON span) too.
@@ -7,6 +8,10 @@
   "defender Dirk Medved") or followed by an age in commas ("Wang , 45 , a veteran
   dissident") is a person, whatever NER labelled it. Role words in lower case name a job
   someone holds; in title case they may start an organisation's name ("Speaker").
+* A name followed by a word only an organisation has ("Deportivo chairman Augusto
+  Lendoiro", "Zycie Warszawy daily said", "Jones stock closed"), or after a lower-case
+  word for a kind of organisation ("the daily Sueddeutsche Zeitung", "firm Multico"), is
+  an organisation.
 """
 
 from __future__ import annotations
@@ -28,6 +33,21 @@ ROLE_WORDS = frozenset(
     batsman bowler jockey trainer rider champion dissident activist broker dealer trader
     banker businessman businesswoman tycoon
     """.split()
+)
+# Lower-case words after a name that only an organisation has: its chairman, shares and
+# shareholders, subsidiary, or the paper it is ("Zycie Warszawy daily"). A person has a
+# spokesman and aides too, so those are no cue.
+ORG_WORDS = frozenset(
+    """chairman chairwoman ceo shares stock shareholders stockholders subsidiary subsidiaries
+    daily newspaper weekly""".split()
+)
+_HELD_WORDS = frozenset({"shares", "stock"})  # what a person may hold as well
+_WORD_AFTER = re.compile(r" (?:['\u2019]s )?([a-z]+)\b")
+# Lower-case words before a name that say what kind of organisation it is ("the daily
+# Sueddeutsche Zeitung", "mineral water firm Multico", "publishers group UWP").
+ORG_NOUNS = frozenset(
+    """firm company group daily weekly newspaper magazine agency bank airline carrier
+    distributor publisher insurer retailer manufacturer conglomerate club""".split()
 )
 # The words right before a name: the role word must be the last of them ("spokesman Glyn").
 _ROLE_BEFORE = re.compile(r"(?:^|[\s(\"'])([a-z]+) $")
@@ -97,3 +117,17 @@ def two_people(name: str) -> bool:
     ("Marks and Spencer")."""
     parts = name.split(" and ")
     return len(parts) == 2 and all(looks_like_person(p.strip()) for p in parts)
+
+
+def has_org_cue(text: str, start: int, end: int) -> bool:
+    """True when the word after ``text[start:end]`` (or after its possessive) is one only an
+    organisation has ("Deportivo chairman", "Magna 's shareholders", "Zycie Warszawy
+    daily"), or the word before it in lower case says what organisation it is ("the daily
+    Zycie Warszawy", "firm Multico"). A person holds shares too: "Icahn 's shares" is no
+    cue, "Magna shares" is."""
+    after = _WORD_AFTER.match(text, end)
+    if after is not None and after.group(1) in ORG_WORDS:
+        possessive = "'" in after.group() or "\u2019" in after.group()
+        return not (possessive and after.group(1) in _HELD_WORDS)
+    before = _ROLE_BEFORE.search(text, max(0, start - 40), start)
+    return before is not None and before.group(1) in ORG_NOUNS
