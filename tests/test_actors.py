@@ -290,6 +290,8 @@ def test_actors_named_canonically(
         ),  # the bare name is a firm of its own: not short for the airline
         ({"S&P": 9, "Standard and Poor's Corp": 40}, {"S&P": "Standard and Poor's Corp"}),
         ({"J.B.": 5, "James Baker": 40}, {}),  # initials of a person are no acronym
+        # Spellings that differ only in their spaces.
+        ({"BellSouth Corp": 9, "Bell South Corp": 2}, {"Bell South Corp": "BellSouth Corp"}),
         # Too weak to merge: two companies share the first word, one mention, a place after.
         ({"Texaco": 30, "Texaco Canada": 20}, {}),
         ({"RCA": 5, "Reichhold Chemie AG": 1}, {}),

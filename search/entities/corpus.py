@@ -98,10 +98,14 @@ def corpus_aliases(
 
 
 def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each name -> its family's most used spelling; each such spelling -> family total."""
+    """Each name -> its family's most used spelling; each such spelling -> family total.
+
+    Across the archive a family also holds spellings that differ only in their spaces
+    ("Bell South Corp" and "BellSouth Corp", "Mc Donnell Douglas").
+    """
     families: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        families[spelling_key(name)].append(name)
+        families[spelling_key(name).replace(" ", "")].append(name)
     spelling: dict[str, str] = {}
     totals: dict[str, int] = {}
     for members in families.values():
