@@ -214,13 +214,13 @@ def extract_actors(
             elif kind == "org" and _person_shaped(name) and has_person_cue(text, *piece):
                 # "spokesman Glyn Davies", "Wang , 45 ,": a person in every mention.
                 cued.add(name)
-            if not looks_like_person(name) and has_org_cue(text, *piece):
-                firm_cued.add(name)  # "Deportivo chairman", "the daily Zycie Warszawy"
             elif kind == "org":
                 # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
                 alt = clean_span(text, *piece, "PERSON")
                 if len(alt) == 1 and looks_like_person(text[alt[0][0] : alt[0][1]]):
                     piece, name, kind = alt[0], text[alt[0][0] : alt[0][1]], "person"
+            if not looks_like_person(name) and has_org_cue(text, *piece):
+                firm_cued.add(name)  # "Deportivo chairman", "the daily Zycie Warszawy"
             cands.append(Candidate(*piece, name, kind))
     if cued:
         cands = [replace(c, kind="person") if c.name in cued else c for c in cands]
