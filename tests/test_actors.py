@@ -41,6 +41,7 @@ def actors(body: str, dateline: str | None = None, source: str | None = "Reuters
         ("Procter & Gamble Co", "Procter and Gamble"),
         ("Nestlé SA", "Nestle"),
         ("The Coca-Cola Company", "Coca Cola"),
+        ("Bell South Corp", "BellSouth Corp"),
     ],
 )
 def test_spellings_of_one_name_share_a_key(a: str, b: str) -> None:

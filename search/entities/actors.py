@@ -13,7 +13,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 from search.entities import countries, institutions
 from search.entities.canonical import (
@@ -51,6 +50,7 @@ from search.entities.spans import (
     clean_span,
     is_junk,
     is_title,
+    lower_case_words,
     surname,
 )
 from search.entities.sports import find_clubs, is_sports
@@ -211,7 +211,7 @@ def extract_actors(
                 # that starts with it ("Morgan Stanley and Co Inc").
                 if not any(_extends(o, name) for o in org_texts):
                     kind = "person"
-            elif kind == "org" and _person_shaped(name) and has_person_cue(text, *piece):
+            elif kind == "org" and _could_be_a_person(name) and has_person_cue(text, *piece):
                 # "spokesman Glyn Davies", "Wang , 45 ,": a person in every mention.
                 cued.add(name)
             elif kind == "org":
@@ -222,12 +222,7 @@ def extract_actors(
             if not looks_like_person(name) and has_org_cue(text, *piece):
                 firm_cued.add(name)  # "Deportivo chairman", "the daily Zycie Warszawy"
             cands.append(Candidate(*piece, name, kind))
-    if cued:
-        cands = [replace(c, kind="person") if c.name in cued else c for c in cands]
-    if firm_cued:  # a person named in full keeps the surname ("Carl Icahn", "Icahn")
-        firm_cued -= {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
-        cands = [replace(c, kind="org") if c.name in firm_cued else c for c in cands]
-    cands = _firm_heads_are_firms(cands)
+    cands = _kinds_from_context(cands, cued, firm_cued)
     cands += unlabelled_people(text, spans, cands, lines)
     cands, claimed = relabel_people(text, spans, cands, lines)
     claimed = claimed | renamed
@@ -265,7 +260,7 @@ def extract_actors(
     ]
     used = used_as_place(
         text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
-    ) | used_as_thing(text, open_names, _lower_case_words(text))
+    ) | used_as_thing(text, open_names, lower_case_words(text))
     datelines = Ranges((s, e) for s, e, _ in dateline_line_places(text))
     cands = [
         c
@@ -283,21 +278,22 @@ def extract_actors(
     return actors, claimed
 
 
-def _firm_heads_are_firms(cands: list[Candidate]) -> list[Candidate]:
-    """A one-word "person" that is the first word of a firm the article names with its
-    legal form is that firm's short name ("Magna" after "Magna International Inc",
-    "Jones" after "Jones Medical Industries Inc"), unless a person of the article bears
-    it as a surname ("Jones" beside "Paula Jones")."""
-    heads = {
+def _kinds_from_context(
+    cands: list[Candidate], people: set[str], firms: set[str]
+) -> list[Candidate]:
+    """Each name's kind in every mention, from what the words around one mention said
+    (``people``, ``firms``: see :mod:`search.entities.person_cues`). A one-word name that
+    opens a firm the article names with its legal form is that firm too ("Magna" after
+    "Magna International Inc"). A person the article names in full keeps the surname
+    ("Jones" beside "Paula Jones", "Icahn" beside "Carl Icahn")."""
+    cands = [replace(c, kind="person") if c.name in people else c for c in cands]
+    firms = firms | {
         c.name.split()[0]
         for c in cands
         if c.kind == "org" and " " in c.name and has_org_suffix(c.name)
     }
-    surnames = {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
-    firms = heads - surnames
-    if not firms:
-        return cands
-    return [replace(c, kind="org") if c.kind == "person" and c.name in firms else c for c in cands]
+    firms -= {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
+    return [replace(c, kind="org") if c.name in firms else c for c in cands]
 
 
 def _extends(org_text: str, name: str) -> bool:
@@ -307,7 +303,7 @@ def _extends(org_text: str, name: str) -> bool:
     return rest[:1].isupper() or rest[:1] == "&" or rest.startswith("and ")
 
 
-def _person_shaped(name: str) -> bool:
+def _could_be_a_person(name: str) -> bool:
     """One to four capitalised words, none of them a company's or a place's word."""
     words = name.split()
     return (
@@ -519,7 +515,7 @@ def _country_and_common_word(text: str, name: str) -> bool:
     if re.search(rf"(?<![\w.]){re.escape(qualifier)} {re.escape(word)}\b", text):
         return True
     plural = word.endswith("s") and not word.endswith(("ss", "us", "is"))
-    return plural and word not in ORG_SUFFIXES and word in _lower_case_words(text)
+    return plural and word not in ORG_SUFFIXES and word in lower_case_words(text)
 
 
 # A code printed in brackets right after a company's name: its ticker ("Merrill Lynch and
@@ -626,16 +622,7 @@ def _common_word(text: str, name: str) -> bool:
     """A one-word name the article also writes in lower case ("Quotas" ... "quotas")."""
     if " " in name or not name[1:].islower():
         return False
-    return name.lower() in _lower_case_words(text)
-
-
-@lru_cache(maxsize=4)
-def _lower_case_words(text: str) -> frozenset[str]:
-    # One pass per article: a pattern per name filled re's cache (2.8 of 16 s of rules).
-    return frozenset(_LOWER_WORD.findall(text))
-
-
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
+    return name.lower() in lower_case_words(text)
 
 
 # A wire's credit in the dateline of a story it wrote: "BUFFALO, N.Y. (AP) — Hours

@@ -1,7 +1,7 @@
 """Actor names as a reader means them: one key per spelling family, and names that are no actor.
 
 :func:`spelling_key` gives every spelling of one name the same key: case, accents, punctuation,
-"&"/"and", British and American spellings, plurals and the legal form ("Corp", "Inc.",
+spaces, "&"/"and", British and American spellings, plurals and the legal form ("Corp", "Inc.",
 "plc", "AG") do not tell two organisations apart. :func:`junk_reason` says why a name is
 not a person or organisation: a currency, a unit or market term, a rating, a ticker, a
 calendar word, a bare generic word. Both look at the name alone; what the article says
@@ -90,10 +90,11 @@ GENERIC_WORDS = frozenset(
 def spelling_key(name: str) -> str:
     """The key shared by every spelling of one name.
 
-    "Moody's Investors Service Inc." and "Moodys Investor Services" -> "moodys investor
-    service"; "International Coffee Organisation" and "... Organization" agree;
-    "Drexel Burnham Lambert Inc" and "Drexel Burnham Lambert" agree. A name that is only a
-    legal form keeps it.
+    "Moody's Investors Service Inc." and "Moodys Investor Services" ->
+    "moodysinvestorservice"; "International Coffee Organisation" and "... Organization" agree;
+    "Drexel Burnham Lambert Inc" and "Drexel Burnham Lambert" agree; so do spellings that
+    differ only in their spaces ("Bell South Corp", "BellSouth Corp"). A name that is only
+    a legal form keeps it.
     """
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
@@ -106,7 +107,8 @@ def spelling_key(name: str) -> str:
     while len(words) > 1 and (words[-1] in LEGAL_FORMS or words[-1] == "and"):
         words.pop()  # "Morgan Stanley and Co Inc" -> "morgan stanley"
     # The first word keeps its plural: "Dixons" (a firm) is not "Dixon" (a surname).
-    return " ".join([_spelling(words[0]), *(_singular(_spelling(w)) for w in words[1:])])
+    # Joined without spaces: "Paine Webber" and "PaineWebber" are one name.
+    return "".join([_spelling(words[0]), *(_singular(_spelling(w)) for w in words[1:])])
 
 
 def _spelling(word: str) -> str:

@@ -98,14 +98,10 @@ def corpus_aliases(
 
 
 def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each name -> its family's most used spelling; each such spelling -> family total.
-
-    Across the archive a family also holds spellings that differ only in their spaces
-    ("Bell South Corp" and "BellSouth Corp", "Mc Donnell Douglas").
-    """
+    """Each name -> its family's most used spelling; each such spelling -> family total."""
     families: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        families[spelling_key(name).replace(" ", "")].append(name)
+        families[spelling_key(name)].append(name)
     spelling: dict[str, str] = {}
     totals: dict[str, int] = {}
     for members in families.values():

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 
 from search.entities.names import first_names, has_org_suffix, looks_like_person
+from search.entities.spans import CALENDAR, lower_case_words
 
 # Lower-case words for what a person does, which put the name after them on a person.
 ROLE_WORDS = frozenset(
@@ -49,14 +50,11 @@ ORG_NOUNS = frozenset(
     """firm company group daily weekly newspaper magazine agency bank airline carrier
     distributor publisher insurer retailer manufacturer conglomerate club""".split()
 )
-# The words right before a name: the role word must be the last of them ("spokesman Glyn").
-_ROLE_BEFORE = re.compile(r"(?:^|[\s(\"'])([a-z]+) $")
+# The word right before a name, in lower case: a role ("spokesman Glyn Davies") or a kind
+# of organisation ("firm Multico").
+_WORD_BEFORE = re.compile(r"(?:^|[\s(\"'])([a-z]+) $")
 # ", 45 ," after a name: the person's age in apposition (1 to 119 years).
 _AGE_AFTER = re.compile(r" ?, ?(?:[1-9]|[1-9][0-9]|1[01][0-9]) ?,(?!\d)")
-_CALENDAR = frozenset(
-    """January February March April May June July August September October November
-    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
-)
 # What ends a name that another name cannot go on from: a possessive ("Jardine Fleming's
 # Edwards"), a closing bracket or punctuation.
 _ENDS_A_NAME = re.compile(r"(?:['\u2019]s?|[^\w.])$")
@@ -97,15 +95,15 @@ def join_person_parts(text: str, spans: Sequence[Span]) -> list[Span]:
 def _given_name(text: str, word: str) -> bool:
     """A known given name, not a month or day, that the text never writes in lower case
     (the given-name list holds "In", a Korean name and an English word)."""
-    if " " in word or word in _CALENDAR or word.split("-")[0] not in first_names():
+    if " " in word or word.lower() in CALENDAR or word.split("-")[0] not in first_names():
         return False
-    return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text) is None
+    return word.lower() not in lower_case_words(text)
 
 
 def has_person_cue(text: str, start: int, end: int) -> bool:
     """True when the words around ``text[start:end]`` make it a person: a role word in lower
     case right before it, or an age in commas right after it."""
-    before = _ROLE_BEFORE.search(text, max(0, start - 40), start)
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     if before and before.group(1) in ROLE_WORDS:
         return True
     return _AGE_AFTER.match(text, end) is not None
@@ -129,5 +127,5 @@ def has_org_cue(text: str, start: int, end: int) -> bool:
     if after is not None and after.group(1) in ORG_WORDS:
         possessive = "'" in after.group() or "\u2019" in after.group()
         return not (possessive and after.group(1) in _HELD_WORDS)
-    before = _ROLE_BEFORE.search(text, max(0, start - 40), start)
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     return before is not None and before.group(1) in ORG_NOUNS

@@ -99,10 +99,18 @@ _WIRE_ENDINGS = frozenset(
     "revs rev avg shr shrs qtr qtly mths mth cts dlrs dlr mln bln pct gmt reuter oper".split()
 )
 _WIRE_WORDS = _WIRE_ENDINGS | {"net", "div"}
-_CALENDAR = frozenset(
+CALENDAR = frozenset(
     """january february march april may june july august september october november
     december monday tuesday wednesday thursday friday saturday sunday""".split()
 )
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
+
+
+@lru_cache(maxsize=4)
+def lower_case_words(text: str) -> frozenset[str]:
+    """The words an article writes in lower case, once per article: a pattern per name
+    filled re's cache (2.8 of 16 s of rules)."""
+    return frozenset(_LOWER_WORD.findall(text))
 
 
 def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
@@ -160,7 +168,7 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
     while words and (
         words[0][2].lower() in ("the", "a", "an")
         or _NUMERIC.match(words[0][2])
-        or words[0][2].lower() in _CALENDAR
+        or words[0][2].lower() in CALENDAR
     ):
         words = words[1:]
     if label == "PERSON":
