@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -33,7 +34,6 @@ def build_document(
             continue
         spans.append(MarkedSpan(d.mention.start, d.mention.end, "date", d.start.isoformat()))
         days.update(dict.fromkeys(_days(d.start, d.end or d.start)))
-    spans.sort(key=lambda s: (s.start, -s.end))
     return IndexDocument(
         id=article.id,
         key=article.key,
@@ -59,7 +59,6 @@ def rebuild_actors(
     """``doc`` with its actors named anew from the extracted ``actors`` (before any alias)."""
     names, kinds, spans = _actor_fields(actors, aliases)
     spans.extend(s for s in doc.spans if s.type not in ("person", "org"))
-    spans.sort(key=lambda s: (s.start, -s.end))
     return replace(doc, actors=names, actor_kinds=kinds, spans=_drop_overlaps(spans))
 
 
@@ -112,10 +111,19 @@ def _days(start: date, end: date) -> list[str]:
 
 
 def _drop_overlaps(spans: list[MarkedSpan]) -> tuple[MarkedSpan, ...]:
-    """Keep the first of overlapping spans so the article page can mark them unambiguously."""
-    kept: list[MarkedSpan] = []
-    for span in spans:
-        if kept and span.start < kept[-1].end:
+    """The spans in text order with no two overlapping, so the article page can mark them
+    unambiguously. An actor's span wins over a country's or a date's it overlaps ("the
+    Federal Reserve" is the Fed, which counts for the US too); else the first and longest.
+    """
+    kept: list[MarkedSpan] = []  # in text order
+    for span in sorted(spans, key=lambda s: (s.type not in _ACTOR_TYPES, s.start, -s.end)):
+        at = bisect.bisect_left(kept, span.start, key=lambda k: k.start)
+        if at > 0 and kept[at - 1].end > span.start:
             continue
-        kept.append(span)
+        if at < len(kept) and kept[at].start < span.end:
+            continue
+        kept.insert(at, span)
     return tuple(kept)
+
+
+_ACTOR_TYPES = frozenset({"person", "org"})

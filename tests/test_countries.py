@@ -280,3 +280,15 @@ def test_a_people_counts_but_a_team_named_after_its_home_does_not() -> None:
     entities = extract(article)
     assert "IN" not in {c.code for c in entities.countries}
     assert "Indians" in {a.name for a in entities.actors}
+
+
+def test_an_actor_span_wins_over_the_country_it_also_counts_for() -> None:
+    from search.documents import build_document
+
+    body = "Rumors circulated that the Federal Reserve was buying notes on Monday ."
+    article = Article(id="t", key="t", title="", body=body, published=IN_1987)
+    doc = build_document(article, extract(article))
+    assert "US" in doc.countries and "Federal Reserve" in doc.actors
+    marked = [(body[s.start : s.end], s.type) for s in doc.spans]
+    assert ("Federal Reserve", "org") in marked
+    assert all(a.end <= b.start for a, b in zip(doc.spans, doc.spans[1:], strict=False))

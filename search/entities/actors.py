@@ -22,9 +22,11 @@ from search.entities.canonical import (
     junk_reason,
     key_initials,
     spelling_key,
+    title_acronym,
 )
 from search.entities.consistency import (
     Ranges,
+    initialled_people,
     news_agencies,
     propagate_orgs,
     relabel_people,
@@ -39,15 +41,18 @@ from search.entities.names import (
     looks_like_person,
 )
 from search.entities.person_cues import (
+    competitors,
     has_org_cue,
     has_person_cue,
     join_person_parts,
+    sentence_opener,
     two_people,
 )
 from search.entities.spans import (
     POSSESSIVE,
     Candidate,
     clean_span,
+    demonym_stem,
     is_junk,
     is_title,
     lower_case_words,
@@ -107,8 +112,8 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
 
 
 def org_aliases(names: Iterable[str]) -> dict[str, str]:
-    """Map an acronym ("OPEC", "IBM") to the one organisation name with those initials,
-    and spellings of one name ("Chrysler Corp", "Chrysler") to the longest."""
+    """Map an acronym ("OPEC", "IBM", "Nato") to the one organisation name with those
+    initials, and spellings of one name ("Chrysler Corp", "Chrysler") to the longest."""
     names = set(names)
     long_names = [n for n in names if len(n.split()) >= 2]
     aliases: dict[str, str] = {}
@@ -119,6 +124,8 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
             fits = {f for f in long_names if f != n and joined_initials(f) == joined}
         elif 2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha():
             fits = {f for f in long_names if key_initials(f) == acronym}
+        elif title_acronym(n):  # "Nato" beside "North Atlantic Treaty Organisation"
+            fits = {f for f in long_names if key_initials(f) == n.upper()}
         else:
             continue
         if len({spelling_key(f) for f in fits}) == 1:
@@ -128,7 +135,8 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
         by_key[spelling_key(n)].append(n)
     for variants in by_key.values():
         if len(variants) > 1:
-            best = max(variants, key=lambda v: (len(v), v))
+            # The longest; of one length the one with more capitals ("NATO", not "Nato").
+            best = max(variants, key=lambda v: (len(v), sum(c.isupper() for c in v), v))
             aliases.update({v: aliases.get(best, best) for v in variants if v != best})
     return aliases
 
@@ -157,6 +165,8 @@ def extract_actors(
     junk_acronyms: set[str] = set()
     spans = join_person_parts(text, _join_split_firms(text, spans))
     covered = Ranges((s, e) for _, s, e, _ in spans)
+    # Surnames of people the article names in full: who may own an organisation ("Lebed 's").
+    owners = {surname(t) for label, _, _, t in spans if label == "PERSON" and " " in t.strip()}
     teams = countries.place_teams(text)  # "the Cleveland Indians": a club, not a people
     for label, start, end, _ in spans:
         if label == "ORG":
@@ -176,6 +186,12 @@ def extract_actors(
                         renamed.add((start, end))
             continue
         for piece in _name_pieces(text, start, end, label):
+            if label == "PERSON":
+                piece = (sentence_opener(text, *piece), piece[1])  # "Unseeded Patrick Rafter"
+            elif label == "ORG":
+                piece, owner = _owner_cut(text, piece, owners)
+                if owner:  # "Lebed 's Security Council": Lebed's, not a part of its name
+                    cands.append(Candidate(*owner, text[owner[0] : owner[1]], "person"))
             if is_junk(text, *piece, label, lines):
                 continue
             name = text[piece[0] : piece[1]]
@@ -215,17 +231,28 @@ def extract_actors(
                 # "spokesman Glyn Davies", "Wang , 45 ,": a person in every mention.
                 cued.add(name)
             elif kind == "org":
-                # "American Dennis Mitchell" (ORG): a person once the demonym is cut.
+                # "American Dennis Mitchell" (ORG): a person once the demonym is cut. In a
+                # sports story also with a given name the list lacks ("Spaniard Conchita
+                # Martinez"): sportspeople are named by their country there. A city is
+                # not cut so: "Chicago White Sox" is a club.
                 alt = clean_span(text, *piece, "PERSON")
-                if len(alt) == 1 and looks_like_person(text[alt[0][0] : alt[0][1]]):
-                    piece, name, kind = alt[0], text[alt[0][0] : alt[0][1]], "person"
+                rest = text[alt[0][0] : alt[0][1]] if len(alt) == 1 else ""
+                is_person = bool(rest) and looks_like_person(rest)
+                if rest and not is_person and len(rest.split()) >= 2 and is_sports(text):
+                    is_person = _could_be_a_person(rest) and _demonym(text[piece[0] : alt[0][0]])
+                if is_person:
+                    piece, name, kind = alt[0], rest, "person"
             if not looks_like_person(name) and has_org_cue(text, *piece):
                 firm_cued.add(name)  # "Deportivo chairman", "the daily Zycie Warszawy"
             cands.append(Candidate(*piece, name, kind))
     cands = _kinds_from_context(cands, cued, firm_cued)
     cands += unlabelled_people(text, spans, cands, lines)
-    cands, claimed = relabel_people(text, spans, cands, lines)
-    claimed = claimed | renamed
+    for a, b in competitors(text, spans, [(c.start, c.end) for c in cands]):
+        if not lines.line_of(a).all_caps:  # "Arantxa Sanchez Vicario ( Spain ) beat"
+            cands.append(Candidate(a, b, text[a:b], "person"))
+    initialled, took = initialled_people(text, spans, cands, lines, _is_place)
+    cands, claimed = relabel_people(text, spans, cands + initialled, lines)
+    claimed = claimed | renamed | took
     clubs = [c for c in find_clubs(text, spans) if not lines.line_of(c[0]).all_caps]
     if clubs:
         known_people = {c.name for c in cands if c.kind == "person" and len(c.name.split()) > 1}
@@ -294,6 +321,25 @@ def _kinds_from_context(
     }
     firms -= {surname(c.name) for c in cands if c.kind == "person" and " " in c.name}
     return [replace(c, kind="org") if c.name in firms else c for c in cands]
+
+
+# "Lebed 's Security Council", "Iliescu's Party of Social Democracy": an owner's name and
+# possessive before the organisation's own name.
+_OWNER = re.compile(r"([A-Z][\w-]+) ?['\u2019]s (?=[A-Z])")
+
+
+def _owner_cut(
+    text: str, piece: tuple[int, int], people: set[str]
+) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """An ORG piece without the person who owns it, and where that person's name is.
+
+    Only the surname of a person the article names in full, and not before a legal form:
+    "Moody's Investors Service", "Josten's Corp" and "Paul's Place Inc" are firms' names.
+    """
+    m = _OWNER.match(text, *piece)
+    if m is None or m.group(1) not in people or has_org_suffix(text[piece[0] : piece[1]]):
+        return piece, None
+    return (m.end(), piece[1]), (m.start(1), m.end(1))
 
 
 def _extends(org_text: str, name: str) -> bool:
@@ -549,6 +595,14 @@ def name_tickers(text: str, cands: list[Candidate]) -> list[Candidate]:
         elif (firm_name := tickers[c.name]) is not None:
             named.append(Candidate(c.start, c.end, firm_name, "org"))
     return named
+
+
+def _demonym(words: str) -> bool:
+    """True for one demonym, a people's adjective or noun ("American", "Spaniard",
+    "Frenchman"), not a place's name ("Chicago")."""
+    word = demonym_stem(words.strip())
+    place = countries.places().get(countries.normalize(word)) if " " not in word else None
+    return place is not None and place.kind == "demonym"
 
 
 def _is_place(name: str) -> bool:

@@ -52,7 +52,16 @@ MARKET_TERMS = frozenset(
 # "British Masters", "U.S. Labor Day"): things that happen, not people or organisations.
 EVENT_ENDINGS = frozenset(
     """cup tour series final finals masters championship championships games trophy prize
-    award awards marathon rally olympics olympiad classic festival day""".split()
+    award awards marathon rally olympics olympiad classic festival day prix""".split()
+)
+# Last words of illnesses ("Bovine Spongiform Encephalopathy", "Creutzfeldt-Jakob Disease",
+# "Gulf War Syndrome") and first words of storms ("Hurricane Edouard"): what news reports
+# on, not who acts.
+ILLNESS_ENDINGS = frozenset("disease diseases syndrome encephalopathy fever virus".split())
+STORM_WORDS = frozenset("hurricane typhoon cyclone storm".split())
+# Words of a body named after what it works on ("Centers for Disease Control").
+_BODY_WORDS = frozenset(
+    "of for institute foundation society association council centre center centers".split()
 )
 # Last words of buildings and sites ("Changi Prison", "Lilac Falls Motel", "Heathrow
 # Airport"): places, not the bodies that run them. "Hospital", "Centre", "Hotels" (a chain)
@@ -189,6 +198,15 @@ def junk_reason(name: str) -> str | None:
         return "an event"
     if len(words) > 1 and folded[-1] in SITE_ENDINGS:
         return "a site"
+    if len(words) > 1 and folded[-1] in ILLNESS_ENDINGS and not _BODY_WORDS & set(folded):
+        return "an illness"  # not "National Institute of Allergy and Infectious Disease"
+    if len(words) > 1 and folded[0] in STORM_WORDS:
+        return "a storm"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:
         return "a generic word"
     return None
+
+
+def title_acronym(name: str) -> bool:
+    """A word that may be an acronym written in title case ("Opec", "Nato")."""
+    return 3 <= len(name) <= 6 and name.isalpha() and name[0].isupper() and name[1:].islower()

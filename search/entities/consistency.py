@@ -16,7 +16,15 @@ from dataclasses import replace
 from search.entities.canonical import key_initials
 from search.entities.lines import LineIndex
 from search.entities.names import UNLABELLED_NAME, first_names, looks_like_person
-from search.entities.spans import Candidate, clean_span, surname
+from search.entities.spans import (
+    CALENDAR,
+    Candidate,
+    clean_span,
+    is_title,
+    lower_case_words,
+    opens_sentence,
+    surname,
+)
 from search.models import ActorKind
 
 
@@ -135,7 +143,7 @@ def propagate_orgs(
         if occupied.overlaps(start, end) or lines.line_of(start).all_caps:
             continue
         name = text[start:end]
-        if " " not in name and _SENTENCE_START.search(text[max(0, start - 3) : start]):
+        if " " not in name and opens_sentence(text, start):
             continue
         out.append(Candidate(start, end, name, "org"))
     return out
@@ -189,10 +197,6 @@ def news_agencies(
     return found
 
 
-# What ends the three characters before a word that starts a sentence (or the text).
-_SENTENCE_START = re.compile(r"(?:^|[.!?\"\u201c]\s*|\n\s*)$")
-
-
 def unlabelled_people(
     text: str,
     spans: Sequence[tuple[str, int, int, str]],
@@ -209,3 +213,55 @@ def unlabelled_people(
             continue
         found.append(Candidate(m.start(), m.end(), m.group(), "person"))
     return found
+
+
+# "R. Croft", "D. Cork": an initial and a surname, as score cards and lists name people.
+# Not one initial of several ("J. R. Ewing" is read whole by NER or not at all), nor a
+# firm's partners ("S. and A. Truck Tire Sales"), nor a word that goes on with more names.
+_INITIAL_NAME = re.compile(
+    r"(?<![\w.])(?<![A-Z]\. )(?<!& )(?<!\band )([A-Z])\. ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+    r"(?![\w-]| [A-Z][a-z])"
+)
+# Words that open a sentence after an abbreviation ("Long. 75 06 W. It is"): no surnames.
+_OPENERS = frozenset(
+    "it he she we they i you this that these those there the a an but and or if as".split()
+)
+# Compass initials before a place abbreviate the place: "S. Africa", "N. Korea", "W. Germany".
+_COMPASS_INITIALS = frozenset("NSEW")
+# What NER may have called such a name instead ("D. Cork" GPE).
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+
+
+def initialled_people(
+    text: str,
+    spans: Sequence[tuple[str, int, int, str]],
+    cands: list[Candidate],
+    lines: LineIndex,
+    is_place: Callable[[str], bool],
+) -> tuple[list[Candidate], set[tuple[int, int]]]:
+    """People named by an initial and a surname that NER missed or took for a place
+    ("To bat : R. Croft , D. Cork , A. Mullally"), and the place spans they take over."""
+    if ". " not in text:
+        return [], set()
+    taken = Ranges(
+        [(s, e) for label, s, e, _ in spans if label not in _PLACE_LABELS]
+        + [(c.start, c.end) for c in cands]
+    )
+    places = [(s, e) for label, s, e, _ in spans if label in _PLACE_LABELS]
+    lower = lower_case_words(text)
+    found: list[Candidate] = []
+    claimed: set[tuple[int, int]] = set()
+    for m in _INITIAL_NAME.finditer(text):
+        initial, word = m.group(1), m.group(2)
+        if taken.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:
+            continue
+        if word.lower() in lower or word.lower() in _OPENERS | CALENDAR or is_title(word):
+            continue  # "Plan B. The", "Part I. Tuesday"
+        inside = [p for p in places if p[0] < m.end() and m.start() < p[1]]
+        if initial in _COMPASS_INITIALS and (inside or is_place(word)):
+            continue  # "S. Africa", "S. Korean" (NORP)
+        if any(p[0] < m.start() or p[1] > m.end() for p in inside):
+            continue  # a longer place name holds it
+        found.append(Candidate(m.start(), m.end(), m.group(), "person"))
+        claimed.update(inside)
+    return found, claimed

@@ -40,6 +40,12 @@ EPONYMOUS_ORGS = frozenset(
     .replace("    ", "")
     .split("|")
 )
+# Given names that are also English words, which first_names.txt leaves out (a capitalised
+# "Will" or "Grant" opens sentences and names places; see build_first_names.NOT_NAMES).
+# Where a name is already a person's candidate full name, they count ("Bill Clinton").
+WORD_GIVEN_NAMES = frozenset(
+    "Bill Mark Frank Will Grant Dean Ray Rose Joy Hope Faith Grace Earl Max Rod June May".split()
+)
 _CAP = r"[A-Z][a-zA-Z'\u2019]+(?:-[A-Z][a-zA-Z'\u2019]+)?"
 _PARTICLE = (
     r"(?:(?:de|De|van|Van|von|Von|da|Da|di|Di|del|Del|le|Le|la|La|van der|Van Der|al|bin|ibn) )"

@@ -19,8 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from search.entities.names import first_names, has_org_suffix, looks_like_person
-from search.entities.spans import CALENDAR, lower_case_words
+from search.entities import countries
+from search.entities.names import (
+    NOT_PERSON_WORDS,
+    WORD_GIVEN_NAMES,
+    first_names,
+    has_org_suffix,
+    looks_like_person,
+)
+from search.entities.spans import CALENDAR, PARTICLES, lower_case_words, opens_sentence
+from search.entities.sports import is_sports
 
 # Lower-case words for what a person does, which put the name after them on a person.
 ROLE_WORDS = frozenset(
@@ -102,11 +110,43 @@ def _given_name(text: str, word: str) -> bool:
 
 def has_person_cue(text: str, start: int, end: int) -> bool:
     """True when the words around ``text[start:end]`` make it a person: a role word in lower
-    case right before it, or an age in commas right after it."""
+    case right before it, an age in commas right after it, or in a sports story a country
+    in brackets after a name of two or more words ("Naoko Kijimuta ( Japan ) beat"; a firm
+    in a business list is named so too: "Petronas ( Malaysia )")."""
     before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     if before and before.group(1) in ROLE_WORDS:
         return True
-    return _AGE_AFTER.match(text, end) is not None
+    if _AGE_AFTER.match(text, end):
+        return True
+    return " " in text[start:end] and country_after(text, end) and _results(text, start)
+
+
+# "( Spain )" after a name in a results list: the competitor's country. A small whole number
+# after the bracket is a club's score ("Gloria Bistrita ( Romania ) 2"); a time is not
+# ("Michael Johnson ( U.S. ) 19.32").
+_COUNTRY_AFTER = re.compile(r" ?\( ?([A-Z][\w.]*(?: [A-Za-z][\w.]*){0,3}) ?\)")
+_SCORE_AFTER = re.compile(r" ?\d{1,2}(?=\s|$)")
+# A set or match score near the name ("6-2", "2-1"): a results list, whatever the story.
+_LINE_SCORE = re.compile(r"\b\d{1,2}-\d{1,2}\b")
+
+
+def _results(text: str, start: int) -> bool:
+    """A sports story, or a score on the line or just after it (a results list)."""
+    around = text[text.rfind("\n", 0, start) + 1 : start + _RESULT_REACH]
+    return _LINE_SCORE.search(around) is not None or is_sports(text)
+
+
+_RESULT_REACH = 120  # characters after the name: "beat Naoko Kijimuta ( Japan )\n1-6 6-4"
+
+
+def country_after(text: str, end: int) -> bool:
+    """True when a country in brackets follows ``end`` and no score follows the bracket:
+    a competitor named with their country ("Arantxa Sanchez Vicario ( Spain ) beat")."""
+    m = _COUNTRY_AFTER.match(text, end)
+    if m is None or _SCORE_AFTER.match(text, m.end()):
+        return False
+    place = countries.places().get(countries.normalize(m.group(1)))
+    return place is not None and place.kind in ("name", "code")
 
 
 def two_people(name: str) -> bool:
@@ -129,3 +169,64 @@ def has_org_cue(text: str, start: int, end: int) -> bool:
         return not (possessive and after.group(1) in _HELD_WORDS)
     before = _WORD_BEFORE.search(text, max(0, start - 40), start)
     return before is not None and before.group(1) in ORG_NOUNS
+
+
+def sentence_opener(text: str, start: int, end: int) -> int:
+    """Where a person's name starts once a capitalised sentence opener is cut off
+    ("Unseeded Patrick Rafter", "Opener Gooch 's decision"); ``start`` when there is none.
+
+    Only the first word of a sentence, only when it is no given name (nor one that is also
+    an English word, "Bill") and no particle ("De Clercq"), and only when the article
+    writes that word in lower case elsewhere ("the opener", "unseeded"). Names from other
+    lists stay whole: "Lal Krishna Advani", "Nursultan Nazarbayev" are never written in
+    lower case.
+    """
+    words = text[start:end].split()
+    if len(words) < 2 or not opens_sentence(text, start) or _given_name(text, words[0]):
+        return start
+    first = words[0]
+    if not first[:1].isupper() or first.isupper() or first.lower() in PARTICLES:
+        return start
+    if first in WORD_GIVEN_NAMES:
+        return start  # "Bill Emerson" in a story about a farm bill
+    if first.lower() not in lower_case_words(text):
+        return start
+    return start + len(first) + text[start + len(first) : end].find(words[1])
+
+
+# A capitalised run right before a bracket: a competitor NER left unlabelled
+# ("Arantxa Sanchez Vicario ( Spain ) beat Naoko Kijimuta").
+_BEFORE_BRACKET = re.compile(
+    r"(?<![\w'.-])([A-Z][\w'-]+(?: (?:[A-Z][\w'-]+|de|van|von|da|di|del|la|le|der|dos)){1,3})"
+    r"(?= ?\( ?[A-Z])"
+)
+_NAME_LABELS = frozenset({"PERSON", "ORG"})
+
+
+def competitors(
+    text: str, spans: Sequence[Span], taken: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Names of two to four words that NER left out (or took for a date or place) before a
+    country in brackets in a sports story: offsets of each, a sentence opener cut off."""
+    if "(" not in text:
+        return []
+    named = [(s, e) for label, s, e, _ in spans if label in _NAME_LABELS] + list(taken)
+    found: list[tuple[int, int]] = []
+    for m in _BEFORE_BRACKET.finditer(text):
+        start, end = sentence_opener(text, m.start(1), m.end(1)), m.end(1)
+        name = text[start:end]
+        if " " not in name or any(s < end and start < e for s, e in named):
+            continue
+        if not country_after(text, end) or has_org_suffix(name) or not _results(text, start):
+            continue
+        words = [w.lower().strip(".,") for w in name.split()]
+        if any(w in NOT_PERSON_WORDS or w in CALENDAR for w in words):
+            continue
+        if any(_place(part) for part in (name, *name.split())):
+            continue  # "Trinidad and Tobago"; a club named after its town, "Gloria Bistrita"
+        found.append((start, end))
+    return found
+
+
+def _place(name: str) -> bool:
+    return countries.places().get(countries.normalize(name)) is not None

@@ -71,21 +71,59 @@ def is_title(word: str) -> bool:
     return word.lower().replace(".", "").rstrip(",") in TITLES
 
 
+def demonym_stem(word: str) -> str:
+    """A people's noun in "-man" read as its adjective ("Frenchman", "Dutchwoman" ->
+    "French", "Dutch"); other words as they are."""
+    if word.endswith(("man", "men")) and len(word) > 5:
+        return word[:-3].removesuffix("wo")
+    return word
+
+
 @lru_cache(maxsize=65536)
 def _is_placeish(word: str) -> bool:
-    w = POSSESSIVE.sub("", word)
+    w = demonym_stem(POSSESSIVE.sub("", word))
     return bool(w) and countries.places().get(countries.normalize(w)) is not None
 
 
 # Where one NER span holds several names: line breaks, dashes, brackets, semicolons
-# ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )").
-_SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]")
+# ("Sri Lanka - Arjuna Ranatunga", "Scott Draper ( Australia )") and a slash between words
+# ("Leipzig / Halle", "Ulsan / Yosu").
+_SEPARATOR = re.compile(r"\n|\s[-\u2013\u2014]+\s|--|[()\[\];\"\u201c\u201d]|\s/\s?")
+# The score between two clubs of a result line ("Manchester United 2 Blackburn 1",
+# "Marseille 1 ( Gravelaine 24th ) Metz 2"): split only when the second club's score or
+# its scorers follow, so a firm keeps its number ("Pier 1 Imports Inc").
+_FIRST_SCORE = re.compile(r"(?<=[a-zA-Z.]) \d{1,3} (?=[A-Z])")
+_SECOND_SCORE = re.compile(r" (?:\d{1,3}\b|\()")
+_ENDING_SCORE = re.compile(r"[a-zA-Z.] \d{1,3}$")
+
+
+def _result_line(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The two clubs of "Bordeaux 0 Auxerre 0", or None when the piece is no result."""
+    if not (_SECOND_SCORE.match(text, end) or _ENDING_SCORE.search(text, start, end)):
+        return None
+    m = _FIRST_SCORE.search(text, start, end)
+    if m is None or _FIRST_SCORE.search(text, m.end() - 1, end):
+        return None  # a table row ("Akron 135 Mch 134 Apl"), not two clubs
+    return [(start, m.start()), (m.end(), end)]
+
+
+# A comma between people's names ("Dieter Eilts , Steffen Freund"): a list, not one name.
+# In other spans only after a place ("Larnaca , Cyprus", "Auckland , Christchurch"): a
+# firm's name may hold partners ("Donaldson, Lufkin and Jenrette").
+_LIST_COMMA = re.compile(r" ?, ")
+# Prepositions that open a sentence before a name NER took in ("In Sofia :", "At Chesterfield").
+_OPENING_PREPOSITIONS = frozenset({"In", "At"})
+# Abbreviated titles after a place that NER ran into it ("Massachusetts Gov .", "Georgia Rep .").
+_TRAILING_TITLES = frozenset({"gov", "rep", "sen"})
 _TRAILER = re.compile(r"(?:['\u2019]s?|[,;:])$")
 POSSESSIVE = re.compile(r"['\u2019]s$")  # "Moody's" -> "Moody"
 _NUMERIC = re.compile(r"^[-+]?\d[\d.,:/-]*$")
+# A minute after a scorer's name ("Bohinen 51st"); before a name it is part of it ("96th
+# Brigade").
+_ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$")
 # Lower-case words that belong inside a person's name.
 PARTICLES = frozenset(
-    "de del della der den di da das dos du la le van von ter bin ibn al el y st".split()
+    "de del della der den di da das dos du la le van von ter bin ibn al el y".split()
 )
 # Words a name does not end with: a span ending so was cut short.
 _OPEN_ENDED = frozenset({"of", "the", "and", "for", "&", "on", "in"})
@@ -106,6 +144,15 @@ CALENDAR = frozenset(
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
 
 
+# Where a sentence starts: the text, a line, or after a sentence end and a quote.
+_SENTENCE_START = re.compile(r"(?:\A|[\n.!?]\s*|[.!?] [\"'`\u201c]+ ?|\n[\"'`\u201c]+ ?)\Z")
+
+
+def opens_sentence(text: str, start: int) -> bool:
+    """True when ``text[start:]`` begins a sentence, a line or the text."""
+    return _SENTENCE_START.search(text, max(0, start - 6), start) is not None or start == 0
+
+
 @lru_cache(maxsize=4)
 def lower_case_words(text: str) -> frozenset[str]:
     """The words an article writes in lower case, once per article: a pattern per name
@@ -114,17 +161,14 @@ def lower_case_words(text: str) -> frozenset[str]:
 
 
 def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
-    """Split a span at separators (and, for people, at lower-case non-particle words)."""
-    out: list[tuple[int, int]] = []
-    pos = start
-    for m in _SEPARATOR.finditer(text, start, end):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, end))
+    """Split a span at separators and a result line's score; people's spans also at commas
+    and lower-case non-particle words, other spans at a comma after a place."""
+    out = _split_at(text, [(start, end)], _SEPARATOR)
+    out = [q for s, e in out for q in (_result_line(text, s, e) or [(s, e)])]
     if label != "PERSON":
-        return out
+        return [p for s, e in out for p in _split_after_place(text, s, e)]
     split: list[tuple[int, int]] = []
-    for s, e in out:
+    for s, e in _split_at(text, out, _LIST_COMMA):
         pos = s
         for ws, we, w in _words(text[s:e], s):
             if w.islower() and w not in PARTICLES and not is_title(w):
@@ -132,6 +176,28 @@ def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]
                 pos = we
         split.append((pos, e))
     return split
+
+
+def _split_after_place(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The piece cut at each comma that follows a place's name ("Auckland , Christchurch")."""
+    m = _LIST_COMMA.search(text, start, end)
+    if m is None or countries.places().get(countries.normalize(text[start : m.start()])) is None:
+        return [(start, end)]
+    return [(start, m.start()), *_split_after_place(text, m.end(), end)]
+
+
+def _split_at(
+    text: str, pieces: list[tuple[int, int]], pattern: re.Pattern[str]
+) -> list[tuple[int, int]]:
+    """Each piece cut where ``pattern`` matches (the match itself left out)."""
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        pos = s
+        for m in pattern.finditer(text, s, e):
+            out.append((pos, m.start()))
+            pos = m.end()
+        out.append((pos, e))
+    return out
 
 
 def clean_span(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
@@ -154,7 +220,9 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
     while words:
         s, e, w = words[-1]
         trimmed = _TRAILER.sub("", w)
-        if _NUMERIC.match(trimmed) and not (len(words) > 1 and words[-2][2].lower() in _OPEN_ENDED):
+        if (_NUMERIC.match(trimmed) or _ORDINAL.match(trimmed)) and not (
+            len(words) > 1 and words[-2][2].lower() in _OPEN_ENDED
+        ):
             trimmed = ""  # "H. Morris 69"; but "Group of 7" keeps its number
         if trimmed != w:
             words[-1] = (s, s + len(trimmed), trimmed)
@@ -162,9 +230,13 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
             break
         words.pop()
     while len(words) > 1 and (
-        words[-1][2].lower() in _OPEN_ENDED or _GLUED_TICKER.fullmatch(words[-1][2])
+        words[-1][2].lower() in _OPEN_ENDED
+        or _GLUED_TICKER.fullmatch(words[-1][2])
+        or words[-1][2].lower().rstrip(".") in _TRAILING_TITLES
     ):
         words.pop()  # "Donaldson, Lufkin and" cut short; "United Overseas Bank Ltd UOBM.SI"
+    if len(words) > 1 and words[0][2] in _OPENING_PREPOSITIONS and opens_sentence(text, start):
+        words = words[1:]
     while words and (
         words[0][2].lower() in ("the", "a", "an")
         or _NUMERIC.match(words[0][2])

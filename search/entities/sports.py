@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from search.entities import countries
 
@@ -52,6 +53,7 @@ _DATE_AFTER = re.compile(
 _CLUB_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG", "PERSON"})
 
 
+@lru_cache(maxsize=4)
 def is_sports(text: str) -> bool:
     """True for a sports story: at least three distinct sports words."""
     words = set(re.findall(r"[a-z][a-z-]+", text.lower()))

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from search.entities.canonical import GENERIC_WORDS
+from search.entities.spans import opens_sentence
 
 _COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?"
 _DISTANCE = (
@@ -194,8 +195,6 @@ _UNIT_AFTER = re.compile(
 )
 # A paragraph that starts in lower case: the article lost its capitals (some wire copy).
 _LOWER_PARAGRAPH = re.compile(r"^[ \t]*[a-z]", re.MULTILINE)
-# Where a sentence starts: the text, a line, or after a sentence end and a quote.
-_SENTENCE_START = re.compile(r"(?:\A|[\n.!?]\s*|[.!?] [\"'`]+ ?|\n[\"'`]+ ?)\Z")
 
 
 def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) -> set[str]:
@@ -239,7 +238,7 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
             ):
                 found.add(name)
                 break
-            if starts_only and not _SENTENCE_START.search(text, max(0, start - 6), start):
+            if starts_only and not opens_sentence(text, start):
                 starts_only = False
         else:
             if starts_only:
