@@ -799,3 +799,30 @@ def test_competitors_named_with_their_country_in_a_results_list() -> None:
     # A firm in a business list, with no score about, keeps its kind.
     text = "Contracts went to Petronas Carigali ( Malaysia ) and others ."
     assert _actors_from(text, [("ORG", "Petronas Carigali")]) == {"Petronas Carigali": "org"}
+
+
+def test_clubs_of_standings_rows_and_result_lines() -> None:
+    text = (
+        "Soccer - league standings .\nStandings ( tabulate under played , won , drawn , "
+        "lost , goals for , against , points ) .\nBarnsley 3 3 0 0 8 2 9\n"
+        "VfL Bochum 4 1 3 0 4 3 6\nResults of the cup : the striker scored in the tournament .\n"
+        "Rangers 1 Dundee United 0\nSAN FRANCISCO 1 Philadelphia 0\nEngland 2 Scotland 1\n"
+        "Golf : Tom Watson 70 71 68 69 278\nAllensbach June 12 37.4 32.8 7.3 12.3 5.4\n"
+    )
+    spans = [("GPE", "Barnsley"), ("PERSON", "Tom Watson"), ("GPE", "England")]
+    got = _actors_from(text, spans)
+    for club in ("Barnsley", "VfL Bochum", "Rangers", "Dundee United", "Philadelphia"):
+        assert got.get(club) == "org", club
+    assert "SAN FRANCISCO" in got  # a line with a name in mixed case is no all-caps line
+    assert got.get("Tom Watson") == "person"  # a golfer's card looks like a standings row
+    assert "England" not in got and "Allensbach" not in got  # a national team; a poll
+
+
+def test_a_page_of_tables_needs_one_sports_word() -> None:
+    text = "SOCCER - BELGIAN FIRST DIVISION .\nAnderlecht 4 1 3 0 9 3 6\nLokeren 4 1 1 2 4 5 4\n"
+    assert _actors_from(text, []) == {"Anderlecht": "org", "Lokeren": "org"}
+    # A trade table of a story with no sport, or a row named by a common word, is no club.
+    text = "Trade figures .\nExports 12 34 56 78 90\nImports 11 22 33 44 55\n"
+    assert _actors_from(text, []) == {}
+    text = "Soccer fans spent more ; exports rose .\nExports 12 34 56 78 90\n"
+    assert "Exports" not in _actors_from(text, [])

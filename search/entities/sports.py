@@ -4,7 +4,9 @@ NER reads such clubs as places (or even people); in a sports story they are
 organisations, and they say nothing about which country the story concerns. A span is a
 club when the article is about sport, the span is not a country (national teams stay
 countries), and its context is a sporting one: a score after it, or a verb or role next
-to it ("beat Somerset", "Kent stepped up", "Newcastle team mate", "played for Nice").
+to it ("beat Somerset", "Kent stepped up", "Newcastle team mate", "played for Nice"), or
+a results table: a standings row ("Barnsley 3 3 0 0 8 2 9") or a result line ("Caen 1
+Lyon 1"), where NER often labels nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from search.entities import countries
+from search.entities.names import looks_like_person
+from search.entities.spans import CALENDAR, lower_case_words
 
 # Words that only sports stories use often; generic ones ("final", "points", "beat",
 # "season", "captain") are left out so political or business news never counts as sport.
@@ -53,11 +57,14 @@ _DATE_AFTER = re.compile(
 _CLUB_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP", "ORG", "PERSON"})
 
 
-@lru_cache(maxsize=4)
 def is_sports(text: str) -> bool:
     """True for a sports story: at least three distinct sports words."""
-    words = set(re.findall(r"[a-z][a-z-]+", text.lower()))
-    return len(words & SPORTS_WORDS) >= 3
+    return len(_sports_words(text)) >= 3
+
+
+@lru_cache(maxsize=4)  # asked by several rules of one article
+def _sports_words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z][a-z-]+", text.lower())) & SPORTS_WORDS
 
 
 def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
@@ -80,13 +87,12 @@ def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
 def find_clubs(
     text: str, spans: Sequence[tuple[str, int, int, str]]
 ) -> list[tuple[int, int, tuple[int, int]]]:
-    """Clubs in a sports story: ``(start, end, original span offsets)`` for each mention."""
-    if not is_sports(text):
-        return []
+    """Clubs in a sports story (or in the results tables of a story that names a sport):
+    ``(start, end, original span offsets)`` for each mention."""
     found: list[tuple[int, int, tuple[int, int]]] = []
     names: set[str] = set()
-    teams = countries.place_teams(text)
-    for label, start, end, surface in spans:
+    teams = countries.place_teams(text) if is_sports(text) else frozenset()
+    for label, start, end, surface in spans if is_sports(text) else ():
         if label not in _CLUB_LABELS or not _could_be_club(surface, label, teams):
             continue
         lead = len(surface) - len(re.sub(r"^(?:the|The)\s+", "", surface))
@@ -99,6 +105,14 @@ def find_clubs(
         if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
+    for start, end in table_clubs(text):
+        # A golfer's card looks like a standings row: NER's people stay people.
+        spanned = [(label, s, e) for label, s, e, _ in spans if s < end and start < e]
+        name = text[start:end]
+        if looks_like_person(name) or any(lb == "PERSON" and " " in name for lb, _, _ in spanned):
+            continue
+        found.append((start, end, spanned[0][1:] if len(spanned) == 1 else (start, end)))
+        names.add(name)
     if not names:
         return found
     # The same name elsewhere in the story is the same club.
@@ -110,3 +124,44 @@ def find_clubs(
         if name in names:
             found.append((end - len(name), end, (start, end)))
     return found
+
+
+# A club's name in a results table: a name of up to four words, capitalised or in
+# capitals ("VfL Bochum", "1860 Munich", "SAN FRANCISCO").
+_CLUB_NAME = r"((?:[A-Z]\w*|\d{4})(?:[ '-](?:[A-Z]\w*|[a-z]{1,3}))*?)"
+# A standings row: the name, then five or more whole numbers to the end of the line
+# ("Barnsley 3 3 0 0 8 2 9"); a poll's or a market's row has decimals or words in between.
+_STANDINGS_ROW = re.compile(
+    rf"^[ \t]*(?:\d{{1,2}}\.?[ \t]+)?{_CLUB_NAME}(?:[ \t]+\d{{1,4}}){{5,}}[ \t]*$", re.M
+)
+# A result line: two names, each with its score ("Caen 1 Lyon 1", "Rangers 1 Dundee United 0",
+# "SAN FRANCISCO 1 Philadelphia 0"), scorers in brackets or a full stop after.
+_RESULT_ROW = re.compile(
+    rf"^[ \t]*{_CLUB_NAME} \d{{1,3}} {_CLUB_NAME} \d{{1,3}}(?=[ \t]*(?:\(|\.|$))", re.M
+)
+
+
+def table_clubs(text: str) -> list[tuple[int, int]]:
+    """Clubs in the standings rows and result lines of a story that names a sport, labelled
+    by NER or not; national teams stay countries ("England 2 Scotland 1"). One sports word
+    is enough here: a page of tables has few words ("SOCCER - BELGIAN STANDINGS")."""
+    if not _sports_words(text) or not re.search(r"\d \d|\d$", text, re.M):
+        return []
+    out = []
+    lower = lower_case_words(text)
+    for pattern in (_STANDINGS_ROW, _RESULT_ROW):
+        for m in pattern.finditer(text):
+            for group in range(1, (m.lastindex or 0) + 1):
+                start, end = m.start(group), m.end(group)
+                if _club_name(text[start:end], lower):
+                    out.append((start, end))
+    return out
+
+
+def _club_name(name: str, lower: frozenset[str]) -> bool:
+    """Not a month, a number alone, a word the story writes in lower case ("Exports" of a
+    trade table), or a country's name (a national team)."""
+    if name.lower() in CALENDAR or name.isdigit() or name.lower() in lower:
+        return False
+    place = countries.places().get(countries.normalize(name))
+    return place is None or place.kind not in ("name", "code", "demonym", "region")
