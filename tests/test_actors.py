@@ -826,3 +826,13 @@ def test_a_page_of_tables_needs_one_sports_word() -> None:
     assert _actors_from(text, []) == {}
     text = "Soccer fans spent more ; exports rose .\nExports 12 34 56 78 90\n"
     assert "Exports" not in _actors_from(text, [])
+
+
+def test_cricket_teams_before_their_score() -> None:
+    text = (
+        "Cricket - county championship .\nAt Cardiff : Kent 255-3 ( D. Fulton 64 )\n"
+        "Essex 24 points ,\nSaeed Anwar c Mullally b Irani 61\nAsif Mujtaba not out 37\n"
+    )
+    got = _actors_from(text, [("PERSON", "Saeed Anwar"), ("PERSON", "Asif Mujtaba")])
+    assert got.get("Kent") == "org" and got.get("Essex") == "org"
+    assert got.get("Saeed Anwar") == "person" and got.get("Asif Mujtaba") == "person"

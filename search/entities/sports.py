@@ -135,9 +135,20 @@ _STANDINGS_ROW = re.compile(
     rf"^[ \t]*(?:\d{{1,2}}\.?[ \t]+)?{_CLUB_NAME}(?:[ \t]+\d{{1,4}}){{5,}}[ \t]*$", re.M
 )
 # A result line: two names, each with its score ("Caen 1 Lyon 1", "Rangers 1 Dundee United 0",
-# "SAN FRANCISCO 1 Philadelphia 0"), scorers in brackets or a full stop after.
+# "SAN FRANCISCO 1 Philadelphia 0"), the first club's scorers in brackets or not ("Schalke 1
+# ( Thon 2nd ) Bochum 1"), the second's or a full stop after.
+_SCORERS = r"(?: \( [^()\n]* \))?"
 _RESULT_ROW = re.compile(
-    rf"^[ \t]*{_CLUB_NAME} \d{{1,3}} {_CLUB_NAME} \d{{1,3}}(?=[ \t]*(?:\(|\.|$))", re.M
+    rf"^[ \t]*{_CLUB_NAME} \d{{1,3}}{_SCORERS} {_CLUB_NAME} \d{{1,3}}(?=[ \t]*(?:\(|\.|$))",
+    re.M,
+)
+# A cricket score after a team at a line's start or a venue's colon ("At Cardiff : Kent
+# 255-3 ( D. Fulton 64", "Somerset 83 and 174 ,", "Essex 24 points ,").
+_TEAM_NAME = r"((?:[A-Z]\w*)(?:[ '-][A-Z]\w*){0,2})"  # no "c", "b", "not out" of a batting line
+_INNINGS = re.compile(
+    rf"(?:^[ \t]*|(?<=[a-z)] : )){_TEAM_NAME} \d{{1,3}}(?:-\d{{1,2}})?"
+    r"(?: and \d{1,3}(?:-\d{1,2})?)?(?= \(| ,| \.| points\b| declared\b|[ \t]*$)",
+    re.M,
 )
 
 
@@ -149,13 +160,16 @@ def table_clubs(text: str) -> list[tuple[int, int]]:
         return []
     out = []
     lower = lower_case_words(text)
-    for pattern in (_STANDINGS_ROW, _RESULT_ROW):
+    patterns = [_STANDINGS_ROW, _RESULT_ROW]
+    if "innings" in _sports_words(text) or "cricket" in _sports_words(text):
+        patterns.append(_INNINGS)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             for group in range(1, (m.lastindex or 0) + 1):
                 start, end = m.start(group), m.end(group)
                 if _club_name(text[start:end], lower):
                     out.append((start, end))
-    return out
+    return sorted(set(out))  # a row may fit two patterns
 
 
 def _club_name(name: str, lower: frozenset[str]) -> bool:
