@@ -836,3 +836,14 @@ def test_cricket_teams_before_their_score() -> None:
     got = _actors_from(text, [("PERSON", "Saeed Anwar"), ("PERSON", "Asif Mujtaba")])
     assert got.get("Kent") == "org" and got.get("Essex") == "org"
     assert got.get("Saeed Anwar") == "person" and got.get("Asif Mujtaba") == "person"
+
+
+def test_us_standings_name_their_clubs_in_capitals() -> None:
+    text = (
+        "Baseball - major league standings .\nAMERICAN LEAGUE\nEASTERN DIVISION\n"
+        "W L PCT GB\nNEW YORK 74 59 .556 -\nBOSTON 67 69 .493 8 1/2\n"
+        "BASEBALL - YANKEES WIN AGAIN .\n"
+    )
+    spans = [("GPE", "NEW YORK"), ("GPE", "BOSTON"), ("ORG", "YANKEES")]
+    got = _actors_from(text, spans)
+    assert got == {"NEW YORK": "org", "BOSTON": "org"}  # a headline in capitals stays out

@@ -253,7 +253,7 @@ def extract_actors(
     initialled, took = initialled_people(text, spans, cands, lines, _is_place)
     cands, claimed = relabel_people(text, spans, cands + initialled, lines)
     claimed = claimed | renamed | took
-    clubs = [c for c in find_clubs(text, spans) if not lines.line_of(c[0]).all_caps]
+    clubs = find_clubs(text, spans, lines)
     if clubs:
         known_people = {c.name for c in cands if c.kind == "person" and len(c.name.split()) > 1}
         known_people |= {surname(n) for n in known_people}

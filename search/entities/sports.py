@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from search.entities import countries
+from search.entities.lines import LineIndex
 from search.entities.names import looks_like_person
 from search.entities.spans import CALENDAR, lower_case_words
 
@@ -85,15 +86,19 @@ def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
 
 
 def find_clubs(
-    text: str, spans: Sequence[tuple[str, int, int, str]]
+    text: str, spans: Sequence[tuple[str, int, int, str]], lines: LineIndex
 ) -> list[tuple[int, int, tuple[int, int]]]:
     """Clubs in a sports story (or in the results tables of a story that names a sport):
-    ``(start, end, original span offsets)`` for each mention."""
+    ``(start, end, original span offsets)`` for each mention. A line in capitals is a
+    headline, whose words NER labels at random, unless it is a table's row ("NEW YORK 74
+    59 .556 -": US standings print the clubs in capitals)."""
     found: list[tuple[int, int, tuple[int, int]]] = []
     names: set[str] = set()
     teams = countries.place_teams(text) if is_sports(text) else frozenset()
     for label, start, end, surface in spans if is_sports(text) else ():
         if label not in _CLUB_LABELS or not _could_be_club(surface, label, teams):
+            continue
+        if lines.line_of(start).all_caps:
             continue
         lead = len(surface) - len(re.sub(r"^(?:the|The)\s+", "", surface))
         s = start + lead
@@ -118,7 +123,7 @@ def find_clubs(
     # The same name elsewhere in the story is the same club.
     taken = {f[2] for f in found}
     for label, start, end, surface in spans:
-        if (start, end) in taken or label not in _CLUB_LABELS:
+        if (start, end) in taken or label not in _CLUB_LABELS or lines.line_of(start).all_caps:
             continue
         name = re.sub(r"^(?:the|The)\s+", "", surface)
         if name in names:
@@ -133,6 +138,13 @@ _CLUB_NAME = r"((?:[A-Z]\w*|\d{4})(?:[ '-](?:[A-Z]\w*|[a-z]{1,3}))*?)"
 # ("Barnsley 3 3 0 0 8 2 9"); a poll's or a market's row has decimals or words in between.
 _STANDINGS_ROW = re.compile(
     rf"^[ \t]*(?:\d{{1,2}}\.?[ \t]+)?{_CLUB_NAME}(?:[ \t]+\d{{1,4}}){{5,}}[ \t]*$", re.M
+)
+# A US standings row: wins, losses (ties), the winning share, games behind ("NEW YORK 74 59
+# .556 -", "BOSTON 67 69 .493 8 1/2").
+_SHARE_ROW = re.compile(
+    rf"^[ \t]*{_CLUB_NAME}(?:[ \t]+\d{{1,3}}){{2,3}}[ \t]+\.\d{{3}}"
+    r"(?:[ \t]+(?:-|\d+(?:\.\d)?(?: 1/2)?|1/2))?[ \t]*$",
+    re.M,
 )
 # A result line: two names, each with its score ("Caen 1 Lyon 1", "Rangers 1 Dundee United 0",
 # "SAN FRANCISCO 1 Philadelphia 0"), the first club's scorers in brackets or not ("Schalke 1
@@ -160,7 +172,7 @@ def table_clubs(text: str) -> list[tuple[int, int]]:
         return []
     out = []
     lower = lower_case_words(text)
-    patterns = [_STANDINGS_ROW, _RESULT_ROW]
+    patterns = [_STANDINGS_ROW, _SHARE_ROW, _RESULT_ROW]
     if "innings" in _sports_words(text) or "cricket" in _sports_words(text):
         patterns.append(_INNINGS)
     for pattern in patterns:
