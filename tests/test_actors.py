@@ -847,3 +847,14 @@ def test_us_standings_name_their_clubs_in_capitals() -> None:
     spans = [("GPE", "NEW YORK"), ("GPE", "BOSTON"), ("ORG", "YANKEES")]
     got = _actors_from(text, spans)
     assert got == {"NEW YORK": "org", "BOSTON": "org"}  # a headline in capitals stays out
+
+
+def test_scorers_and_cricket_dismissals_are_people() -> None:
+    text = (
+        "Soccer results .\nSchalke 1 ( Thon 2nd ) Bochum 1 ( Donkow 86th ) .\n"
+        "Cricket innings : Ijaz Ahmed c Stewart b Mullally 61\n"
+    )
+    got = _actors_from(text, [("PERSON", "Ijaz Ahmed")])
+    for person in ("Thon", "Donkow", "Stewart", "Mullally", "Ijaz Ahmed"):
+        assert got.get(person) == "person", person
+    assert got.get("Schalke") == "org" and got.get("Bochum") == "org"

@@ -58,7 +58,7 @@ from search.entities.spans import (
     lower_case_words,
     surname,
 )
-from search.entities.sports import find_clubs, is_sports
+from search.entities.sports import find_clubs, is_sports, scorers
 from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Actor, ActorKind, Mention
 
@@ -250,6 +250,13 @@ def extract_actors(
     for a, b in competitors(text, spans, [(c.start, c.end) for c in cands]):
         if not lines.line_of(a).all_caps:  # "Arantxa Sanchez Vicario ( Spain ) beat"
             cands.append(Candidate(a, b, text[a:b], "person"))
+    taken = Ranges((c.start, c.end) for c in cands)
+    for a, b in scorers(text):  # "Schalke 1 ( Thon 2nd )", "c Stewart b Mullally"
+        if not taken.overlaps(a, b):
+            cands.append(Candidate(a, b, text[a:b], "person"))
+            renamed |= {
+                (s, e) for label, s, e, _ in spans if label in _MISLABELLED and s < b and a < e
+            }
     initialled, took = initialled_people(text, spans, cands, lines, _is_place)
     cands, claimed = relabel_people(text, spans, cands + initialled, lines)
     claimed = claimed | renamed | took

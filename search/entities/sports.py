@@ -191,3 +191,27 @@ def _club_name(name: str, lower: frozenset[str]) -> bool:
         return False
     place = countries.places().get(countries.normalize(name))
     return place is None or place.kind not in ("name", "code", "demonym", "region")
+
+
+# Scorers in brackets after a club's score ("Schalke 1 ( Thon 2nd ) Bochum 1 ( Donkow
+# 86th )", "( Jeffrey 7 , Roest 33 )") and the fielder and bowler of a cricket dismissal
+# ("Ijaz Ahmed c Stewart b Mullally 61"): people, whom NER rarely labels there.
+_SCORERS_BRACKET = re.compile(r"(?<=\d )\( ([^()\n]*) \)")
+_SCORER = re.compile(
+    r"(?:^|(?<=, )|(?<=; ))([A-Z][\w'-]+(?: [A-Z][\w'-]+)?) \d{1,3}(?:st|nd|rd|th)?\b"
+)
+_DISMISSAL = re.compile(r"(?<= )(?:c|b|st|c and b|lbw b|run out \() ([A-Z][\w'-]+)(?= )")
+
+
+def scorers(text: str) -> list[tuple[int, int]]:
+    """Offsets of scorers and of cricket fielders and bowlers in a story's results."""
+    words = _sports_words(text)
+    if not words:
+        return []
+    found = []
+    for m in _SCORERS_BRACKET.finditer(text):
+        inner = m.group(1)
+        found += [(m.start(1) + s.start(1), m.start(1) + s.end(1)) for s in _SCORER.finditer(inner)]
+    if "cricket" in words or "innings" in words:
+        found += [(m.start(1), m.end(1)) for m in _DISMISSAL.finditer(text)]
+    return found
