@@ -608,12 +608,12 @@ def _demonym(words: str) -> bool:
     """True for one demonym, a people's adjective or noun ("American", "Spaniard",
     "Frenchman"), not a place's name ("Chicago")."""
     word = demonym_stem(words.strip())
-    place = countries.places().get(countries.normalize(word)) if " " not in word else None
+    place = countries.place_of(word) if " " not in word else None
     return place is not None and place.kind == "demonym"
 
 
 def _is_place(name: str) -> bool:
-    return countries.places().get(countries.normalize(name)) is not None
+    return countries.place_of(name) is not None
 
 
 # "Standard and Poor's Corp", "Procter & Gamble Co": NER often leaves the first name out.

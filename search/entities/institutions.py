@@ -121,7 +121,7 @@ def qualified_name(code: str, name: str) -> str:
 
 
 def _country_of(words: str, published: Day) -> str | None:
-    place = countries.places().get(countries.normalize(_POSSESSIVE.sub("", words)))
+    place = countries.place_of(_POSSESSIVE.sub("", words))
     if place and place.kind in ("name", "demonym", "abbr", "code") and len(place.code) == 2:
         return countries.code_on(place, published)  # "Soviet" in 1987 is SU
     return None

@@ -145,7 +145,7 @@ def country_after(text: str, end: int) -> bool:
     m = _COUNTRY_AFTER.match(text, end)
     if m is None or _SCORE_AFTER.match(text, m.end()):
         return False
-    place = countries.places().get(countries.normalize(m.group(1)))
+    place = countries.place_of(m.group(1))
     return place is not None and place.kind in ("name", "code")
 
 
@@ -222,11 +222,7 @@ def competitors(
         words = [w.lower().strip(".,") for w in name.split()]
         if any(w in NOT_PERSON_WORDS or w in CALENDAR for w in words):
             continue
-        if any(_place(part) for part in (name, *name.split())):
+        if any(countries.place_of(part) for part in (name, *name.split())):
             continue  # "Trinidad and Tobago"; a club named after its town, "Gloria Bistrita"
         found.append((start, end))
     return found
-
-
-def _place(name: str) -> bool:
-    return countries.places().get(countries.normalize(name)) is not None

@@ -82,7 +82,7 @@ def demonym_stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def _is_placeish(word: str) -> bool:
     w = demonym_stem(POSSESSIVE.sub("", word))
-    return bool(w) and countries.places().get(countries.normalize(w)) is not None
+    return bool(w) and countries.place_of(w) is not None
 
 
 # Where one NER span holds several names: line breaks, dashes, brackets, semicolons
@@ -150,7 +150,7 @@ _SENTENCE_START = re.compile(r"(?:\A|[\n.!?]\s*|[.!?] [\"'`\u201c]+ ?|\n[\"'`\u2
 
 def opens_sentence(text: str, start: int) -> bool:
     """True when ``text[start:]`` begins a sentence, a line or the text."""
-    return _SENTENCE_START.search(text, max(0, start - 6), start) is not None or start == 0
+    return _SENTENCE_START.search(text, max(0, start - 6), start) is not None
 
 
 @lru_cache(maxsize=4)
@@ -181,7 +181,7 @@ def _pieces(text: str, start: int, end: int, label: str) -> list[tuple[int, int]
 def _split_after_place(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The piece cut at each comma that follows a place's name ("Auckland , Christchurch")."""
     m = _LIST_COMMA.search(text, start, end)
-    if m is None or countries.places().get(countries.normalize(text[start : m.start()])) is None:
+    if m is None or countries.place_of(text[start : m.start()]) is None:
         return [(start, end)]
     return [(start, m.start()), *_split_after_place(text, m.end(), end)]
 

@@ -72,7 +72,7 @@ def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
     name = re.sub(r"^(?:the|The)\s+", "", surface).strip()
     if not name or not name[0].isupper() or "\n" in name:
         return False
-    place = countries.places().get(countries.normalize(name))
+    place = countries.place_of(name)
     if countries.normalize(name) in teams:
         place = None  # "the Cleveland Indians ... the Indians": the club's name
     elif place and place.kind in ("name", "code", "demonym", "region"):
@@ -189,7 +189,7 @@ def _club_name(name: str, lower: frozenset[str]) -> bool:
     trade table), or a country's name (a national team)."""
     if name.lower() in CALENDAR or name.isdigit() or name.lower() in lower:
         return False
-    place = countries.places().get(countries.normalize(name))
+    place = countries.place_of(name)
     return place is None or place.kind not in ("name", "code", "demonym", "region")
 
 
