@@ -813,7 +813,8 @@ def test_clubs_of_standings_rows_and_result_lines() -> None:
     got = _actors_from(text, spans)
     for club in ("Barnsley", "VfL Bochum", "Rangers", "Dundee United", "Philadelphia"):
         assert got.get(club) == "org", club
-    assert "SAN FRANCISCO" in got  # a line with a name in mixed case is no all-caps line
+    # A line with a name in mixed case is no all-caps line; the club is named as its city.
+    assert got.get("San Francisco") == "org"
     assert got.get("Tom Watson") == "person"  # a golfer's card looks like a standings row
     assert "England" not in got and "Allensbach" not in got  # a national team; a poll
 
@@ -846,7 +847,50 @@ def test_us_standings_name_their_clubs_in_capitals() -> None:
     )
     spans = [("GPE", "NEW YORK"), ("GPE", "BOSTON"), ("ORG", "YANKEES")]
     got = _actors_from(text, spans)
-    assert got == {"NEW YORK": "org", "BOSTON": "org"}  # a headline in capitals stays out
+    # Named as their cities are; a headline in capitals stays out.
+    assert got == {"New York": "org", "Boston": "org"}
+
+
+def test_a_fixture_line_in_capitals_names_the_clubs_of_the_standings() -> None:
+    text = (
+        "Baseball - major league standings .\nW L PCT GB\nNEW YORK 74 59 .556 -\n"
+        "BOSTON 67 69 .493 8 1/2\nSATURDAY 'S SCHEDULE\nNEW YORK AT BOSTON\n"
+        "BASEBALL - NEW YORK WIN AGAIN .\n"
+    )
+    found, _ = extract_actors(text, [_span(text, "GPE", "NEW YORK")])
+    mentions = {a.name: [text[m.start : m.end] for m in a.mentions] for a in found}
+    # The standings row and the fixture line; the headline's "NEW YORK" is no mention.
+    assert mentions == {"New York": ["NEW YORK", "NEW YORK"], "Boston": ["BOSTON", "BOSTON"]}
+
+
+def test_a_club_of_the_story_is_a_club_in_every_mention_and_list() -> None:
+    text = (
+        "Cricket - English county championship .\nAt Chesterfield : Derbyshire 471 and 71-1\n"
+        "Title hopefuls Essex and Derbyshire both won .\n"
+        "Derbyshire captain Dean Jones said the championship was open .\n"
+    )
+    found, _ = extract_actors(text, [_span(text, "PERSON", "Dean Jones")])
+    mentions = {a.name: (a.kind, len(a.mentions)) for a in found}
+    # "Essex" is listed with a club; "Derbyshire" is found where NER labelled nothing.
+    assert mentions == {"Derbyshire": ("org", 3), "Essex": ("org", 1), "Dean Jones": ("person", 1)}
+
+
+def test_a_person_named_in_full_keeps_a_surname_that_is_a_title_or_a_place() -> None:
+    text = (
+        "U.S. captain Billie Jean King named the team .\n"
+        '" We will wait , " said King .\n'
+        "Tennis finalist MaliVai Washington lost .\nWashington served well .\n"
+    )
+    spans = [("PERSON", "Billie Jean King"), ("ORG", "MaliVai Washington")]
+    spans += [("PERSON", "King ."), ("GPE", "Washington served")]
+    rows = [_span(text, label, s) for label, s in spans]
+    rows[2] = ("PERSON", rows[2][1], rows[2][1] + 4, "King")
+    rows[3] = ("GPE", rows[3][1], rows[3][1] + 10, "Washington")
+    found, claimed = extract_actors(text, rows)
+    names = {a.name: (a.kind, len(a.mentions)) for a in found}
+    # "finalist" before a name is a person's role, as "captain" is.
+    assert names == {"Billie Jean King": ("person", 2), "MaliVai Washington": ("person", 2)}
+    assert (rows[3][1], rows[3][2]) in claimed  # no mention of the country US
 
 
 def test_scorers_and_cricket_dismissals_are_people() -> None:

@@ -307,9 +307,27 @@ def extract_actors(
     merged: dict[tuple[str, ActorKind], list[Mention]] = {}
     for c in sorted(cands, key=lambda c: c.start):
         name = (people if c.kind == "person" else orgs).get(c.name, c.name)
+        if c.kind == "org":
+            name = _place_case(name)
         merged.setdefault((name, c.kind), []).append(Mention(c.start, c.end, text[c.start : c.end]))
     actors = tuple(Actor(name, kind, tuple(ms)) for (name, kind), ms in merged.items())
     return actors, claimed
+
+
+# Kinds of place a club is named after ("CHICAGO", "KANSAS CITY", "CALIFORNIA").
+_CLUB_PLACES = frozenset({"capital", "minor", "city", "town", "state"})
+
+
+def _place_case(name: str) -> str:
+    """A club named after a place and printed in capitals, as US standings print them
+    ("KANSAS CITY"), written as the place is ("Kansas City"): the archive's prose and
+    result lines name it so, and one club keeps one name."""
+    if not name.isupper() or len(name) < 4:
+        return name
+    place = countries.place_of(name)
+    if place is None or place.kind not in _CLUB_PLACES:
+        return name
+    return " ".join(w.capitalize() for w in name.split())
 
 
 def _kinds_from_context(

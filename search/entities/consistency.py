@@ -34,19 +34,22 @@ def relabel_people(
     cands: list[Candidate],
     lines: LineIndex,
 ) -> tuple[list[Candidate], frozenset[tuple[int, int]]]:
-    """Repeats of a known person's name that NER labelled otherwise or missed."""
+    """Repeats of a known person's name that NER labelled otherwise or missed, and the
+    PERSON spans of one that were dropped as a title or a place ("King" after "Billie Jean
+    King", "Washington" after "George Washington")."""
     names = {c.name for c in cands if c.kind == "person"}
     known = {n for n in names if len(n.split()) >= 2}
     known |= {surname(n) for n in known if len(surname(n)) > 2}
     if not known:
         return cands, frozenset()
     taken = Ranges((c.start, c.end) for c in cands if c.kind == "person")
+    held = Ranges((c.start, c.end) for c in cands)
     claimed: set[tuple[int, int]] = set()
     relabelled: list[Candidate] = []
     for label, s, e, _ in spans:
-        if label in ("PERSON", "DATE"):
+        if label == "DATE" or (label == "PERSON" and held.overlaps(s, e)):
             continue
-        pieces = clean_span(text, s, e, "ORG")
+        pieces = clean_span(text, s, e, "PERSON" if label == "PERSON" else "ORG")
         cleaned = pieces[0] if len(pieces) == 1 else None
         if cleaned and text[cleaned[0] : cleaned[1]] in known:
             if not lines.line_of(s).all_caps and not taken.overlaps(*cleaned):

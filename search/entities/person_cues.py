@@ -39,8 +39,9 @@ ROLE_WORDS = frozenset(
     attorney counsel analyst economist official editor reporter correspondent columnist
     historian author writer novelist poet actor actress singer coach manager captain
     striker midfielder defender goalkeeper fullback winger halfback pitcher catcher
-    batsman bowler jockey trainer rider champion dissident activist broker dealer trader
-    banker businessman businesswoman tycoon
+    batsman bowler jockey trainer rider champion finalist semifinalist quarterfinalist
+    seed medallist medalist sprinter hurdler golfer swimmer skater cyclist boxer
+    dissident activist broker dealer trader banker businessman businesswoman tycoon
     """.split()
 )
 # Lower-case words after a name that only an organisation has: its chairman, shares and

@@ -6,7 +6,9 @@ club when the article is about sport, the span is not a country (national teams 
 countries), and its context is a sporting one: a score after it, or a verb or role next
 to it ("beat Somerset", "Kent stepped up", "Newcastle team mate", "played for Nice"), or
 a results table: a standings row ("Barnsley 3 3 0 0 8 2 9") or a result line ("Caen 1
-Lyon 1"), where NER often labels nothing.
+Lyon 1"), where NER often labels nothing. Once the story has a club, its other mentions
+are that club, NER's label or none, and so are the names listed with it ("Essex ,
+Derbyshire and Surrey").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from search.entities import countries
+from search.entities.consistency import Ranges, find_names
 from search.entities.lines import LineIndex
 from search.entities.names import looks_like_person
 from search.entities.spans import CALENDAR, lower_case_words
@@ -39,13 +42,16 @@ CLUB_WORDS = frozenset(
 _BEFORE = re.compile(
     r"\b(?:beat|beats|beating|drew with|draw with|drawn with|draw against|lost to|losing to|"
     r"against|v|vs|versus|defeated|played for|plays for|playing for|joined|joining|"
-    r"hosts?|hosted|visit|visits|visiting|victory over|win over|defeat by|title rivals|"
+    r"hosts?|hosted|visit|visits|visiting|victory over|victory against|win over|"
+    r"win against|winners over|defeat by|rivals|hopefuls|thrashed|edged|routed|crushed|"
+    r"trounced|overcame|"
     r"move to|moved to|transferred to|loaned to|signed for|coach of|coach at)\s*\.?\s*$"
 )
 _AFTER = re.compile(
     r"^\s*(?:\d"
-    r"|(?:beat|beats|drew|won|lost|were|are|have|had|hosted|reached|closed|kept|stepped|"
-    r"extended|scored|led|face|faced|meet|need|needed|trail|trailed|lead|"
+    r"|(?:, who )?(?:beat|beats|drew|won|lost|were|are|have|had|hosted|reached|closed|kept|"
+    r"stepped|extended|scored|led|face|faced|meet|need|needed|trail|trailed|lead|thrashed|"
+    r"edged|routed|crushed|trounced|overcame|"
     r"coach|captain|skipper|striker|midfielder|defender|goalkeeper|manager|owner|players?|"
     r"team|side|fans|supporters|club|chairman|team-mate|teammate)\b"
     r"|'s\s+(?:home|away|first|second|victory|win|defeat|coach|manager|captain|players?|"
@@ -120,15 +126,65 @@ def find_clubs(
         names.add(name)
     if not names:
         return found
-    # The same name elsewhere in the story is the same club.
+    names |= _list_mates(text, names)
+    # The same name elsewhere in the story is the same club, labelled by NER or not.
     taken = {f[2] for f in found}
     for label, start, end, surface in spans:
-        if (start, end) in taken or label not in _CLUB_LABELS or lines.line_of(start).all_caps:
+        if (
+            (start, end) in taken
+            or label not in _CLUB_LABELS
+            or _headline(text, lines, start, names)
+        ):
             continue
         name = re.sub(r"^(?:the|The)\s+", "", surface)
         if name in names:
             found.append((end - len(name), end, (start, end)))
+    clubs = Ranges((s, e) for s, e, _ in found)
+    labelled = Ranges((s, e) for _, s, e, _ in spans)
+    for start, end in find_names(text, names):
+        if clubs.overlaps(start, end) or _headline(text, lines, start, names):
+            continue
+        # On a fixture line in capitals NER's spans run over both clubs ("BALTIMORE AT
+        # SEATTLE"); elsewhere a span NER labelled was judged above.
+        if lines.line_of(start).all_caps or not labelled.overlaps(start, end):
+            found.append((start, end, (start, end)))
     return found
+
+
+# A list of names ("Essex , Derbyshire and Surrey", "Kent or Sussex"): capitalised words,
+# commas between them and "and" or "or" before the last.
+_NAME = r"[A-Z][\w'-]+(?: [A-Z][\w'-]+)?"
+_LIST = re.compile(rf"(?<![\w.])({_NAME}(?: ?, {_NAME})* (?:and|or) {_NAME})(?![\w])")
+# A fixture line of a US schedule in capitals: "CLEVELAND AT TEXAS".
+_FIXTURE = re.compile(r"[ \t]*(.+?) (?:AT|VS\.?|V) (.+?)[ \t]*")
+
+
+def _list_mates(text: str, names: set[str]) -> set[str]:
+    """Names listed with a club of the story: clubs too ("title hopefuls Derbyshire and
+    Surrey" once "Surrey" is a club), unless a country, a month or a lower-case word."""
+    mates: set[str] = set()
+    lower = lower_case_words(text)
+    for m in _LIST.finditer(text):
+        members = [_without_opener(n, lower) for n in re.split(r" ?, | and | or ", m.group(1))]
+        if any(n in names for n in members):
+            mates.update(n for n in members if _club_name(n, lower) and not looks_like_person(n))
+    return mates
+
+
+def _without_opener(name: str, lower: frozenset[str]) -> str:
+    """``name`` without a first word the story writes in lower case ("Both Essex")."""
+    first, _, rest = name.strip().partition(" ")
+    return rest if rest and first.lower() in lower else name.strip()
+
+
+def _headline(text: str, lines: LineIndex, start: int, clubs: set[str]) -> bool:
+    """True on a line in capitals that is no fixture of two of the story's ``clubs``
+    ("CLEVELAND AT TEXAS" is one): a headline, whose words name no club."""
+    line = lines.line_of(start)
+    if not line.all_caps:
+        return False
+    m = _FIXTURE.fullmatch(text, line.start, line.end)
+    return m is None or m.group(1) not in clubs or m.group(2) not in clubs
 
 
 # A club's name in a results table: a name of up to four words, capitalised or in

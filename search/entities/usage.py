@@ -158,9 +158,13 @@ _INDEX_AFTER = re.compile(
     r"utilities|all-share|blue-chip|benchmark|key|main) ){0,2}(?:average|index)\b"
 )
 # "the Trofej Beograd 96 international basketball tournament", "the annual Jackson Hole
-# symposium": the name of an event, not of who runs it.
+# symposium": the name of an event, not of who runs it. The words between describe the
+# event; a verb or an article there starts a clause about it ("Paul Jones said the
+# championship was open": a person speaking).
 _EVENT_AFTER = re.compile(
-    r"(?: \d+)?(?:\s+[a-z-]+){0,2}\s+(?:tournament|championships?|symposium|regatta)\b"
+    r"(?: \d+)?(?:\s+(?!(?:the|a|an|this|that|his|her|their|its|said|says|told|won|wins|"
+    r"of|in|at|for|to|and|was|is)\b)[a-z-]+){0,2}\s+(?:tournament|championships?|symposium|"
+    r"regatta)\b"
 )
 # "Division one", "Group B" alone on a line: the head of a section of a table.
 _SECTION_AFTER = re.compile(
