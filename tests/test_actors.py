@@ -733,6 +733,8 @@ def test_spans_split_at_scores_and_lists(
         ("It is de rigueur .\nDe Clercq spoke .", "De Clercq", "De Clercq"),
         ("The farm bill passed .\nBill Emerson voted .", "Bill Emerson", "Bill Emerson"),
         ("The opener made 50 .\nOpener Gooch 's decision came late .", "Opener Gooch", "Gooch"),
+        # A role is cut even where the text never writes it in lower case.
+        ("It rained .\nFullback Andre Joubert scored .", "Fullback Andre Joubert", "Andre Joubert"),
         # A given name the list lacks stays: the text never writes it in lower case.
         ("Nursultan Nazarbayev met Yeltsin .", "Nursultan Nazarbayev", "Nursultan Nazarbayev"),
         # Not at a sentence's start; a known given name first.

@@ -40,7 +40,8 @@ ROLE_WORDS = frozenset(
     historian author writer novelist poet actor actress singer coach manager captain
     striker midfielder defender goalkeeper fullback winger halfback pitcher catcher
     batsman bowler jockey trainer rider champion finalist semifinalist quarterfinalist
-    seed medallist medalist sprinter hurdler golfer swimmer skater cyclist boxer
+    seed medallist medalist sprinter hurdler golfer swimmer skater cyclist boxer centre
+    center flanker hooker prop fly-half scrum-half forward opener wicketkeeper spinner
     dissident activist broker dealer trader banker businessman businesswoman tycoon
     """.split()
 )
@@ -177,8 +178,9 @@ def sentence_opener(text: str, start: int, end: int) -> int:
     ("Unseeded Patrick Rafter", "Opener Gooch 's decision"); ``start`` when there is none.
 
     Only the first word of a sentence, only when it is no given name (nor one that is also
-    an English word, "Bill") and no particle ("De Clercq"), and only when the article
-    writes that word in lower case elsewhere ("the opener", "unseeded"). Names from other
+    an English word, "Bill") and no particle ("De Clercq"), and only when it is a role
+    ("Fullback Andre Joubert") or the article writes that word in lower case elsewhere
+    ("the opener", "unseeded"). Names from other
     lists stay whole: "Lal Krishna Advani", "Nursultan Nazarbayev" are never written in
     lower case.
     """
@@ -190,8 +192,8 @@ def sentence_opener(text: str, start: int, end: int) -> int:
         return start
     if first in WORD_GIVEN_NAMES:
         return start  # "Bill Emerson" in a story about a farm bill
-    if first.lower() not in lower_case_words(text):
-        return start
+    if first.lower() not in lower_case_words(text) and first.lower() not in ROLE_WORDS:
+        return start  # a role is cut wherever it opens ("Fullback Andre Joubert")
     return start + len(first) + text[start + len(first) : end].find(words[1])
 
 
