@@ -853,6 +853,17 @@ def test_us_standings_name_their_clubs_in_capitals() -> None:
     assert got == {"New York": "org", "Boston": "org"}
 
 
+def test_field_labels_of_tables_and_squad_lists_are_no_clubs() -> None:
+    text = (
+        "Cricket - county championship scores .\nSurrey 429-7 ( C. Lewis 80 not out )\n"
+        "Extras ( lb-11 w-1 nb-8 ) 20\nTotal ( for one wicket ) 229\nAttendance 18,500 .\n"
+        "Defenders - Frank de Boer ( Ajax ) , John Veldman ( Ajax )\nHampshire 81-7 .\n"
+    )
+    got = _actors_from(text, [("ORG", "Extras"), ("ORG", "Attendance"), ("ORG", "Defenders")])
+    assert got.get("Surrey") == "org" and got.get("Hampshire") == "org"
+    assert not {"Extras", "Total", "Attendance", "Defenders"} & set(got)
+
+
 def test_a_fixture_line_in_capitals_names_the_clubs_of_the_standings() -> None:
     text = (
         "Baseball - major league standings .\nW L PCT GB\nNEW YORK 74 59 .556 -\n"

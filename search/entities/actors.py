@@ -33,7 +33,7 @@ from search.entities.consistency import (
     unlabelled_people,
     vote_kinds,
 )
-from search.entities.lines import LineIndex
+from search.entities.lines import LineIndex, field_label
 from search.entities.names import (
     NOT_PERSON_WORDS,
     ORG_SUFFIXES,
@@ -535,11 +535,6 @@ def _apart_never(text: str, a: str, b: str) -> bool:
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 
 
-# A one-word field label opening a line of a table or list: "Attendance : 2,000". Not
-# "Attendance 18,500 .": a cricket county's score line looks the same ("Hampshire 81-7 .").
-_FIELD_LABEL = re.compile(r"\s*:")
-
-
 def _no_actor(
     text: str,
     cand: Candidate,
@@ -564,12 +559,7 @@ def _no_actor(
         return True
     if junk_reason(cand.name) or _country_and_common_word(text, cand.name):
         return True
-    line = lines.line_of(cand.start)
-    return (
-        " " not in cand.name
-        and not text[line.start : cand.start].strip()
-        and _FIELD_LABEL.match(text, cand.end) is not None
-    )
+    return field_label(text, lines, cand.start, cand.end)
 
 
 def _country_and_common_word(text: str, name: str) -> bool:

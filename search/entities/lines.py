@@ -58,3 +58,26 @@ class LineIndex:
             end = self._starts[i + 1] - 1 if i + 1 < len(self._starts) else len(self._text)
             line = self._cache[i] = describe(self._text, start, end)
         return line
+
+
+# What follows a one-word field label opening a line of a table or list: a colon
+# ("Attendance : 2,000"), a count in thousands ("Attendance 18,500 ."), a bracket of words
+# in lower case ("Extras ( lb-11 w-1 ) 20", "Total ( for one wicket ) 229") or a dash
+# before a list ("Forwards - Oliver Bierhoff , Fredi Bobic", "Goalkeepers - Ed de Goey (
+# Feyenoord ) ,"), all on its line. A club's
+# line looks otherwise: "Hampshire 81-7 .", "Surrey 429-7 ( C. Lewis 80", "Arsenal -
+# Chelsea 2-1", "Brann - Mons Ivar Mjelde ( 10th ) , Jan Ove Pedersen ( 72nd )".
+_LABEL_AFTER = re.compile(
+    r"[ \t]*:|[ \t]+\d{1,3},\d{3}\b|[ \t]+\([ \t]*[a-z]"
+    r"|[ \t]+-[ \t]+[^,(\n]+(?:\([^)\d\n]*\)[^,(\n]*)?,"
+)
+
+
+def field_label(text: str, lines: LineIndex, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is one word opening its line as a field's label."""
+    line = lines.line_of(start)
+    return (
+        " " not in text[start:end]
+        and not text[line.start : start].strip()
+        and _LABEL_AFTER.match(text, end) is not None
+    )

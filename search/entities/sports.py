@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from search.entities import countries
 from search.entities.consistency import Ranges, find_names
-from search.entities.lines import LineIndex
+from search.entities.lines import LineIndex, field_label
 from search.entities.names import looks_like_person
 from search.entities.spans import CALENDAR, lower_case_words
 
@@ -113,6 +113,8 @@ def find_clubs(
         dated = _DATE_AFTER.match(after) is not None
         # A one-word "person" needs a sports-only cue: a score or a rival before it.
         strong = _BEFORE.search(before) or (re.match(r"\s*\d", after) and not dated)
+        if field_label(text, lines, s, end):
+            continue  # "Attendance 18,500 .", "Extras ( lb-11 w-1 ) 20": a table's labels
         if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
@@ -121,6 +123,8 @@ def find_clubs(
         spanned = [(label, s, e) for label, s, e, _ in spans if s < end and start < e]
         name = text[start:end]
         if looks_like_person(name) or any(lb == "PERSON" and " " in name for lb, _, _ in spanned):
+            continue
+        if field_label(text, lines, start, end):
             continue
         found.append((start, end, spanned[0][1:] if len(spanned) == 1 else (start, end)))
         names.add(name)
@@ -137,12 +141,16 @@ def find_clubs(
         ):
             continue
         name = re.sub(r"^(?:the|The)\s+", "", surface)
-        if name in names:
+        if name in names and not field_label(text, lines, end - len(name), end):
             found.append((end - len(name), end, (start, end)))
     clubs = Ranges((s, e) for s, e, _ in found)
     labelled = Ranges((s, e) for _, s, e, _ in spans)
     for start, end in find_names(text, names):
-        if clubs.overlaps(start, end) or _headline(text, lines, start, names):
+        if (
+            clubs.overlaps(start, end)
+            or _headline(text, lines, start, names)
+            or field_label(text, lines, start, end)
+        ):
             continue
         # On a fixture line in capitals NER's spans run over both clubs ("BALTIMORE AT
         # SEATTLE"); elsewhere a span NER labelled was judged above.
