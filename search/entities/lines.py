@@ -60,13 +60,12 @@ class LineIndex:
         return line
 
 
-# What follows a one-word field label opening a line of a table or list: a colon
-# ("Attendance : 2,000"), a count in thousands ("Attendance 18,500 ."), a bracket of words
-# in lower case ("Extras ( lb-11 w-1 ) 20", "Total ( for one wicket ) 229") or a dash
-# before a list ("Forwards - Oliver Bierhoff , Fredi Bobic", "Goalkeepers - Ed de Goey (
-# Feyenoord ) ,"), all on its line. A club's
-# line looks otherwise: "Hampshire 81-7 .", "Surrey 429-7 ( C. Lewis 80", "Arsenal -
-# Chelsea 2-1", "Brann - Mons Ivar Mjelde ( 10th ) , Jan Ove Pedersen ( 72nd )".
+# What follows a one-word field label opening a line of a table or list, on that line: a
+# colon ("Attendance : 2,000"), a count in thousands ("Attendance 18,500 ."), a bracket of
+# words in lower case ("Extras ( lb-11 w-1 ) 20", "Total ( for one wicket ) 229") or a
+# dash before a list ("Forwards - Oliver Bierhoff , Fredi Bobic", "Goalkeepers - Ed de
+# Goey ( Feyenoord ) ,"). A club's line looks otherwise: "Hampshire 81-7 .", "Surrey 429-7
+# ( C. Lewis 80", "Arsenal - Chelsea 2-1", "Brann - Mons Ivar Mjelde ( 10th ) ,".
 _LABEL_AFTER = re.compile(
     r"[ \t]*:|[ \t]+\d{1,3},\d{3}\b|[ \t]+\([ \t]*[a-z]"
     r"|[ \t]+-[ \t]+[^,(\n]+(?:\([^)\d\n]*\)[^,(\n]*)?,"

@@ -108,13 +108,13 @@ def find_clubs(
             continue
         lead = len(surface) - len(re.sub(r"^(?:the|The)\s+", "", surface))
         s = start + lead
+        if field_label(text, lines, s, end):
+            continue  # "Attendance 18,500 .", "Extras ( lb-11 w-1 ) 20": a table's labels
         before = text[max(0, s - 25) : s]
         after = text[end : end + 25]
         dated = _DATE_AFTER.match(after) is not None
         # A one-word "person" needs a sports-only cue: a score or a rival before it.
         strong = _BEFORE.search(before) or (re.match(r"\s*\d", after) and not dated)
-        if field_label(text, lines, s, end):
-            continue  # "Attendance 18,500 .", "Extras ( lb-11 w-1 ) 20": a table's labels
         if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
