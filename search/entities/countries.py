@@ -74,12 +74,12 @@ _BODY_DATELINE = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
 def place_of(name: str) -> Place | None:
     """The place-table entry a name is (a country, demonym, capital, city...), or None."""
-    return places().get(normalize(name))
+    return places().get(normalize(name))  # normalize is cached, the table is a dict
 
 
+@lru_cache(maxsize=65536)
 def resolve_span(text: str, label: str, inside: bool = True) -> Place | None:
     """The place an NER span names, or None. Lower-case spans ("turkey") never resolve.
 

@@ -180,9 +180,8 @@ def sentence_opener(text: str, start: int, end: int) -> int:
     Only the first word of a sentence, only when it is no given name (nor one that is also
     an English word, "Bill") and no particle ("De Clercq"), and only when it is a role
     ("Fullback Andre Joubert") or the article writes that word in lower case elsewhere
-    ("the opener", "unseeded"). Names from other
-    lists stay whole: "Lal Krishna Advani", "Nursultan Nazarbayev" are never written in
-    lower case.
+    ("the opener", "unseeded"). Names from other lists stay whole: "Lal Krishna Advani",
+    "Nursultan Nazarbayev" are never written in lower case.
     """
     words = text[start:end].split()
     if len(words) < 2 or not opens_sentence(text, start) or _given_name(text, words[0]):
