@@ -84,9 +84,13 @@ def apply_aliases(doc: IndexDocument, aliases: AliasTable) -> IndexDocument:
     return replace(doc, actors=tuple(merged), actor_kinds=tuple(merged.values()), spans=spans)
 
 
-def actor_names(entities: Entities, aliases: AliasTable) -> tuple[str, ...]:
-    """The actor values :func:`build_document` gives ``entities`` (what the facet counts)."""
-    return _actor_fields(entities.actors, aliases)[0]
+def actor_names(
+    entities: Entities, aliases: AliasTable
+) -> tuple[tuple[str, ...], tuple[ActorKind, ...]]:
+    """The actor values :func:`build_document` gives ``entities`` (what the facet counts),
+    and the kind of each."""
+    names, kinds, _ = _actor_fields(entities.actors, aliases)
+    return names, kinds
 
 
 def _actor_fields(

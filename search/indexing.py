@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,8 @@ MAX_FACET_VALUES = 10_000_000
 ALIAS_ROUNDS = 3
 # Hits per page when listing the documents of an actor (Typesense answers at most 250).
 ID_PAGE = 250
+# Articles read to tell what the archive calls a name: its kind is the same in nearly all.
+KIND_SAMPLE = 8
 
 
 def reindex(
@@ -390,7 +392,7 @@ class _Pipeline:
 
     def _write_staged(self, staged: StagedArticles) -> None:
         with _timed(self.report, "aliases"):
-            self.aliases = derive_aliases(self.aliases, staged.actor_counts())
+            self.aliases = derive_aliases(self.aliases, staged.actor_counts(), staged.kinds)
         now = datetime.now(UTC)
         in_child = len(staged) >= PLACE_IN_CHILD_FROM
         if in_child:
@@ -428,7 +430,7 @@ class _Pipeline:
         for article in articles:
             entities = known[article.content_hash]
             if self.staged is not None:  # built and written once every article is staged
-                self.staged.add(article, entities, actor_names(entities, self.aliases))
+                self.staged.add(article, entities, *actor_names(entities, self.aliases))
             else:
                 doc = build_document(article, entities, self.aliases, indexed_at=now)
                 self.unplaced.append(doc)
@@ -481,9 +483,10 @@ def merge_corpus_aliases(
     revisit = set(revisit)
     # A rename can settle another name's evidence (a rival spelling merged away), so the
     # table is derived again from the new counts until it stops changing (at most 3 rounds).
+    kinds = ArchiveKinds(backend)
     for _ in range(ALIAS_ROUNDS):
         counts = dict(backend.facet_values(ACTOR.name, "", limit=MAX_FACET_VALUES))
-        table = derive_aliases(table, counts)
+        table = derive_aliases(table, counts, kinds)
         names = [n for n in counts if table.changes(n)] + sorted(revisit & set(counts))
         revisit = set()
         renamed = _rename(backend, table, cache, names)
@@ -494,11 +497,37 @@ def merge_corpus_aliases(
     return changed
 
 
-def derive_aliases(table: AliasTable, counts: Mapping[str, int]) -> AliasTable:
-    """``table`` with its archive-wide part derived anew from the actor ``counts``."""
+def derive_aliases(
+    table: AliasTable,
+    counts: Mapping[str, int],
+    kinds: Callable[[str], Mapping[str, int]] | None = None,
+) -> AliasTable:
+    """``table`` with its archive-wide part derived anew from the actor ``counts``
+    (``kinds``: how many articles call a name a person or an org, see :class:`ArchiveKinds`)."""
     from search.entities import corpus_aliases  # not loaded by a run that changes nothing
 
-    return table.with_corpus(corpus_aliases(counts, table.corpus), counts)
+    return table.with_corpus(corpus_aliases(counts, table.corpus, kinds), counts)
+
+
+class ArchiveKinds:
+    """How many of the indexed articles naming an actor call it a "person" or an "org",
+    read from the first ``KIND_SAMPLE`` of them, once per name and pass."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._kinds: dict[str, Counter[str]] = {}
+
+    def __call__(self, name: str) -> Counter[str]:
+        if name not in self._kinds:
+            request = SearchRequest(actors=(name,), sort="oldest", per_page=KIND_SAMPLE)
+            votes: Counter[str] = Counter()
+            for hit in self._backend.search(request).hits:
+                doc = self._backend.get(hit.id)
+                if doc is not None:
+                    pairs = zip(doc.actors, doc.actor_kinds, strict=False)
+                    votes.update(kind for actor, kind in pairs if actor == name)
+            self._kinds[name] = votes
+        return self._kinds[name]
 
 
 def _rename(

@@ -33,16 +33,30 @@ class StagedArticles:
         self._count = 0
         self._docs: Counter[str] = Counter()  # casefolded name -> documents holding it
         self._spelled: Counter[str] = Counter()  # exact spelling -> documents holding it
+        self._kinds: dict[str, Counter[str]] = {}  # casefolded name -> documents per kind
 
     def __len__(self) -> int:
         return self._count
 
-    def add(self, article: Article, entities: Entities, actors: tuple[str, ...]) -> None:
-        """Stage one article; ``actors``: the names its document would hold now."""
+    def add(
+        self,
+        article: Article,
+        entities: Entities,
+        actors: tuple[str, ...],
+        kinds: tuple[str, ...] = (),
+    ) -> None:
+        """Stage one article; ``actors``: the names its document would hold now, ``kinds``:
+        the kind of each ("person", "org")."""
         pickle.dump((article, entities), self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._count += 1
         self._spelled.update(set(actors))
         self._docs.update({a.casefold() for a in actors})
+        for actor, kind in zip(actors, kinds, strict=False):
+            self._kinds.setdefault(actor.casefold(), Counter())[kind] += 1
+
+    def kinds(self, name: str) -> Counter[str]:
+        """How many staged articles call ``name`` a "person" or an "org"."""
+        return self._kinds.get(name.casefold()) or Counter()
 
     def actor_counts(self) -> dict[str, int]:
         """Documents per actor value, as the actor facet will count them: one value per

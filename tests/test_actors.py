@@ -13,6 +13,7 @@ import pytest
 from search.entities import corpus_aliases, extract
 from search.entities.actors import extract_actors, org_aliases, person_aliases
 from search.entities.canonical import junk_reason, key_initials, spelling_key
+from search.entities.capitals import names_in_capitals
 from search.entities.consistency import bracket_acronyms, news_agencies
 from search.entities.institutions import is_generic, qualified_name, split_country
 from search.entities.lines import LineIndex
@@ -839,6 +840,32 @@ def test_cricket_teams_before_their_score() -> None:
     got = _actors_from(text, [("PERSON", "Saeed Anwar"), ("PERSON", "Asif Mujtaba")])
     assert got.get("Kent") == "org" and got.get("Essex") == "org"
     assert got.get("Saeed Anwar") == "person" and got.get("Asif Mujtaba") == "person"
+    # The second team of a match after the first one's score; not a batsman in brackets.
+    text = (
+        "Cricket - county championship .\nLondon ( The Oval ) : Warwickshire 195 , Surrey "
+        "429-7 ( Lewis 80 , Butcher 70 , C. Lewis 5 )\nHove : Sussex 363 ( W. Athey 111 ) , "
+        "Lancashire 197-8\nDerbyshire 24 points , Worcestershire 5 .\n"
+    )
+    got = _actors_from(text, [])
+    for team in ("Warwickshire", "Surrey", "Sussex", "Lancashire", "Derbyshire", "Worcestershire"):
+        assert got.get(team) == "org", team
+    assert got.get("Butcher") == "person"  # a batsman, by the scorers rule
+
+
+def test_teams_after_a_riders_country_in_results() -> None:
+    text = (
+        "MOTOR RACING - BELGIAN GRAND PRIX GRID .\nGrid positions :\n"
+        "8. Martin Brundle ( Britain ) Jordan 1:52.977\n"
+        "3. Tristan Hoffman ( Netherlands ) TVM same time\n"
+        "2. Colin McRae ( Britain ) Subaru Impreza 3:58:12\n"
+        "4. Mark Woodforde ( Australia ) Todd Woodbridge ( Australia ) 6-2\n"
+    )
+    people = ["Martin Brundle", "Tristan Hoffman", "Colin McRae", "Mark Woodforde"]
+    got = _actors_from(text, [("PERSON", p) for p in people] + [("GPE", "Jordan")])
+    assert got.get("Jordan") == "org" and got.get("TVM") == "org"
+    # A car of two words is no team; a second player is no team.
+    assert "Subaru Impreza" not in got and "Subaru" not in got
+    assert got.get("Todd Woodbridge") != "org"
 
 
 def test_us_standings_name_their_clubs_in_capitals() -> None:
@@ -868,11 +895,11 @@ def test_a_fixture_line_in_capitals_names_the_clubs_of_the_standings() -> None:
     text = (
         "Baseball - major league standings .\nW L PCT GB\nNEW YORK 74 59 .556 -\n"
         "BOSTON 67 69 .493 8 1/2\nSATURDAY 'S SCHEDULE\nNEW YORK AT BOSTON\n"
-        "BASEBALL - NEW YORK WIN AGAIN .\n"
+        "BASEBALL - RAIN IN TEXAS AT THE WEEKEND .\n"
     )
     found, _ = extract_actors(text, [_span(text, "GPE", "NEW YORK")])
     mentions = {a.name: [text[m.start : m.end] for m in a.mentions] for a in found}
-    # The standings row and the fixture line; the headline's "NEW YORK" is no mention.
+    # The standings row and the fixture line; the headline's "TEXAS" is no club.
     assert mentions == {"New York": ["NEW YORK", "NEW YORK"], "Boston": ["BOSTON", "BOSTON"]}
 
 
@@ -915,3 +942,59 @@ def test_scorers_and_cricket_dismissals_are_people() -> None:
     for person in ("Thon", "Donkow", "Stewart", "Mullally", "Ijaz Ahmed"):
         assert got.get(person) == "person", person
     assert got.get("Schalke") == "org" and got.get("Bochum") == "org"
+
+
+def _mentions(body: str) -> dict[str, list[str]]:
+    a = Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
+    return {x.name: [m.surface for m in x.mentions] for x in extract(a).actors}
+
+
+def test_a_headline_in_capitals_names_the_actors_of_the_body() -> None:
+    got = _mentions(
+        "SOCCER - SHEARER NAMED AS ENGLAND CAPTAIN .\nLONDON 1996-08-30\n"
+        "Newcastle striker Alan Shearer was named England captain on Friday by coach Glenn "
+        "Hoddle .\nShearer said he was proud to lead the side ."
+    )
+    assert "SHEARER" in got["Alan Shearer"]
+    # A name the story also writes as a word stays a word in the headline.
+    got = _mentions(
+        "RUGBY UNION - LITTLE HOPE FOR WALES .\nCARDIFF 1996-08-30\n"
+        "Centre Walter Little scored twice , and Wales had little to answer with .\n"
+        "Little said the side had played well ."
+    )
+    assert "LITTLE" not in got.get("Walter Little", [])
+
+
+def test_names_in_capitals_leave_a_spelling_two_actors_share() -> None:
+    text = "BOXING - MILLER WINS .\nNate Miller beat Tom Miller .\nMILLER SHINES ."
+    known = [("Nate Miller", "person", ["Nate Miller"]), ("Tom Miller", "person", ["Tom Miller"])]
+    assert names_in_capitals(text, known, LineIndex(text), []) == []
+    known = known[:1]
+    found = names_in_capitals(text, known, LineIndex(text), [])
+    assert [text[s:e] for s, e, _ in found] == ["MILLER", "MILLER"]
+
+
+def test_a_club_named_after_its_home_takes_its_home_and_its_nickname() -> None:
+    names = ["Baltimore Orioles", "Orioles", "Kansas City Royals", "Kansas City", "Times"]
+    got = org_aliases(names + ["New York Times"])
+    assert got["Orioles"] == "Baltimore Orioles" and got["Kansas City"] == "Kansas City Royals"
+    assert got["Times"] == "New York Times"
+    # A home of two clubs is neither's; a name that starts with no city is not split.
+    got = org_aliases(["Chicago White Sox", "Chicago Cubs", "Chicago", "World Bank", "Bank"])
+    assert "Chicago" not in got and "Bank" not in got
+
+
+def test_a_clubs_home_alone_is_the_club_but_not_where_it_played() -> None:
+    text = (
+        "Baseball - Rangers win .\nJuan Gonzalez homered twice as the Texas Rangers "
+        "beat the Cleveland Indians 5-3 in the league .\nJim Thome homered for Cleveland .\n"
+        "Cleveland 's lead over Chicago in the league dropped .\nIn Cleveland , rain fell on "
+        "the baseball fans and the soccer and football fans .\n"
+    )
+    named = [("PERSON", "Juan Gonzalez"), ("ORG", "the Texas Rangers"), ("PERSON", "Jim Thome")]
+    spans = [_span(text, label, s) for label, s in named]
+    spans += [("GPE", m.start(), m.end(), m.group()) for m in re.finditer("Cleveland", text)]
+    found, _ = extract_actors(text, sorted(spans, key=lambda s: s[1]))
+    found_at = [m.start for a in found if a.name == "Cleveland" for m in a.mentions]
+    # The club's name, "for Cleveland", "Cleveland 's lead"; not "In Cleveland , rain".
+    assert found_at == [m.start() for m in re.finditer("Cleveland", text)][:3]

@@ -246,6 +246,26 @@ def test_a_firm_is_no_surname_even_after_its_legal_form_was_merged_away() -> Non
     assert corpus_aliases({"Dupont": 12, "Xavier Dupont": 2}) == {"Dupont": "Xavier Dupont"}
 
 
+def test_a_name_the_archive_calls_an_organisation_is_no_surname() -> None:
+    """AIDA train: "Santos" the club (3 articles) became "Dos Santos", a person. What the
+    articles call each name says otherwise; a club may still be short for a club's name
+    shaped like a person's ("Orioles" for "Baltimore Orioles")."""
+    votes = {
+        "Santos": {"org": 3},
+        "Dos Santos": {"person": 2},
+        "Orioles": {"org": 4},
+        "Baltimore Orioles": {"org": 3},
+        "Croft": {"org": 1},
+        "Robert Croft": {"person": 3},
+    }
+    counts = {name: sum(v.values()) for name, v in votes.items()}
+    got = corpus_aliases(counts, kinds=lambda name: votes.get(name, {}))
+    assert "Santos" not in got
+    assert got["Orioles"] == "Baltimore Orioles"
+    # One article calling a surname an organisation is too little to say so.
+    assert got["Croft"] == "Robert Croft"
+
+
 @pytest.mark.parametrize(
     ("counts", "expected"),
     [

@@ -33,3 +33,12 @@ def test_a_tie_is_shown_in_the_first_spelling_by_value(tmp_path: Path) -> None:
     staged.add(article(1), Entities(), ("DuPont",))
     assert staged.actor_counts() == {"DuPont": 2}
     staged.close()
+
+
+def test_kinds_count_articles_per_kind_by_casefolded_name(tmp_path: Path) -> None:
+    staged = StagedArticles(tmp_path)
+    staged.add(article(0), Entities(), ("Santos", "Pele"), ("org", "person"))
+    staged.add(article(1), Entities(), ("SANTOS",), ("org",))
+    assert staged.kinds("Santos") == {"org": 2}
+    assert staged.kinds("Pele") == {"person": 1} and staged.kinds("Nobody") == {}
+    staged.close()

@@ -24,6 +24,7 @@ from search.entities.canonical import (
     spelling_key,
     title_acronym,
 )
+from search.entities.capitals import names_in_capitals
 from search.entities.consistency import (
     Ranges,
     initialled_people,
@@ -58,7 +59,7 @@ from search.entities.spans import (
     lower_case_words,
     surname,
 )
-from search.entities.sports import find_clubs, is_sports, scorers
+from search.entities.sports import CLUB_PLACES, find_clubs, home_and_rest, is_sports, scorers
 from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
 from search.models import Actor, ActorKind, Mention
 
@@ -113,10 +114,19 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
 
 def org_aliases(names: Iterable[str]) -> dict[str, str]:
     """Map an acronym ("OPEC", "IBM", "Nato") to the one organisation name with those
-    initials, and spellings of one name ("Chrysler Corp", "Chrysler") to the longest."""
+    initials, spellings of one name ("Chrysler Corp", "Chrysler") to the longest, and a
+    name's home or the rest of it to the one name of the article made of both ("Orioles"
+    and "Baltimore" -> "Baltimore Orioles", "Times" -> "New York Times")."""
     names = set(names)
     long_names = [n for n in names if len(n.split()) >= 2]
     aliases: dict[str, str] = {}
+    parts: dict[str, set[str]] = defaultdict(set)
+    for full in long_names:
+        for part in home_and_rest(full):
+            parts[part].add(full)
+    for n in names:
+        if len(parts.get(n, ())) == 1:
+            aliases[n] = next(iter(parts[n]))
     for n in names:
         acronym = n.replace(".", "")
         joined = joined_acronym(n)
@@ -271,7 +281,7 @@ def extract_actors(
             cands += [Candidate(a, b, text[a:b], "org") for a, b in clean_span(text, s, e, "ORG")]
         claimed = claimed | {span for _, _, span in clubs}
     cands += news_agencies(text, spans, cands, lines, _is_place)
-    cands = propagate_orgs(text, spans, vote_kinds(cands), lines)
+    cands = propagate_orgs(text, spans, vote_kinds(cands), lines, _is_place)
     # Names that reached here another way (repeats, relabelled spans) pass the same tests.
     club_spans = {(c[0], c[1]) for c in clubs}  # "Newcastle have won": a club, not a place
     # A person may bear a place's name when the article names them in full ("Jordan" after
@@ -310,12 +320,17 @@ def extract_actors(
         if c.kind == "org":
             name = _place_case(name)
         merged.setdefault((name, c.kind), []).append(Mention(c.start, c.end, text[c.start : c.end]))
-    actors = tuple(Actor(name, kind, tuple(ms)) for (name, kind), ms in merged.items())
+    keys = list(merged)
+    known = [(name, kind, [m.surface for m in merged[name, kind]]) for name, kind in keys]
+    held = [(m.start, m.end) for ms in merged.values() for m in ms]
+    for s, e, i in names_in_capitals(text, known, lines, held):  # "SHEARER NAMED AS ..."
+        merged[keys[i]].append(Mention(s, e, text[s:e]))
+        claimed = claimed | {(s, e)}
+    actors = tuple(
+        Actor(name, kind, tuple(sorted(ms, key=lambda m: m.start)))
+        for (name, kind), ms in merged.items()
+    )
     return actors, claimed
-
-
-# Kinds of place a club is named after ("CHICAGO", "KANSAS CITY", "CALIFORNIA").
-_CLUB_PLACES = frozenset({"capital", "minor", "city", "town", "state"})
 
 
 def _place_case(name: str) -> str:
@@ -325,7 +340,7 @@ def _place_case(name: str) -> str:
     if not name.isupper() or len(name) < 4:
         return name
     place = countries.place_of(name)
-    if place is None or place.kind not in _CLUB_PLACES:
+    if place is None or place.kind not in CLUB_PLACES:
         return name
     return " ".join(w.capitalize() for w in name.split())
 

@@ -131,8 +131,10 @@ def propagate_orgs(
     spans: Sequence[tuple[str, int, int, str]],
     cands: list[Candidate],
     lines: LineIndex,
+    is_place: Callable[[str], bool],
 ) -> list[Candidate]:
-    """Unlabelled repeats of an organisation's name found elsewhere in the article.
+    """Repeats of an organisation's name found elsewhere in the article that NER left
+    unlabelled or took for a place that is none ("an El Al freighter", GPE).
 
     A one-word name is not taken at the start of a sentence, where any word is capitalised.
     """
@@ -140,16 +142,36 @@ def propagate_orgs(
     names |= bracket_acronyms(text, cands)
     if not names:
         return cands
-    occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
+    occupied = Ranges(
+        [(s, e) for label, s, e, _ in spans if label not in _PLACE_LABELS]
+        + [(c.start, c.end) for c in cands]
+    )
+    place_spans = [(s, e) for label, s, e, _ in spans if label in _PLACE_LABELS]
+    placed = Ranges(place_spans)
+    # A place span that is the name itself, less an article or a possessive ("El Al 's").
+    whole = {_bare(text, s, e) for s, e in place_spans}
     out = list(cands)
     for start, end in find_names(text, names):
         if occupied.overlaps(start, end) or lines.line_of(start).all_caps:
             continue
         name = text[start:end]
+        if placed.overlaps(start, end) and ((start, end) not in whole or is_place(name)):
+            continue  # "Fowler" of "Wyche Fowler" (GPE); "Newcastle", a club and a town
         if " " not in name and opens_sentence(text, start):
             continue
         out.append(Candidate(start, end, name, "org"))
     return out
+
+
+def _bare(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span less a leading article and a trailing possessive ("the El Al 's" -> "El Al")."""
+    if text.startswith(("the ", "The "), start):
+        start += 4
+    for tail in (" 's", "'s", "\u2019s"):
+        if text.endswith(tail, start, end):
+            end -= len(tail)
+            break
+    return start, end
 
 
 # "Kurdistan Democratic Party ( KDP )": the acronym an organisation is given in brackets.

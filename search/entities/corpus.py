@@ -61,6 +61,8 @@ RARE = 3
 # names are spelled out once and then shortened: "OPEC" 9 times for 2 spelled out is usual.
 OUTNUMBERED = 8
 FEW = 5
+# Articles calling a one-word name an organisation before it is no one's surname.
+ORG_EVIDENCE = 2
 # Words naming a firm's trade after its name: "Ford Motor Co" is what "Ford" stands for,
 # "Texaco Canada" (a place after the name) is another company.
 _TRADES = frozenset(
@@ -75,13 +77,21 @@ _GOVERNMENT = frozenset({"administration", "government", "cabinet"})
 
 
 def corpus_aliases(
-    actor_counts: Mapping[str, int], known: Mapping[str, str] | None = None
+    actor_counts: Mapping[str, int],
+    known: Mapping[str, str] | None = None,
+    kinds: Callable[[str], Mapping[str, int]] | None = None,
 ) -> dict[str, str]:
     """Archive-wide alias table: each name that has a better canonical name -> that name.
 
     ``known``: the aliases derived before (earlier rounds, earlier reindexes). Their names
     are gone from the counts, but what they were still counts as evidence: "Dupont Co",
     merged into "Dupont", still says that "Dupont" is a firm.
+
+    ``kinds``: how many of the archive's articles call a name a "person" or an "org",
+    asked only of a one-word name that could be a person's surname and of those persons.
+    A name most of them call an organisation, in two articles at least, is no one's
+    surname: "Santos" the club is not "Dos Santos", nor "Jordan" the racing team "Wayne
+    Jordan". One article is too little: a surname alone is an "org" now and then.
     """
     spelling, totals = _spelling_families(actor_counts)
     # A family with a legal form ("Continental Corp") is a firm in its own right: its bare
@@ -93,7 +103,7 @@ def corpus_aliases(
     initialled = _initialled_names(totals)
     for name, full in initialled.items():  # "R. Croft" is no rival of "Robert Croft"
         totals[full] += totals.pop(name)
-    short = _short_names(totals, firms) | initialled
+    short = _short_names(totals, firms, kinds) | initialled
     table: dict[str, str] = {}
     for name in actor_counts:
         target = _follow(spelling[name], short)
@@ -147,7 +157,11 @@ def _initialled_names(counts: Mapping[str, int]) -> dict[str, str]:
 _INITIALLED = re.compile(r"([A-Z])\.? ([A-Z][\w'-]+)")
 
 
-def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
+def _short_names(
+    counts: Mapping[str, int],
+    firms: set[str],
+    kinds: Callable[[str], Mapping[str, int]] | None = None,
+) -> dict[str, str]:
     """One-word names -> the full name they stand for, when one dominates."""
     by_last: dict[str, list[str]] = defaultdict(list)
     by_initials: dict[str, list[str]] = defaultdict(list)
@@ -187,6 +201,10 @@ def _short_names(counts: Mapping[str, int], firms: set[str]) -> dict[str, str]:
             continue  # "K.M." once is too little to say whose initials they are
         firm = name in firms
         people = [] if firm else [f for f in by_last.get(name, ()) if _person_shaped(f)]
+        if people and kinds is not None and _mostly(kinds(name), "org", ORG_EVIDENCE):
+            # An organisation is no one's surname: "Santos" the club is not "Dos Santos".
+            # It may still be short for one named so: "Orioles" for "Baltimore Orioles".
+            people = [f for f in people if not _mostly(kinds(f), "person", 1)]
         fits = set(people) | (set() if firm else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()) or with_company.get(acronym, ()))
@@ -239,6 +257,12 @@ def _dominant(
         share = PERSON_DOMINANCE if best in people and named else DOMINANCE
     against = strong | {r for r in rivals if counts[r] >= 2 and not _extends(r, best)}
     return best if counts[best] >= share * sum(counts[f] for f in against) else None
+
+
+def _mostly(votes: Mapping[str, int], kind: str, at_least: int) -> bool:
+    """True when ``kind`` has at least ``at_least`` votes and more than the other kind."""
+    other = "person" if kind == "org" else "org"
+    return votes.get(kind, 0) >= at_least and votes.get(kind, 0) > votes.get(other, 0)
 
 
 def _extends(name: str, base: str) -> bool:

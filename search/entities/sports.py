@@ -20,7 +20,7 @@ from functools import lru_cache
 from search.entities import countries
 from search.entities.consistency import Ranges, find_names
 from search.entities.lines import LineIndex, field_label
-from search.entities.names import looks_like_person
+from search.entities.names import has_org_suffix, looks_like_person
 from search.entities.spans import CALENDAR, lower_case_words
 
 # Words that only sports stories use often; generic ones ("final", "points", "beat",
@@ -91,6 +91,48 @@ def _could_be_club(surface: str, label: str, teams: frozenset[str]) -> bool:
     return len(words) <= 3
 
 
+# Kinds of place a club is named after ("CHICAGO", "KANSAS CITY", "CALIFORNIA").
+CLUB_PLACES = frozenset({"capital", "minor", "city", "town", "state"})
+# A place after these is where something happened: "In Seattle , Pete Incaviglia 's".
+_NEXT_WORD = re.compile(r" ([A-Z][\w'-]+)")
+_LOCATIVE = re.compile(r"\b(?:[Ii]n|[Aa]t)\s+$")
+
+
+def home_and_rest(name: str) -> tuple[str, ...]:
+    """A name that starts with a city or a state, split there ("Kansas City Royals" ->
+    "Kansas City", "Royals"); () for any other name."""
+    words = name.split()
+    for k in range(min(3, len(words) - 1), 0, -1):
+        place = countries.place_of(" ".join(words[:k]))
+        if place is not None and place.kind in CLUB_PLACES:
+            rest = words[k:]
+            if all(w[:1].isupper() for w in rest) and not has_org_suffix(" ".join(rest)):
+                return " ".join(words[:k]), " ".join(rest)
+            return ()
+    return ()
+
+
+def _homes(
+    text: str, spans: Sequence[tuple[str, int, int, str]], teams: frozenset[str]
+) -> set[str]:
+    """Homes of one organisation each named after its home ("Cleveland" of "Cleveland
+    Indians"; not "Chicago" beside two Chicago clubs). NER may leave the team's name out
+    of such a span: "Cleveland" (GPE) "Indians" (``teams``: plural demonyms that name one)."""
+    clubs: dict[str, set[str]] = {}
+    for label, _, end, surface in spans:
+        name = None
+        if label == "ORG":
+            name = re.sub(r"^(?:the|The)\s+", "", surface).strip()
+        elif label in ("GPE", "LOC"):
+            team = _NEXT_WORD.match(text, end)
+            if team and team.group(1).lower() in teams:
+                name = f"{surface} {team.group(1)}"
+        split = home_and_rest(name) if name else ()
+        if split:
+            clubs.setdefault(split[0], set()).add(split[1])
+    return {home for home, rests in clubs.items() if len(rests) == 1}
+
+
 def find_clubs(
     text: str, spans: Sequence[tuple[str, int, int, str]], lines: LineIndex
 ) -> list[tuple[int, int, tuple[int, int]]]:
@@ -118,6 +160,15 @@ def find_clubs(
         if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
+    # A club's home named alone is the club ("homered for Cleveland", "Cleveland 's lead"
+    # after "the Cleveland Indians"), but not where something happened ("In Seattle ,").
+    homes = _homes(text, spans, teams) if is_sports(text) else set()
+    for label, start, end, surface in spans if homes else ():
+        if label not in ("GPE", "LOC") or surface not in homes or lines.line_of(start).all_caps:
+            continue
+        if _LOCATIVE.search(text, max(0, start - 4), start) or _DATE_AFTER.match(text, end):
+            continue
+        found.append((start, end, (start, end)))
     for start, end in table_clubs(text):
         # A golfer's card looks like a standings row: NER's people stay people.
         spanned = [(label, s, e) for label, s, e, _ in spans if s < end and start < e]
@@ -222,20 +273,32 @@ _RESULT_ROW = re.compile(
 # 255-3 ( D. Fulton 64", "Somerset 83 and 174 ,", "Essex 24 points ,").
 _TEAM_NAME = r"((?:[A-Z]\w*)(?:[ '-][A-Z]\w*){0,2})"  # no "c", "b", "not out" of a batting line
 _INNINGS = re.compile(
-    rf"(?:^[ \t]*|(?<=[a-z)] : )){_TEAM_NAME} \d{{1,3}}(?:-\d{{1,2}})?"
+    rf"(?:^[ \t]*|(?<=[a-z)] : )|(?<=[\w)] , )){_TEAM_NAME} \d{{1,3}}(?:-\d{{1,2}})?"
     r"(?: and \d{1,3}(?:-\d{1,2})?)?(?= \(| ,| \.| points\b| declared\b|[ \t]*$)",
     re.M,
 )
+# A results line of a sport raced by teams: rank, rider, the rider's country in brackets,
+# then the team, one word, before the time or at the line's end ("3. Tristan Hoffman (
+# Netherlands ) TVM same time", "9. Martin Brundle ( Britain ) Jordan 1:55.385"). Not two
+# words: a rally's are cars ("Colin McRae ( Britain ) Subaru Impreza 3:58:12").
+_TEAM_AFTER_COUNTRY = (
+    r"[A-Z][\w'.-]*(?:[ \t]+[A-Za-z][\w'.-]*){0,4}"
+    r"[ \t]+\([ \t]*([A-Z][\w.]*(?:[ \t]+[A-Za-z][\w.]*){0,3})[ \t]*\)"
+    r"[ \t]+([A-Z][\w&'.-]*)(?=[ \t]+(?:\d|[a-z])|[ \t]*$)"
+)
+# Ranked, the line needs no sports word: a grid of motor racing names none.
+_RANKED_TEAM = re.compile(rf"^[ \t]*\d{{1,3}}\.[ \t]+{_TEAM_AFTER_COUNTRY}", re.M)
+_UNRANKED_TEAM = re.compile(rf"^[ \t]*{_TEAM_AFTER_COUNTRY}", re.M)
 
 
 def table_clubs(text: str) -> list[tuple[int, int]]:
     """Clubs in the standings rows and result lines of a story that names a sport, labelled
     by NER or not; national teams stay countries ("England 2 Scotland 1"). One sports word
     is enough here: a page of tables has few words ("SOCCER - BELGIAN STANDINGS")."""
-    if not _sports_words(text) or not re.search(r"\d \d|\d$", text, re.M):
-        return []
-    out = []
     lower = lower_case_words(text)
+    out = _race_teams(text, lower)
+    if not _sports_words(text) or not re.search(r"\d \d|\d$", text, re.M):
+        return out
     patterns = [_STANDINGS_ROW, _SHARE_ROW, _RESULT_ROW]
     if "innings" in _sports_words(text) or "cricket" in _sports_words(text):
         patterns.append(_INNINGS)
@@ -243,9 +306,33 @@ def table_clubs(text: str) -> list[tuple[int, int]]:
         for m in pattern.finditer(text):
             for group in range(1, (m.lastindex or 0) + 1):
                 start, end = m.start(group), m.end(group)
-                if _club_name(text[start:end], lower):
-                    out.append((start, end))
+                if _club_name(text[start:end], lower) and not _in_brackets(text, start):
+                    out.append((start, end))  # not a batsman's score ("( Lewis 80 , Such 5 )")
     return sorted(set(out))  # a row may fit two patterns
+
+
+def _race_teams(text: str, lower: frozenset[str]) -> list[tuple[int, int]]:
+    """Teams after a competitor's country in a results line: a country's name too there
+    ("Jordan", a racing team)."""
+    if "(" not in text:
+        return []
+    out = []
+    for pattern in (_RANKED_TEAM, _UNRANKED_TEAM) if _sports_words(text) else (_RANKED_TEAM,):
+        for m in pattern.finditer(text):
+            place = countries.place_of(m.group(1))
+            team = m.group(2)
+            if place is None or place.kind not in ("name", "code"):
+                continue
+            if team.lower() in CALENDAR or team.lower() in lower or looks_like_person(team):
+                continue
+            out.append((m.start(2), m.end(2)))
+    return out
+
+
+def _in_brackets(text: str, start: int) -> bool:
+    """True when a bracket opened earlier on the line is still open at ``start``."""
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    return before.count("(") > before.count(")")
 
 
 def _club_name(name: str, lower: frozenset[str]) -> bool:
