@@ -38,6 +38,7 @@ from search.entities.lines import LineIndex, field_label
 from search.entities.names import (
     NOT_PERSON_WORDS,
     ORG_SUFFIXES,
+    given_sound,
     has_org_suffix,
     looks_like_person,
 )
@@ -84,10 +85,12 @@ def person_aliases(names: Iterable[str]) -> dict[str, str]:
     for n in full:
         by_surname[surname(n)].append(n)
         by_given[n.split()[0]].append(n)
-    # Same first and last word ("Vladimir V. Putin", "Vladimir Putin"): keep the commonest.
+    # Same first and last word ("Vladimir V. Putin", "Vladimir Putin"; "Mark Dutroux" and
+    # "Marc Dutroux", a given name spelled two ways): keep the commonest, then the longest,
+    # then the first.
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for n in full:
-        groups[(n.split()[0], surname(n))].append(n)
+        groups[(given_sound(n.split()[0]), surname(n))].append(n)
     aliases: dict[str, str] = {}
     for members in groups.values():
         best = max(members, key=lambda n: (counts[n], len(n)))

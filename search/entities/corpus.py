@@ -1,11 +1,13 @@
-"""Canonical actor names across an archive, decided from the names and their counts alone.
+"""Canonical actor names across an archive, decided from the names, their counts and, for
+a few, how many articles call them a person or an organisation.
 
 Runs after every reindex over the actor facet (see ``search.indexing``), so it sees the
 whole archive but no text. A name is merged into another only on evidence, because a
 wrong merge is worse than a duplicate:
 
 * spellings of one name (:func:`~search.entities.canonical.spelling_key`: case, punctuation,
-  legal form, British/American spelling) become the archive's most used spelling;
+  legal form, British/American spelling; a person's given name by its sound, "Marc" and
+  "Mark") become the archive's most used spelling;
 * an initial and a surname become the one person of that initial ("R. Croft" -> "Robert
   Croft");
 * a one-word name becomes the full name it abbreviates when that name holds at least 90%
@@ -14,6 +16,8 @@ wrong merge is worse than a duplicate:
   ("Moody" -> "Moody's Investors Service Inc"), a firm's first word before its trade
   ("Ford" -> "Ford Motor Co"); the other firms that hold the word count among those
   names ("Disney" is not "Roy E. Disney" beside "Walt Disney Co");
+* a home city or state the archive calls an organisation is the one club of it named in
+  full ("Seattle" of the standings -> "Seattle Mariners");
 * "<person> Administration" is that person ("Reagan Administration" -> "Ronald Reagan");
 * "<acronym> <word>" is the expansion's first word with it ("EC Commission" ->
   "European Commission") when the archive uses that name too.
@@ -37,6 +41,7 @@ from search.entities.names import (
     WORD_GIVEN_NAMES,
     has_org_suffix,
     looks_like_person,
+    person_key,
 )
 from search.entities.spans import surname
 
@@ -88,10 +93,13 @@ def corpus_aliases(
     merged into "Dupont", still says that "Dupont" is a firm.
 
     ``kinds``: how many of the archive's articles call a name a "person" or an "org",
-    asked only of a one-word name that could be a person's surname and of those persons.
-    A name most of them call an organisation, in two articles at least, is no one's
-    surname: "Santos" the club is not "Dos Santos", nor "Jordan" the racing team "Wayne
-    Jordan". One article is too little: a surname alone is an "org" now and then.
+    asked only of a one-word name that could be a surname, the names it could stand for,
+    and a club's home. A name most of them call an organisation, in two articles at least,
+    is no one's surname, only short for a club's name: "Santos" the club is not "Dos
+    Santos", nor "Jordan" the racing team "Wayne Jordan"; "Orioles" is "Baltimore
+    Orioles". One article is too little: a surname alone is an "org" now and then. A
+    home the archive calls an organisation is its one club named in full ("Seattle" ->
+    "Seattle Mariners"). Without ``kinds`` neither rule applies.
     """
     spelling, totals = _spelling_families(actor_counts)
     # A family with a legal form ("Continental Corp") is a firm in its own right: its bare
@@ -104,6 +112,8 @@ def corpus_aliases(
     for name, full in initialled.items():  # "R. Croft" is no rival of "Robert Croft"
         totals[full] += totals.pop(name)
     short = _short_names(totals, firms, kinds) | initialled
+    if kinds is not None:
+        short = _club_homes(totals, kinds) | short
     table: dict[str, str] = {}
     for name in actor_counts:
         target = _follow(spelling[name], short)
@@ -123,7 +133,7 @@ def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[
     """Each name -> its family's most used spelling; each such spelling -> family total."""
     families: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        families[spelling_key(name)].append(name)
+        families[person_key(name)].append(name)
     spelling: dict[str, str] = {}
     totals: dict[str, int] = {}
     for members in families.values():
@@ -203,8 +213,12 @@ def _short_names(
         people = [] if firm else [f for f in by_last.get(name, ()) if _person_shaped(f)]
         if people and kinds is not None and _mostly(kinds(name), "org", ORG_EVIDENCE):
             # An organisation is no one's surname: "Santos" the club is not "Dos Santos".
-            # It may still be short for one named so: "Orioles" for "Baltimore Orioles".
-            people = [f for f in people if not _mostly(kinds(f), "person", 1)]
+            # It may still be short for a club's name ("Orioles" for "Baltimore Orioles",
+            # "Bochum" for "VfL Bochum"), when no other organisation's name ends with it:
+            # "Rangers" beside "Berwick Rangers", "Stirling" beside "East Stirling".
+            clubs = [f for f in people if _club_of(name, f)]
+            others = [f for f in people if f not in clubs and not _mostly(kinds(f), "person", 1)]
+            people = [] if others else clubs
         fits = set(people) | (set() if firm else set(by_first.get(name, ())))
         if acronym:
             fits |= set(by_initials.get(acronym, ()) or with_company.get(acronym, ()))
@@ -222,6 +236,62 @@ def _short_names(
         if best:
             table[name] = best
     return table
+
+
+def _club_of(name: str, full: str) -> bool:
+    """True when ``full`` is a club's name made of ``name`` and its home ("Baltimore
+    Orioles" for "Orioles") or a club's initials ("VfL Bochum", "SC Espinho")."""
+    from search.entities.sports import home_and_rest  # loads the place table: archive pass only
+
+    first, _, rest = full.partition(" ")
+    if rest == name and _CLUB_INITIALS.fullmatch(first):
+        return True
+    split = home_and_rest(full)
+    return bool(split) and split[1] == name
+
+
+# A club's initials before its home's name: "VfL", "MSV", "SC", "FC", "PSV" (not "East").
+_CLUB_INITIALS = re.compile(r"(?=(?:[a-z]*[A-Z]){2})[A-Za-z]{2,4}")
+
+
+def _club_homes(
+    counts: Mapping[str, int], kinds: Callable[[str], Mapping[str, int]]
+) -> dict[str, str]:
+    """Home cities and states the archive calls organisations -> the one club of each it
+    names in full ("Seattle" of the standings -> "Seattle Mariners" of the prose).
+
+    Standings and result lines name a club by its home alone; prose by its full name. A
+    home stands for a club only when the archive calls it an organisation in two articles
+    at least, and names one club of it (a home and a nickname in the plural: "Mariners",
+    "Red Sox") that holds 90% of the counts of all of them: "Chicago" beside the Cubs and
+    the White Sox, or "New York" beside the Yankees and the New York Times, stays as it
+    is. One article naming the club is enough when it is the only one.
+    """
+    from search.entities.sports import home_and_rest  # loads the place table: archive pass only
+
+    by_home: dict[str, list[str]] = defaultdict(list)
+    for name in counts:
+        split = home_and_rest(name)
+        if split and _NICKNAME.fullmatch(split[1]):
+            by_home[split[0]].append(name)
+    table: dict[str, str] = {}
+    for home, named in by_home.items():
+        if home not in counts or not _mostly(kinds(home), "org", ORG_EVIDENCE):
+            continue
+        clubs = [c for c in named if _mostly(kinds(c), "org", 1)]
+        if not clubs:
+            continue
+        best = max(clubs, key=lambda c: (counts[c], c))
+        alone = len(clubs) == 1
+        if (counts[best] >= 2 or alone) and counts[best] >= DOMINANCE * sum(
+            counts[c] for c in clubs
+        ):
+            table[home] = best
+    return table
+
+
+# A club's nickname: title-case words, the last a plural ("Mariners", "Blue Jays", "Red Sox").
+_NICKNAME = re.compile(r"(?:[A-Z][a-z]+ )?[A-Z][a-z]+(?<!s)[sx]")
 
 
 def _dominant(

@@ -8,9 +8,11 @@ Gorrochategui" (LOC), a rugby line-up NER skipped entirely. The given names come
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
+from search.entities.canonical import spelling_key
 from search.entities.spans import PARTICLES
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -61,6 +63,27 @@ def first_names() -> frozenset[str]:
     """Known given names, title case."""
     with open(DATA / "first_names.txt", encoding="utf-8") as f:
         return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+def person_key(name: str) -> str:
+    """:func:`~search.entities.canonical.spelling_key`, with a leading given name folded to
+    its sound: "Marc Dutroux" and "Mark Dutroux", "Aleksander Lebed" and "Alexander Lebed",
+    "Allan Mullally" and "Alan Mullally" are one person spelled two ways. The surname must
+    agree: the sound of a given name alone tells nobody apart."""
+    words = name.split()
+    given = words[0].title() if words else ""
+    if not 2 <= len(words) <= 4 or (given not in first_names() and given not in WORD_GIVEN_NAMES):
+        return spelling_key(name)
+    return f"{given_sound(words[0])} {spelling_key(' '.join(words[1:]))}"
+
+
+def given_sound(word: str) -> str:
+    """A given name as it sounds in English: "Marc" and "Mark", "Aleksei" and "Alexey",
+    "Allan" and "Alan", "Dmitry" and "Dmitri" agree."""
+    w = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    w = w.casefold().replace("ks", "x").replace("ck", "k").replace("c", "k")
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return w[:-1] + "i" if w.endswith("y") else w
 
 
 def has_org_suffix(name: str) -> bool:

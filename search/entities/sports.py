@@ -160,15 +160,6 @@ def find_clubs(
         if strong or (label != "PERSON" and not dated and _AFTER.match(after)):
             found.append((s, end, (start, end)))
             names.add(text[s:end])
-    # A club's home named alone is the club ("homered for Cleveland", "Cleveland 's lead"
-    # after "the Cleveland Indians"), but not where something happened ("In Seattle ,").
-    homes = _homes(text, spans, teams) if is_sports(text) else set()
-    for label, start, end, surface in spans if homes else ():
-        if label not in ("GPE", "LOC") or surface not in homes or lines.line_of(start).all_caps:
-            continue
-        if _LOCATIVE.search(text, max(0, start - 4), start) or _DATE_AFTER.match(text, end):
-            continue
-        found.append((start, end, (start, end)))
     for start, end in table_clubs(text):
         # A golfer's card looks like a standings row: NER's people stay people.
         spanned = [(label, s, e) for label, s, e, _ in spans if s < end and start < e]
@@ -179,6 +170,22 @@ def find_clubs(
             continue
         found.append((start, end, spanned[0][1:] if len(spanned) == 1 else (start, end)))
         names.add(name)
+    # Where the story has clubs, NER may label none of a sentence's ("title hopefuls
+    # Derbyshire and Surrey"): a name right after a sports-only cue is a club all the same.
+    cued = _cued_names(text, spans, lines) if names else []
+    for start, end in cued:
+        found.append((start, end, (start, end)))
+        names.add(text[start:end])
+    # A club's home named alone is the club ("homered for Cleveland", "Cleveland 's lead"
+    # after "the Cleveland Indians"), but not where something happened ("In Seattle ,").
+    named = [*spans, *(("ORG", s, e, text[s:e]) for s, e in cued)]
+    homes = _homes(text, named, teams) if is_sports(text) else set()
+    for label, start, end, surface in spans if homes else ():
+        if label not in ("GPE", "LOC") or surface not in homes or lines.line_of(start).all_caps:
+            continue
+        if _LOCATIVE.search(text, max(0, start - 4), start) or _DATE_AFTER.match(text, end):
+            continue
+        found.append((start, end, (start, end)))
     if not names:
         return found
     names |= _list_mates(text, names)
@@ -210,6 +217,43 @@ def find_clubs(
     return found
 
 
+def _cued_names(
+    text: str, spans: Sequence[tuple[str, int, int, str]], lines: LineIndex
+) -> list[tuple[int, int]]:
+    """Names NER left unlabelled right after a cue that only a club follows ("title hopefuls
+    Derbyshire", "v Gloucestershire"): not a person's name or a word of one named in full,
+    a country, a month or a word the story writes in lower case."""
+    labelled = Ranges((s, e) for _, s, e, _ in spans)
+    people = {
+        w
+        for label, _, _, surface in spans
+        if label == "PERSON" and " " in surface
+        for w in surface.split()
+    }
+    lower = lower_case_words(text)
+    found = []
+    for m in _CANDIDATE.finditer(text):
+        start, end = m.span()
+        name = m.group()
+        before = _THE_BEFORE.sub(" ", text[max(0, start - 29) : start])
+        if (
+            labelled.overlaps(start, end)
+            or not _BEFORE.search(before)
+            or lines.line_of(start).all_caps
+            or looks_like_person(name)
+            or any(w in people for w in name.split())
+            or not _club_name(name, lower)
+            or field_label(text, lines, start, end)
+        ):
+            continue
+        found.append((start, end))
+    return found
+
+
+# "victory over the Minnesota Twins": the cue, then the club's name.
+_THE_BEFORE = re.compile(r"\s+the\s*$")
+# A name NER may leave unlabelled: one or two capitalised words.
+_CANDIDATE = re.compile(r"(?<![\w.'-])[A-Z][a-z][\w'-]*(?: [A-Z][a-z][\w'-]*)?")
 # A list of names ("Essex , Derbyshire and Surrey", "Kent or Sussex"): capitalised words,
 # commas between them and "and" or "or" before the last.
 _NAME = r"[A-Z][\w'-]+(?: [A-Z][\w'-]+)?"
