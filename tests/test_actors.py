@@ -103,6 +103,8 @@ def test_key_initials() -> None:
         "Creutzfeldt-Jakob Disease",
         "Hurricane Edouard",
         "Belgian Grand Prix",
+        "Baseball",  # a sport, and a game's parts: "BASEBALL - MAJOR LEAGUE RESULTS"
+        "Halftime",
     ],
 )
 def test_junk_names(name: str) -> None:
@@ -694,6 +696,15 @@ def _actors_from(text: str, spans: list[tuple[str, str]]) -> dict[str, str]:
     """Actor name -> kind from ``extract_actors`` given these NER spans (no model)."""
     found, _ = extract_actors(text, [_span(text, label, s) for label, s in spans])
     return {a.name: a.kind for a in found}
+
+
+def test_a_results_lines_opening_preposition_is_no_given_name() -> None:
+    """AIDA train: "In" is a Korean given name, and NER labelled nothing on these lines."""
+    text = "Results :\nIn Tirana : Flamurtari Vlore 0 Chemlon Humenne 2\nIn Chorzow : Ruch 5 .\n"
+    text += "Scorers : Arkadiusz Bak , Arwel Jones ."
+    names = _actors_from(text, [])
+    assert not any(name.startswith("In ") for name in names), names
+    assert names.get("Arkadiusz Bak") == "person"
 
 
 @pytest.mark.parametrize(

@@ -26,15 +26,16 @@ from search.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-# Measured (extraction 2026-12-02.14): prose PER F1 0.920, ORG F1 0.779; all sentences PER 0.909,
-# ORG 0.812 (2026-12-02.13: 0.912, 0.752, 0.901, 0.794; 2026-12-02.9: 0.902, 0.741, 0.890, 0.781;
+# Measured (extraction 2026-12-03.16): prose PER F1 0.920, ORG F1 0.789; all sentences PER 0.909,
+# ORG 0.820 (2026-12-02.15: 0.920, 0.788, 0.909, 0.819; 2026-12-02.14: 0.920, 0.779, 0.909, 0.812;
+# 2026-12-02.13: 0.912, 0.752, 0.901, 0.794; 2026-12-02.9: 0.902, 0.741, 0.890, 0.781;
 # 2026-12-02.8: ORG 0.750; 2026-12-02.7: 0.902, 0.726, 0.890, 0.739; 2026-12-02.6: 0.902, 0.721,
 # 0.887, 0.570; 2026-12-02.4: 0.894, 0.717, 0.874, 0.557; 2026-12-01.5: 0.863, 0.677, 0.845, 0.527).
 CONLL_FLOORS = {
     ("prose", "PER"): 0.91,
-    ("prose", "ORG"): 0.77,
+    ("prose", "ORG"): 0.78,
     ("all", "PER"): 0.90,
-    ("all", "ORG"): 0.80,
+    ("all", "ORG"): 0.81,
 }
 # Measured on the fixed 2,000-article TRAIN sample (SU/YU/CS/DD for 1987), salient
 # countries only: P 0.859, R 0.958; the same as plain-text files with a date sidecar:

@@ -94,6 +94,13 @@ GENERIC_WORDS = frozenset(
     defense defence interior justice health men women""".split()
 )
 
+# Sports and the parts of a game, which results pages write alone on a line or in capitals.
+# Not "Athletics": the Oakland Athletics are "the Athletics" in a baseball story.
+_GAMES = frozenset(
+    """soccer football cricket tennis rugby golf basketball baseball hockey boxing cycling
+    halftime half-time""".split()
+)
+
 
 @lru_cache(maxsize=65536)
 def spelling_key(name: str) -> str:
@@ -204,6 +211,8 @@ def junk_reason(name: str) -> str | None:
         return "a storm"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:
         return "a generic word"
+    if len(words) == 1 and folded[0] in _GAMES:
+        return "a sport"  # "BASEBALL - MAJOR LEAGUE RESULTS", "Halftime" of a results table
     return None
 
 

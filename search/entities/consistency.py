@@ -222,6 +222,12 @@ def news_agencies(
     return found
 
 
+# English words that some given names of the world are spelled as ("In" is Korean), which
+# open a line of a results list ("In Chorzow : Ruch Chorzow ( Poland ) 5"). Not words such
+# as "Will" or "Bill": those are names as often ("Bill Emerson voted").
+_NO_GIVEN = frozenset("in on at of for to by from with the a an and but or as if".split())
+
+
 def unlabelled_people(
     text: str,
     spans: Sequence[tuple[str, int, int, str]],
@@ -232,7 +238,9 @@ def unlabelled_people(
     occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
     found = []
     for m in UNLABELLED_NAME.finditer(text):
-        if m.group(1) not in first_names() or not looks_like_person(m.group()):
+        if m.group(1) not in first_names() or m.group(1).lower() in _NO_GIVEN:
+            continue
+        if not looks_like_person(m.group()):
             continue
         if occupied.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:
             continue

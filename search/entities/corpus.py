@@ -130,10 +130,26 @@ def corpus_aliases(
 
 
 def _spelling_families(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each name -> its family's most used spelling; each such spelling -> family total."""
+    """Each name -> its family's most used spelling; each such spelling -> family total.
+
+    Names are one family when their spelling keys agree ("Merrill Lynch", "Merrill Lynch
+    and Co Inc") or their person keys do ("Marc Dutroux", "Mark Dutroux"): a person key
+    folds a given name by its sound, so it alone would part a firm named after a person
+    from the same name with its legal form.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for name in counts:
+        parent[root("p" + person_key(name))] = root("s" + spelling_key(name))
     families: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        families[person_key(name)].append(name)
+        families[root("s" + spelling_key(name))].append(name)
     spelling: dict[str, str] = {}
     totals: dict[str, int] = {}
     for members in families.values():
