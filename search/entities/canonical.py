@@ -94,9 +94,10 @@ GENERIC_WORDS = frozenset(
     defense defence interior justice health men women""".split()
 )
 
-# Sports and the parts of a game, which results pages write alone on a line or in capitals.
-# Not "Athletics": the Oakland Athletics are "the Athletics" in a baseball story.
-_GAMES = frozenset(
+# Sports and the parts of a game, which results pages write alone on a line or in capitals:
+# no actors alone. Not "Athletics": the Oakland Athletics are "the Athletics" in a baseball
+# story. ``sports.SPORTS_WORDS`` holds them too.
+GAMES = frozenset(
     """soccer football cricket tennis rugby golf basketball baseball hockey boxing cycling
     halftime half-time""".split()
 )
@@ -211,7 +212,7 @@ def junk_reason(name: str) -> str | None:
         return "a storm"
     if len(words) == 1 and folded[0] in GENERIC_WORDS:
         return "a generic word"
-    if len(words) == 1 and folded[0] in _GAMES:
+    if len(words) == 1 and folded[0] in GAMES:
         return "a sport"  # "BASEBALL - MAJOR LEAGUE RESULTS", "Halftime" of a results table
     return None
 

@@ -18,6 +18,7 @@ from search.entities.lines import LineIndex
 from search.entities.names import UNLABELLED_NAME, first_names, looks_like_person
 from search.entities.spans import (
     CALENDAR,
+    OPENING_PREPOSITIONS,
     Candidate,
     clean_span,
     is_title,
@@ -222,12 +223,6 @@ def news_agencies(
     return found
 
 
-# English words that some given names of the world are spelled as ("In" is Korean), which
-# open a line of a results list ("In Chorzow : Ruch Chorzow ( Poland ) 5"). Not words such
-# as "Will" or "Bill": those are names as often ("Bill Emerson voted").
-_NO_GIVEN = frozenset("in on at of for to by from with the a an and but or as if".split())
-
-
 def unlabelled_people(
     text: str,
     spans: Sequence[tuple[str, int, int, str]],
@@ -238,8 +233,8 @@ def unlabelled_people(
     occupied = Ranges([(s, e) for _, s, e, _ in spans] + [(c.start, c.end) for c in cands])
     found = []
     for m in UNLABELLED_NAME.finditer(text):
-        if m.group(1) not in first_names() or m.group(1).lower() in _NO_GIVEN:
-            continue
+        if m.group(1) not in first_names() or m.group(1) in OPENING_PREPOSITIONS:
+            continue  # "In Chorzow : Ruch Chorzow ( Poland ) 5": "In" is also Korean
         if not looks_like_person(m.group()):
             continue
         if occupied.overlaps(m.start(), m.end()) or lines.line_of(m.start()).all_caps:

@@ -111,8 +111,9 @@ def _result_line(text: str, start: int, end: int) -> list[tuple[int, int]] | Non
 # In other spans only after a place ("Larnaca , Cyprus", "Auckland , Christchurch"): a
 # firm's name may hold partners ("Donaldson, Lufkin and Jenrette").
 _LIST_COMMA = re.compile(r" ?, ")
-# Prepositions that open a sentence before a name NER took in ("In Sofia :", "At Chesterfield").
-_OPENING_PREPOSITIONS = frozenset({"In", "At"})
+# Prepositions that open a sentence before a name NER took in ("In Sofia :", "At Chesterfield"),
+# never a given name there, though "In" is one in Korean.
+OPENING_PREPOSITIONS = frozenset({"In", "At"})
 # Abbreviated titles after a place that NER ran into it ("Massachusetts Gov .", "Georgia Rep .").
 _TRAILING_TITLES = frozenset({"gov", "rep", "sen"})
 _TRAILER = re.compile(r"(?:['\u2019]s?|[,;:])$")
@@ -235,7 +236,7 @@ def _clean_piece(text: str, start: int, end: int, label: str) -> tuple[int, int]
         or words[-1][2].lower().rstrip(".") in _TRAILING_TITLES
     ):
         words.pop()  # "Donaldson, Lufkin and" cut short; "United Overseas Bank Ltd UOBM.SI"
-    if len(words) > 1 and words[0][2] in _OPENING_PREPOSITIONS and opens_sentence(text, start):
+    if len(words) > 1 and words[0][2] in OPENING_PREPOSITIONS and opens_sentence(text, start):
         words = words[1:]
     while words and (
         words[0][2].lower() in ("the", "a", "an")

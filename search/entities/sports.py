@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from search.entities import countries
+from search.entities.canonical import GAMES
 from search.entities.consistency import Ranges, find_names
 from search.entities.lines import LineIndex, field_label
 from search.entities.names import has_org_suffix, looks_like_person
@@ -25,12 +26,11 @@ from search.entities.spans import CALENDAR, lower_case_words
 
 # Words that only sports stories use often; generic ones ("final", "points", "beat",
 # "season", "captain") are left out so political or business news never counts as sport.
-SPORTS_WORDS = frozenset(
+SPORTS_WORDS = GAMES | frozenset(
     """
-    soccer football cricket tennis rugby golf basketball baseball hockey boxing athletics
-    cycling innings wicket wickets goal goals halftime half-time league championship
-    tournament seeded quarter-final semi-final striker midfielder goalkeeper defender
-    skipper squad fixture fixtures unbeaten olympic olympics nba nfl nhl fifa uefa
+    athletics innings wicket wickets goal goals league championship tournament seeded
+    quarter-final semi-final striker midfielder goalkeeper defender skipper squad fixture
+    fixtures unbeaten olympic olympics nba nfl nhl fifa uefa
     """.split()
 )
 CLUB_WORDS = frozenset(
