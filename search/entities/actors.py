@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from search.entities import countries, institutions
@@ -38,6 +38,7 @@ from search.entities.lines import LineIndex, field_label
 from search.entities.names import (
     NOT_PERSON_WORDS,
     ORG_SUFFIXES,
+    first_names,
     given_sound,
     has_org_suffix,
     looks_like_person,
@@ -61,7 +62,14 @@ from search.entities.spans import (
     surname,
 )
 from search.entities.sports import CLUB_PLACES, find_clubs, home_and_rest, is_sports, scorers
-from search.entities.usage import dateline_line_places, used_as_place, used_as_thing
+from search.entities.usage import (
+    common_acronyms,
+    dateline_line_places,
+    used_as_place,
+    used_as_thing,
+    used_as_word,
+)
+from search.entities.words import is_common_word
 from search.models import Actor, ActorKind, Mention
 
 _INITIAL = re.compile(r"^[A-Z]\.?$")
@@ -175,7 +183,7 @@ def extract_actors(
     cued: set[str] = set()  # names the words around one of their mentions make a person
     firm_cued: set[str] = set()  # ... or an organisation
     publisher = spelling_key(source) if source else None
-    junk_acronyms: set[str] = set()
+    junk_acronyms = common_acronyms(text)  # "the cash reserve ratio ( CRR )"
     spans = join_person_parts(text, _join_split_firms(text, spans))
     covered = Ranges((s, e) for _, s, e, _ in spans)
     # Surnames of people the article names in full: who may own an organisation ("Lebed 's").
@@ -305,9 +313,11 @@ def extract_actors(
         and not has_org_suffix(c.name)
         and c.name not in named_in_full
     ]
-    used = used_as_place(
-        text, open_names, _is_place, lambda: bool(clubs) or is_sports(text)
-    ) | used_as_thing(text, open_names, lower_case_words(text))
+    used = (
+        used_as_place(text, open_names, _is_place, lambda: bool(clubs) or is_sports(text))
+        | used_as_thing(text, open_names, lower_case_words(text))
+        | used_as_word(text, open_names, _common_word_of(cands))
+    )
     datelines = Ranges((s, e) for s, e, _ in dateline_line_places(text))
     cands = [
         c
@@ -639,7 +649,12 @@ def _demonym(words: str) -> bool:
 
 
 def _is_place(name: str) -> bool:
-    return countries.place_of(name) is not None
+    """A place or a people of the place table, also as a noun in "-man" ("Frenchman"; not
+    "Oshman", whose "Osh" is a town)."""
+    if countries.place_of(name) is not None:
+        return True
+    place = countries.place_of(demonym_stem(name)) if " " not in name else None
+    return place is not None and place.kind == "demonym"
 
 
 # "Standard and Poor's Corp", "Procter & Gamble Co": NER often leaves the first name out.
@@ -678,15 +693,23 @@ def qualify_institutions(
     """
     kept: dict[tuple[str, ActorKind], list[Mention]] = {}
     generic: list[tuple[Mention, str | None, str]] = []
+    parties: dict[str, str] = {}  # a party's generic word -> the party ("Congress")
     for actor in actors:
         code, rest = institutions.split_country(actor.name, published)
         if actor.kind != "org" or not institutions.is_generic(rest):
             kept.setdefault((actor.name, actor.kind), []).extend(actor.mentions)
             continue
+        if _a_party(text, actor):
+            kept.setdefault((actor.name, actor.kind), []).extend(actor.mentions)
+            parties[rest.lower()] = actor.name
+            continue
         generic.extend((m, code, rest) for m in actor.mentions)
     earlier: dict[str, str] = {}
     for mention, code, rest in sorted(generic, key=lambda g: g[0].start):
         key = rest.lower()
+        if code is None and key in parties:  # "the Nepali Congress party ... Congress"
+            kept[parties[key], "org"].append(mention)
+            continue
         if " " not in key and key not in _NATIONAL_ALONE:
             continue  # "U.S. banks", "the Bank", "the House": a kind of body, not one body
         code = (
@@ -703,6 +726,33 @@ def qualify_institutions(
         Actor(name, kind, tuple(sorted(ms, key=lambda m: m.start)))
         for (name, kind), ms in kept.items()
     )
+
+
+_PARTY_AFTER = re.compile(r" (?:party|Party)\b")
+
+
+def _a_party(text: str, actor: Actor) -> bool:
+    """A name the article writes before "party" names a party, not the country's body it
+    sounds like: "the Nepali Congress party" is no congress of Nepal."""
+    return any(_PARTY_AFTER.match(text, m.end) for m in actor.mentions)
+
+
+def _common_word_of(cands: Sequence[Candidate]) -> Callable[[str], bool]:
+    """Whether a lower-case word is a common English word in this article: not the first
+    word of a name it writes in full ("Salomon" of "Salomon Brothers Inc"), not a given
+    name, not an institution ("Senate", qualified by its country later)."""
+    name_starts = {c.name.split()[0].lower() for c in cands if " " in c.name}
+
+    def common(word: str) -> bool:
+        return (
+            word not in name_starts
+            and word.capitalize() not in first_names()
+            and not institutions.is_generic(word)
+            and institutions.named_institution(word) is None
+            and is_common_word(word)
+        )
+
+    return common
 
 
 def _common_word(text: str, name: str) -> bool:

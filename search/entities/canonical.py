@@ -52,7 +52,23 @@ MARKET_TERMS = frozenset(
 # "British Masters", "U.S. Labor Day"): things that happen, not people or organisations.
 EVENT_ENDINGS = frozenset(
     """cup tour series final finals masters championship championships games trophy prize
-    award awards marathon rally olympics olympiad classic festival day prix""".split()
+    award awards marathon rally olympics olympiad classic festival day prix open convention
+    carnival regatta pageant telethon""".split()
+)
+# Last words of laws and accords ("Brady Bill", "Orphan Drug Act", "Commission
+# Regulation", "Net Book Agreement"): what bodies pass or sign, not who acts. Not "Law",
+# a surname ("Denis Law"), nor plurals such as "Bills" ("Buffalo Bills"), nor "Pact", an
+# alliance that acts ("Warsaw Pact forces").
+LAW_ENDINGS = frozenset(
+    """act bill regulation regulations directive amendment treaty accord accords
+    agreement protocol""".split()
+)
+# A division of a league's standings ("National League West", "American League East
+# Division", "NL Central"): a table's part, not the league.
+_LEAGUE_DIVISION = re.compile(
+    r"(?:.*\bLeague|[AN]\.?L\.?)(?: (?:East|West|Central|North|South|Eastern|Western|"
+    r"Northern|Southern))(?: Division)?|.*\bLeague .*\bDivision",
+    re.IGNORECASE,
 )
 # Last words of illnesses ("Bovine Spongiform Encephalopathy", "Creutzfeldt-Jakob Disease",
 # "Gulf War Syndrome") and first words of storms ("Hurricane Edouard"): what news reports
@@ -204,6 +220,12 @@ def junk_reason(name: str) -> str | None:
         return "an economic measure"
     if len(words) > 1 and folded[-1] in EVENT_ENDINGS:
         return "an event"
+    if len(words) > 1 and folded[0] == "operation":
+        return "an event"  # "Operation Provide Comfort"
+    if _LEAGUE_DIVISION.fullmatch(name):
+        return "a league's division"
+    if len(words) > 1 and folded[-1] in LAW_ENDINGS:
+        return "a law or an accord"
     if len(words) > 1 and folded[-1] in SITE_ENDINGS:
         return "a site"
     if len(words) > 1 and folded[-1] in ILLNESS_ENDINGS and not _BODY_WORDS & set(folded):

@@ -47,13 +47,17 @@ _BEFORE = re.compile(
     r"trounced|overcame|"
     r"move to|moved to|transferred to|loaned to|signed for|coach of|coach at)\s*\.?\s*$"
 )
+# A club's people and parts, after its name: "Ajax defender John Veldman".
+_ROLES = (
+    r"coach|captain|skipper|striker|midfielder|defender|goalkeeper|manager|owner|players?|"
+    r"team|side|fans|supporters|club|chairman|team-mate|teammate"
+)
+CLUB_ROLE_AFTER = re.compile(rf" (?:{_ROLES})\b")
 _AFTER = re.compile(
     r"^\s*(?:\d"
     r"|(?:, who )?(?:beat|beats|drew|won|lost|were|are|have|had|hosted|reached|closed|kept|"
     r"stepped|extended|scored|led|face|faced|meet|need|needed|trail|trailed|lead|thrashed|"
-    r"edged|routed|crushed|trounced|overcame|"
-    r"coach|captain|skipper|striker|midfielder|defender|goalkeeper|manager|owner|players?|"
-    r"team|side|fans|supporters|club|chairman|team-mate|teammate)\b"
+    rf"edged|routed|crushed|trounced|overcame|{_ROLES})\b"
     r"|'s\s+(?:home|away|first|second|victory|win|defeat|coach|manager|captain|players?|"
     r"fans|striker|goalkeeper|team|side)\b)"
 )

@@ -9,7 +9,9 @@ Vinson"), an event ("the Jackson Hole symposium"), an accord ("the Dayton peace 
 "the Louvre accord" where the article names the Louvre only so),
 a section head of a table ("Division one" alone on a line), a unit counted ("121 RBI as"),
 a common word capitalised only where a sentence starts ("Death is ..." and "death"
-elsewhere).
+elsewhere). Words (:func:`used_as_word`): a common English word capitalised only where a
+sentence or a line starts ("Proceeds will be used"). Acronyms (:func:`common_acronyms`):
+one spelled out by lower-case words ("the cash reserve ratio ( CRR )").
 
 NER takes towns and sites no gazetteer here holds ("Tavildara", "Longyear", "Headingley")
 for organisations or people; the words around the name say what it is, in any archive.
@@ -23,8 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from search.entities import countries
 from search.entities.canonical import GENERIC_WORDS
 from search.entities.spans import opens_sentence
+from search.entities.sports import CLUB_ROLE_AFTER
 
 _COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?"
 _DISTANCE = (
@@ -88,6 +92,72 @@ def dateline_line_places(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(1), m.end(1), " ".join(m.group(1).split())) for m in found]
 
 
+# Two places joined by a slash: a shipping route ("Okinawa / Inchon", "Pembroke / US") or
+# a pair of towns in a table ("Leipzig / Halle 1,806").
+_PAIR_BEFORE = re.compile(r"([A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?) ?/ ?\Z")
+_PAIR_AFTER = re.compile(r" ?/ ?([A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?)")
+# A list of names ("Auckland , Christchurch and Dunedin", "between Phnom Penh and Stung
+# Treng"), and what makes all of its names places: a plural place noun after it ("Oaxaca
+# and Guerrero states") or before it ("the towns of Rousse and Veliko Tarnovo").
+_MEMBER = r"[A-Z][\w'.-]*(?: [A-Z][\w'.-]*){0,2}"
+_NAME_LIST = re.compile(rf"(?<![\w.]){_MEMBER}(?: ?, {_MEMBER})* ?,? and {_MEMBER}(?![\w])")
+_LIST_SPLIT = re.compile(r" ?, (?:and )?| and ")
+_PLACES_NOUN = (
+    r"(?:towns|cities|villages|islands|provinces|regions|districts|suburbs|states|counties|"
+    r"ports|rivers|capitals)"
+)
+_PLACES_AFTER = re.compile(rf" {_PLACES_NOUN}\b")
+_PLACES_BEFORE = re.compile(rf"\b{_PLACES_NOUN} of (?:the )?\Z")
+# A word that joins a name to the list's first name: the list may start inside a name.
+_JOINED_BEFORE = re.compile(r"\b(?:of|de|du|des|del|di|da|la|le|van|von|y) \Z")
+# Kinds of place a list member must be for its list to be one of places: not a country
+# or a people, which a list may give beside a body ("Israel and Hezbollah").
+_TOWN_KINDS = frozenset({"capital", "city", "town", "minor", "state", "region"})
+
+
+def _pair_of_places(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is one side of a slash whose other side is a place."""
+    before = _PAIR_BEFORE.search(text, max(0, start - 30), start)
+    after = _PAIR_AFTER.match(text, end)
+    sides = [m.group(1) for m in (before, after) if m is not None]
+    sides += [side.split()[0] for side in sides if " " in side]  # "Pembroke / US W145"
+    return any(
+        (place := countries.place_of(side)) is not None and place.kind != "demonym"
+        for side in sides
+    )
+
+
+def _list_of_places(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a name in a list of places: the list has a town or a
+    region of the place table in it, or a plural place noun right before or after it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    for m in _NAME_LIST.finditer(text, max(line_start, start - 200), min(line_end, end + 200)):
+        if not m.start() <= start < end <= m.end():
+            continue
+        members = _LIST_SPLIT.split(m.group())
+        if text[start:end] not in members:
+            return False  # a piece of a longer name in the list
+        if _PLACES_AFTER.match(text, m.end()) or _PLACES_BEFORE.search(
+            text, max(0, m.start() - 20), m.start()
+        ):
+            return True
+        if _JOINED_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            return False  # "Banque Nationale de Paris and ...", "Bentsen of Texas and ..."
+        if text[start:end].split()[-1].lower().removesuffix("s") in GENERIC_WORDS:
+            return False  # a town's body: "the Tokyo and London Stock Exchanges"
+        others = [member for member in members if member != text[start:end]]
+        towns = sum(
+            (place := countries.place_of(member)) is not None and place.kind in _TOWN_KINDS
+            for member in others
+        )
+        # Most of the others: a firm named by its partners has a town among them ("Spear,
+        # Leeds and Kellogg", "Cleary, Gottlieb, Steen and Hamilton").
+        return towns * 2 > len(others)
+    return False
+
+
 def used_as_place(
     text: str,
     names: Iterable[str],
@@ -98,7 +168,8 @@ def used_as_place(
 
     ``is_place`` tells a known place ("Leeds") for the "at X , Leeds" cue. In a sports
     story, or where the name has a score after it ("Wigan 42"), the dateline's town is
-    often a club too: there only the dateline itself is a place (the caller drops it).
+    often a club too: there only the dateline itself is a place (the caller drops it),
+    and a list of names is one of clubs as often as one of towns.
     """
     datelines = {d[2] for d in dateline_line_places(text)}
     found: set[str] = set()
@@ -131,9 +202,74 @@ def used_as_place(
                     and (m := _THEN_PLACE.match(text, end)) is not None
                     and is_place(m.group(1))
                 )
+                or _pair_of_places(text, start, end)
+                or (not sports() and _list_of_places(text, start, end))
             ):
                 found.add(name)
                 break
+    return found
+
+
+# What makes a word opening a sentence a name all the same: an owner's "'s" ("Celtic 's
+# Jackie McNamara"), a ticker ("Siemens (SIEG.F) was next") or, after a singular word,
+# a speech verb ("Dryer said the company": "Bankers said" is plural, a common noun's).
+_ACTOR_AFTER = re.compile(r" ?['\u2019]s\b| ?[(<][A-Z][A-Z0-9.]{0,7}[)>]")
+_SAID_AFTER = re.compile(r" (?:said|says)\b")
+# An initial or a short abbreviation before a full stop ("L.K. Evans", "M.P. Green",
+# "Mr. Reagan"): the stop ends no sentence.
+_ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{0,3}\.[ \t]*\Z")
+
+
+def used_as_word(text: str, names: Iterable[str], is_word: Callable[[str], bool]) -> set[str]:
+    """The one-word title-case ``names`` that are common words (``is_word``, in lower
+    case) and that the article writes with a capital only where a sentence or a line
+    starts: "Attendance not given .", "Total 326", "Press spokesman Alexander Barkhatov",
+    "Recriminations built up". Not a name that a club's role ("Ajax defender") or one of
+    the cues of ``_ACTOR_AFTER`` follows anywhere: a body that owns or fields someone acts."""
+    if _LOWER_PARAGRAPH.search(text):
+        return set()  # an article in lower case: every word is a word of the language
+    found: set[str] = set()
+    for name in set(names):
+        if " " in name or not name[:1].isupper() or not name[1:].islower():
+            continue
+        if not is_word(name.lower()):
+            continue
+        singular = not name.endswith("s")
+        starts = list(_occurrences(text, name))
+        if starts and all(
+            opens_sentence(text, start)
+            and not _ABBREVIATION_BEFORE.search(text, max(0, start - 6), start)
+            and not _ACTOR_AFTER.match(text, start + len(name))
+            and not CLUB_ROLE_AFTER.match(text, start + len(name))
+            and not (singular and _SAID_AFTER.match(text, start + len(name)))
+            for start in starts
+        ):
+            found.add(name)
+    return found
+
+
+# An acronym in brackets ("( CRR )"), and the words before it that may spell it out.
+_BRACKETED_ACRONYM = re.compile(r" \( ?([A-Z]{2,6}) ?\)")
+_SPELLED_BEFORE = re.compile(r"(?:[A-Za-z][\w-]* ){0,7}[A-Za-z][\w-]*\Z")
+_ACRONYM_SKIPS = frozenset({"of", "and", "the", "for", "on", "in", "to", "&"})
+
+
+def common_acronyms(text: str) -> set[str]:
+    """Acronyms the article defines by common words in lower case: "the cash reserve
+    ratio ( CRR )", "dark northern spring ( DNS )" name things, not actors (where "the
+    Kurdistan Workers Party ( PKK )" names a body)."""
+    found: set[str] = set()
+    for m in _BRACKETED_ACRONYM.finditer(text):
+        acronym = m.group(1)
+        before = _SPELLED_BEFORE.search(text, max(0, m.start() - 120), m.start())
+        if before is None:
+            continue
+        words = [w for w in before.group().split() if w.lower() not in _ACRONYM_SKIPS]
+        spelled = words[-len(acronym) :]
+        if len(spelled) == len(acronym) and all(
+            w[0].lower() == a.lower() and w.islower() for w, a in zip(spelled, acronym, strict=True)
+        ):
+            found.add(acronym)
     return found
 
 
