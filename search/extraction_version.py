@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-VERSION = "2026-12-03.17"
+VERSION = "2026-12-03.18"
 MARK_FILE = "extraction-version"
 
 

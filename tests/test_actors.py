@@ -27,6 +27,7 @@ from search.entities.person_cues import (
 )
 from search.entities.spans import Candidate, clean_span
 from search.entities.usage import (
+    common_acronyms,
     dateline_line_places,
     used_as_place,
     used_as_thing,
@@ -430,6 +431,8 @@ def _is_known_place(name: str) -> bool:
         ("Rebels struck in Oaxaca and Dorvak states overnight.", "Dorvak"),
         ("Leipzig / Dorvak 1,806 up 45.6", "Dorvak"),
         ("Port Christine 36,5 3/9 Dorvak / US W145 Stentex .", "Dorvak"),
+        ("Juventus beat Ajax in the Dorvak stadium in 1985 .", "Dorvak"),
+        ("The Dorvak highway , the main route north , was shut .", "Dorvak"),
     ],
 )
 def test_names_used_as_places(text: str, name: str) -> None:
@@ -455,6 +458,7 @@ def test_names_used_as_places(text: str, name: str) -> None:
         ),
         ("Robert Hunter , Acme Dorvak area executive for Europe , said so.", "Acme Dorvak"),
         ("Borrowers should call the FmHA county office.", "FmHA"),
+        ("The Dorvak river authority met.", "Dorvak"),  # a body's office
         # Lists of people and of a country and a body; the slash of a firm's name.
         ("Talks between Peres and Dorvak went on.", "Dorvak"),
         ("Fighting between Israel and Dorvak flared.", "Dorvak"),
@@ -488,6 +492,8 @@ def test_dateline_places() -> None:
         ('He is ill .\nDeath is natural , he said . "\nHe did not fear death .', "Death"),
         ("The Dorvak peace accords gave refugees the right to return.", "Dorvak"),
         ("Bonn backs the Dorvak Accord . The Dorvak agreement holds.", "Dorvak"),
+        ("Thousands of Dorvaks demonstrated in Geneva on Monday.", "Dorvaks"),
+        ("Results of the Dorvak Classic on Sunday . The Dorvak Classic ended .", "Dorvak"),
     ],
 )
 def test_names_used_as_things(text: str, name: str) -> None:
@@ -504,6 +510,8 @@ def test_names_used_as_things(text: str, name: str) -> None:
         ("He played the ATP tournament in May.", "ATP"),
         ("Death said he would go . Mr Death left , and the death toll rose.", "Death"),
         ("The carrier Lufthansa cut fares.", "Lufthansa"),  # an airline, not a ship
+        ("Thousands of Dorvak workers struck.", "Dorvak"),  # a body's people
+        ("Dorvak sponsors the Dorvak Classic , Dorvak said.", "Dorvak"),  # named alone too
         ("The NATO peace plan was signed.", "NATO"),
         # Named alone too, or a body: the accord is theirs.
         ("The Dorvak agreement with the union holds . Dorvak said so.", "Dorvak"),
@@ -547,6 +555,14 @@ def test_names_that_are_no_common_words(text: str, name: str) -> None:
     assert used_as_word(text, [name], is_common_word) == set()
 
 
+def test_acronyms_spelled_out_as_no_actor() -> None:
+    text = (
+        "The cash reserve ratio ( CRR ) stays . India vetoed the Comprehensive Test Ban "
+        "Treaty ( CTBT ) . The Kurdistan Workers Party ( PKK ) denied it ."
+    )
+    assert common_acronyms(text) == {"CRR", "CTBT"}
+
+
 @pytest.mark.parametrize("name", ["Changi Prison", "Lilac Falls Motel", "Heathrow Airport"])
 def test_sites_are_junk(name: str) -> None:
     assert junk_reason(name) == "a site"
@@ -584,6 +600,11 @@ def test_a_peoples_noun_is_no_actor_but_a_name_ending_so_may_be() -> None:
     )
     assert "Frenchman" not in names
     assert any(name.startswith("Oshman") for name in names)  # "Osh" is a town
+
+
+def test_a_faiths_adjective_is_no_person() -> None:
+    names = actors("Gunmen killed the French Roman Catholic Bishop Pierre Claverie on Thursday .")
+    assert "Roman Catholic" not in names
 
 
 def test_common_words_through_extraction() -> None:

@@ -202,6 +202,8 @@ def extract_actors(
                 for a, b in pieces:
                     if _is_place(text[a:b]):
                         continue  # "Hong Kong" (GPE): "Hong" is also a given name
+                    if label == "NORP" and is_common_word(text[a:b].split()[-1].lower()):
+                        continue  # "Roman Catholic": a faith's adjective, "Roman" or not
                     if looks_like_person(text[a:b]):  # "Ines Gorrochategui" (LOC)
                         cands.append(Candidate(a, b, text[a:b], "person"))
                         renamed.add((start, end))

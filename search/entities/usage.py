@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from search.entities import countries
-from search.entities.canonical import GENERIC_WORDS
+from search.entities.canonical import GENERIC_WORDS, junk_reason
 from search.entities.spans import opens_sentence
 from search.entities.sports import CLUB_ROLE_AFTER
 
@@ -58,7 +58,11 @@ _AFTER = re.compile(
     r"(?:"
     rf" ?,? (?:about |some |just |nearly |around |only )?{_DISTANCE}[^\n]{{0,25}}?"
     r"\b(?:of|from|off|outside|away)\b"
-    r"| (?:region|county|province|district|area|airport|airfield|harbour|harbor|port)\b"
+    r"| (?:region|county|province|district|area|airport|airfield|harbour|harbor|port|"
+    # Sites named after their place: "the Heysel stadium", "the Salang highway", "the
+    # Adige river", "Erez checkpoint", "the Omari mosque".
+    r"stadium|velodrome|racecourse|highway|bypass|checkpoint|river|valley|canal|mountain|"
+    r"mosque)\b"
     # Not the first word of a longer noun: "Chase Manhattan area executive", "the FmHA
     # county office", "the port authority".
     rf"(?! {_OFFICE_NOUNS}\b)"
@@ -255,19 +259,26 @@ _ACRONYM_SKIPS = frozenset({"of", "and", "the", "for", "on", "in", "to", "&"})
 
 
 def common_acronyms(text: str) -> set[str]:
-    """Acronyms the article defines by common words in lower case: "the cash reserve
-    ratio ( CRR )", "dark northern spring ( DNS )" name things, not actors (where "the
-    Kurdistan Workers Party ( PKK )" names a body)."""
+    """Acronyms the article spells out as no actor: in lower-case words ("the cash reserve
+    ratio ( CRR )", "dark northern spring ( DNS )") or as a name :func:`junk_reason`
+    rejects ("the Comprehensive Test Ban Treaty ( CTBT )"). "The Kurdistan Workers Party
+    ( PKK )" names a body."""
     found: set[str] = set()
     for m in _BRACKETED_ACRONYM.finditer(text):
         acronym = m.group(1)
         before = _SPELLED_BEFORE.search(text, max(0, m.start() - 120), m.start())
         if before is None:
             continue
-        words = [w for w in before.group().split() if w.lower() not in _ACRONYM_SKIPS]
-        spelled = words[-len(acronym) :]
-        if len(spelled) == len(acronym) and all(
-            w[0].lower() == a.lower() and w.islower() for w, a in zip(spelled, acronym, strict=True)
+        words = before.group().split()
+        kept = [i for i, w in enumerate(words) if w.lower() not in _ACRONYM_SKIPS]
+        if len(kept) < len(acronym):
+            continue
+        spelled = [words[i] for i in kept[-len(acronym) :]]
+        if not all(w[0].lower() == a.lower() for w, a in zip(spelled, acronym, strict=True)):
+            continue
+        name = " ".join(words[kept[-len(acronym)] :])
+        if all(w.islower() for w in spelled) or (
+            all(w[0].isupper() for w in spelled) and junk_reason(name)
         ):
             found.add(acronym)
     return found
@@ -333,14 +344,29 @@ _UNIT_AFTER = re.compile(
     r" ?(?:[,.;:)]|(?:as|and|in|on|to|for|with|while|of|this|last|off|against|but|or|"
     r"to|from|at|after|before|broke|set|gave|tied|is|was|are|were)\b)"
 )
+# The last word of an event's name after a name: "the Toshiba Classic", "the Davis Cup".
+# A name the article writes only so names the event. Of canonical.EVENT_ENDINGS only the
+# words that follow a sponsor's or a founder's name ("Day", "Final" follow anything).
+_EVENT_NAME_AFTER = re.compile(
+    r" (?:Cup|Classic|Open|Masters|Trophy|Championships?|Series|Prix|Games|Rally|"
+    r"Marathon|Invitational)\b"
+)
+# "thousands of Tamils": a people counted by the crowd, not a body.
+_CROWD_BEFORE = re.compile(
+    r"\b(?:thousands|hundreds|millions|dozens|scores|tens of thousands|hundreds of "
+    r"thousands) of (?:the )?\Z",
+    re.IGNORECASE,
+)
 # A paragraph that starts in lower case: the article lost its capitals (some wire copy).
 _LOWER_PARAGRAPH = re.compile(r"^[ \t]*[a-z]", re.MULTILINE)
 
 
 def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) -> set[str]:
-    """The ``names`` the article uses as a market index, a ship, a counted unit, or a
-    common word: a one-word title-case name written with a capital only where a sentence
-    starts and also in lower case (``lower_words``: the article's lower-case words)."""
+    """The ``names`` the article uses as a market index, a ship, a counted unit, a people
+    counted by the crowd ("thousands of Tamils"), a part of an event's name only ("the
+    Toshiba Classic"), or a common word: a one-word title-case name written with a
+    capital only where a sentence starts and also in lower case (``lower_words``: the
+    article's lower-case words)."""
     found: set[str] = set()
     lower_cased = _LOWER_PARAGRAPH.search(text) is not None
     for name in set(names):
@@ -352,9 +378,13 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
         if index_ok and starts and all(_ACCORD_NAMED.match(text, s + len(name)) for s in starts):
             found.add(name)
             continue
+        if starts and all(_EVENT_NAME_AFTER.match(text, s + len(name)) for s in starts):
+            found.add(name)  # "the Toshiba Classic", and never Toshiba alone
+            continue
         word = " " not in name and name[1:].islower()
         common = word and name.lower() in lower_words
         acronym = " " not in name and name.isupper() and name.isalpha()
+        people = word and name.endswith("s")  # "Tamils", "Kurds"
         # In an article written in lower case ("finance minister manuel azpurua"), every
         # name is also a lower-case word: there the cue says nothing.
         starts_only = common and not lower_cased
@@ -370,6 +400,7 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
                     and _SECTION_AFTER.match(text, end)
                 )
                 or _VESSEL_BEFORE.search(text, max(0, start - 20), start)
+                or (people and _CROWD_BEFORE.search(text, max(0, start - 40), start))
                 or (
                     acronym
                     and _COUNT_BEFORE.search(text, max(0, start - 12), start)
