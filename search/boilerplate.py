@@ -1,4 +1,4 @@
-"""Plain-text hygiene: whitespace, control characters, web chrome, hard-wrapped wire text.
+"""Plain-text hygiene: whitespace, control characters, web chrome, hard-wrapped text.
 
 Pure string functions used by ``search.cleaning``. The chrome filter removes only whole
 lines that match known widget phrases, so article sentences are never cut.
@@ -155,3 +155,69 @@ def reflow_wire_text(text: str) -> str:
             current.append(line)
     flush()
     return "\n".join(paragraphs)
+
+
+# Hard-wrapped plain text (wire copy, e-mail, fixed-width archives) breaks its lines at a
+# set width, mid-sentence and inside names ("Belgian Prime Minister Wilfried\nMartens",
+# "the Federal\nReserve"). Its lines are at most this long (the wrap width, read as the
+# 90th percentile of line lengths); a text with longer lines has a paragraph per line.
+_WRAP_WIDTH_MAX = 100
+# Nor is a text whose lines are all short (a headline and a few short paragraphs): so
+# narrow a wrap is not read from so few lines.
+_WRAP_WIDTH_MIN = 50
+# A line at least this share of the wrap width long ends where the wrap cut it, in prose
+# wrapped so: where at least this share of the line breaks go on in lower case (wire copy:
+# most; a results table or a text of one sentence a line: hardly any).
+_WRAP_FULL = 0.75
+_WRAPPED_PROSE = 0.3
+# Titles written with a full stop before a name ("Mr. Reagan"): the stop ends no sentence.
+NAME_TITLES = tuple("Mr Mrs Ms Dr St Gen Sen Rep Gov Lt Col Capt Sgt Prof Rev".split())
+# A line that ends in an initial or a title: the name goes on ("Michael T.\nFuller").
+_NAME_GOES_ON = re.compile(rf"(?<![\w.])(?:[A-Z]|{'|'.join(NAME_TITLES)})\.\Z")
+_LIST_ITEM = re.compile(r"(?:[-*\u2022]|\d{1,2}[.)])\s")
+
+
+def unwrap_lines(text: str) -> str:
+    """Join the lines of hard-wrapped plain text back into its paragraphs.
+
+    A line goes on the previous one when the wrap cut a sentence there: the line goes on
+    in lower case, the previous line ends in an initial or a title ("Alan H.", "Mr."), or,
+    in wrapped prose, the previous line is full (near the wrap width) and ends in a word
+    or a comma. A blank line, an indent, a list item or a table line starts anew, and so
+    do a short line, a line in capitals or a line ending in a figure before a capital (a
+    headline, a label, a table's row). Text whose lines are longer or shorter than a wrap
+    would leave them is returned as it is.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(lengths) < 3:
+        return text
+    width = lengths[(len(lengths) - 1) * 9 // 10]
+    if not _WRAP_WIDTH_MIN <= width <= _WRAP_WIDTH_MAX:
+        return text
+    breaks = [b for a, b in zip(lines, lines[1:], strict=False) if a.strip() and b[:1].isalpha()]
+    in_lower = sum(b[0].islower() for b in breaks)
+    full = _WRAP_FULL * width if in_lower >= _WRAPPED_PROSE * len(breaks) > 0 else None
+    out = [lines[0]]
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if _continues(previous, line, full):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _continues(previous: str, line: str, full: float | None) -> bool:
+    """Whether ``line`` goes on with the sentence that the wrap cut after ``previous``; a
+    line ``full`` long or longer was cut by the wrap (None: a full line says nothing)."""
+    head = line.lstrip()
+    before = previous.rstrip()
+    if not before or not head or line[:1] in " \t" or _LIST_ITEM.match(head):
+        return False
+    if _TABLE_LINE.search(before) or _TABLE_LINE.search(line):
+        return False
+    if head[0].islower() or _NAME_GOES_ON.search(before):
+        return True
+    if full is None or before.isupper() or not (before[-1].isalpha() or before[-1] == ","):
+        return False  # no wrapped prose, a headline in capitals, a sentence's or a row's end
+    return len(before) >= full

@@ -20,10 +20,12 @@ import trafilatura
 from bs4 import BeautifulSoup, CData, MarkupResemblesLocatorWarning, NavigableString, Tag
 
 from search.boilerplate import (
+    NAME_TITLES,
     normalize_whitespace,
     reflow_wire_text,
     strip_chrome,
     strip_text_markup,
+    unwrap_lines,
 )
 from search.models import Article, RawArticle, article_id
 from search.settings import Settings
@@ -94,7 +96,7 @@ def clean(raw: RawArticle, max_chars: int = MAX_BODY_CHARS) -> Article:
 def _clean_text(text: str, wire: bool) -> str:
     if wire:
         return normalize_whitespace(reflow_wire_text(text))
-    return strip_chrome(normalize_whitespace(strip_text_markup(text)))
+    return strip_chrome(normalize_whitespace(unwrap_lines(strip_text_markup(text))))
 
 
 # ---------------------------------------------------------------- HTML
@@ -230,10 +232,10 @@ def _html_title(html: str) -> str | None:
 
 
 _SENTENCE_END = re.compile(
-    r"""(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)(?<!\bJr)(?<!\bInc)
-        (?<!\bCo)(?<!\bCorp)(?<!\bLtd)(?<!\bGen)(?<!\bSen)(?<!\bRep)(?<!\bGov)(?<!\bU\.S)
-        [.!?][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]|\s*$)""",
-    re.X,
+    r"(?<!\b[A-Z])"
+    + "".join(rf"(?<!\b{a})" for a in (*NAME_TITLES, "No", "Jr", "Inc", "Co", "Corp", "Ltd"))
+    + r"(?<!\bU\.S)"
+    + r"""[.!?]["”’')\]]*(?=\s+["“‘'(\[]?[A-Z0-9]|\s*$)"""
 )
 
 

@@ -17,6 +17,7 @@ from search.boilerplate import (
     reflow_wire_text,
     strip_chrome,
     strip_text_markup,
+    unwrap_lines,
 )
 from search.cleaning import (
     MAX_BODY_CHARS,
@@ -228,8 +229,46 @@ def test_truncate_at_paragraph_boundary() -> None:
     huge = clean(RawArticle(key="k", format="text", text=("y" * 999 + "\n") * 2100))
     assert len(huge.body) <= MAX_BODY_CHARS and huge.body.endswith("y")
     assert MAX_BODY_CHARS == Settings().max_article_chars  # one default, in Settings
-    small = clean(RawArticle(key="k", format="text", text=("y" * 99 + "\n") * 30), 1050)
-    assert small.body == "\n".join(["y" * 99] * 10)
+    # Paragraphs that end a sentence: lines a wrap cut would be joined (test_unwrap_lines).
+    small = clean(RawArticle(key="k", format="text", text=("Y" * 98 + ".\n") * 30), 1050)
+    assert small.body == "\n".join(["Y" * 98 + "."] * 10)
+
+
+WRAPPED = """BELGIAN PRIME MINISTER DEFENDS AUSTERITY
+BRUSSELS, March 23 - Belgian Prime Minister Wilfried
+Martens said government austerity programs adopted in the last
+six years had resolved some of the economy's urgent problems,
+advisory board members Alan H.
+Marcove and Gerald M. Marcove.
+    Martens told Belgian television the austerity measures had
+worked, he said.
+Year
+Shr loss 4.41 dlrs vs loss seven cts
+- a list item
+- another one
+"""
+
+
+def test_unwrap_lines() -> None:
+    assert unwrap_lines(WRAPPED).split("\n") == [
+        "BELGIAN PRIME MINISTER DEFENDS AUSTERITY",  # a short line before a capital
+        "BRUSSELS, March 23 - Belgian Prime Minister Wilfried Martens said government"
+        " austerity programs adopted in the last six years had resolved some of the"
+        " economy's urgent problems, advisory board members Alan H. Marcove and Gerald M."
+        " Marcove.",
+        "    Martens told Belgian television the austerity measures had worked, he said.",
+        "Year",
+        "Shr loss 4.41 dlrs vs loss seven cts",
+        "- a list item",
+        "- another one",
+        "",
+    ]
+    # A paragraph a line (lines longer than a wrap leaves them) stays as it is.
+    seed = (PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt").read_text(encoding="utf-8")
+    assert unwrap_lines(seed) == seed
+    # Wire copy read from a text file: the name the wrap cut is one name again.
+    article = clean(RawArticle(key="k", format="text", text=WRAPPED))
+    assert "Wilfried Martens said" in article.body
 
 
 SEED_KEY = str(PROJECT_ROOT / "seeds" / "000_13ee3422ca9f4dd4.txt")

@@ -530,6 +530,22 @@ def test_countries_in_articles(body: str, dateline: str | None, codes: set[str])
     assert_offsets(a, ents)
 
 
+def test_name_after_a_body_dateline() -> None:
+    """A plain-text wire story opens its body with the dateline: the name after the dash is
+    found as in the .sgm reading, where the dateline is kept apart."""
+    body = (
+        "TENNECO (TGT) BUYS UNISYS (UIS) UNIT\n\nNEWPORT NEWS, Va., March 30 - Tenneco Inc"
+        " said its Newport News Shipbuilding subsidiary bought a division of Unisys Corp.\n"
+    )
+    a = article(body)
+    ents = extract(a)
+    assert "Tenneco Inc" in {x.name for x in ents.actors}
+    assert country_codes(ents) == {"US"}
+    assert [x.surface for c in ents.countries for x in c.mentions] == ["Va"]  # the dateline
+    assert extract_many([a]).__next__() == ents
+    assert_offsets(a, ents)
+
+
 def test_country_names() -> None:
     assert [country_name(c) for c in ("RU", "us", "GB", "IR", "XX")] == [
         "Russia",

@@ -15,6 +15,7 @@ from search.entities.actors import extract_actors, qualify_institutions
 from search.entities.corpus import corpus_aliases
 from search.entities.countries import (
     body_dateline,
+    body_dateline_span,
     country_name,
     dateline_country,
     extract_countries,
@@ -72,7 +73,19 @@ def entities_from_spans(article: Article, spans: tuple[nlp.EntSpan, ...]) -> Ent
 def extract(article: Article) -> Entities:
     """Actors, countries and dates of one article; offsets refer to ``article.text``."""
     text = article.text
-    return _build(article, text, nlp.ner(text))
+    return _build(article, text, nlp.ner(_ner_text(text)))
+
+
+def _ner_text(text: str) -> str:
+    """The text NER reads: ``text`` with a dateline that opens its body blanked out (same
+    length, so offsets hold). Read through it, NER takes the name after the dash for part
+    of a date or of the place ("March 30 - Tenneco Inc said" gave no Tenneco); the .sgm
+    reader keeps the dateline apart, and the countries read it from the text itself."""
+    span = body_dateline_span(text)
+    if span is None:
+        return text
+    start, end = span
+    return text[:start] + " " * (end - start) + text[end:]
 
 
 def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[Entities]:
@@ -83,7 +96,7 @@ def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[
     def texts() -> Iterator[str]:
         for article in articles:
             pending.append(article)
-            yield article.text
+            yield _ner_text(article.text)
 
     for spans in nlp.ner_many(texts(), batch_size=batch_size):
         article = pending.popleft()

@@ -191,15 +191,31 @@ def body_dateline(
     The dateline may open the text or the paragraph after a headline line, as in a
     plain-text wire story ("Stocks fall\n\nNEW YORK, Oct 19 - ...").
     """
+    found = _opening_dateline(text)
+    if found is None:
+        return None
+    m, place, surface = found
+    start = m.start("line") + m.group("line").index(surface)
+    return start, start + len(surface), code_on(place, published)
+
+
+def body_dateline_span(text: str) -> tuple[int, int] | None:
+    """(start, end) of the whole dateline opening the text, up to its dash ("NEWPORT NEWS,
+    Va., March 30 - "), when it names a place; else None."""
+    found = _opening_dateline(text)
+    return (found[0].start("line"), found[0].end()) if found else None
+
+
+def _opening_dateline(text: str) -> tuple[re.Match[str], Place, str] | None:
+    """The dateline opening the text or the paragraph after its headline, with the place it
+    names and that place's words in it."""
     for offset in _opening_offsets(text):
         m = _BODY_DATELINE.match(text, offset)
         if not m:
             continue
-        line = m.group("line")
-        picked = _pick_place(dateline_places(line))
+        picked = _pick_place(dateline_places(m.group("line")))
         if picked:
-            start = m.start("line") + line.index(picked[1])
-            return start, start + len(picked[1]), code_on(picked[0], published)
+            return m, picked[0], picked[1]
     return None
 
 

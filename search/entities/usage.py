@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from search.entities import countries
 from search.entities.canonical import GENERIC_WORDS, junk_reason
+from search.entities.names import first_names
 from search.entities.spans import opens_sentence
 from search.entities.sports import CLUB_ROLE_AFTER
+from search.entities.words import is_common_word
 
 _COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?"
 _DISTANCE = (
@@ -222,6 +225,9 @@ _SAID_AFTER = re.compile(r" (?:said|says)\b")
 # An initial or a short abbreviation before a full stop ("L.K. Evans", "M.P. Green",
 # "Mr. Reagan"): the stop ends no sentence.
 _ABBREVIATION_BEFORE = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{0,3}\.[ \t]*\Z")
+# A line that ends in a given name: the next line's first word finishes the name a wrapped
+# line cut ("Willie\nWood", "Derrick\nCooper") and opens no sentence.
+_LINE_ENDS_IN_NAME = re.compile(r"(?<![\w'-])([A-Z][a-z]+)[ \t]*\n[ \t]*\Z")
 
 
 def used_as_word(text: str, names: Iterable[str], is_word: Callable[[str], bool]) -> set[str]:
@@ -230,8 +236,8 @@ def used_as_word(text: str, names: Iterable[str], is_word: Callable[[str], bool]
     starts: "Attendance not given .", "Total 326", "Press spokesman Alexander Barkhatov",
     "Recriminations built up". Not a name that a club's role ("Ajax defender") or one of
     the cues of ``_ACTOR_AFTER`` follows anywhere: a body that owns or fields someone acts."""
-    if _LOWER_PARAGRAPH.search(text):
-        return set()  # an article in lower case: every word is a word of the language
+    if lost_capitals(text):
+        return set()  # every name may be written as a word of the language there
     found: set[str] = set()
     for name in set(names):
         if " " in name or not name[:1].isupper() or not name[1:].islower():
@@ -243,6 +249,7 @@ def used_as_word(text: str, names: Iterable[str], is_word: Callable[[str], bool]
         if starts and all(
             opens_sentence(text, start)
             and not _ABBREVIATION_BEFORE.search(text, max(0, start - 6), start)
+            and not _wrapped_name(text, start)
             and not _ACTOR_AFTER.match(text, start + len(name))
             and not CLUB_ROLE_AFTER.match(text, start + len(name))
             and not (singular and _SAID_AFTER.match(text, start + len(name)))
@@ -250,6 +257,12 @@ def used_as_word(text: str, names: Iterable[str], is_word: Callable[[str], bool]
         ):
             found.add(name)
     return found
+
+
+def _wrapped_name(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a line after a line that ends in a given name."""
+    before = _LINE_ENDS_IN_NAME.search(text, max(0, start - 30), start)
+    return before is not None and before.group(1) in first_names()
 
 
 # An acronym in brackets ("( CRR )"), and the words before it that may spell it out.
@@ -357,8 +370,34 @@ _CROWD_BEFORE = re.compile(
     r"thousands) of (?:the )?\Z",
     re.IGNORECASE,
 )
-# A paragraph that starts in lower case: the article lost its capitals (some wire copy).
+# Lower-case words that may be a country's name, capital or people ("venezuela").
+_LOWER_WORD = re.compile(r"(?<![\w.'-])[a-z]{3,}(?![\w-])")
+_PROPER_KINDS = frozenset({"name", "capital", "demonym"})
+# This many distinct ones in lower case and the article has lost its capitals; one alone
+# is a typo ("Nastja Rysich ( germany )") unless a paragraph also opens in lower case.
+_LOST_CAPITALS = 2
 _LOWER_PARAGRAPH = re.compile(r"^[ \t]*[a-z]", re.MULTILINE)
+
+
+@lru_cache(maxsize=4)  # asked by both rules that read a word's case, per article
+def lost_capitals(text: str) -> bool:
+    """True for an article that lost its capitals, as some wire copy did ("finance minister
+    manuel azpurua said venezuela ..."): it writes two countries, capitals or peoples that
+    are no common word in lower case, or one and a paragraph opens in lower case. There
+    any name may be a lower-case word, so a word's case says nothing. A paragraph or a
+    line that starts in lower case is no sign of it alone: lines wrapped mid-sentence
+    ("... of the Dutch first division\nsoccer played on") start so."""
+    seen: set[str] = set()
+    for match in _LOWER_WORD.finditer(text):
+        word = match.group()
+        if word in seen:
+            continue
+        place = countries.place_of(word)
+        if place is not None and place.kind in _PROPER_KINDS and not is_common_word(word):
+            seen.add(word)
+            if len(seen) >= _LOST_CAPITALS:
+                return True
+    return bool(seen) and _LOWER_PARAGRAPH.search(text) is not None
 
 
 def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) -> set[str]:
@@ -368,7 +407,7 @@ def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) 
     capital only where a sentence starts and also in lower case (``lower_words``: the
     article's lower-case words)."""
     found: set[str] = set()
-    lower_cased = _LOWER_PARAGRAPH.search(text) is not None
+    lower_cased = lost_capitals(text)
     for name in set(names):
         if not name[:1].isalpha():
             continue
