@@ -27,7 +27,7 @@ def ner_spans(path: Path, size: int) -> tuple[list, list]:
             return articles, spans
     from benchmarks.eval_entities import _reuters_raw_sample
     from search.cleaning import clean
-    from search.entities import nlp
+    from search.entities import ner_text, nlp
 
     articles = []
     for raw, _gold in _reuters_raw_sample(size):
@@ -35,7 +35,7 @@ def ner_spans(path: Path, size: int) -> tuple[list, list]:
             articles.append(clean(raw))
         except ValueError:  # an article with no text
             continue
-    spans = list(nlp.ner_many(a.text for a in articles))
+    spans = list(nlp.ner_many(ner_text(a.text) for a in articles))
     path.write_bytes(pickle.dumps((articles, spans)))
     return articles, spans
 

@@ -33,6 +33,7 @@ __all__ = [
     "entities_from_spans",
     "extract",
     "extract_many",
+    "ner_text",
     "resolve_country",
 ]
 
@@ -66,17 +67,18 @@ def _home_country(article: Article, text: str, places: Sequence[CountryMention])
 
 
 def entities_from_spans(article: Article, spans: tuple[nlp.EntSpan, ...]) -> Entities:
-    """What :func:`extract` does after NER, given the NER spans of ``article.text``."""
+    """What :func:`extract` does after NER, given the NER spans of
+    :func:`ner_text` of ``article.text``."""
     return _build(article, article.text, spans)
 
 
 def extract(article: Article) -> Entities:
     """Actors, countries and dates of one article; offsets refer to ``article.text``."""
     text = article.text
-    return _build(article, text, nlp.ner(_ner_text(text)))
+    return _build(article, text, nlp.ner(ner_text(text)))
 
 
-def _ner_text(text: str) -> str:
+def ner_text(text: str) -> str:
     """The text NER reads: ``text`` with a dateline that opens its body blanked out (same
     length, so offsets hold). Read through it, NER takes the name after the dash for part
     of a date or of the place ("March 30 - Tenneco Inc said" gave no Tenneco); the .sgm
@@ -96,7 +98,7 @@ def extract_many(articles: Iterable[Article], batch_size: int = 64) -> Iterator[
     def texts() -> Iterator[str]:
         for article in articles:
             pending.append(article)
-            yield _ner_text(article.text)
+            yield ner_text(article.text)
 
     for spans in nlp.ner_many(texts(), batch_size=batch_size):
         article = pending.popleft()

@@ -29,7 +29,7 @@ from functools import lru_cache
 from search.entities import countries
 from search.entities.canonical import GENERIC_WORDS, junk_reason
 from search.entities.names import first_names
-from search.entities.spans import opens_sentence
+from search.entities.spans import lower_case_words, opens_sentence
 from search.entities.sports import CLUB_ROLE_AFTER
 from search.entities.words import is_common_word
 
@@ -370,8 +370,7 @@ _CROWD_BEFORE = re.compile(
     r"thousands) of (?:the )?\Z",
     re.IGNORECASE,
 )
-# Lower-case words that may be a country's name, capital or people ("venezuela").
-_LOWER_WORD = re.compile(r"(?<![\w.'-])[a-z]{3,}(?![\w-])")
+# Kinds of place whose name in lower case is a lost capital ("venezuela", "peruvian").
 _PROPER_KINDS = frozenset({"name", "capital", "demonym"})
 # This many distinct ones in lower case and the article has lost its capitals; one alone
 # is a typo ("Nastja Rysich ( germany )") unless a paragraph also opens in lower case.
@@ -387,17 +386,16 @@ def lost_capitals(text: str) -> bool:
     any name may be a lower-case word, so a word's case says nothing. A paragraph or a
     line that starts in lower case is no sign of it alone: lines wrapped mid-sentence
     ("... of the Dutch first division\nsoccer played on") start so."""
-    seen: set[str] = set()
-    for match in _LOWER_WORD.finditer(text):
-        word = match.group()
-        if word in seen:
-            continue
+    seen = 0
+    for word in lower_case_words(text):
+        if len(word) < 3:
+            continue  # "us", "uk": a pronoun, or an abbreviation written either way
         place = countries.place_of(word)
         if place is not None and place.kind in _PROPER_KINDS and not is_common_word(word):
-            seen.add(word)
-            if len(seen) >= _LOST_CAPITALS:
+            seen += 1
+            if seen >= _LOST_CAPITALS:
                 return True
-    return bool(seen) and _LOWER_PARAGRAPH.search(text) is not None
+    return seen > 0 and _LOWER_PARAGRAPH.search(text) is not None
 
 
 def used_as_thing(text: str, names: Iterable[str], lower_words: frozenset[str]) -> set[str]:
