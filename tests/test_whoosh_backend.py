@@ -450,6 +450,18 @@ def test_snippet_fragments(text: str, words: set[str], expected: str) -> None:
     assert snippet(text, words) == expected
 
 
+def test_snippet_marks_every_query_word_it_shows() -> None:
+    """A match in a fragment's context is marked, and fragments that would overlap are one:
+    Reuters showed "... in the Gulf... Will not allow" unmarked and a line twice."""
+    text = (
+        "Velayati warned that Iran would combat any superpower intervention in the Gulf.\n"
+        '"Iran, which is the most powerful (country) in the Gulf... Will not allow it."'
+    )
+    shown = snippet(text, {"iran", "gulf"})
+    assert shown.count("<mark>Gulf</mark>") == 2 and shown.count("<mark>Iran</mark>") == 2
+    assert shown.replace("<mark>", "").replace("</mark>", "") == text
+
+
 @pytest.mark.parametrize(
     ("q", "suggestion"),
     [("sanctoins", "sanctions"), ("wheet prices", "wheat prices"), ("putin", None)],

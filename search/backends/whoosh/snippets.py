@@ -5,7 +5,8 @@ way the index analysed them (Whoosh's tokenizer pattern, lower case, Porter stem
 without Whoosh's highlighter: its token objects and fragment scoring cost ~2.5 ms per
 hit, about as much as the whole rest of a query. Fragments follow Whoosh's
 ``ContextFragmenter`` idea: runs of nearby matches with some context either side, the
-best two (most distinct words, then most matches) in document order.
+best two (most distinct words, then most matches) in document order, made one where
+their context would overlap. Every match a fragment shows is marked.
 
 Everything but the ``<mark>`` tags is HTML-escaped, so a body holding ``<script>`` is
 shown as text. Adjacent matches (the words of a phrase) share one ``<mark>``.
@@ -47,11 +48,11 @@ def snippet(text: str, words: Iterable[str]) -> str:
     if not matches:
         return lead(text)
     out = ""
-    groups = _best_groups(text, matches)
+    groups = _joined(_best_groups(text, matches))
     for i, group in enumerate(groups):
         # A fragment stops where the next one starts, so no text is shown twice.
         stop = groups[i + 1][0][0] - SURROUND if i + 1 < len(groups) else len(text)
-        part = _render(text, group, max(stop, group[-1][1]))
+        part = _render(text, group, max(stop, group[-1][1]), matches)
         if out:
             # One ellipsis between two cut fragments, not two.
             out += _BETWEEN + (part[2:] if out.endswith("…") and part.startswith("… ") else part)
@@ -93,8 +94,27 @@ def _best_groups(
     return [groups[i] for i in sorted(ranked[:FRAGMENTS])]
 
 
-def _render(text: str, group: list[tuple[int, int, str]], stop: int) -> str:
-    """One fragment ending by ``stop``: context, escaped text and marks, ellipses at cuts."""
+def _joined(groups: list[list[tuple[int, int, str]]]) -> list[list[tuple[int, int, str]]]:
+    """Groups whose fragments would overlap made one, so no text is shown twice."""
+    out = [groups[0]]
+    for group in groups[1:]:
+        last = out[-1]
+        reach = max(last[-1][1] + SURROUND, last[0][0] - SURROUND + SNIPPET_CHARS)
+        if group[0][0] - SURROUND <= reach:
+            out[-1] = last + group
+        else:
+            out.append(group)
+    return out
+
+
+def _render(
+    text: str, group: list[tuple[int, int, str]], stop: int, matches: list[tuple[int, int, str]]
+) -> str:
+    """One fragment ending by ``stop``: context, escaped text and marks, ellipses at cuts.
+
+    The fragment is placed around ``group``; every one of ``matches`` that its context
+    shows is marked too, so no query word is shown unmarked.
+    """
     begin = max(0, group[0][0] - SURROUND)
     end = min(stop, len(text), max(group[-1][1] + SURROUND, begin + SNIPPET_CHARS))
     if begin > 0:  # start at a word boundary
@@ -105,7 +125,7 @@ def _render(text: str, group: list[tuple[int, int, str]], stop: int) -> str:
         end = space if space >= 0 else end
     out = ["… "] if begin > 0 else []
     pos = begin
-    for m_start, m_end, _word in group:
+    for m_start, m_end, _word in (m for m in matches if begin <= m[0] and m[1] <= end):
         gap = text[pos:m_start]
         if out and out[-1] == "</mark>" and gap.isspace():
             out.pop()  # extend the previous mark over the gap: a phrase reads as one
