@@ -629,11 +629,16 @@ def test_common_words_through_extraction() -> None:
         "Proceeds will be used to repay debt , the firm said .\n"
         "Salomon said the market was weak ."
     )
-    names = actors(body)
+    found = extract(
+        Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
+    ).actors
+    names = {x.name for x in found}
     assert "Proceeds" not in names
-    # An institution and the first word of a firm named in full are no common words.
+    # An institution and the first word of a firm named in full are no common words; the
+    # first word alone is that firm.
     assert any(name.endswith("Senate") for name in names)
-    assert "Salomon" in names
+    salomon = next(x for x in found if x.name == "Salomon Brothers Inc")
+    assert [m.surface for m in salomon.mentions] == ["Salomon Brothers Inc", "Salomon"]
 
 
 # ---------------------------------------------------------------- organisations NER leaves out
@@ -818,7 +823,8 @@ def test_a_firms_first_word_is_that_firm_through_extraction() -> None:
     )
     a = Article(id="t", key="t", title="", body=body, published=MONDAY, source="Reuters")
     kinds = {x.name: x.kind for x in extract(a).actors}
-    assert kinds["Magna"] == "org"  # NER: PERSON
+    assert "Magna" not in kinds  # NER: PERSON; the firm's first word alone is the firm
+    assert kinds["Magna International Inc"] == "org"
 
 
 # ---------------------------------------------------------------- names NER ran together or padded
@@ -1161,6 +1167,14 @@ def test_a_club_named_after_its_home_takes_its_home_and_its_nickname() -> None:
     # A home of two clubs is neither's; a name that starts with no city is not split.
     got = org_aliases(["Chicago White Sox", "Chicago Cubs", "Chicago", "World Bank", "Bank"])
     assert "Chicago" not in got and "Bank" not in got
+
+
+def test_a_firms_first_word_alone_is_the_firm_named_with_its_legal_form() -> None:
+    assert org_aliases(["Standard Oil Co", "Standard"]) == {"Standard": "Standard Oil Co"}
+    # Two names hold the word, or the one name has no legal form: the word stays apart.
+    assert org_aliases(["Lufthansa Cargo AG", "Deutsche Lufthansa AG", "Lufthansa"]) == {}
+    assert org_aliases(["Standard Oil Co", "Standard Chartered", "Standard"]) == {}
+    assert org_aliases(["Standard Chartered", "Standard"]) == {}
 
 
 def test_a_clubs_home_alone_is_the_club_but_not_where_it_played() -> None:

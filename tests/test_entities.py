@@ -393,6 +393,16 @@ def test_corpus_aliases(counts: dict[str, int], expected: dict[str, str]) -> Non
             {"U.S. Navy"},
             {"U.S. Firms", "U.S. Banks", "U.S. Market"},
         ),
+        (  # after "U.S." a capital says nothing (a wire that capitalised every word there);
+            # a word firms are named with, a country's body, a listed firm and a results
+            # line's team stay; an institution's adjective alone is no actor
+            "Iran warned the U.S. Not to intervene. The U.S. Attack on the platform drew "
+            "U.S. Complaints, while U.S. Steel said output fell and the U.S. Navy sailed. "
+            "U.S. Tobacco (UBO) rose 7/8 to 27, Congressional sources said.\n"
+            "3. Sven Teutenberg ( Germany ) U.S. Postal",
+            {"U.S. Steel", "U.S. Navy", "U.S. Postal", "U.S. Tobacco"},
+            {"U.S. Attack", "U.S. Complaints", "U.S. Not", "Congressional"},
+        ),
         (  # economic measures and their acronyms are figures, not actors
             "The Public Sector Borrowing Requirement (PSBR) fell, the Gross National Product "
             "rose and the London Interbank Offered Rate eased, the Bank of England said.",

@@ -59,6 +59,7 @@ from search.entities.spans import (
     is_junk,
     is_title,
     lower_case_words,
+    opens_sentence,
     surname,
 )
 from search.entities.sports import CLUB_PLACES, find_clubs, home_and_rest, is_sports, scorers
@@ -127,7 +128,8 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
     """Map an acronym ("OPEC", "IBM", "Nato") to the one organisation name with those
     initials, spellings of one name ("Chrysler Corp", "Chrysler") to the longest, and a
     name's home or the rest of it to the one name of the article made of both ("Orioles"
-    and "Baltimore" -> "Baltimore Orioles", "Times" -> "New York Times")."""
+    and "Baltimore" -> "Baltimore Orioles", "Times" -> "New York Times"), and a firm's first
+    word to the firm ("Standard" -> "Standard Oil Co")."""
     names = set(names)
     long_names = [n for n in names if len(n.split()) >= 2]
     aliases: dict[str, str] = {}
@@ -138,6 +140,13 @@ def org_aliases(names: Iterable[str]) -> dict[str, str]:
     for n in names:
         if len(parts.get(n, ())) == 1:
             aliases[n] = next(iter(parts[n]))
+    # "Standard" beside "Standard Oil Co": a firm's first word alone, when the one name of
+    # the article holding that word opens with it and is a firm's with its legal form
+    # ("Lufthansa" beside "Lufthansa Cargo AG" and "Deutsche Lufthansa AG" stays).
+    for n in names - aliases.keys():
+        holding = [f for f in long_names if n in f.split()] if " " not in n else []
+        if len(holding) == 1 and holding[0].startswith(n + " ") and has_org_suffix(holding[0]):
+            aliases[n] = holding[0]
     for n in names:
         acronym = n.replace(".", "")
         joined = joined_acronym(n)
@@ -592,12 +601,25 @@ def _no_actor(
     return field_label(text, lines, cand.start, cand.end)
 
 
+_LOWER_WORD = re.compile(r"\b[a-z]{2,}\b")
+
+
+def _in_prose(text: str, pos: int) -> bool:
+    """Whether the line holding ``pos`` is running text: three or more lower-case words."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return len(_LOWER_WORD.findall(text, start, end if end >= 0 else len(text))) >= 3
+
+
 def _country_and_common_word(text: str, name: str) -> bool:
     """ "U.S. Firms", "U.S. Market", "Japanese Banks": a country and a common word name a
     kind of body, not one. Common: the article writes the pair in lower case ("the U.S.
     market"), or the word is a plural it writes in lower case ("firms") that no company
-    name ends with ("Airlines"). "U.S. Navy" (one of a country's bodies) and "British
-    Sugar" (a firm: "sugar" alone is no evidence) stay."""
+    name ends with ("Airlines"), or the word follows an abbreviation's stop and is never
+    capitalised where no sentence starts ("U.S. Attack": after "U.S." a capital says
+    nothing, and old wires capitalised every word there). "U.S. Navy" (one of a country's
+    bodies), "U.S. Steel" (a word firms are named with) and "British Sugar" (a firm:
+    "sugar" alone is no evidence) stay."""
     code, rest = institutions.split_country(name)
     word = rest.lower()
     if code is None or " " in rest or word in institutions.BODIES:
@@ -605,6 +627,16 @@ def _country_and_common_word(text: str, name: str) -> bool:
     qualifier = name[: len(name) - len(rest)].strip()
     if re.search(rf"(?<![\w.]){re.escape(qualifier)} {re.escape(word)}\b", text):
         return True
+    if qualifier.endswith(".") and word not in ORG_SUFFIXES and is_common_word(word):
+        written = list(re.finditer(rf"(?<![\w-]){re.escape(rest)}(?![\w-])", text))
+        # Read in running text only: a results line names a team by its sponsor's words
+        # ("Sven Teutenberg ( Germany ) U.S. Postal").
+        in_prose = any(_in_prose(text, m.start()) for m in written)
+        return (
+            in_prose
+            and all(opens_sentence(text, m.start()) for m in written)
+            and not _has_ticker(text, name)  # "U.S. Tobacco (UBO)": a listed firm
+        )
     plural = word.endswith("s") and not word.endswith(("ss", "us", "is"))
     return plural and word not in ORG_SUFFIXES and word in lower_case_words(text)
 
@@ -615,6 +647,15 @@ _TICKER = re.compile(
     r"<([A-Z][A-Z0-9.]{0,7})>|\((?:[A-Z][A-Za-z]{1,9} ?: ?)?([A-Z][A-Z0-9.]{0,7})\)"
 )
 _BEFORE_TICKER = re.compile(r"(?:['’]s)? ?$")
+
+
+def _has_ticker(text: str, name: str) -> bool:
+    """Whether the article prints a ticker right after ``name`` somewhere ("U.S. Tobacco
+    (UBO)")."""
+    for m in re.finditer(rf"(?<![\w.]){re.escape(name)} ?", text):
+        if _TICKER.match(text, m.end()):
+            return True
+    return False
 
 
 def name_tickers(text: str, cands: list[Candidate]) -> list[Candidate]:

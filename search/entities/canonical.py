@@ -98,8 +98,9 @@ _ABBREVIATION_PAIR = re.compile(r"[A-Za-z]{2,4}(?:/[A-Za-z]{2,4})+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A ticker with its exchange ("CAWL.L", "BP.N"), as wires print them.
 _TICKER = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
-# Bare generic words of institutions and markets: a body's kind, not its name. "The House"
-# or "the Commission" names an actor only once the text says which (see institutions.py).
+# Bare generic words of institutions and markets, and the adjectives of institutions
+# ("Congressional sources"): a body's kind, not its name. "The House" or "the Commission"
+# names an actor only once the text says which (see institutions.py).
 GENERIC_WORDS = frozenset(
     """house senate state states commission finance treasury ministry government parliament
     council committee board court bank banks exchange union party agency department office
@@ -107,7 +108,8 @@ GENERIC_WORDS = frozenset(
     markets trade industry budget economy central federal national international general
     world united assembly authority congress chamber community secretariat opposition
     government's cooperative association federation institute commerce agriculture energy
-    defense defence interior justice health men women""".split()
+    defense defence interior justice health men women congressional parliamentary
+    governmental ministerial presidential judicial legislative municipal""".split()
 )
 
 # Sports and the parts of a game, which results pages write alone on a line or in capitals:
