@@ -556,6 +556,19 @@ def test_name_after_a_body_dateline() -> None:
     assert_offsets(a, ents)
 
 
+def test_first_name_after_a_blanked_dateline() -> None:
+    """Blanked with spaces alone, the dateline still cost NER the firm right after it."""
+    body = (
+        "LIFESTYLE (LIF), BOMBAY AMEND MERGER AGREEMENT\n\nNEW YORK, March 18 - Lifestyle "
+        "Restaurants Inc said it reduced the number of Bombay Palace Restaurants inc common "
+        "shares to be received in its previously announced merger agreement.\n"
+    )
+    a = article(body)
+    ents = extract(a)
+    assert "Lifestyle Restaurants Inc" in {x.name for x in ents.actors}
+    assert_offsets(a, ents)
+
+
 def test_country_names() -> None:
     assert [country_name(c) for c in ("RU", "us", "GB", "IR", "XX")] == [
         "Russia",
