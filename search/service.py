@@ -20,6 +20,7 @@ from search.models import IndexDocument, ReindexReport, SearchPage, SearchReques
 from search.params import Params, parse_search_params
 from search.progress import ProgressCallback
 from search.settings import DEFAULT_SOURCES, Settings
+from search.stories.headline import headline
 from search.views.compare import build_comparison, parse_series
 from search.views.profiles import build_profile
 from search.views.records import Comparison, Network, NodeKind, Profile
@@ -86,9 +87,10 @@ class SearchService:
         return self.search(replace(parse_search_params(params), group="story"))
 
     def story(self, story_id: str) -> Story:
-        """One story: its articles (oldest first, at most ``STORY_ARTICLES``), span,
-        sources, actors, countries and coverage over time; ``StoryError`` (404) for an
-        unknown id. Two searches through the backend, so every engine answers alike."""
+        """One story: its headline (see ``stories.headline``), its articles (oldest first,
+        at most ``STORY_ARTICLES``), span, sources, actors, countries and coverage over
+        time; ``StoryError`` (404) for an unknown id. Two searches through the backend, so
+        every engine answers alike."""
         if not story_id or len(story_id) > MAX_STORY_ID_CHARS or not story_id.isprintable():
             raise StoryError(f"no story with id {story_id[:40]!r}")
         base = SearchRequest(
@@ -110,7 +112,7 @@ class SearchService:
         }
         return Story(
             id=story_id,
-            title=oldest.hits[0].title if oldest.hits else "",
+            title=headline([hit.title for hit in oldest.hits]),
             size=oldest.articles,
             first=first.date() if first else None,
             last=last.date() if last else None,

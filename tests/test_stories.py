@@ -792,3 +792,19 @@ def test_reading_stories_does_not_load_datasketch(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
     )
     assert out.stdout.strip() == ""
+
+
+def test_a_storys_headline_is_the_title_the_others_echo() -> None:
+    """Reuters' Gulf tanker story opened with a pay rise for troops; the story page names
+    it by the title sharing most words with the rest, the oldest of equals."""
+    from search.stories.headline import headline
+
+    titles = [
+        "U.S. TROOPS GET COST-OF-LIVING INCREASE",
+        "U.S. PREPARED TO ESCORT KUWAITI TANKERS",
+        "U.S. OFFERS TO ESCORT KUWAITI TANKERS IN GULF",
+        "IRAN WARNS U.S. NOT TO INTERVENE IN THE GULF",
+    ]
+    assert headline(titles) == "U.S. OFFERS TO ESCORT KUWAITI TANKERS IN GULF"
+    assert headline(["", "Quake hits Chile", "Rehab for star"]) == "Quake hits Chile"
+    assert headline(["", ""]) == "" and headline([]) == ""

@@ -3,7 +3,8 @@
 ``StoryIndex`` (:mod:`search.stories.index`) is the API; the rest are its parts, each with
 one job: ``text`` (words, shingles), ``copies`` (near-duplicate groups), ``features`` and
 ``vectors`` (what an article is about), ``scoring`` (how well it fits a story), ``store``
-(the SQLite file), ``records`` (what the API returns). It reads IndexDocuments only: the
+(the SQLite file), ``records`` (what the API returns), ``headline`` (the title a story
+page shows). It reads IndexDocuments only: the
 entities were extracted at index time, and nothing here imports a backend, the entity
 extraction or the web layer.
 """
