@@ -8,7 +8,9 @@ does a country that only qualifies a currency ("U.S. dollars", "German marks") o
 where a bond is listed ("listed in Luxembourg").
 
 Non-salient countries keep their mentions (``CountryMention.salient`` is False), so the
-article page can still mark them; the country facet uses salient countries only.
+article page can still mark them; the country facet and filter still hold every country
+named (docs/entities.md, "Salience": ``country=SY`` must find a story with one late "in
+Syria"), and salience waits for a "main countries" facet of its own.
 
 Measured on the Reuters-21578 TRAIN sample (docs/entities.md, Countries): precision
 0.769 -> 0.86 for recall 0.969 -> 0.956.

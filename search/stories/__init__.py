@@ -4,9 +4,8 @@
 one job: ``text`` (words, shingles), ``copies`` (near-duplicate groups), ``features`` and
 ``vectors`` (what an article is about), ``scoring`` (how well it fits a story), ``store``
 (the SQLite file), ``records`` (what the API returns), ``headline`` (the title a story
-page shows). It reads IndexDocuments only: the
-entities were extracted at index time, and nothing here imports a backend, the entity
-extraction or the web layer.
+page shows). It reads IndexDocuments only: the entities were extracted at index time, and
+nothing here imports a backend, the entity extraction or the web layer.
 """
 
 from __future__ import annotations
