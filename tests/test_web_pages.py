@@ -453,6 +453,12 @@ def test_group_by_story_control(story_client: FlaskClient) -> None:
     assert span is not None
     text = " ".join(re.sub(r"<[^>]+>", "", span[1]).split())
     assert text == "4 articles · 4 sources · 2025-03-01–2025-03-05"
+    # The story's other matches are no copies of this article: they link to the story's
+    # articles in this search (Reuters showed "+ 29 copies" of an article with none).
+    assert "copies-link" not in html
+    url = link(html, "story-matches-link", story=QUAKE, matches="3")
+    assert query(url) == {"q": ["earthquake"], "story": [QUAKE], "group": ["none"]}
+    assert PageView(story_client.get(url).data.decode()).total == 4
     # The control and the facet count mode keep the rest of the search.
     assert query(link(html, "count-choice", **{"count-mode": "stories"}))["group"] == ["story"]
 

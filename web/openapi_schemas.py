@@ -94,7 +94,10 @@ SCHEMAS: dict[str, Any] = {
             "copies": {
                 "type": "integer",
                 "minimum": 0,
-                "description": "Other matching copies collapsed into this hit (group=copy).",
+                "description": (
+                    "Other matching articles collapsed into this hit: its copies "
+                    "(group=copy), or the other articles of its story (group=story)."
+                ),
             },
         },
         "additionalProperties": False,
