@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 
 # Words of four letters or more: short function words ("the", "to", "in") tie every title.
@@ -33,7 +33,7 @@ def headline(titles: Sequence[str]) -> str:
     norms = [1 / math.sqrt(len(words)) if words else 0.0 for words in sets]
     # Summed over the titles holding each word, the cosines of one title with all others
     # take one pass over the words, not one per pair (a story page lists 200 articles).
-    held: Counter[str] = Counter()
+    held: defaultdict[str, float] = defaultdict(float)
     for words, norm in zip(sets, norms, strict=True):
         for word in words:
             held[word] += norm
