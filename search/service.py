@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
+# Similar articles fetched per one shown, so that copies left out still leave enough.
+MORE_LIKE_SLACK = 4
 STORY_FACET_VALUES = 50
 MAX_STORY_ID_CHARS = 200
 
@@ -133,9 +135,17 @@ class SearchService:
         return doc
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[IndexDocument]:
-        """Articles similar to ``doc_id``."""
-        self.article(doc_id)
-        return self.backend.more_like(doc_id, limit)
+        """Articles similar to ``doc_id``, one per copy group and none of its own copies:
+        a copy is the same text again (Reuters listed "IRAN SAYS IT INTENDS NO THREAT TO
+        GULF SHIPPING" twice under one article)."""
+        doc = self.article(doc_id)
+        seen = {doc.copy_key}
+        similar = []
+        for other in self.backend.more_like(doc_id, limit * MORE_LIKE_SLACK):
+            if other.copy_key not in seen:
+                seen.add(other.copy_key)
+                similar.append(other)
+        return similar[:limit]
 
     def facet_values(
         self,

@@ -463,6 +463,21 @@ def test_group_by_story_control(story_client: FlaskClient) -> None:
     assert query(link(html, "count-choice", **{"count-mode": "stories"}))["group"] == ["story"]
 
 
+def test_more_like_this_shows_no_copies(story_client: FlaskClient) -> None:
+    """An article's similar articles hold none of its copies (the same text again) and one
+    article per copy group (Reuters listed one headline twice under another article)."""
+    copies = {QUAKE, "a100000000000002", "a100000000000003"}
+
+    def similar(doc_id: str) -> list[str]:
+        html = story_client.get(f"/articles/{doc_id}").data.decode()
+        section = html[html.index('<section class="similar"') :]
+        return re.findall(r'href="/articles/([0-9a-f]{16})"', section)
+
+    assert not copies & set(similar(QUAKE))
+    shown = similar("a100000000000004")
+    assert len(copies & set(shown)) == 1 and len(shown) == len(set(shown))
+
+
 def test_story_page(story_client: FlaskClient) -> None:
     html = story_client.get(f"/stories/{QUAKE}").data.decode()
     assert "<h1>Strong earthquake hits northern Chile</h1>" in html
