@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 
 # Articles a story page lists (oldest first) and the values of each of its facets.
 STORY_ARTICLES = 200
-# Similar articles fetched per one shown, so that copies left out still leave enough.
-MORE_LIKE_SLACK = 4
 STORY_FACET_VALUES = 50
 MAX_STORY_ID_CHARS = 200
+# Similar articles fetched per one shown, so that copies left out still leave enough.
+MORE_LIKE_SLACK = 4
 
 # Values a facet finder that matches by more than a prefix reads (then filters here):
 # such facets have few values (fewer than 300 countries).

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 
 # Words of four letters or more: short function words ("the", "to", "in") tie every title.
 _WORD = re.compile(r"[^\W\d_]{4,}")
-
-
 # Scores this close are equal (float sums in another order): the oldest title wins.
 _TIE = 1e-9
 
