@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-VERSION = "2026-12-03.21"
+VERSION = "2026-12-03.22"
 MARK_FILE = "extraction-version"
 
 

@@ -34,7 +34,7 @@ from search.entities.consistency import (
     unlabelled_people,
     vote_kinds,
 )
-from search.entities.lines import LineIndex, field_label
+from search.entities.lines import Line, LineIndex, field_label
 from search.entities.names import (
     NOT_PERSON_WORDS,
     ORG_SUFFIXES,
@@ -596,22 +596,12 @@ def _no_actor(
         and countries.normalize(cand.name) not in teams
     ):
         return True
-    if junk_reason(cand.name) or _country_and_common_word(text, cand.name):
+    if junk_reason(cand.name) or _country_and_common_word(text, cand.name, lines):
         return True
     return field_label(text, lines, cand.start, cand.end)
 
 
-_LOWER_WORD = re.compile(r"\b[a-z]{2,}\b")
-
-
-def _in_prose(text: str, pos: int) -> bool:
-    """Whether the line holding ``pos`` is running text: three or more lower-case words."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return len(_LOWER_WORD.findall(text, start, end if end >= 0 else len(text))) >= 3
-
-
-def _country_and_common_word(text: str, name: str) -> bool:
+def _country_and_common_word(text: str, name: str, lines: LineIndex) -> bool:
     """ "U.S. Firms", "U.S. Market", "Japanese Banks": a country and a common word name a
     kind of body, not one. Common: the article writes the pair in lower case ("the U.S.
     market"), or the word is a plural it writes in lower case ("firms") that no company
@@ -630,8 +620,8 @@ def _country_and_common_word(text: str, name: str) -> bool:
     if qualifier.endswith(".") and word not in ORG_SUFFIXES and is_common_word(word):
         written = list(re.finditer(rf"(?<![\w-]){re.escape(rest)}(?![\w-])", text))
         # Read in running text only: a results line names a team by its sponsor's words
-        # ("Sven Teutenberg ( Germany ) U.S. Postal").
-        in_prose = any(_in_prose(text, m.start()) for m in written)
+        # ("Sven Teutenberg ( Germany ) U.S. Postal", a heading's layout).
+        in_prose = any(_running_text(lines.line_of(m.start())) for m in written)
         return (
             in_prose
             and all(opens_sentence(text, m.start()) for m in written)
@@ -643,6 +633,11 @@ def _country_and_common_word(text: str, name: str) -> bool:
 
 # A code printed in brackets right after a company's name: its ticker ("Merrill Lynch and
 # Co <MER>", "Acme Inc (NYSE: ACM)", Reuters' "(MER)") or its acronym ("... (IBM)").
+def _running_text(line: Line) -> bool:
+    """Whether a line is running text: no heading, table or line in capitals."""
+    return not (line.heading or line.table or line.all_caps)
+
+
 _TICKER = re.compile(
     r"<([A-Z][A-Z0-9.]{0,7})>|\((?:[A-Z][A-Za-z]{1,9} ?: ?)?([A-Z][A-Z0-9.]{0,7})\)"
 )
